@@ -1,0 +1,349 @@
+"""The ``release-gate`` command: argv, environment, stdout/stderr and exit codes live here only.
+
+Exit codes: 0 the question asked is clear, 1 blocked / held / violated, 2 usage or input
+error, 3 state unavailable or unknown, 4 an internal error (a bug: please report it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import difflib
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from release_gate import __version__
+from release_gate.errors import InputError, ReleaseGateError, StateUnavailableError, UsageError
+from release_gate.evaluate import Answer, Evaluation
+from release_gate.examples import PLAN as EXAMPLE_PLAN
+from release_gate.examples import STATE as EXAMPLE_STATE
+from release_gate.examples import example_path
+from release_gate.graph import build_graph
+from release_gate.model import ItemRef, Plan
+from release_gate.pipeline import check
+from release_gate.plan import load_plan, parse_ref
+from release_gate.report import Format, GraphFormat
+from release_gate.report import json as json_report
+from release_gate.report import markdown as markdown_report
+from release_gate.report import text as text_report
+from release_gate.report.graph import render_dot, render_mermaid
+from release_gate.snapshot import SnapshotStateProvider
+from release_gate.spec import json_schema
+
+__all__ = ["main"]
+
+EXIT_CLEAR = 0
+EXIT_BLOCKED = 1
+EXIT_INPUT = 2
+EXIT_STATE = 3
+EXIT_BUG = 4
+
+_ANSWER_EXIT = {Answer.CLEAR: EXIT_CLEAR, Answer.BLOCKED: EXIT_BLOCKED, Answer.UNKNOWN: EXIT_STATE}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_INPUT, f"release-gate: error: {message}; see '{self.prog} --help'\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="release-gate",
+        description=(
+            "Tell which planned releases can ship now, which are blocked and why, and which pull "
+            "requests must still wait. Without a plan file, runs the built-in example: the "
+            "JupyterHub plan of 2018-08-09 against the state recorded at that meeting."
+        ),
+        epilog="Exit codes: 0 clear, 1 blocked/held/violated, 2 usage or input error, 3 state unknown or unavailable.",
+    )
+    parser.add_argument("--version", action="version", version=f"release-gate {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def evaluated(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--state", metavar="FILE", help="a state snapshot (JSON) to evaluate against")
+        sub.add_argument(
+            "--as-of",
+            metavar="TIME",
+            help=(
+                "evaluate as of this moment: 2018-08-09 (00:00 UTC) or 2018-08-09T12:00:00Z; "
+                "default: when the state was taken"
+            ),
+        )
+        return sub
+
+    check_cmd = evaluated(
+        "check", "Evaluate every release and hold of a plan (the default question: is everything clear?)."
+    )
+    check_cmd.add_argument(
+        "plan", nargs="?", metavar="PLAN", help="the plan file (TOML); default: the built-in example"
+    )
+    check_cmd.add_argument(
+        "--format", choices=[f.value for f in Format], default=Format.TEXT.value, help="output format (default: text)"
+    )
+    question = check_cmd.add_mutually_exclusive_group()
+    question.add_argument("--release", metavar="ID", help="ask about one release: clear when released or unblocked")
+    question.add_argument(
+        "--pr", metavar="REF", help="ask about one PR (kubespawner#232): clear when no hold keeps it waiting"
+    )
+    _output_options(check_cmd)
+
+    explain = evaluated("explain", "Explain one release, hold or PR: the whole chain of reasons.")
+    explain.add_argument("subject", metavar="ID", help="a release id, a hold id, or a PR ref (kubespawner#232)")
+    explain.add_argument("plan", nargs="?", metavar="PLAN", help="the plan file (TOML); default: the built-in example")
+    _output_options(explain)
+
+    graph = evaluated("graph", "Print the dependency graph, coloured by status.")
+    graph.add_argument("plan", nargs="?", metavar="PLAN", help="the plan file (TOML); default: the built-in example")
+    graph.add_argument(
+        "--format",
+        choices=[f.value for f in GraphFormat],
+        default=GraphFormat.DOT.value,
+        help="dot (Graphviz) or mermaid",
+    )
+
+    validate = commands.add_parser(
+        "validate",
+        help="Check a plan file and report every problem at once.",
+        description="Check a plan file and report every problem at once.",
+    )
+    validate.add_argument("plan", nargs="?", metavar="PLAN", help="the plan file (TOML); default: the built-in example")
+
+    commands.add_parser(
+        "schema",
+        help="Print the JSON Schema of plan files.",
+        description="Print the JSON Schema of plan files (for editors).",
+    )
+    return parser
+
+
+def _output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--color",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="colour the text output (default: auto, off when NO_COLOR is set)",
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="also show every condition met and every tag looked at"
+    )
+
+
+def _use_color(choice: str, stream: TextIO) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("TERM") == "dumb":
+        return False
+    return stream.isatty()
+
+
+def _parse_as_of(text: str | None) -> dt.datetime | None:
+    if text is None:
+        return None
+    try:
+        if len(text) == 10:
+            day = dt.date.fromisoformat(text)
+            return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            "--as-of",
+            f"{text!r} is not a date or time",
+            "Write a date (2018-08-09) or an ISO 8601 time (2018-08-09T12:00:00Z)",
+        ) from None
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _plan_and_state(args: argparse.Namespace) -> tuple[Plan, SnapshotStateProvider]:
+    plan_path = Path(args.plan) if args.plan else example_path(EXAMPLE_PLAN)
+    plan = load_plan(plan_path if args.plan else _relative(plan_path))
+    if args.state:
+        return plan, SnapshotStateProvider(args.state)
+    if args.plan:
+        raise UsageError(
+            "--state",
+            f"no state to evaluate {args.plan} against",
+            "Pass --state FILE, a snapshot in the format of docs/snapshot.md (this version reads recorded state only)",
+        )
+    return plan, SnapshotStateProvider(_relative(example_path(EXAMPLE_STATE)))
+
+
+def _relative(path: Path) -> Path:
+    """Show built-in files relative to the working directory when they are under it."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+def _evaluate(args: argparse.Namespace) -> Evaluation:
+    plan, provider = _plan_and_state(args)
+    as_of = _parse_as_of(args.as_of)
+    try:
+        return check(plan, provider, as_of=as_of)
+    except ValueError as exc:
+        raise UsageError("--as-of", str(exc), "Pick a moment no later than when the state was taken") from None
+
+
+def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
+    evaluation = _evaluate(args)
+    color = _use_color(args.color, out)
+    fmt = Format(args.format)
+    if args.release:
+        _known_release(evaluation, args.release)
+        answer = evaluation.release_answer(args.release)
+        report = (
+            text_report.render_release(evaluation, args.release, color=color)
+            if fmt is Format.TEXT
+            else _render(evaluation, fmt, color, args.verbose)
+        )
+    elif args.pr:
+        verdict = evaluation.pr(_ref(evaluation.plan, args.pr, "--pr"))
+        answer = verdict.answer
+        report = (
+            text_report.render_pr(evaluation, verdict, color=color)
+            if fmt is Format.TEXT
+            else _render(evaluation, fmt, color, args.verbose)
+        )
+    else:
+        answer = evaluation.answer()
+        report = _render(evaluation, fmt, color, args.verbose)
+    out.write(report)
+    return _ANSWER_EXIT[answer]
+
+
+def _render(evaluation: Evaluation, fmt: Format, color: bool, verbose: bool) -> str:
+    match fmt:
+        case Format.TEXT:
+            return text_report.render(evaluation, color=color, verbose=verbose)
+        case Format.JSON:
+            return json_report.render(evaluation)
+        case Format.MARKDOWN:
+            return markdown_report.render(evaluation)
+
+
+def _known_release(evaluation: Evaluation, release_id: str) -> None:
+    ids = [r.id for r in evaluation.releases]
+    if release_id not in ids:
+        close = difflib.get_close_matches(release_id, ids, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise UsageError("--release", f"the plan has no release {release_id!r}{hint}", f"Use one of: {', '.join(ids)}")
+
+
+def _ref(plan: Plan, text: str, option: str) -> ItemRef:
+    try:
+        return parse_ref(plan, text)
+    except ValueError as exc:
+        raise UsageError(option, str(exc), "Use a PR of the plan, e.g. " + _example_ref(plan)) from None
+
+
+def _example_ref(plan: Plan) -> str:
+    for hold in plan.holds:
+        return plan.short(hold.prs[0])
+    return "REPO-ID#NUMBER"
+
+
+def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
+    evaluation = _evaluate(args)
+    color = _use_color(args.color, out)
+    subject = args.subject
+    release_ids = [r.id for r in evaluation.releases]
+    hold_ids = [h.id for h in evaluation.holds]
+    if subject in release_ids:
+        out.write(text_report.render_release(evaluation, subject, color=color))
+        return _ANSWER_EXIT[evaluation.release_answer(subject)]
+    if subject in hold_ids:
+        out.write(text_report.render_hold(evaluation, subject, color=color))
+        status = evaluation.hold(subject).status
+        return {"free": EXIT_CLEAR, "unknown": EXIT_STATE}.get(str(status), EXIT_BLOCKED)
+    if "#" in subject:
+        verdict = evaluation.pr(_ref(evaluation.plan, subject, "explain"))
+        out.write(text_report.render_pr(evaluation, verdict, color=color))
+        return _ANSWER_EXIT[verdict.answer]
+    choices = release_ids + hold_ids
+    close = difflib.get_close_matches(subject, choices, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise UsageError(
+        "explain",
+        f"{subject!r} is no release, hold or PR ref of the plan{hint}",
+        f"Use a release ({', '.join(release_ids)}), a hold ({', '.join(hold_ids) or 'none'}) "
+        f"or a PR ref such as {_example_ref(evaluation.plan)}",
+    )
+
+
+def _cmd_graph(args: argparse.Namespace, out: TextIO) -> int:
+    evaluation = _evaluate(args)
+    render = render_mermaid if GraphFormat(args.format) is GraphFormat.MERMAID else render_dot
+    out.write(render(evaluation))
+    return EXIT_CLEAR
+
+
+def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
+    path = Path(args.plan) if args.plan else _relative(example_path(EXAMPLE_PLAN))
+    plan = load_plan(path)
+    graph = build_graph(plan)
+    out.write(
+        f"{path}: ok: {len(plan.repos)} repos, {len(plan.releases)} releases, {len(plan.holds)} holds, "
+        f"{len(plan.families)} PR families, {len(graph.pull_requests())} PRs and {len(graph.issues())} issues to read; "
+        f"release order: {' -> '.join(' + '.join(w) for w in graph.release_waves())}\n"
+    )
+    return EXIT_CLEAR
+
+
+def _cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
+    del args
+    out.write(json.dumps(json_schema(), indent=2) + "\n")
+    return EXIT_CLEAR
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
+    "check": _cmd_check,
+    "explain": _cmd_explain,
+    "graph": _cmd_graph,
+    "validate": _cmd_validate,
+    "schema": _cmd_schema,
+}
+
+
+def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """Run the command line with *argv*; return the exit code (never raises for a user's mistake)."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    args = _parser().parse_args(argv)
+    if args.command is None:
+        args = _parser().parse_args(["check", *(argv or [])])
+    try:
+        return _COMMANDS[args.command](args, out)
+    except InputError as exc:
+        err.write(f"release-gate: error: {exc}\n")
+        return EXIT_INPUT
+    except StateUnavailableError as exc:
+        err.write(f"release-gate: state unavailable: {exc}\n")
+        return EXIT_STATE
+    except ReleaseGateError as exc:
+        err.write(f"release-gate: error: {exc}\n")
+        return EXIT_INPUT
+    except BrokenPipeError:
+        return EXIT_CLEAR
+    except Exception as exc:
+        if os.environ.get("RELEASE_GATE_DEBUG"):
+            raise
+        err.write(
+            f"release-gate: internal error (a bug in release-gate {__version__}): {type(exc).__name__}: {exc}. "
+            "Set RELEASE_GATE_DEBUG=1 to see the traceback, and please report it.\n"
+        )
+        return EXIT_BUG
+
+
+def entrypoint() -> NoReturn:
+    """Console-script entry point."""
+    sys.exit(main())

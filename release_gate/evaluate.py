@@ -1,0 +1,738 @@
+"""Evaluation: the plan's graph plus the state of the world, as verdicts with their reasons.
+
+:func:`evaluate` is pure: it reads a :class:`~release_gate.graph.ReleaseGraph` and a
+:class:`~release_gate.state.World` and returns an :class:`Evaluation`; it does no I/O.
+Every release is released, unblocked, blocked or unknown; every hold is held, free,
+violated or unknown. Unknown is never counted as met: the answer fails closed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+from release_gate.graph import Edge, EdgeKind, Node, NodeKind, ReleaseGraph, item_node, release_node
+from release_gate.model import Deadline, Hold, Intent, ItemRef, Plan, Release, Repo, Watch
+from release_gate.state import Issue, IssueState, PrState, PullRequest, Unknown, World
+from release_gate.versions import Scheme, parse_version
+
+__all__ = [
+    "Action",
+    "Answer",
+    "Candidate",
+    "DeadlineStatus",
+    "DeadlineVerdict",
+    "Evaluation",
+    "Evidence",
+    "HeldPr",
+    "HoldStatus",
+    "HoldVerdict",
+    "Outcome",
+    "PrVerdict",
+    "Reason",
+    "ReleaseStatus",
+    "ReleaseVerdict",
+    "WatchVerdict",
+    "evaluate",
+]
+
+
+class ReleaseStatus(enum.StrEnum):
+    """Where a release stands."""
+
+    RELEASED = "released"
+    """A version satisfying the requirement is out."""
+    UNBLOCKED = "unblocked"
+    """Not out yet, and every precondition is met: it can be cut now."""
+    BLOCKED = "blocked"
+    """Not out yet, and at least one precondition is not met."""
+    UNKNOWN = "unknown"
+    """The state needed to decide could not be read; never counted as met."""
+
+
+class HoldStatus(enum.StrEnum):
+    """Where a hold, or one held PR, stands."""
+
+    HELD = "held"
+    """Its releases are not all out: the PR must wait."""
+    FREE = "free"
+    """Every release it waited for is out (or the PR merged after they were)."""
+    VIOLATED = "violated"
+    """A held PR merged before a release it waited for was out."""
+    UNKNOWN = "unknown"
+    """The state needed to decide could not be read; the PR is not free."""
+
+
+class Outcome(enum.StrEnum):
+    """Whether one condition is met."""
+
+    MET = "met"
+    UNMET = "unmet"
+    UNKNOWN = "unknown"
+
+
+class DeadlineStatus(enum.StrEnum):
+    """How a release stands against its deadline."""
+
+    MET = "met"
+    LATE = "late"
+    """Released, but after the deadline."""
+    ON_TRACK = "on track"
+    AT_RISK = "at risk"
+    """Blocked or unknown, with ``warn_days`` or fewer left."""
+    MISSED = "missed"
+    """Not released, and the deadline has passed."""
+
+
+class Answer(enum.StrEnum):
+    """The answer to the question asked (whole plan, one release, one PR)."""
+
+    CLEAR = "clear"
+    BLOCKED = "blocked"
+    """Blocked, held or violated."""
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One condition of a verdict, and if unmet, why: a chain down to the root causes."""
+
+    node: str
+    """Graph node the condition is about (``release:kubespawner``, ``pr:o/r#230``)."""
+    condition: str
+    """What must hold: ``needs kubespawner#230 merged``, ``after kubespawner >=0.9.0b1``."""
+    outcome: Outcome
+    detail: str
+    """How it stands: ``open``, ``not released (blocked)``, ``not in the state``."""
+    causes: tuple[Reason, ...] = ()
+    """Why an upstream release is not out: its own unmet reasons."""
+    action: str = ""
+    """For a root cause (no causes): the next thing to do about it."""
+
+    def roots(self) -> tuple[Reason, ...]:
+        """Return the root causes under this reason (itself, when it has no causes)."""
+        if not self.causes:
+            return (self,)
+        return tuple(root for cause in self.causes for root in cause.roots())
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """The version that satisfied a release, and where it was seen."""
+
+    version: str
+    tag: str
+    date: dt.datetime | None
+    sha: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A tag that was looked at for a release, and whether it counted."""
+
+    tag: str
+    version: str
+    accepted: bool
+    why: str
+    """Why not, or ``satisfies >=0.9.0b1``."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineVerdict:
+    """A release against its deadline."""
+
+    deadline: Deadline
+    status: DeadlineStatus
+    days_left: int
+    """Days from the evaluation time to the deadline (negative once past)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseVerdict:
+    """The verdict on one release."""
+
+    release: Release
+    repo: Repo
+    status: ReleaseStatus
+    reasons: tuple[Reason, ...]
+    """Every precondition, met or not, in plan order (after, needs.prs, needs.issues)."""
+    released: Evidence | None = None
+    candidates: tuple[Candidate, ...] = ()
+    skipped_tags: tuple[str, ...] = ()
+    """Tags that name no version in the repo's scheme (shown in verbose output)."""
+    deadline: DeadlineVerdict | None = None
+    wave: int = 0
+    """1 = can ship in the first wave; 0 = already released."""
+
+    @property
+    def id(self) -> str:
+        """The release id."""
+        return self.release.id
+
+    @property
+    def blockers(self) -> tuple[Reason, ...]:
+        """The preconditions that are unmet or unknown."""
+        return tuple(r for r in self.reasons if r.outcome is not Outcome.MET)
+
+
+@dataclass(frozen=True, slots=True)
+class HeldPr:
+    """One PR covered by a hold."""
+
+    ref: ItemRef
+    label: str
+    status: HoldStatus
+    detail: str
+    found_by: str = "plan"
+    """``plan`` (listed), ``family`` (a part listed in the family), ``title`` (found by its title)."""
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class HoldVerdict:
+    """The verdict on one hold."""
+
+    hold: Hold
+    status: HoldStatus
+    prs: tuple[HeldPr, ...]
+    waiting_on: tuple[str, ...]
+    """Release ids that are not out yet."""
+
+    @property
+    def id(self) -> str:
+        """The hold id."""
+        return self.hold.id
+
+
+@dataclass(frozen=True, slots=True)
+class PrVerdict:
+    """Everything the plan says about one PR."""
+
+    ref: ItemRef
+    label: str
+    answer: Answer
+    detail: str
+    holds: tuple[tuple[str, HoldStatus, str], ...]
+    """``(hold id, status, detail)`` for each hold covering the PR."""
+    needed_by: tuple[str, ...]
+    """Releases that need this PR merged."""
+
+
+@dataclass(frozen=True, slots=True)
+class WatchVerdict:
+    """A followed-up item and how it stands."""
+
+    watch: Watch
+    label: str
+    state: str
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A next thing to do, and which releases it helps."""
+
+    text: str
+    node: str
+    unblocks: tuple[str, ...]
+    """Release ids that wait on it, directly or through their upstreams (never the release it cuts)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """Everything :func:`evaluate` found; reporters and the CLI only read it."""
+
+    plan: Plan
+    as_of: dt.datetime
+    taken_at: dt.datetime
+    source: str
+    releases: tuple[ReleaseVerdict, ...]
+    holds: tuple[HoldVerdict, ...]
+    watch: tuple[WatchVerdict, ...]
+    waves: tuple[tuple[str, ...], ...]
+    """Releases still to ship, in order: each wave waits only on earlier ones."""
+    actions: tuple[Action, ...]
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    """The plan's graph plus the family parts found in the state."""
+    node_status: Mapping[str, str] = field(default_factory=dict)
+    """A status word per node, for drawing the graph."""
+
+    def release(self, release_id: str) -> ReleaseVerdict:
+        """Return the verdict on *release_id*; :class:`KeyError` if the plan has no such release."""
+        for verdict in self.releases:
+            if verdict.id == release_id:
+                return verdict
+        raise KeyError(release_id)
+
+    def hold(self, hold_id: str) -> HoldVerdict:
+        """Return the verdict on *hold_id*; :class:`KeyError` if there is none."""
+        for verdict in self.holds:
+            if verdict.id == hold_id:
+                return verdict
+        raise KeyError(hold_id)
+
+    def pr(self, ref: ItemRef) -> PrVerdict:
+        """Return what the plan says about PR *ref*: may it merge, and what needs it."""
+        holds = tuple((h.id, pr.status, pr.detail) for h in self.holds for pr in h.prs if pr.ref.key == ref.key)
+        needed_by = tuple(r.id for r in self.releases if any(n.key == ref.key for n in r.release.needs_prs))
+        statuses = {status for _, status, _ in holds}
+        label = self.plan.short(ref)
+        if HoldStatus.VIOLATED in statuses or HoldStatus.HELD in statuses:
+            answer, detail = Answer.BLOCKED, "held: must not merge yet"
+            if HoldStatus.VIOLATED in statuses:
+                detail = "merged in violation of a hold"
+        elif HoldStatus.UNKNOWN in statuses:
+            answer, detail = Answer.UNKNOWN, "the state needed to decide is unknown"
+        elif holds:
+            answer, detail = Answer.CLEAR, "free: every release it waited for is out"
+        else:
+            answer, detail = Answer.CLEAR, "not held by the plan"
+        return PrVerdict(ref, label, answer, detail, holds, needed_by)
+
+    def answer(self) -> Answer:
+        """Answer for the whole plan: clear only if nothing planned is blocked, held, violated or unknown.
+
+        Proposed releases are reported but never change the answer.
+        """
+        planned = [r for r in self.releases if r.release.intent is Intent.PLANNED]
+        if any(r.status is ReleaseStatus.UNKNOWN for r in planned) or any(
+            h.status is HoldStatus.UNKNOWN for h in self.holds
+        ):
+            return Answer.UNKNOWN
+        if any(r.status is ReleaseStatus.BLOCKED for r in planned) or any(
+            h.status in (HoldStatus.HELD, HoldStatus.VIOLATED) for h in self.holds
+        ):
+            return Answer.BLOCKED
+        return Answer.CLEAR
+
+    def release_answer(self, release_id: str) -> Answer:
+        """Answer for one release: clear when released or unblocked."""
+        return {
+            ReleaseStatus.RELEASED: Answer.CLEAR,
+            ReleaseStatus.UNBLOCKED: Answer.CLEAR,
+            ReleaseStatus.BLOCKED: Answer.BLOCKED,
+            ReleaseStatus.UNKNOWN: Answer.UNKNOWN,
+        }[self.release(release_id).status]
+
+
+_PART_TITLE = re.compile(r"^\s*\[\s*part\s+\d+\s+of\s+#(\d+)\s*\]", re.IGNORECASE)
+
+
+def _fmt(when: dt.datetime | None) -> str:
+    return "at an unrecorded time" if when is None else when.strftime("%Y-%m-%d %H:%M UTC")
+
+
+class _Evaluator:
+    def __init__(self, graph: ReleaseGraph, world: World, as_of: dt.datetime) -> None:
+        self.graph = graph
+        self.plan = graph.plan
+        self.world = world
+        self.as_of = as_of
+        self.verdicts: dict[str, ReleaseVerdict] = {}
+        self.family_members = self._families()
+
+    # -- state at the evaluation time ---------------------------------------------------
+
+    def item(self, ref: ItemRef) -> PullRequest | Issue | Unknown | None:
+        item = self.world.item(ref)
+        if isinstance(item, Unknown):
+            return item
+        return item.at(self.as_of)
+
+    def _families(self) -> dict[tuple[str, int], tuple[tuple[ItemRef, str], ...]]:
+        members: dict[tuple[str, int], tuple[tuple[ItemRef, str], ...]] = {}
+        for family in self.plan.families:
+            found: dict[tuple[str, int], tuple[ItemRef, str]] = {p.key: (p, "family") for p in family.parts}
+            if family.discover:
+                for pr in self.world.pull_requests(family.parent.slug):
+                    match = _PART_TITLE.match(pr.title)
+                    if (
+                        match
+                        and int(match.group(1)) == family.parent.number
+                        and pr.ref.key not in found
+                        and pr.at(self.as_of) is not None
+                    ):
+                        found[pr.ref.key] = (pr.ref, "title")
+            members[family.parent.key] = tuple(sorted(found.values()))
+        return members
+
+    # -- releases -----------------------------------------------------------------------
+
+    def release(self, release: Release) -> ReleaseVerdict:
+        repo = self.plan.repo(release.repo)
+        reasons = (
+            *(self.after(upstream) for upstream in release.after),
+            *(r for ref in release.needs_prs for r in self.needs_pr(ref)),
+            *(self.needs_issue(ref) for ref in release.needs_issues),
+        )
+        released, candidates, skipped, tags_unknown = self.find_release(release, repo)
+        outcomes = {r.outcome for r in reasons}
+        if released is not None:
+            status = ReleaseStatus.RELEASED
+        elif tags_unknown is not None:
+            status = ReleaseStatus.UNKNOWN
+            reasons = (
+                Reason(
+                    f"repo:{repo.slug.lower()}",
+                    f"tags of {repo.slug}",
+                    Outcome.UNKNOWN,
+                    f"cannot tell whether {release.id} is out: {tags_unknown.reason}",
+                    action=f"make the tags of {repo.slug} readable (check the state source)",
+                ),
+                *reasons,
+            )
+        elif Outcome.UNMET in outcomes:
+            status = ReleaseStatus.BLOCKED
+        elif Outcome.UNKNOWN in outcomes:
+            status = ReleaseStatus.UNKNOWN
+        else:
+            status = ReleaseStatus.UNBLOCKED
+        return ReleaseVerdict(
+            release=release,
+            repo=repo,
+            status=status,
+            reasons=reasons,
+            released=released,
+            candidates=candidates,
+            skipped_tags=skipped,
+            deadline=self.deadline(release, status, released),
+        )
+
+    def find_release(
+        self, release: Release, repo: Repo
+    ) -> tuple[Evidence | None, tuple[Candidate, ...], tuple[str, ...], Unknown | None]:
+        state = self.world.repo(repo.slug)
+        if isinstance(state, Unknown):
+            return None, (), (), state
+        candidates: list[Candidate] = []
+        skipped: list[str] = []
+        satisfying: list[tuple[dt.datetime, object, Evidence]] = []
+        undated: list[str] = []
+        for tag in state.tags:
+            text = repo.version_from_tag(tag.name)
+            version = parse_version(repo.scheme, text, partial=repo.scheme is Scheme.SEMVER) if text else None
+            if version is None:
+                skipped.append(tag.name)
+                continue
+            if tag.date is not None and tag.date > self.as_of:
+                continue  # not made yet at the evaluation time
+            why = release.requirement.check(version)
+            if why is None and tag.date is None and self.as_of < self.world.taken_at:
+                undated.append(tag.name)
+                why = "tag date not recorded, so it may not have existed yet"
+            candidates.append(Candidate(tag.name, version.text, why is None, why or f"satisfies {release.requirement}"))
+            if why is None:
+                when = tag.date or self.world.taken_at
+                satisfying.append((when, version, Evidence(version.text, tag.name, tag.date, tag.sha)))
+        candidates.sort(key=lambda c: c.tag)  # stable, readable order in reports
+        if satisfying:
+            satisfying.sort(key=lambda s: (s[0], str(s[1])))
+            return satisfying[0][2], tuple(candidates), tuple(sorted(skipped)), None
+        if undated:
+            unknown = Unknown(f"tag {undated[0]} satisfies {release.requirement} but its date is not recorded")
+            return None, tuple(candidates), tuple(sorted(skipped)), unknown
+        return None, tuple(candidates), tuple(sorted(skipped)), None
+
+    def after(self, upstream_id: str) -> Reason:
+        upstream = self.verdicts[upstream_id]
+        condition = f"after {upstream_id} {upstream.release.requirement}"
+        node = release_node(upstream_id)
+        match upstream.status:
+            case ReleaseStatus.RELEASED:
+                assert upstream.released is not None
+                detail = f"released {upstream.released.version} ({_fmt(upstream.released.date)})"
+                return Reason(node, condition, Outcome.MET, detail)
+            case ReleaseStatus.UNBLOCKED:
+                return Reason(
+                    node,
+                    condition,
+                    Outcome.UNMET,
+                    "not released; it can be cut now",
+                    action=f"release {upstream_id} {upstream.release.requirement}",
+                )
+            case ReleaseStatus.BLOCKED:
+                return Reason(node, condition, Outcome.UNMET, "not released (blocked)", upstream.blockers)
+            case ReleaseStatus.UNKNOWN:
+                return Reason(node, condition, Outcome.UNKNOWN, "unknown", upstream.blockers)
+
+    def needs_pr(self, ref: ItemRef) -> tuple[Reason, ...]:
+        members = self.family_members.get(ref.key)
+        if members is None:
+            return (self.pr_merged(ref, f"needs {self.plan.short(ref)} merged"),)
+        reasons = [self.family_parent_done(ref)]
+        reasons.extend(
+            self.pr_merged(part, f"needs {self.plan.short(part)} merged (part of {self.plan.short(ref)})")
+            for part, _ in members
+        )
+        return tuple(reasons)
+
+    def pr_merged(self, ref: ItemRef, condition: str) -> Reason:
+        node = item_node(NodeKind.PR, ref)
+        label = self.plan.short(ref)
+        item = self.item(ref)
+        if isinstance(item, Unknown):
+            return Reason(node, condition, Outcome.UNKNOWN, item.reason, action=f"find out the state of {label}")
+        if item is None:
+            return Reason(node, condition, Outcome.UNMET, "not opened yet", action=f"open {label}")
+        if isinstance(item, Issue):
+            return Reason(
+                node,
+                condition,
+                Outcome.UNKNOWN,
+                "is an issue, not a pull request",
+                action=f"move {label} from needs.prs to needs.issues in the plan",
+            )
+        match item.state:
+            case PrState.MERGED:
+                return Reason(node, condition, Outcome.MET, f"merged {_fmt(item.merged_at)}")
+            case PrState.OPEN:
+                detail = "open, draft" if item.draft else "open"
+                return Reason(node, condition, Outcome.UNMET, detail, action=f"merge {label}")
+            case PrState.CLOSED:
+                return Reason(
+                    node,
+                    condition,
+                    Outcome.UNMET,
+                    "closed without merge",
+                    action=f"reopen {label}, or remove it from the plan's needs",
+                )
+
+    def family_parent_done(self, ref: ItemRef) -> Reason:
+        node = item_node(NodeKind.PR, ref)
+        label = self.plan.short(ref)
+        condition = f"needs every part of {label} merged"
+        item = self.item(ref)
+        if isinstance(item, Unknown):
+            return Reason(node, condition, Outcome.UNKNOWN, item.reason, action=f"find out the state of {label}")
+        if item is None or isinstance(item, Issue):
+            return Reason(node, condition, Outcome.MET, "no parent PR open")
+        if item.state is PrState.OPEN:
+            return Reason(
+                node,
+                condition,
+                Outcome.UNMET,
+                "the split PR is still open: parts may still come",
+                action=f"open the remaining parts of {label}, then close it",
+            )
+        return Reason(node, condition, Outcome.MET, f"{item.state} {_fmt(item.merged_at or item.closed_at)}")
+
+    def needs_issue(self, ref: ItemRef) -> Reason:
+        node = item_node(NodeKind.ISSUE, ref)
+        label = self.plan.short(ref)
+        condition = f"needs {label} closed"
+        item = self.item(ref)
+        if isinstance(item, Unknown):
+            return Reason(node, condition, Outcome.UNKNOWN, item.reason, action=f"find out the state of {label}")
+        if item is None:
+            return Reason(node, condition, Outcome.MET, "not opened yet")
+        closed = item.state is not PrState.OPEN if isinstance(item, PullRequest) else item.state is IssueState.CLOSED
+        if closed:
+            return Reason(node, condition, Outcome.MET, f"closed {_fmt(item.closed_at)}")
+        return Reason(node, condition, Outcome.UNMET, "open", action=f"close {label}")
+
+    def deadline(self, release: Release, status: ReleaseStatus, released: Evidence | None) -> DeadlineVerdict | None:
+        deadline = release.deadline
+        if deadline is None:
+            return None
+        days_left = (deadline.date - self.as_of.date()).days
+        if released is not None:
+            late = released.date is not None and released.date.date() > deadline.date
+            return DeadlineVerdict(deadline, DeadlineStatus.LATE if late else DeadlineStatus.MET, days_left)
+        if days_left < 0:
+            return DeadlineVerdict(deadline, DeadlineStatus.MISSED, days_left)
+        if status in (ReleaseStatus.BLOCKED, ReleaseStatus.UNKNOWN) and days_left <= deadline.warn_days:
+            return DeadlineVerdict(deadline, DeadlineStatus.AT_RISK, days_left)
+        return DeadlineVerdict(deadline, DeadlineStatus.ON_TRACK, days_left)
+
+    # -- holds ----------------------------------------------------------------------------
+
+    def hold(self, hold: Hold) -> HoldVerdict:
+        exempt = {ref.key for ref in hold.exempt}
+        members: dict[tuple[str, int], tuple[ItemRef, str]] = {}
+        for ref in hold.prs:
+            family = self.family_members.get(ref.key)
+            members.setdefault(ref.key, (ref, "plan"))
+            for part, how in family or ():
+                members.setdefault(part.key, (part, how))
+        until = [self.verdicts[r] for r in hold.until]
+        waiting = tuple(v.id for v in until if v.status is not ReleaseStatus.RELEASED)
+        prs = tuple(self.held_pr(ref, how, until) for key, (ref, how) in sorted(members.items()) if key not in exempt)
+        statuses = {pr.status for pr in prs}
+        for status in (HoldStatus.VIOLATED, HoldStatus.UNKNOWN, HoldStatus.HELD):
+            if status in statuses:
+                break
+        else:
+            status = HoldStatus.FREE
+        return HoldVerdict(hold, status, prs, waiting)
+
+    def held_pr(self, ref: ItemRef, found_by: str, until: list[ReleaseVerdict]) -> HeldPr:
+        label = self.plan.short(ref)
+        item = self.item(ref)
+        title = item.title if isinstance(item, PullRequest | Issue) else ""
+
+        def verdict(status: HoldStatus, detail: str) -> HeldPr:
+            return HeldPr(ref, label, status, detail, found_by, title)
+
+        if isinstance(item, Unknown):
+            return verdict(HoldStatus.UNKNOWN, item.reason)
+        if isinstance(item, Issue):
+            return verdict(HoldStatus.UNKNOWN, "is an issue, not a pull request; fix the hold")
+        unknown = [v.id for v in until if v.status is ReleaseStatus.UNKNOWN]
+        if item is not None and item.state is PrState.MERGED:
+            merged = item.merged_at
+            broken = []
+            for v in until:
+                if v.status is ReleaseStatus.UNKNOWN:
+                    continue
+                if v.released is None:
+                    broken.append(f"{v.id} is still not released")
+                elif merged is None or v.released.date is None:
+                    unknown.append(v.id)
+                elif v.released.date > merged:
+                    broken.append(f"{v.id} {v.released.version} came out later ({_fmt(v.released.date)})")
+            if broken:
+                return verdict(HoldStatus.VIOLATED, f"merged {_fmt(merged)} but {'; '.join(broken)}")
+            if unknown:
+                return verdict(
+                    HoldStatus.UNKNOWN,
+                    f"merged {_fmt(merged)}; whether {', '.join(unknown)} was out by then is unknown",
+                )
+            return verdict(HoldStatus.FREE, f"merged {_fmt(merged)}, after its releases")
+        if unknown:
+            return verdict(HoldStatus.UNKNOWN, f"whether {', '.join(unknown)} is out is unknown")
+        state = "not opened yet" if item is None else ("closed" if item.state is PrState.CLOSED else "open")
+        if ref.key in self.family_members:
+            state += ", split into parts: the parts still to come wait too"
+        pending = [v for v in until if v.status is not ReleaseStatus.RELEASED]
+        if pending:
+            waits = ", ".join(f"{v.id} {v.release.requirement}" for v in pending)
+            return verdict(HoldStatus.HELD, f"{state}; waits for {waits}")
+        return verdict(HoldStatus.FREE, f"{state}; every release it waited for is out")
+
+    # -- everything -------------------------------------------------------------------------
+
+    def run(self) -> Evaluation:
+        order = self.graph.release_waves()
+        for wave in order:
+            for release_id in wave:
+                self.verdicts[release_id] = self.release(self.plan.release(release_id))
+        pending = [r.id for r in self.plan.releases if self.verdicts[r.id].status is not ReleaseStatus.RELEASED]
+        waves = self.graph.release_waves(pending)
+        wave_of = {rid: index for index, wave in enumerate(waves, start=1) for rid in wave}
+        releases = tuple(_with_wave(self.verdicts[r.id], wave_of.get(r.id, 0)) for r in self.plan.releases)
+        holds = tuple(self.hold(h) for h in self.plan.holds)
+        watch = tuple(self.watch(w) for w in self.plan.watch)
+        edges = set(self.graph.edges)
+        for parent_key, members in self.family_members.items():
+            parent = next(f.parent for f in self.plan.families if f.parent.key == parent_key)
+            for part, _ in members:
+                edges.add(Edge(item_node(NodeKind.PR, part), item_node(NodeKind.PR, parent), EdgeKind.PART_OF))
+        for hold in holds:
+            for pr in hold.prs:
+                edges.add(Edge(f"hold:{hold.id}", item_node(NodeKind.PR, pr.ref), EdgeKind.HOLDS))
+        nodes = {n.id: n for n in self.graph.nodes}
+        for hold in holds:
+            for pr in hold.prs:
+                node = item_node(NodeKind.PR, pr.ref)
+                nodes.setdefault(node, Node(node, NodeKind.PR, pr.label))
+                edges.add(Edge(node, f"repo:{pr.ref.slug.lower()}", EdgeKind.IN_REPO))
+        return Evaluation(
+            plan=self.plan,
+            as_of=self.as_of,
+            taken_at=self.world.taken_at,
+            source=self.world.source,
+            releases=releases,
+            holds=holds,
+            watch=watch,
+            waves=waves,
+            actions=_actions(releases),
+            nodes=tuple(sorted(nodes.values())),
+            edges=tuple(sorted(edges)),
+            node_status=self.node_status(releases, holds, nodes.values()),
+        )
+
+    def watch(self, watch: Watch) -> WatchVerdict:
+        label = self.plan.short(watch.ref)
+        item = self.item(watch.ref)
+        if isinstance(item, Unknown):
+            return WatchVerdict(watch, label, f"unknown: {item.reason}")
+        if item is None:
+            return WatchVerdict(watch, label, "not opened yet")
+        kind = "PR" if isinstance(item, PullRequest) else "issue"
+        return WatchVerdict(watch, label, f"{kind} {item.state}", item.title)
+
+    def node_status(
+        self, releases: Iterable[ReleaseVerdict], holds: Iterable[HoldVerdict], nodes: Iterable[Node]
+    ) -> dict[str, str]:
+        status: dict[str, str] = {release_node(r.id): r.status.value for r in releases}
+        held: dict[str, HoldStatus] = {}
+        for hold in holds:
+            status[f"hold:{hold.id}"] = hold.status.value
+            for pr in hold.prs:
+                pr_node = item_node(NodeKind.PR, pr.ref)
+                rank = [HoldStatus.FREE, HoldStatus.HELD, HoldStatus.UNKNOWN, HoldStatus.VIOLATED]
+                if pr_node not in held or rank.index(pr.status) > rank.index(held[pr_node]):
+                    held[pr_node] = pr.status
+        for node in nodes:
+            if node.id in status or node.kind not in (NodeKind.PR, NodeKind.ISSUE):
+                continue
+            if node.id in held and held[node.id] is not HoldStatus.FREE:
+                status[node.id] = held[node.id].value
+                continue
+            ref = _ref_of(node.id)
+            item = self.item(ref)
+            status[node.id] = (
+                "unknown" if isinstance(item, Unknown) else "not opened" if item is None else item.state.value
+            )
+        return status
+
+
+def _ref_of(node_id: str) -> ItemRef:
+    slug, _, number = node_id.split(":", 1)[1].rpartition("#")
+    return ItemRef(slug, int(number))
+
+
+def _with_wave(verdict: ReleaseVerdict, wave: int) -> ReleaseVerdict:
+    return replace(verdict, wave=wave)
+
+
+def _actions(releases: tuple[ReleaseVerdict, ...]) -> tuple[Action, ...]:
+    """One next action per root cause, in wave order, with the releases each one helps."""
+    found: dict[str, tuple[str, list[str], tuple[bool, int]]] = {}
+    for verdict in sorted(releases, key=lambda v: (v.release.intent is Intent.PROPOSED, v.wave, v.id)):
+        rank = (verdict.release.intent is Intent.PROPOSED, verdict.wave)
+        if verdict.status is ReleaseStatus.UNBLOCKED:
+            text = f"release {verdict.id} {verdict.release.requirement}"
+            found.setdefault(text, (release_node(verdict.id), [], rank))
+            continue
+        if verdict.status not in (ReleaseStatus.BLOCKED, ReleaseStatus.UNKNOWN):
+            continue
+        for reason in verdict.blockers:
+            for root in reason.roots():
+                if root.action:
+                    entry = found.setdefault(root.action, (root.node, [], rank))
+                    if verdict.id not in entry[1]:
+                        entry[1].append(verdict.id)
+    ordered = sorted(found.items(), key=lambda kv: (kv[1][2], -len(kv[1][1]), kv[0]))
+    return tuple(Action(text, node, tuple(unblocks)) for text, (node, unblocks, _) in ordered)
+
+
+def evaluate(graph: ReleaseGraph, world: World, *, as_of: dt.datetime | None = None) -> Evaluation:
+    """Evaluate every release and hold of *graph*'s plan against *world*.
+
+    *as_of* (default: when the state was taken) asks for the verdicts at an earlier
+    moment: tags made later do not count, PRs merged later count as open. It must not be
+    later than ``world.taken_at``: nothing is known about what happened after.
+
+    Raises :class:`ValueError` when *as_of* is after the state was taken or has no timezone.
+    """
+    when = world.taken_at if as_of is None else as_of
+    if when.tzinfo is None:
+        raise ValueError("as_of must have a timezone")
+    if when > world.taken_at:
+        raise ValueError(f"the state was taken at {_fmt(world.taken_at)}; it cannot tell what happened later")
+    return _Evaluator(graph, world, when.astimezone(dt.UTC)).run()

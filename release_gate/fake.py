@@ -1,0 +1,121 @@
+"""An in-memory state provider for tests, examples and your own scripts (no network, no files).
+
+>>> import datetime as dt
+>>> fake = FakeStateProvider(taken_at=dt.datetime(2018, 8, 20, tzinfo=dt.UTC))
+>>> fake.tag("jupyterhub/kubespawner", "v0.9.0b1", "2018-08-19T12:00:00Z").pull(
+...     "jupyterhub/kubespawner", 232, "merged", merged_at="2018-08-15T09:00:00Z")
+FakeStateProvider(2 repos and items)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from release_gate.model import ItemRef
+from release_gate.snapshot import parse_time
+from release_gate.state import Issue, IssueState, PrState, PullRequest, RepoState, StateRequest, Tag, Unknown, World
+
+__all__ = ["FakeStateProvider"]
+
+
+def _time(value: str | dt.datetime | None) -> dt.datetime | None:
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    parsed = parse_time(value)
+    if parsed is None:
+        raise ValueError(f"{value!r} is not an ISO 8601 time with a timezone")
+    return parsed
+
+
+class FakeStateProvider:
+    """Builds a :class:`~release_gate.state.World` from calls; each builder method returns ``self``."""
+
+    def __init__(self, *, taken_at: dt.datetime, source: str = "fake state") -> None:
+        self.taken_at = taken_at
+        self.source = source
+        self._repos: dict[str, RepoState | Unknown] = {}
+        self._items: dict[tuple[str, int], PullRequest | Issue | Unknown] = {}
+        self.requests: list[StateRequest] = []
+        """Every request received, for tests that check what was asked."""
+
+    def __repr__(self) -> str:
+        return f"FakeStateProvider({len(self._repos) + len(self._items)} repos and items)"
+
+    def _repo(self, slug: str) -> RepoState:
+        repo = self._repos.get(slug.lower())
+        if not isinstance(repo, RepoState):
+            repo = RepoState(slug)
+            self._repos[slug.lower()] = repo
+        return repo
+
+    def repo(self, slug: str, *, files: dict[str, str] | None = None) -> FakeStateProvider:
+        """Record repo *slug* (with no tags yet) and the default-branch *files*."""
+        repo = self._repo(slug)
+        self._repos[slug.lower()] = RepoState(
+            repo.slug, repo.tags, repo.default_branch or "main", {**repo.files, **(files or {})}
+        )
+        return self
+
+    def tag(self, slug: str, name: str, date: str | dt.datetime | None = None, sha: str = "") -> FakeStateProvider:
+        """Record tag *name* in repo *slug*."""
+        repo = self._repo(slug)
+        self._repos[slug.lower()] = RepoState(
+            repo.slug, (*repo.tags, Tag(name, sha, _time(date))), repo.default_branch, repo.files
+        )
+        return self
+
+    def pull(
+        self,
+        slug: str,
+        number: int,
+        state: str = "open",
+        *,
+        title: str = "",
+        draft: bool = False,
+        created_at: str | dt.datetime | None = None,
+        merged_at: str | dt.datetime | None = None,
+        closed_at: str | dt.datetime | None = None,
+    ) -> FakeStateProvider:
+        """Record pull request *slug*#*number* (``open``, ``merged`` or ``closed``)."""
+        self._repo(slug)
+        merged = _time(merged_at)
+        self._items[ItemRef(slug, number).key] = PullRequest(
+            ItemRef(slug, number),
+            PrState(state),
+            title,
+            draft,
+            "",
+            _time(created_at),
+            merged,
+            _time(closed_at) or merged,
+        )
+        return self
+
+    def issue(
+        self,
+        slug: str,
+        number: int,
+        state: str = "open",
+        *,
+        title: str = "",
+        closed_at: str | dt.datetime | None = None,
+    ) -> FakeStateProvider:
+        """Record issue *slug*#*number* (``open`` or ``closed``)."""
+        self._repo(slug)
+        self._items[ItemRef(slug, number).key] = Issue(
+            ItemRef(slug, number), IssueState(state), title, None, _time(closed_at)
+        )
+        return self
+
+    def unknown(self, slug: str, number: int | None = None, reason: str = "could not be read") -> FakeStateProvider:
+        """Record that repo *slug* (or its item *number*) could not be read."""
+        if number is None:
+            self._repos[slug.lower()] = Unknown(reason)
+        else:
+            self._items[ItemRef(slug, number).key] = Unknown(reason)
+        return self
+
+    def fetch(self, request: StateRequest) -> World:
+        """Return everything recorded so far."""
+        self.requests.append(request)
+        return World(self.taken_at, self.source, dict(self._repos), dict(self._items))

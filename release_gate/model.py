@@ -1,0 +1,199 @@
+"""The plan as frozen value objects: repos, releases, holds, PR families, deadlines.
+
+A :class:`Plan` is produced by :func:`release_gate.plan.load_plan` and never changes; it
+holds no state from GitHub, only what the team decided.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from dataclasses import dataclass
+
+from release_gate.versions import Scheme, VersionRequirement
+
+__all__ = [
+    "Deadline",
+    "Family",
+    "HelmChart",
+    "Hold",
+    "Intent",
+    "ItemRef",
+    "Plan",
+    "Release",
+    "Repo",
+    "Watch",
+    "parse_slug",
+]
+
+_SLUG = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
+
+
+def parse_slug(text: str) -> str | None:
+    """Return *text* as a GitHub ``owner/name`` slug, or ``None`` when it is not one.
+
+    >>> parse_slug("jupyterhub/kubespawner")
+    'jupyterhub/kubespawner'
+    >>> parse_slug("kubespawner") is None
+    True
+    """
+    return text if _SLUG.match(text) else None
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ItemRef:
+    """A pull request or issue: ``owner/name#number``."""
+
+    slug: str
+    number: int
+
+    def __str__(self) -> str:
+        return f"{self.slug}#{self.number}"
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """Case-insensitive identity, as GitHub compares repository names."""
+        return (self.slug.lower(), self.number)
+
+
+class Intent(enum.StrEnum):
+    """Whether a release is decided or still a proposal."""
+
+    PLANNED = "planned"
+    """Decided: counts for the plan's verdict and exit code."""
+    PROPOSED = "proposed"
+    """A decision still to make: evaluated and reported, never blocks the plan."""
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """A date something is due by."""
+
+    id: str
+    date: dt.date
+    note: str = ""
+    warn_days: int = 7
+    """A blocked release is "at risk" when this many days or fewer are left."""
+
+
+@dataclass(frozen=True, slots=True)
+class HelmChart:
+    """Where a Helm chart is published."""
+
+    index: str
+    """URL of the Helm repository's ``index.yaml``."""
+    chart: str
+    """The chart's name in that index."""
+
+
+@dataclass(frozen=True, slots=True)
+class Repo:
+    """A GitHub repository the plan reads."""
+
+    id: str
+    slug: str
+    scheme: Scheme
+    tags: tuple[str, ...]
+    """Tag patterns, each containing ``{version}`` once (``v{version}``)."""
+    pypi: str | None = None
+    helm: HelmChart | None = None
+
+    def version_from_tag(self, tag: str) -> str | None:
+        """Return the version text a tag names under this repo's patterns, if any.
+
+        >>> repo = Repo("k", "o/k", Scheme.PEP440, ("v{version}", "{version}"))
+        >>> repo.version_from_tag("v0.9.0b1"), repo.version_from_tag("0.9.0")
+        ('0.9.0b1', '0.9.0')
+        """
+        for pattern in self.tags:
+            prefix, _, suffix = pattern.partition("{version}")
+            if tag.startswith(prefix) and tag.endswith(suffix) and len(tag) > len(prefix) + len(suffix):
+                return tag[len(prefix) : len(tag) - len(suffix)]
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """A release the plan wants: a version of a repo, and what must happen first."""
+
+    id: str
+    repo: str
+    """Id of the repo in the plan."""
+    requirement: VersionRequirement
+    after: tuple[str, ...] = ()
+    """Releases that must be out first."""
+    needs_prs: tuple[ItemRef, ...] = ()
+    """Pull requests (or PR families) that must be merged first."""
+    needs_issues: tuple[ItemRef, ...] = ()
+    """Issues that must be closed first."""
+    deadline: Deadline | None = None
+    intent: Intent = Intent.PLANNED
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """A big pull request split into parts; a hold or need on the parent covers every part."""
+
+    parent: ItemRef
+    parts: tuple[ItemRef, ...] = ()
+    discover: bool = False
+    """Also count PRs of the same repo titled ``[Part N of #parent]`` found in the state."""
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """Pull requests that must not merge until some releases are out."""
+
+    id: str
+    prs: tuple[ItemRef, ...]
+    until: tuple[str, ...]
+    """Ids of the releases that must be out before these PRs may merge."""
+    exempt: tuple[ItemRef, ...] = ()
+    """PRs of a held family that may merge anyway (``except`` in the plan file)."""
+    reason: str = ""
+    owner: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Watch:
+    """A follow-up item that is reported with its state but never blocks anything."""
+
+    ref: ItemRef
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A whole release plan, validated."""
+
+    name: str
+    path: str
+    """Where the plan was read from, for messages."""
+    description: str = ""
+    source: str = ""
+    deadlines: tuple[Deadline, ...] = ()
+    repos: tuple[Repo, ...] = ()
+    releases: tuple[Release, ...] = ()
+    families: tuple[Family, ...] = ()
+    holds: tuple[Hold, ...] = ()
+    watch: tuple[Watch, ...] = ()
+
+    def repo(self, repo_id: str) -> Repo:
+        """Return the repo with *repo_id* (it exists: the plan was validated)."""
+        return next(r for r in self.repos if r.id == repo_id)
+
+    def release(self, release_id: str) -> Release:
+        """Return the release with *release_id*; :class:`KeyError` if there is none."""
+        for release in self.releases:
+            if release.id == release_id:
+                return release
+        raise KeyError(release_id)
+
+    def short(self, ref: ItemRef) -> str:
+        """Return ``repo-id#N`` when the ref's repo is in the plan, else ``owner/name#N``."""
+        for repo in self.repos:
+            if repo.slug.lower() == ref.slug.lower():
+                return f"{repo.id}#{ref.number}"
+        return str(ref)

@@ -1,0 +1,459 @@
+"""Read a plan file (TOML) into a :class:`~release_gate.model.Plan`, reporting every problem at once.
+
+Reading happens in two passes over the whole file. The first checks the shape against
+:data:`release_gate.spec.PLAN` (unknown keys with did-you-mean hints, wrong types, missing
+keys); the second checks meaning (references to unknown repos or releases, malformed refs,
+version requirements that do not parse in the repo's scheme, duplicates, dependency
+cycles). Problems from both passes are raised together as one :class:`PlanError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from release_gate.errors import PlanError, PlanIssue
+from release_gate.graph import find_cycle
+from release_gate.model import (
+    Deadline,
+    Family,
+    HelmChart,
+    Hold,
+    Intent,
+    ItemRef,
+    Plan,
+    Release,
+    Repo,
+    Watch,
+    parse_slug,
+)
+from release_gate.spec import ID_PATTERN, PLAN, Field, Kind
+from release_gate.versions import Accept, Scheme, parse_requirement
+
+__all__ = ["load_plan", "parse_plan", "parse_ref"]
+
+MAX_PLAN_BYTES = 5_000_000
+"""Plans larger than this are refused: a plan is a human-written file, not a data dump."""
+
+_REF = re.compile(r"^(?P<repo>[^#\s]+)#(?P<number>[^#\s]*)$")
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def load_plan(path: str | Path) -> Plan:
+    """Read and validate the plan file at *path*.
+
+    Raises :class:`PlanError` naming the file, each bad key and, where it can be found,
+    its line; a missing or unreadable file is a :class:`PlanError` too.
+    """
+    shown = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise PlanError(
+            shown, (PlanIssue("", "no such file; check the path, or run without a plan for the built-in example"),)
+        ) from None
+    except OSError as exc:
+        raise PlanError(shown, (PlanIssue("", f"cannot be read ({exc.strerror}); check its permissions"),)) from None
+    if len(raw) > MAX_PLAN_BYTES:
+        raise PlanError(shown, (PlanIssue("", f"is {len(raw):,} bytes; a plan may have at most {MAX_PLAN_BYTES:,}"),))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PlanError(shown, (PlanIssue("", f"is not UTF-8 text (byte {exc.start}); save it as UTF-8"),)) from None
+    return parse_plan(text, path=shown)
+
+
+def parse_plan(text: str, *, path: str = "<plan>") -> Plan:
+    """Parse and validate plan file *text*; *path* is used in messages only."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        position = _TOML_POSITION.search(message)
+        line = int(position.group(1)) if position else None
+        reason = _TOML_POSITION.sub("", message).strip()
+        where = f" (line {position.group(1)}, column {position.group(2)})" if position else ""
+        raise PlanError(
+            path, (PlanIssue("", f"is not valid TOML{where}: {reason}; fix the syntax there", line),)
+        ) from None
+    return _Reader(path, text).read(data)
+
+
+class _Reader:
+    """Collects every problem while turning the TOML data into a Plan."""
+
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+        self.issues: list[PlanIssue] = []
+        self.repo_ids: dict[str, Repo] = {}
+
+    # -- reporting ----------------------------------------------------------------------
+
+    def problem(self, key: str, message: str) -> None:
+        self.issues.append(PlanIssue(key, message, _find_line(self.lines, key)))
+
+    # -- pass 1: shape ------------------------------------------------------------------
+
+    def check_shape(self, value: Any, spec: Field, key: str) -> bool:
+        """Check *value* against *spec*; report problems; return whether it is usable."""
+        kind = _kind_of(value)
+        if kind is Kind.TABLE and Kind.MAP in spec.kinds:
+            kind = Kind.MAP
+        if kind not in spec.kinds:
+            wanted = " or ".join(_KIND_WORDS[k] for k in spec.kinds)
+            got = _KIND_WORDS[kind] if kind is not None else type(value).__name__
+            self.problem(key, f"must be {wanted}, not {got} ({_short(value)})")
+            return False
+        ok = True
+        match kind:
+            case Kind.STRING:
+                if spec.choices and value not in spec.choices:
+                    self.problem(
+                        key, f"must be one of {', '.join(spec.choices)}, not {value!r}{_hint(value, spec.choices)}"
+                    )
+                    ok = False
+            case Kind.INTEGER:
+                if spec.minimum is not None and value < spec.minimum:
+                    self.problem(key, f"must be at least {spec.minimum}, not {value}")
+                    ok = False
+            case Kind.LIST:
+                assert spec.item is not None
+                for index, item in enumerate(value):
+                    ok = self.check_shape(item, spec.item, f"{key}[{index}]") and ok
+            case Kind.TABLE:
+                for name, sub in value.items():
+                    where = _join(key, name)
+                    if name not in spec.fields:
+                        self.problem(
+                            where,
+                            f"is not a key here{_hint(name, spec.fields)}; the keys are: {', '.join(spec.fields)}",
+                        )
+                        ok = False
+                    else:
+                        ok = self.check_shape(sub, spec.fields[name], where) and ok
+                for name, sub in spec.fields.items():
+                    if sub.required and name not in value:
+                        self.problem(key, f"is missing the required key {name!r} ({sub.doc})")
+                        ok = False
+            case Kind.MAP:
+                assert spec.item is not None
+                for name, sub in value.items():
+                    where = _join(key, name)
+                    if spec.key_pattern and not re.match(spec.key_pattern, name):
+                        what = (
+                            "a PR reference like 'kubespawner#205'"
+                            if "#" in spec.key_pattern
+                            else "an id of letters, digits, '.', '_' and '-'"
+                        )
+                        self.problem(where, f"{name!r} is not {what}")
+                        ok = False
+                    ok = self.check_shape(sub, spec.item, where) and ok
+            case _:
+                pass
+        return ok
+
+    # -- pass 2: meaning ----------------------------------------------------------------
+
+    def read(self, data: dict[str, Any]) -> Plan:
+        if not self.check_shape(data, PLAN, ""):
+            # Meaning checks on a misshapen plan would only repeat the same problems.
+            raise PlanError(self.path, tuple(self.issues))
+        if not data.get("releases") and not data.get("holds"):
+            self.problem("releases", "the plan has no releases and no holds; add a [releases.ID] table")
+        deadlines = tuple(self.read_deadline(i, d) for i, d in data.get("deadlines", {}).items())
+        repos = self.read_repos(data.get("repos", {}))
+        release_data: dict[str, Any] = data.get("releases", {})
+        releases = tuple(
+            r for r in (self.read_release(i, d, deadlines, release_data) for i, d in release_data.items()) if r
+        )
+        families = tuple(f for f in (self.read_family(k, d) for k, d in data.get("families", {}).items()) if f)
+        holds = tuple(self.read_hold(i, d, release_data) for i, d in data.get("holds", {}).items())
+        watch = tuple(
+            Watch(ref, d.get("note", ""))
+            for index, d in enumerate(data.get("watch", []))
+            if (ref := self.ref(d["ref"], f"watch[{index}].ref"))
+        )
+        cycle = find_cycle({r.id: r.after for r in releases})
+        if cycle:
+            path = " -> ".join(cycle)
+            self.problem(
+                f"releases.{cycle[0]}.after",
+                f"the releases wait on each other in a cycle: {path}; remove one of these 'after' entries",
+            )
+        if self.issues:
+            raise PlanError(self.path, tuple(self.issues))
+        meta = data["plan"]
+        return Plan(
+            name=meta["name"],
+            path=self.path,
+            description=meta.get("description", "").strip(),
+            source=meta.get("source", ""),
+            deadlines=deadlines,
+            repos=repos,
+            releases=releases,
+            families=families,
+            holds=holds,
+            watch=watch,
+        )
+
+    def read_deadline(self, deadline_id: str, data: dict[str, Any]) -> Deadline:
+        return Deadline(deadline_id, data["date"], data.get("note", ""), data.get("warn_days", 7))
+
+    def read_repos(self, data: dict[str, Any]) -> tuple[Repo, ...]:
+        repos: list[Repo] = []
+        slugs: dict[str, str] = {}
+        for repo_id, entry in data.items():
+            key = f"repos.{repo_id}"
+            slug = entry["github"]
+            if parse_slug(slug) is None:
+                self.problem(f"{key}.github", f"{slug!r} is not OWNER/NAME (e.g. 'jupyterhub/kubespawner')")
+            elif slug.lower() in slugs:
+                self.problem(f"{key}.github", f"{slug} is already repos.{slugs[slug.lower()]}; use that id instead")
+            slugs[slug.lower()] = repo_id
+            published = entry.get("published", {})
+            helm = published.get("helm")
+            repo = Repo(
+                id=repo_id,
+                slug=slug,
+                scheme=Scheme(entry.get("scheme", Scheme.PEP440.value)),
+                tags=tuple(entry.get("tags", ("v{version}", "{version}"))),
+                pypi=published.get("pypi"),
+                helm=HelmChart(helm["index"], helm["chart"]) if helm else None,
+            )
+            for index, pattern in enumerate(repo.tags):
+                if pattern.count("{version}") != 1 or pattern.replace("{version}", "").count("{"):
+                    self.problem(
+                        f"{key}.tags[{index}]",
+                        f"{pattern!r} must contain {{version}} exactly once, e.g. 'v{{version}}'",
+                    )
+            repos.append(repo)
+            self.repo_ids[repo_id] = repo
+        return tuple(repos)
+
+    def read_release(
+        self, release_id: str, data: dict[str, Any], deadlines: tuple[Deadline, ...], all_releases: Mapping[str, Any]
+    ) -> Release | None:
+        key = f"releases.{release_id}"
+        repo_id = data.get("repo", release_id)
+        repo = self.repo_ids.get(repo_id)
+        if repo is None:
+            if "repo" in data:
+                self.problem(
+                    f"{key}.repo",
+                    f"no repo has the id {repo_id!r}{_hint(repo_id, self.repo_ids)}; "
+                    f"define [repos.{repo_id}] or fix the id",
+                )
+            else:
+                self.problem(
+                    key,
+                    f"has no 'repo' key and no repo has the id {release_id!r}; "
+                    f"add repo = one of: {', '.join(self.repo_ids) or '(no repos defined)'}",
+                )
+            return None
+        accept = Accept(data["accept"]) if "accept" in data else None
+        try:
+            requirement = parse_requirement(repo.scheme, data["version"], accept)
+        except ValueError as exc:
+            self.problem(f"{key}.version", f"{exc}; repos.{repo_id} uses the {repo.scheme} scheme")
+            return None
+        after = tuple(data.get("after", ()))
+        for index, upstream in enumerate(after):
+            if upstream not in all_releases:
+                self.problem(
+                    f"{key}.after[{index}]", f"no release has the id {upstream!r}{_hint(upstream, all_releases)}"
+                )
+        self.no_duplicates(after, f"{key}.after")
+        needs = data.get("needs", {})
+        prs = self.refs(needs.get("prs", ()), f"{key}.needs.prs")
+        issues = self.refs(needs.get("issues", ()), f"{key}.needs.issues")
+        deadline = self.deadline(data.get("deadline"), f"{key}.deadline", release_id, deadlines)
+        return Release(
+            id=release_id,
+            repo=repo_id,
+            requirement=requirement,
+            after=after,
+            needs_prs=prs,
+            needs_issues=issues,
+            deadline=deadline,
+            intent=Intent(data.get("status", Intent.PLANNED.value)),
+            note=data.get("note", ""),
+        )
+
+    def deadline(self, value: object, key: str, release_id: str, deadlines: tuple[Deadline, ...]) -> Deadline | None:
+        if value is None:
+            return None
+        if isinstance(value, dt.date):
+            return Deadline(f"{release_id} deadline", value)
+        known = {d.id: d for d in deadlines}
+        assert isinstance(value, str)
+        if value not in known:
+            self.problem(
+                key,
+                f"no deadline has the id {value!r}{_hint(value, known)}; "
+                f"define [deadlines.{value}] or write a date (2018-08-23)",
+            )
+            return None
+        return known[value]
+
+    def read_family(self, parent_text: str, data: dict[str, Any]) -> Family | None:
+        key = f'families."{parent_text}"'
+        parent = self.ref(parent_text, key)
+        parts = self.refs(data.get("parts", ()), f"{key}.parts")
+        if parent is None:
+            return None
+        return Family(parent, parts, bool(data.get("discover", False)))
+
+    def read_hold(self, hold_id: str, data: dict[str, Any], releases: Mapping[str, Any]) -> Hold:
+        key = f"holds.{hold_id}"
+        until = tuple(data["until"])
+        if not until:
+            self.problem(f"{key}.until", "is empty; name the release(s) these PRs wait for")
+        if not data["prs"]:
+            self.problem(f"{key}.prs", "is empty; name the PR(s) that must wait")
+        for index, release_id in enumerate(until):
+            if release_id not in releases:
+                self.problem(
+                    f"{key}.until[{index}]", f"no release has the id {release_id!r}{_hint(release_id, releases)}"
+                )
+        return Hold(
+            id=hold_id,
+            prs=self.refs(data["prs"], f"{key}.prs"),
+            until=until,
+            exempt=self.refs(data.get("except", ()), f"{key}.except"),
+            reason=data.get("reason", ""),
+            owner=data.get("owner", ""),
+        )
+
+    # -- references -------------------------------------------------------------------------
+
+    def refs(self, texts: Iterable[str], key: str) -> tuple[ItemRef, ...]:
+        texts = tuple(texts)
+        self.no_duplicates(texts, key)
+        return tuple(ref for index, text in enumerate(texts) if (ref := self.ref(text, f"{key}[{index}]")))
+
+    def ref(self, text: str, key: str) -> ItemRef | None:
+        match = _REF.match(text)
+        if match is None or not match.group("number").isdigit() or int(match.group("number")) < 1:
+            self.problem(
+                key,
+                f"{text!r} is not a PR or issue reference; write REPO-ID#NUMBER or OWNER/NAME#NUMBER, "
+                "e.g. 'kubespawner#232' or 'jupyterhub/kubespawner#232'",
+            )
+            return None
+        repo, number = match.group("repo"), int(match.group("number"))
+        if "/" in repo:
+            if parse_slug(repo) is None:
+                self.problem(key, f"{repo!r} in {text!r} is not OWNER/NAME")
+                return None
+            return ItemRef(repo, number)
+        if repo not in self.repo_ids:
+            self.problem(
+                key,
+                f"{text!r} names no repo of the plan{_hint(repo, self.repo_ids)}; "
+                f"use a repo id from [repos] or OWNER/NAME#{number}",
+            )
+            return None
+        return ItemRef(self.repo_ids[repo].slug, number)
+
+    def no_duplicates(self, values: tuple[str, ...], key: str) -> None:
+        seen: set[str] = set()
+        for value in values:
+            if value in seen:
+                self.problem(key, f"lists {value!r} twice; remove one")
+            seen.add(value)
+
+
+_KIND_WORDS = {
+    Kind.STRING: "a string",
+    Kind.INTEGER: "an integer",
+    Kind.BOOLEAN: "true or false",
+    Kind.DATE: "a date (2018-08-23, unquoted)",
+    Kind.LIST: "a list",
+    Kind.TABLE: "a table",
+    Kind.MAP: "a table",
+}
+
+
+def _kind_of(value: object) -> Kind | None:
+    if isinstance(value, bool):
+        return Kind.BOOLEAN
+    if isinstance(value, int):
+        return Kind.INTEGER
+    if isinstance(value, str):
+        return Kind.STRING
+    if isinstance(value, dt.datetime | dt.time):
+        return None
+    if isinstance(value, dt.date):
+        return Kind.DATE
+    if isinstance(value, list):
+        return Kind.LIST
+    if isinstance(value, dict):
+        return Kind.TABLE
+    return None
+
+
+def _join(key: str, name: str) -> str:
+    part = name if re.match(ID_PATTERN, name) else f'"{name}"'
+    return f"{key}.{part}" if key else part
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _hint(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _find_line(lines: list[str], key: str) -> int | None:
+    """Find the line that defines *key* (``releases.chart.after[1]``), as far as TOML shows it."""
+    if not key:
+        return None
+    parts = [p.strip('"') for p in re.findall(r'"[^"]*"|[^.\[\]]+', key.split("[", maxsplit=1)[0])]
+    # The deepest table header that is a prefix of the key, then the key inside it.
+    for depth in range(len(parts), 0, -1):
+        header = parts[:depth]
+        for index, line in enumerate(lines):
+            stripped = line.strip()
+            if stripped.startswith("[") and _header_parts(stripped) == header:
+                rest = parts[depth:]
+                if not rest:
+                    return index + 1
+                for offset, raw in enumerate(lines[index + 1 :], start=index + 2):
+                    inner = raw.strip()
+                    if inner.startswith("["):
+                        break
+                    if re.match(rf'^"?{re.escape(rest[0])}"?\s*[.=]', inner):
+                        return offset
+                return index + 1
+    for index, line in enumerate(lines):
+        if re.match(rf'^\s*"?{re.escape(parts[0])}"?\s*[.=]', line):
+            return index + 1
+    return None
+
+
+def _header_parts(line: str) -> list[str]:
+    match = re.match(r"^\[\[?\s*(.*?)\s*\]\]?\s*(#.*)?$", line)
+    inner = match.group(1) if match else ""
+    return [p.strip().strip('"') for p in re.findall(r'"[^"]*"|[^.]+', inner)]
+
+
+def parse_ref(plan: Plan, text: str) -> ItemRef:
+    """Read a PR or issue reference (``kubespawner#232`` or ``owner/name#232``) against *plan*.
+
+    Raises :class:`ValueError` saying what is wrong and what would be right.
+    """
+    reader = _Reader(plan.path, "")
+    reader.repo_ids = {repo.id: repo for repo in plan.repos}
+    ref = reader.ref(text, "")
+    if ref is None:
+        raise ValueError(reader.issues[0].message)
+    return ref

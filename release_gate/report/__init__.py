@@ -1,0 +1,22 @@
+"""Reporters: pure functions from an :class:`~release_gate.evaluate.Evaluation` to text."""
+
+from __future__ import annotations
+
+import enum
+
+__all__ = ["Format", "GraphFormat"]
+
+
+class Format(enum.StrEnum):
+    """Report formats of ``release-gate check``."""
+
+    TEXT = "text"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+class GraphFormat(enum.StrEnum):
+    """Formats of ``release-gate graph``."""
+
+    DOT = "dot"
+    MERMAID = "mermaid"

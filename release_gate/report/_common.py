@@ -1,0 +1,95 @@
+"""Wording shared by the reporters: times, status words, reason chains, the verdict line."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from release_gate.evaluate import (
+    Answer,
+    DeadlineVerdict,
+    Evaluation,
+    HoldStatus,
+    Reason,
+    ReleaseStatus,
+    ReleaseVerdict,
+)
+from release_gate.model import Intent
+
+__all__ = ["chain", "deadline_text", "fmt_time", "release_detail", "status_text", "verdict_line"]
+
+
+def fmt_time(when: dt.datetime | None) -> str:
+    """``2018-08-09 18:00 UTC``, or ``unknown``."""
+    return "unknown" if when is None else when.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def status_text(verdict: ReleaseVerdict) -> str:
+    """Return the status word, marked ``(proposed)`` for a release still to be decided."""
+    if verdict.release.intent is Intent.PROPOSED:
+        return f"{verdict.status} (proposed)"
+    return str(verdict.status)
+
+
+def deadline_text(deadline: DeadlineVerdict | None) -> str:
+    """``jupytercon 2018-08-23: 14 days left, on track``."""
+    if deadline is None:
+        return ""
+    days = deadline.days_left
+    when = (
+        "today"
+        if days == 0
+        else f"{days} day{'s' if abs(days) != 1 else ''} left"
+        if days > 0
+        else f"{-days} day{'s' if days != -1 else ''} ago"
+    )
+    return f"{deadline.deadline.id} {deadline.deadline.date:%Y-%m-%d}: {when}, {deadline.status}"
+
+
+def release_detail(verdict: ReleaseVerdict) -> str:
+    """One line on how a release stands: the evidence, or what it waits on."""
+    match verdict.status:
+        case ReleaseStatus.RELEASED:
+            assert verdict.released is not None
+            evidence = verdict.released
+            return f"{evidence.version} (tag {evidence.tag}, {fmt_time(evidence.date)})"
+        case ReleaseStatus.UNBLOCKED:
+            return "can be cut now (every precondition met)"
+        case _:
+            count = len(verdict.blockers)
+            word = "unknown" if verdict.status is ReleaseStatus.UNKNOWN else "unmet"
+            return f"{count} precondition{'s' if count != 1 else ''} {word}"
+
+
+def reason_text(reason: Reason) -> str:
+    """``needs kubespawner#230 merged: open``."""
+    return f"{reason.condition}: {reason.detail}"
+
+
+def chain(reason: Reason, depth: int = 0) -> Iterator[tuple[int, Reason]]:
+    """Yield a reason and everything under it, with its depth, down to the root causes."""
+    yield depth, reason
+    for cause in reason.causes:
+        yield from chain(cause, depth + 1)
+
+
+def verdict_line(evaluation: Evaluation) -> str:
+    """One sentence: the answer and the counts behind it."""
+    planned = [r for r in evaluation.releases if r.release.intent is Intent.PLANNED]
+    parts = []
+    for status, word in (
+        (ReleaseStatus.UNBLOCKED, "can ship now"),
+        (ReleaseStatus.BLOCKED, "blocked"),
+        (ReleaseStatus.UNKNOWN, "unknown"),
+        (ReleaseStatus.RELEASED, "released"),
+    ):
+        ids = [r.id for r in planned if r.status is status]
+        if ids:
+            parts.append(f"{len(ids)} {word} ({', '.join(ids)})")
+    for hold_status in (HoldStatus.VIOLATED, HoldStatus.UNKNOWN, HoldStatus.HELD):
+        prs = [pr.label for h in evaluation.holds for pr in h.prs if pr.status is hold_status]
+        if prs:
+            parts.append(f"{len(prs)} PR{'s' if len(prs) != 1 else ''} {hold_status} ({', '.join(prs)})")
+    answer = evaluation.answer()
+    head = {Answer.CLEAR: "clear", Answer.BLOCKED: "blocked", Answer.UNKNOWN: "unknown"}[answer]
+    return f"{head}: {'; '.join(parts) if parts else 'nothing planned'}"

@@ -1,0 +1,119 @@
+"""The JSON report: one deterministic document with ``schema_version``, for scripts and CI.
+
+Consumers should ignore keys they do not know (added in minor versions) and reject a
+``schema_version`` whose major number they do not know. The layout is in ``docs/json.md``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from release_gate import __version__
+from release_gate.evaluate import Evaluation, Reason, ReleaseVerdict
+from release_gate.report._common import verdict_line
+
+__all__ = ["SCHEMA_VERSION", "render"]
+
+SCHEMA_VERSION = 1
+
+
+def _time(value: Any) -> str | None:
+    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _reason(reason: Reason) -> dict[str, Any]:
+    return {
+        "node": reason.node,
+        "condition": reason.condition,
+        "outcome": str(reason.outcome),
+        "detail": reason.detail,
+        "action": reason.action or None,
+        "causes": [_reason(c) for c in reason.causes],
+    }
+
+
+def _release(verdict: ReleaseVerdict) -> dict[str, Any]:
+    release = verdict.release
+    evidence = verdict.released
+    deadline = verdict.deadline
+    return {
+        "id": release.id,
+        "repo": verdict.repo.id,
+        "github": verdict.repo.slug,
+        "scheme": str(verdict.repo.scheme),
+        "requirement": release.requirement.text,
+        "accept": str(release.requirement.accept),
+        "intent": str(release.intent),
+        "status": str(verdict.status),
+        "wave": verdict.wave,
+        "released": None
+        if evidence is None
+        else {
+            "version": evidence.version,
+            "tag": evidence.tag,
+            "sha": evidence.sha or None,
+            "date": _time(evidence.date),
+        },
+        "deadline": None
+        if deadline is None
+        else {
+            "id": deadline.deadline.id,
+            "date": deadline.deadline.date.isoformat(),
+            "days_left": deadline.days_left,
+            "status": str(deadline.status),
+        },
+        "reasons": [_reason(r) for r in verdict.reasons],
+        "candidates": [
+            {"tag": c.tag, "version": c.version, "accepted": c.accepted, "why": c.why} for c in verdict.candidates
+        ],
+        "skipped_tags": list(verdict.skipped_tags),
+    }
+
+
+def document(evaluation: Evaluation) -> dict[str, Any]:
+    """Return the report as JSON-ready data."""
+    plan = evaluation.plan
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "release-gate", "version": __version__},
+        "plan": {"name": plan.name, "path": plan.path},
+        "state": {"source": evaluation.source, "taken_at": _time(evaluation.taken_at)},
+        "as_of": _time(evaluation.as_of),
+        "answer": str(evaluation.answer()),
+        "summary": verdict_line(evaluation),
+        "releases": [_release(v) for v in evaluation.releases],
+        "holds": [
+            {
+                "id": h.id,
+                "status": str(h.status),
+                "reason": h.hold.reason,
+                "owner": h.hold.owner,
+                "until": list(h.hold.until),
+                "waiting_on": list(h.waiting_on),
+                "prs": [
+                    {
+                        "ref": str(pr.ref),
+                        "label": pr.label,
+                        "status": str(pr.status),
+                        "detail": pr.detail,
+                        "found_by": pr.found_by,
+                        "title": pr.title,
+                    }
+                    for pr in h.prs
+                ],
+            }
+            for h in evaluation.holds
+        ],
+        "waves": [list(w) for w in evaluation.waves],
+        "actions": [{"text": a.text, "node": a.node, "unblocks": list(a.unblocks)} for a in evaluation.actions],
+        "watch": [
+            {"ref": str(w.watch.ref), "label": w.label, "state": w.state, "title": w.title, "note": w.watch.note}
+            for w in evaluation.watch
+        ],
+    }
+
+
+def render(evaluation: Evaluation) -> str:
+    """Render the evaluation as a JSON document (sorted keys, trailing newline)."""
+    return json.dumps(document(evaluation), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,0 +1,68 @@
+"""The Markdown report, for job summaries, issues and PR comments (GitHub-flavoured)."""
+
+from __future__ import annotations
+
+from release_gate.evaluate import Evaluation
+from release_gate.report._common import (
+    chain,
+    deadline_text,
+    fmt_time,
+    reason_text,
+    release_detail,
+    status_text,
+    verdict_line,
+)
+
+__all__ = ["render"]
+
+
+def _cell(text: str) -> str:
+    """Escape a table cell: pipes would end it, newlines would break the row."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def render(evaluation: Evaluation) -> str:
+    """Render the evaluation as GitHub-flavoured Markdown."""
+    plan = evaluation.plan
+    lines = [f"## {_cell(plan.name)}", ""]
+    lines.append(f"**{verdict_line(evaluation)}**")
+    lines.append("")
+    lines.append(
+        f"State: {evaluation.source}, taken {fmt_time(evaluation.taken_at)}; as of {fmt_time(evaluation.as_of)}."
+    )
+    lines.append("")
+    lines.append("| Release | Wants | Status | Detail | Deadline |")
+    lines.append("|---|---|---|---|---|")
+    for v in evaluation.releases:
+        wants = f"`{v.repo.slug}` `{v.release.requirement}` ({v.release.requirement.accept})"
+        lines.append(
+            f"| {_cell(v.id)} | {_cell(wants)} | **{status_text(v)}** | {_cell(release_detail(v))} "
+            f"| {_cell(deadline_text(v.deadline))} |"
+        )
+    blocked = [v for v in evaluation.releases if v.blockers and v.released is None]
+    if blocked:
+        lines += ["", "### Why", ""]
+        for v in blocked:
+            lines.append(f"- **{v.id}** is {v.status}")
+            for reason in v.blockers:
+                for depth, step in chain(reason):
+                    lines.append(f"{'  ' * (depth + 1)}- {_cell(reason_text(step))}")
+    if evaluation.holds:
+        lines += ["", "### Holds", "", "| Hold | PR | Status | Detail |", "|---|---|---|---|"]
+        for hold in evaluation.holds:
+            for pr in hold.prs:
+                lines.append(f"| {_cell(hold.id)} | {_cell(pr.label)} | **{pr.status}** | {_cell(pr.detail)} |")
+    if evaluation.actions:
+        lines += ["", "### Next actions", ""]
+        for index, action in enumerate(evaluation.actions, start=1):
+            suffix = f" (for {', '.join(action.unblocks)})" if action.unblocks else ""
+            lines.append(f"{index}. {_cell(action.text)}{suffix}")
+    if evaluation.waves:
+        lines += ["", "### Order", ""]
+        for index, wave in enumerate(evaluation.waves, start=1):
+            lines.append(f"{index}. {', '.join(wave)}")
+    if evaluation.watch:
+        lines += ["", "### Watching", ""]
+        for w in evaluation.watch:
+            lines.append(f"- {_cell(w.label)}: {_cell(w.state)}{' — ' + _cell(w.watch.note) if w.watch.note else ''}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,219 @@
+"""The terminal report: tables and reason chains, optionally coloured.
+
+Colour is decided by the caller (the CLI honours ``NO_COLOR`` and ``--color``) and
+passed in; this module never looks at the terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from release_gate.evaluate import (
+    Evaluation,
+    HoldVerdict,
+    Outcome,
+    PrVerdict,
+    ReleaseStatus,
+    ReleaseVerdict,
+)
+from release_gate.model import Intent
+from release_gate.report._common import (
+    chain,
+    deadline_text,
+    fmt_time,
+    reason_text,
+    release_detail,
+    status_text,
+    verdict_line,
+)
+
+__all__ = ["render", "render_hold", "render_pr", "render_release"]
+
+_COLORS = {
+    "released": "32",
+    "unblocked": "32",
+    "free": "32",
+    "clear": "32",
+    "met": "32",
+    "blocked": "31",
+    "violated": "31;1",
+    "unmet": "31",
+    "held": "33",
+    "unknown": "35",
+}
+
+
+class _Out:
+    def __init__(self, color: bool) -> None:
+        self.color = color
+        self.lines: list[str] = []
+
+    def paint(self, text: str, word: str | None = None) -> str:
+        code = _COLORS.get((word or text).split(" ")[0].rstrip(":"))
+        return f"\x1b[{code}m{text}\x1b[0m" if self.color and code else text
+
+    def bold(self, text: str) -> str:
+        return f"\x1b[1m{text}\x1b[0m" if self.color else text
+
+    def add(self, line: str = "") -> None:
+        self.lines.append(line.rstrip())
+
+    def table(self, header: Sequence[str], rows: Sequence[Sequence[str]], paint_column: int | None = None) -> None:
+        widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
+        self.add("  " + "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
+        for row in rows:
+            cells = [
+                (self.paint(cell.ljust(w), cell) if i == paint_column else cell.ljust(w))
+                for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+            ]
+            self.add("  " + "  ".join(cells))
+
+    def text(self) -> str:
+        return "\n".join(self.lines).rstrip("\n") + "\n"
+
+
+def _chains(out: _Out, verdict: ReleaseVerdict, verbose: bool) -> None:
+    reasons = verdict.reasons if verbose else verdict.blockers
+    for reason in reasons:
+        for depth, step in chain(reason):
+            marker = out.paint(str(step.outcome)) if step.outcome is not Outcome.UNMET else "<-"
+            if step.outcome is Outcome.UNMET:
+                marker = out.paint("<-", "blocked")
+            out.add(f"    {'   ' * depth}{marker} {reason_text(step)}")
+
+
+def _candidates(out: _Out, verdict: ReleaseVerdict) -> None:
+    for candidate in verdict.candidates:
+        mark = "accepted" if candidate.accepted else "rejected"
+        out.add(f"    tag {candidate.tag} ({candidate.version}): {mark}, {candidate.why}")
+    if verdict.skipped_tags:
+        out.add(
+            f"    skipped tags (no {verdict.repo.scheme} version under {', '.join(verdict.repo.tags)}): "
+            f"{', '.join(verdict.skipped_tags)}"
+        )
+
+
+def _release_block(out: _Out, verdict: ReleaseVerdict, verbose: bool) -> None:
+    proposed = " (proposed)" if verdict.release.intent is Intent.PROPOSED else ""
+    head = f"  {out.bold(verdict.id)}{proposed} is {out.paint(str(verdict.status))}: {release_detail(verdict)}"
+    out.add(head)
+    if verdict.release.note:
+        out.add(f"    note: {verdict.release.note}")
+    _chains(out, verdict, verbose)
+    if verbose:
+        _candidates(out, verdict)
+
+
+def _hold_rows(holds: Sequence[HoldVerdict]) -> list[list[str]]:
+    rows = []
+    for hold in holds:
+        if not hold.prs:
+            rows.append([hold.id, "(no PRs)", str(hold.status), "nothing to hold"])
+        for pr in hold.prs:
+            found = "" if pr.found_by == "plan" else f" [found by {pr.found_by}]"
+            rows.append([hold.id, pr.label, str(pr.status), pr.detail + found])
+    return rows
+
+
+def render(evaluation: Evaluation, *, color: bool = False, verbose: bool = False) -> str:
+    """Render the whole evaluation as the terminal report."""
+    out = _Out(color)
+    plan = evaluation.plan
+    out.add(out.bold(plan.name))
+    as_of = "" if evaluation.as_of == evaluation.taken_at else f"; verdicts as of {fmt_time(evaluation.as_of)}"
+    out.add(f"State: {evaluation.source}, taken {fmt_time(evaluation.taken_at)}{as_of}")
+    out.add()
+    out.add(out.bold("Releases"))
+    rows = [
+        [
+            v.id,
+            f"{v.repo.slug} {v.release.requirement} ({v.release.requirement.accept})",
+            status_text(v),
+            str(v.wave or "-"),
+            deadline_text(v.deadline),
+        ]
+        for v in evaluation.releases
+    ]
+    out.table(["RELEASE", "WANTS", "STATUS", "WAVE", "DEADLINE"], rows, paint_column=2)
+    out.add()
+    out.add(out.bold("Why"))
+    for verdict in evaluation.releases:
+        _release_block(out, verdict, verbose)
+    if evaluation.holds:
+        out.add()
+        out.add(out.bold("Holds"))
+        out.table(["HOLD", "PR", "STATUS", "DETAIL"], _hold_rows(evaluation.holds), paint_column=2)
+    if evaluation.waves:
+        out.add()
+        out.add(out.bold("Order"))
+        for index, wave in enumerate(evaluation.waves, start=1):
+            words = [f"{rid} ({evaluation.release(rid).status})" for rid in wave]
+            out.add(f"  wave {index}: {', '.join(words)}")
+    if evaluation.actions:
+        out.add()
+        out.add(out.bold("Next actions"))
+        for index, action in enumerate(evaluation.actions, start=1):
+            suffix = f" (for {', '.join(action.unblocks)})" if action.unblocks else ""
+            out.add(f"  {index}. {action.text}{suffix}")
+    if evaluation.watch:
+        out.add()
+        out.add(out.bold("Watching"))
+        out.table(
+            ["ITEM", "STATE", "NOTE"],
+            [[w.label, w.state, w.watch.note or w.title] for w in evaluation.watch],
+        )
+    out.add()
+    line = verdict_line(evaluation)
+    out.add(f"Verdict: {out.paint(line.split(':')[0])}:{line.split(':', 1)[1]}")
+    return out.text()
+
+
+def render_release(evaluation: Evaluation, release_id: str, *, color: bool = False) -> str:
+    """Explain one release: its status, every precondition with its chain, and the tags looked at."""
+    out = _Out(color)
+    verdict = evaluation.release(release_id)
+    out.add(
+        f"release {out.bold(verdict.id)}: {verdict.repo.slug} {verdict.release.requirement}, "
+        f"accepts {verdict.release.requirement.accept} versions"
+    )
+    out.add(f"State: {evaluation.source}, as of {fmt_time(evaluation.as_of)}")
+    _release_block(out, verdict, verbose=True)
+    if verdict.deadline:
+        out.add(f"    deadline: {deadline_text(verdict.deadline)}")
+    if verdict.status in (ReleaseStatus.BLOCKED, ReleaseStatus.UNKNOWN):
+        roots = {root.action for reason in verdict.blockers for root in reason.roots() if root.action}
+        for action in sorted(roots):
+            out.add(f"    next: {action}")
+    return out.text()
+
+
+def render_hold(evaluation: Evaluation, hold_id: str, *, color: bool = False) -> str:
+    """Explain one hold: what it waits for and every PR it covers."""
+    out = _Out(color)
+    verdict = evaluation.hold(hold_id)
+    hold = verdict.hold
+    out.add(f"hold {out.bold(hold.id)} is {out.paint(str(verdict.status))}")
+    if hold.reason:
+        out.add(f"  reason: {hold.reason}")
+    if hold.owner:
+        out.add(f"  owner: {hold.owner}")
+    for release_id in hold.until:
+        release = evaluation.release(release_id)
+        out.add(
+            f"  until {release_id} {release.release.requirement}: {out.paint(str(release.status))}, "
+            f"{release_detail(release)}"
+        )
+    out.table(["PR", "STATUS", "DETAIL"], [row[1:] for row in _hold_rows([verdict])], paint_column=1)
+    return out.text()
+
+
+def render_pr(evaluation: Evaluation, verdict: PrVerdict, *, color: bool = False) -> str:
+    """Explain one PR: may it merge, which holds cover it, which releases need it."""
+    out = _Out(color)
+    out.add(f"{out.bold(verdict.label)}: {out.paint(str(verdict.answer))}, {verdict.detail}")
+    for hold_id, status, detail in verdict.holds:
+        out.add(f"  hold {hold_id}: {out.paint(str(status))}, {detail}")
+    for release_id in verdict.needed_by:
+        release = evaluation.release(release_id)
+        out.add(f"  needed by release {release_id} ({release.status})")
+    return out.text()

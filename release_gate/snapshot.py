@@ -1,0 +1,292 @@
+"""Recorded state: the versioned snapshot file format, and the provider that replays it.
+
+A snapshot is one JSON document (``schema_version`` 1, described in ``docs/snapshot.md``)
+holding, per repository, its tags with dates, its pull requests and issues with their
+open/merge/close times, and the default-branch files the plan reads. Timestamps make it
+possible to ask for verdicts as of any moment up to ``taken_at``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from release_gate.errors import SnapshotError
+from release_gate.model import ItemRef, parse_slug
+from release_gate.state import (
+    Issue,
+    IssueState,
+    PrState,
+    PullRequest,
+    RepoState,
+    StateRequest,
+    Tag,
+    Unknown,
+    World,
+)
+
+__all__ = ["SCHEMA_VERSION", "SnapshotStateProvider", "dump_world", "load_world", "parse_time"]
+
+SCHEMA_VERSION = 1
+"""The snapshot format this version reads and writes."""
+
+MAX_SNAPSHOT_BYTES = 200_000_000
+
+
+def parse_time(text: str) -> dt.datetime | None:
+    """Parse an ISO 8601 time with a timezone (``2018-08-09T18:00:00Z``); ``None`` if it is not one.
+
+    >>> parse_time("2018-08-09T18:00:00Z")
+    datetime.datetime(2018, 8, 9, 18, 0, tzinfo=datetime.timezone.utc)
+    >>> parse_time("2018-08-09T18:00:00") is None
+    True
+    """
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if value.tzinfo is None:
+        return None
+    return value.astimezone(dt.UTC)
+
+
+def _format_time(value: dt.datetime | None) -> str | None:
+    return None if value is None else value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class _Reader:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def fail(
+        self, where: str, problem: str, fix: str = "Fix the file, or record it again with release-gate"
+    ) -> SnapshotError:
+        return SnapshotError(self.path, f"{where}: {problem}" if where else problem, fix)
+
+    def obj(self, value: object, where: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(where, f"must be a JSON object, not {_json_type(value)}")
+        return value
+
+    def text(self, data: dict[str, Any], key: str, where: str, *, required: bool = False) -> str:
+        value = data.get(key)
+        if value is None:
+            if required:
+                raise self.fail(f"{where}.{key}", "is missing")
+            return ""
+        if not isinstance(value, str):
+            raise self.fail(f"{where}.{key}", f"must be a string, not {_json_type(value)}")
+        return value
+
+    def time(self, data: dict[str, Any], key: str, where: str) -> dt.datetime | None:
+        text = data.get(key)
+        if text is None:
+            return None
+        parsed = parse_time(text) if isinstance(text, str) else None
+        if parsed is None:
+            raise self.fail(
+                f"{where}.{key}", f"{text!r} is not an ISO 8601 time with a timezone (2018-08-09T18:00:00Z)"
+            )
+        return parsed
+
+    def state(self, data: dict[str, Any], where: str, choices: type[PrState | IssueState]) -> Any:
+        value = data.get("state")
+        try:
+            return choices(str(value))
+        except ValueError:
+            names = ", ".join(c.value for c in choices)
+            raise self.fail(f"{where}.state", f"must be one of {names}, not {value!r}") from None
+
+    def world(self, data: object) -> World:
+        root = self.obj(data, "")
+        version = root.get("schema_version")
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise self.fail(
+                "schema_version",
+                f"is missing or not an integer ({version!r})",
+                "This does not look like a release-gate snapshot",
+            )
+        if version > SCHEMA_VERSION:
+            raise self.fail(
+                "schema_version",
+                f"is {version}, written by a newer release-gate; this one reads version {SCHEMA_VERSION}",
+                "Upgrade release-gate, or record the snapshot again with this version",
+            )
+        if version < 1:
+            raise self.fail("schema_version", f"is {version}; versions start at 1")
+        taken_at = self.time(root, "taken_at", "")
+        if taken_at is None:
+            raise self.fail("taken_at", "is missing; a snapshot must say when it was taken")
+        repos: dict[str, RepoState | Unknown] = {}
+        items: dict[tuple[str, int], PullRequest | Issue | Unknown] = {}
+        for slug, entry in self.obj(root.get("repos", {}), "repos").items():
+            where = f"repos.{slug}"
+            if parse_slug(slug) is None:
+                raise self.fail(where, f"{slug!r} is not OWNER/NAME")
+            fields = self.obj(entry, where)
+            if "unknown" in fields:
+                repos[slug.lower()] = Unknown(self.text(fields, "unknown", where))
+                continue
+            repos[slug.lower()] = self.repo(slug, fields, where)
+            for kind in ("pulls", "issues"):
+                for number, item in self.obj(fields.get(kind, {}), f"{where}.{kind}").items():
+                    item_where = f"{where}.{kind}.{number}"
+                    if not number.isdigit():
+                        raise self.fail(item_where, f"{number!r} is not a number")
+                    ref = ItemRef(slug, int(number))
+                    items[ref.key] = self.item(ref, kind, self.obj(item, item_where), item_where)
+        return World(taken_at=taken_at, source=f"snapshot {self.path}", repos=repos, items=items)
+
+    def repo(self, slug: str, entry: dict[str, Any], where: str) -> RepoState:
+        tags_data = entry.get("tags", [])
+        if not isinstance(tags_data, list):
+            raise self.fail(f"{where}.tags", f"must be a list, not {_json_type(tags_data)}")
+        tags = []
+        for index, tag in enumerate(tags_data):
+            tag_where = f"{where}.tags[{index}]"
+            fields = self.obj(tag, tag_where)
+            tags.append(
+                Tag(
+                    self.text(fields, "name", tag_where, required=True),
+                    self.text(fields, "sha", tag_where),
+                    self.time(fields, "date", tag_where),
+                )
+            )
+        files = self.obj(entry.get("files", {}), f"{where}.files")
+        for name, content in files.items():
+            if not isinstance(content, str):
+                raise self.fail(f"{where}.files.{name}", f"must be the file's text, not {_json_type(content)}")
+        return RepoState(slug, tuple(tags), self.text(entry, "default_branch", where), dict(files))
+
+    def item(self, ref: ItemRef, kind: str, data: dict[str, Any], where: str) -> PullRequest | Issue | Unknown:
+        if "unknown" in data:
+            return Unknown(self.text(data, "unknown", where))
+        if kind == "pulls":
+            draft = data.get("draft", False)
+            if not isinstance(draft, bool):
+                raise self.fail(f"{where}.draft", f"must be true or false, not {_json_type(draft)}")
+            return PullRequest(
+                ref=ref,
+                state=self.state(data, where, PrState),
+                title=self.text(data, "title", where),
+                draft=draft,
+                head=self.text(data, "head", where),
+                created_at=self.time(data, "created_at", where),
+                merged_at=self.time(data, "merged_at", where),
+                closed_at=self.time(data, "closed_at", where),
+            )
+        return Issue(
+            ref=ref,
+            state=self.state(data, where, IssueState),
+            title=self.text(data, "title", where),
+            created_at=self.time(data, "created_at", where),
+            closed_at=self.time(data, "closed_at", where),
+        )
+
+
+def _json_type(value: object) -> str:
+    return {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
+
+
+def load_world(path: str | Path) -> World:
+    """Read the snapshot file at *path*; raises :class:`SnapshotError` on any problem."""
+    shown = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise SnapshotError(shown, "no such file", "Check the path given to --state") from None
+    except OSError as exc:
+        raise SnapshotError(shown, f"cannot be read ({exc.strerror})", "Check the path and its permissions") from None
+    if len(raw) > MAX_SNAPSHOT_BYTES:
+        raise SnapshotError(
+            shown,
+            f"is {len(raw):,} bytes, over the limit of {MAX_SNAPSHOT_BYTES:,}",
+            "Record a snapshot of a smaller plan",
+        )
+    try:
+        data = json.loads(raw)
+    except UnicodeDecodeError:
+        raise SnapshotError(shown, "is not UTF-8 text", "A snapshot is a JSON file written by release-gate") from None
+    except json.JSONDecodeError as exc:
+        truncated = exc.pos >= len(raw.rstrip())
+        problem = (
+            f"ends before the JSON document does (line {exc.lineno}, column {exc.colno}): the file is truncated"
+            if truncated
+            else f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        )
+        raise SnapshotError(shown, problem, "Record the snapshot again, or restore the file") from None
+    except RecursionError:
+        raise SnapshotError(shown, "is nested too deeply to be a snapshot", "Record the snapshot again") from None
+    return _Reader(shown).world(data)
+
+
+def dump_world(world: World, *, about: str = "") -> str:
+    """Return *world* as snapshot JSON (deterministic: sorted keys, fixed layout)."""
+    repos: dict[str, Any] = {}
+    for slug, repo in sorted(world.repos.items()):
+        if isinstance(repo, Unknown):
+            repos[slug] = {"unknown": repo.reason}
+            continue
+        repos[repo.slug] = {
+            "default_branch": repo.default_branch,
+            "tags": [{"name": t.name, "sha": t.sha, "date": _format_time(t.date)} for t in repo.tags],
+            "files": dict(sorted(repo.files.items())),
+            "pulls": {},
+            "issues": {},
+        }
+    for (slug, number), item in sorted(world.items.items()):
+        repo_entry = next((v for k, v in repos.items() if k.lower() == slug), None)
+        if repo_entry is None or "unknown" in repo_entry:
+            repo_entry = repos.setdefault(slug, {"pulls": {}, "issues": {}})
+            if "unknown" in repo_entry:
+                continue
+        if isinstance(item, Unknown):
+            repo_entry["issues"][str(number)] = {"unknown": item.reason}
+        elif isinstance(item, PullRequest):
+            repo_entry["pulls"][str(number)] = {
+                "state": item.state.value,
+                "title": item.title,
+                "draft": item.draft,
+                "head": item.head,
+                "created_at": _format_time(item.created_at),
+                "merged_at": _format_time(item.merged_at),
+                "closed_at": _format_time(item.closed_at),
+            }
+        else:
+            repo_entry["issues"][str(number)] = {
+                "state": item.state.value,
+                "title": item.title,
+                "created_at": _format_time(item.created_at),
+                "closed_at": _format_time(item.closed_at),
+            }
+    document: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "taken_at": _format_time(world.taken_at)}
+    if about:
+        document["about"] = about
+    document["repos"] = repos
+    return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+
+
+class SnapshotStateProvider:
+    """Replays a snapshot file: every request is answered from what it recorded."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def fetch(self, request: StateRequest) -> World:
+        """Return the recorded state; repos and items it lacks are read as unknown.
+
+        Every recorded PR is returned, not only the requested ones, so that family parts
+        recorded in the snapshot can be found.
+        """
+        del request  # a snapshot answers from what it has; absent entries read as unknown
+        return load_world(self.path)

@@ -1,0 +1,275 @@
+"""The plan file format, declared once: the parser checks it and the JSON Schema is made from it.
+
+Every key a plan file may contain is a :class:`Field` below, with its type, whether it is
+required, its default and its documentation. :func:`json_schema` turns the declaration into
+the JSON Schema that ``release-gate schema`` prints, so the schema cannot drift from what
+:mod:`release_gate.plan` accepts.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from release_gate.model import Intent
+from release_gate.versions import Accept, Scheme
+
+__all__ = ["PLAN", "Field", "Kind", "json_schema"]
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+REF_PATTERN = r"^([A-Za-z0-9][A-Za-z0-9-]*/)?[A-Za-z0-9._-]+#[0-9]+$"
+
+
+class Kind(enum.Enum):
+    """The TOML value types a plan key can have."""
+
+    STRING = "string"
+    INTEGER = "integer"
+    BOOLEAN = "boolean"
+    DATE = "date"
+    LIST = "list"
+    TABLE = "table"
+    """A table with fixed keys (``fields``)."""
+    MAP = "map"
+    """A table whose keys are ids the user chooses, each holding a ``values`` field."""
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One key of the plan file format."""
+
+    kinds: tuple[Kind, ...]
+    doc: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    default: Any = None
+    fields: Mapping[str, Field] = field(default_factory=dict)
+    """The keys of a TABLE."""
+    item: Field | None = None
+    """The element of a LIST, or the value of each entry of a MAP."""
+    pattern: str | None = None
+    minimum: int | None = None
+    key_pattern: str | None = None
+    """For a MAP: what its keys must look like."""
+    example: str = ""
+
+
+def _str(doc: str, **kw: Any) -> Field:
+    return Field((Kind.STRING,), doc, **kw)
+
+
+def _list(item: Field, doc: str, **kw: Any) -> Field:
+    return Field((Kind.LIST,), doc, item=item, **kw)
+
+
+def _table(doc: str, fields: Mapping[str, Field], **kw: Any) -> Field:
+    return Field((Kind.TABLE,), doc, fields=fields, **kw)
+
+
+def _map(item: Field, doc: str, key_pattern: str = ID_PATTERN) -> Field:
+    return Field((Kind.MAP,), doc, item=item, key_pattern=key_pattern)
+
+
+_REF = _str("A pull request or issue: REPO-ID#N or OWNER/NAME#N.", pattern=REF_PATTERN, example="kubespawner#232")
+_ID = _str("An id defined elsewhere in the plan.", pattern=ID_PATTERN)
+
+PLAN = _table(
+    "A release plan: the releases a team wants, what must happen first, and which PRs wait.",
+    {
+        "plan": _table(
+            "What the plan is.",
+            {
+                "name": _str("A short title, shown at the top of every report.", required=True),
+                "description": _str("What the team decided, in its own words."),
+                "source": _str("Where the decision was made (a meeting, an issue)."),
+            },
+            required=True,
+        ),
+        "deadlines": _map(
+            _table(
+                "A date something is due by; releases refer to it by id.",
+                {
+                    "date": Field((Kind.DATE,), "The day it is due (a TOML date).", required=True),
+                    "note": _str("What happens on that day."),
+                    "warn_days": Field(
+                        (Kind.INTEGER,),
+                        'A blocked release is "at risk" when this many days or fewer are left.',
+                        default=7,
+                        minimum=0,
+                    ),
+                },
+            ),
+            "Deadlines by id.",
+        ),
+        "repos": _map(
+            _table(
+                "A GitHub repository whose tags, PRs and issues the plan reads.",
+                {
+                    "github": _str(
+                        "The repository as OWNER/NAME.",
+                        required=True,
+                        pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$",
+                        example="jupyterhub/kubespawner",
+                    ),
+                    "scheme": _str(
+                        "How versions are written and ordered: pep440 (Python packages) or semver (Helm charts).",
+                        choices=tuple(s.value for s in Scheme),
+                        default=Scheme.PEP440.value,
+                    ),
+                    "tags": _list(
+                        _str("A tag pattern containing {version} once.", pattern=r"^[^{}]*\{version\}[^{}]*$"),
+                        "How tags name versions; the first pattern that matches a tag wins.",
+                        default=["v{version}", "{version}"],
+                    ),
+                    "published": _table(
+                        "Where releases are published (recorded now, checked by later versions).",
+                        {
+                            "pypi": _str("The PyPI project name."),
+                            "helm": _table(
+                                "A Helm chart repository.",
+                                {
+                                    "index": _str("URL of the repository's index.yaml.", required=True),
+                                    "chart": _str("The chart's name in the index.", required=True),
+                                },
+                            ),
+                        },
+                    ),
+                },
+            ),
+            "Repositories by id; the id is what short refs (ID#N) and releases use.",
+        ),
+        "releases": _map(
+            _table(
+                "A release the plan wants.",
+                {
+                    "repo": replace(_ID, doc="The repo id; defaults to the release's own id."),
+                    "version": _str(
+                        "The version requirement in the repo's scheme, e.g. '>=0.9.0b1' or '>=0.7.0-beta.1'.",
+                        required=True,
+                    ),
+                    "accept": _str(
+                        "Which versions may satisfy it: final, pre (alpha/beta/rc too) or dev (development "
+                        "builds too). Default: pre when the requirement names a pre-release, else final.",
+                        choices=tuple(a.value for a in Accept),
+                    ),
+                    "after": _list(_ID, "Releases that must be out first."),
+                    "needs": _table(
+                        "What must land first.",
+                        {
+                            "prs": _list(_REF, "Pull requests (or PR families) that must be merged."),
+                            "issues": _list(_REF, "Issues that must be closed."),
+                        },
+                    ),
+                    "deadline": Field(
+                        (Kind.STRING, Kind.DATE),
+                        "A deadline id, or a date.",
+                    ),
+                    "status": _str(
+                        "planned (counts) or proposed (a decision still to make: reported, never blocks).",
+                        choices=tuple(i.value for i in Intent),
+                        default=Intent.PLANNED.value,
+                    ),
+                    "note": _str("Anything a reader should know."),
+                },
+            ),
+            "Releases by id.",
+        ),
+        "families": _map(
+            _table(
+                "A big PR split into parts; a hold or need on the parent covers every part.",
+                {
+                    "parts": _list(_REF, "The parts known so far."),
+                    "discover": Field(
+                        (Kind.BOOLEAN,),
+                        "Also count PRs of the parent's repo titled '[Part N of #PARENT] ...'.",
+                        default=False,
+                    ),
+                },
+            ),
+            'PR families, keyed by the parent PR (quoted: "kubespawner#205").',
+            key_pattern=REF_PATTERN,
+        ),
+        "holds": _map(
+            _table(
+                "Pull requests that must not merge until some releases are out.",
+                {
+                    "prs": _list(_REF, "The held PRs; a family parent holds every part.", required=True),
+                    "except": _list(_REF, "Parts of a held family that may merge anyway."),
+                    "until": _list(_ID, "The releases that must be out first.", required=True),
+                    "reason": _str("Why they wait."),
+                    "owner": _str("Who to ask (a GitHub handle)."),
+                },
+            ),
+            "Holds by id.",
+        ),
+        "watch": _list(
+            _table(
+                "A follow-up: reported with its state, never blocks.",
+                {"ref": replace(_REF, required=True), "note": _str("Why it is watched.")},
+            ),
+            "Follow-up PRs and issues ([[watch]] tables).",
+        ),
+    },
+)
+
+
+def _json(spec: Field) -> dict[str, Any]:
+    alternatives = [_json_kind(spec, kind) for kind in spec.kinds]
+    out: dict[str, Any] = alternatives[0] if len(alternatives) == 1 else {"anyOf": alternatives}
+    out["description"] = spec.doc
+    if spec.default is not None:
+        out["default"] = spec.default
+    return out
+
+
+def _json_kind(spec: Field, kind: Kind) -> dict[str, Any]:
+    match kind:
+        case Kind.STRING:
+            out: dict[str, Any] = {"type": "string"}
+            if spec.choices:
+                out["enum"] = list(spec.choices)
+            if spec.pattern:
+                out["pattern"] = spec.pattern
+            return out
+        case Kind.INTEGER:
+            out = {"type": "integer"}
+            if spec.minimum is not None:
+                out["minimum"] = spec.minimum
+            return out
+        case Kind.BOOLEAN:
+            return {"type": "boolean"}
+        case Kind.DATE:
+            # TOML editors (taplo) present a TOML local date as a string in date format.
+            return {"type": "string", "format": "date"}
+        case Kind.LIST:
+            assert spec.item is not None
+            return {"type": "array", "items": _json(spec.item)}
+        case Kind.TABLE:
+            required = [name for name, sub in spec.fields.items() if sub.required]
+            out = {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {name: _json(sub) for name, sub in spec.fields.items()},
+            }
+            if required:
+                out["required"] = required
+            return out
+        case Kind.MAP:
+            assert spec.item is not None
+            return {
+                "type": "object",
+                "propertyNames": {"pattern": spec.key_pattern},
+                "additionalProperties": _json(spec.item),
+            }
+
+
+def json_schema() -> dict[str, Any]:
+    """Return the plan file format as a JSON Schema (draft 2020-12)."""
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "release-gate plan file",
+    }
+    schema.update(_json(PLAN))
+    return schema

@@ -1,0 +1,270 @@
+"""Version schemes: PEP 440 for Python packages, SemVer 2.0.0 for Helm charts.
+
+Each scheme parses a version string into a :class:`ParsedVersion` that knows its
+:class:`VersionKind` (final, pre-release, development build), and parses a requirement
+such as ``>=0.9.0b1`` or ``>=0.7.0-beta.1`` into a :class:`VersionRequirement` that decides,
+with an explicit :class:`Accept` policy, whether a version satisfies it.
+
+The two schemes are never coerced into each other: ``1.0.0-1`` is a post-release in
+PEP 440 and a pre-release in SemVer, so a repo's scheme decides which reading applies.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from functools import total_ordering
+
+import semver
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+__all__ = [
+    "Accept",
+    "ParsedVersion",
+    "Scheme",
+    "VersionKind",
+    "VersionRequirement",
+    "parse_requirement",
+    "parse_version",
+]
+
+
+class Scheme(enum.StrEnum):
+    """How a repo's versions are written and ordered."""
+
+    PEP440 = "pep440"
+    """Python packages: ``0.9.0b1``, ordered by PEP 440 through :mod:`packaging`."""
+    SEMVER = "semver"
+    """Helm charts: ``0.7.0-beta.1``, ordered by SemVer 2.0.0 precedence."""
+
+
+class VersionKind(enum.StrEnum):
+    """What kind of release a version string names."""
+
+    FINAL = "final"
+    """A final (or post-) release: ``0.9.0``, ``0.9.0.post1``, ``0.7.0``."""
+    PRE = "pre"
+    """A labelled pre-release: alpha, beta or release candidate."""
+    DEV = "dev"
+    """A development build: ``0.9.0.dev1``, ``0.7.0-15e87d6``, ``4.0.1-0.dev.git.6889.h2``."""
+
+
+class Accept(enum.StrEnum):
+    """Which kinds of versions may satisfy a requirement (the pre-release policy)."""
+
+    FINAL = "final"
+    """Only final releases."""
+    PRE = "pre"
+    """Final releases and labelled pre-releases (alpha, beta, rc); never development builds."""
+    DEV = "dev"
+    """Any version, development builds included."""
+
+    def admits(self, kind: VersionKind) -> bool:
+        """Return whether a version of *kind* may satisfy a requirement under this policy.
+
+        >>> Accept.PRE.admits(VersionKind.DEV)
+        False
+        """
+        order = {VersionKind.FINAL: 0, VersionKind.PRE: 1, VersionKind.DEV: 2}
+        limit = {Accept.FINAL: 0, Accept.PRE: 1, Accept.DEV: 2}
+        return order[kind] <= limit[self]
+
+
+# A SemVer pre-release counts as a labelled pre-release when its first identifier is one
+# of these labels (``beta``, ``beta1``, ``rc``); anything else (``0.dev.git.6889.h2``,
+# ``15e87d6``, ``n772.hf133567f``, ``doc``) is a development or CI build.
+_SEMVER_PRE_LABEL = re.compile(r"^(alpha|beta|rc|pre|preview|a|b)\d*$", re.IGNORECASE)
+
+
+@total_ordering
+@dataclass(frozen=True, slots=True)
+class ParsedVersion:
+    """A version string read in one scheme; ordered within that scheme only."""
+
+    scheme: Scheme
+    text: str
+    """The version as written (``0.7.0-beta.1``), kept for display and exact lookups."""
+    kind: VersionKind
+    _key: Version | semver.Version
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, ParsedVersion) or other.scheme is not self.scheme:
+            return NotImplemented
+        return bool(self._key < other._key)  # type: ignore[operator]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ParsedVersion) or other.scheme is not self.scheme:
+            return NotImplemented
+        return bool(self._key == other._key)
+
+    def __hash__(self) -> int:
+        return hash((self.scheme, str(self._key)))
+
+
+def _semver_kind(version: semver.Version) -> VersionKind:
+    if version.prerelease is None:
+        return VersionKind.DEV if version.build else VersionKind.FINAL
+    identifiers = version.prerelease.split(".")
+    if "dev" in (part.lower() for part in identifiers):
+        return VersionKind.DEV
+    if _SEMVER_PRE_LABEL.match(identifiers[0]):
+        return VersionKind.PRE
+    return VersionKind.DEV
+
+
+def parse_version(scheme: Scheme, text: str, *, partial: bool = False) -> ParsedVersion | None:
+    """Read *text* as a version in *scheme*; return ``None`` when it is not one.
+
+    *partial* lets SemVer read ``0.6`` as ``0.6.0`` (old chart tags such as ``v0.6``).
+
+    >>> parse_version(Scheme.PEP440, "0.9.0b1").kind
+    <VersionKind.PRE: 'pre'>
+    >>> parse_version(Scheme.SEMVER, "0.7-15e87d6", partial=True).kind
+    <VersionKind.DEV: 'dev'>
+    >>> parse_version(Scheme.SEMVER, "4.0.1-0.dev.git.6889.h262097b2").kind
+    <VersionKind.DEV: 'dev'>
+    >>> parse_version(Scheme.SEMVER, "not-a-version") is None
+    True
+    """
+    if scheme is Scheme.PEP440:
+        try:
+            pep = Version(text)
+        except InvalidVersion:
+            return None
+        if pep.is_devrelease or pep.local is not None:
+            kind = VersionKind.DEV
+        elif pep.is_prerelease:
+            kind = VersionKind.PRE
+        else:
+            kind = VersionKind.FINAL
+        return ParsedVersion(scheme, text, kind, pep)
+    try:
+        sem = semver.Version.parse(text, optional_minor_and_patch=partial)
+    except (ValueError, TypeError):
+        return None
+    return ParsedVersion(scheme, text, _semver_kind(sem), sem)
+
+
+_SEMVER_CLAUSE = re.compile(r"^\s*(==|!=|>=|<=|>|<)\s*(\S+)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class _SemverClause:
+    op: str
+    bound: semver.Version
+
+    def holds(self, version: semver.Version) -> bool:
+        comparison = version.compare(self.bound)
+        return {
+            "==": comparison == 0,
+            "!=": comparison != 0,
+            ">=": comparison >= 0,
+            "<=": comparison <= 0,
+            ">": comparison > 0,
+            "<": comparison < 0,
+        }[self.op]
+
+
+@dataclass(frozen=True, slots=True)
+class VersionRequirement:
+    """A version requirement in one scheme, with its pre-release policy."""
+
+    scheme: Scheme
+    text: str
+    """The requirement as written in the plan (``>=0.9.0b1``)."""
+    accept: Accept
+    """The effective policy: as written in the plan, or derived (see :func:`parse_requirement`)."""
+    _pep: SpecifierSet | None
+    _sem: tuple[_SemverClause, ...]
+
+    def check(self, version: ParsedVersion) -> str | None:
+        """Return ``None`` when *version* satisfies this requirement, else why not.
+
+        >>> req = parse_requirement(Scheme.PEP440, ">=0.9.0b1")
+        >>> req.check(parse_version(Scheme.PEP440, "0.9.0b2")) is None
+        True
+        >>> req.check(parse_version(Scheme.PEP440, "0.9.1.dev1"))
+        'development build, and the plan accepts final and pre-release versions only'
+        """
+        if version.scheme is not self.scheme:
+            return f"{version.scheme} version, the requirement is {self.scheme}"
+        if not self.accept.admits(version.kind):
+            allowed = {
+                Accept.FINAL: "final versions only",
+                Accept.PRE: "final and pre-release versions only",
+                Accept.DEV: "any version",
+            }[self.accept]
+            kind = {VersionKind.PRE: "pre-release", VersionKind.DEV: "development build"}
+            return f"{kind.get(version.kind, 'final')}, and the plan accepts {allowed}"
+        if self._pep is not None:
+            # packaging 26 changed the default pre-release handling of `contains`; the
+            # policy above already decided on pre-releases, so ask the pure range question.
+            if not self._pep.contains(str(version.text), prereleases=True):
+                return f"outside {self.text}"
+            return None
+        key = version._key  # noqa: SLF001 - same module: the comparison key of a ParsedVersion
+        assert isinstance(key, semver.Version)
+        for clause in self._sem:
+            if not clause.holds(key):
+                return f"outside {self.text}"
+        return None
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def parse_requirement(scheme: Scheme, text: str, accept: Accept | None = None) -> VersionRequirement:
+    """Parse a requirement such as ``>=0.9.0b1`` (PEP 440) or ``>=0.7.0-beta.1`` (SemVer).
+
+    SemVer requirements are comma-separated clauses, each one of ``== != >= <= > <``
+    followed by a full SemVer version. When *accept* is ``None`` the policy is derived as
+    PEP 440 does: pre-releases are accepted when a bound names one, else finals only.
+
+    Raises :class:`ValueError` with a message fit for a plan error.
+
+    >>> parse_requirement(Scheme.SEMVER, ">=0.7.0-beta.1").accept
+    <Accept.PRE: 'pre'>
+    >>> parse_requirement(Scheme.PEP440, ">0.9.1").accept
+    <Accept.FINAL: 'final'>
+    """
+    if not text.strip():
+        raise ValueError("the requirement is empty")
+    if scheme is Scheme.PEP440:
+        try:
+            spec = SpecifierSet(text)
+        except InvalidSpecifier:
+            raise ValueError(f"{text!r} is not a PEP 440 requirement (e.g. '>=0.9.0b1')") from None
+        names_pre = any(Version(s.version.rstrip(".*")).is_prerelease for s in spec if _plain(s.version))
+        derived = Accept.PRE if names_pre else Accept.FINAL
+        return VersionRequirement(scheme, text, accept or derived, spec, ())
+    clauses: list[_SemverClause] = []
+    for raw in text.split(","):
+        match = _SEMVER_CLAUSE.match(raw)
+        if match is None:
+            raise ValueError(
+                f"{text!r} is not a SemVer requirement: each comma-separated clause is an "
+                "operator (== != >= <= > <) and a version, e.g. '>=0.7.0-beta.1'"
+            )
+        op, bound_text = match.groups()
+        try:
+            bound = semver.Version.parse(bound_text)
+        except ValueError:
+            raise ValueError(
+                f"{bound_text!r} in {text!r} is not a SemVer 2.0.0 version (MAJOR.MINOR.PATCH, e.g. '0.7.0-beta.1')"
+            ) from None
+        clauses.append(_SemverClause(op, bound))
+    derived = Accept.PRE if any(c.bound.prerelease for c in clauses) else Accept.FINAL
+    return VersionRequirement(scheme, text, accept or derived, None, tuple(clauses))
+
+
+def _plain(version: str) -> bool:
+    try:
+        Version(version.rstrip(".*"))
+    except InvalidVersion:
+        return False
+    return True
