@@ -7,6 +7,7 @@ error, 3 state unavailable or unknown, 4 an internal error (a bug: please report
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import difflib
 import json
@@ -318,9 +319,14 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     """Run the command line with *argv*; return the exit code (never raises for a user's mistake)."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
-    args = _parser().parse_args(argv)
-    if args.command is None:
-        args = _parser().parse_args(["check", *(argv or [])])
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = _parser().parse_args(argv)
+            if args.command is None:  # no command: the default job, `check`
+                args = _parser().parse_args(["check", *argv])
+    except SystemExit as exc:  # argparse: --help, --version, or a usage error (exit 2)
+        return exc.code if isinstance(exc.code, int) else EXIT_INPUT
     try:
         return _COMMANDS[args.command](args, out)
     except InputError as exc:

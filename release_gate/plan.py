@@ -13,7 +13,7 @@ import datetime as dt
 import difflib
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -92,16 +92,28 @@ class _Reader:
         self.lines = text.splitlines()
         self.issues: list[PlanIssue] = []
         self.repo_ids: dict[str, Repo] = {}
+        self.broken: set[tuple[str, str]] = set()
+        """``(map key, id)`` of entries dropped by the shape pass (already reported)."""
 
     # -- reporting ----------------------------------------------------------------------
+
+    def dropped(self, section: str) -> set[str]:
+        """Ids in *section* whose entries the shape pass dropped."""
+        return {name for key, name in self.broken if key == section}
 
     def problem(self, key: str, message: str) -> None:
         self.issues.append(PlanIssue(key, message, _find_line(self.lines, key)))
 
     # -- pass 1: shape ------------------------------------------------------------------
 
-    def check_shape(self, value: Any, spec: Field, key: str) -> bool:
-        """Check *value* against *spec*; report problems; return whether it is usable."""
+    def clean(self, value: Any, spec: Field, key: str) -> tuple[Any, bool]:
+        """Check *value* against *spec*, reporting every problem.
+
+        Returns the value with its unusable parts removed, and whether the value itself is
+        usable. A map entry or list item that is not usable is dropped by its parent; the
+        ids of dropped map entries are remembered so that references to them do not
+        report a second, misleading problem.
+        """
         kind = _kind_of(value)
         if kind is Kind.TABLE and Kind.MAP in spec.kinds:
             kind = Kind.MAP
@@ -109,40 +121,44 @@ class _Reader:
             wanted = " or ".join(_KIND_WORDS[k] for k in spec.kinds)
             got = _KIND_WORDS[kind] if kind is not None else type(value).__name__
             self.problem(key, f"must be {wanted}, not {got} ({_short(value)})")
-            return False
-        ok = True
+            return None, False
         match kind:
-            case Kind.STRING:
-                if spec.choices and value not in spec.choices:
-                    self.problem(
-                        key, f"must be one of {', '.join(spec.choices)}, not {value!r}{_hint(value, spec.choices)}"
-                    )
-                    ok = False
-            case Kind.INTEGER:
-                if spec.minimum is not None and value < spec.minimum:
-                    self.problem(key, f"must be at least {spec.minimum}, not {value}")
-                    ok = False
+            case Kind.STRING if spec.choices and value not in spec.choices:
+                self.problem(
+                    key, f"must be one of {', '.join(spec.choices)}, not {value!r}{_hint(value, spec.choices)}"
+                )
+                return None, False
+            case Kind.STRING if spec.pattern and not re.match(spec.pattern, value):
+                return value, True  # the meaning pass says what a good value looks like
+            case Kind.INTEGER if spec.minimum is not None and value < spec.minimum:
+                self.problem(key, f"must be at least {spec.minimum}, not {value}")
+                return None, False
             case Kind.LIST:
                 assert spec.item is not None
-                for index, item in enumerate(value):
-                    ok = self.check_shape(item, spec.item, f"{key}[{index}]") and ok
+                items = [self.clean(item, spec.item, f"{key}[{index}]") for index, item in enumerate(value)]
+                return [item for item, ok in items if ok], True
             case Kind.TABLE:
+                table: dict[str, Any] = {}
+                ok = True
                 for name, sub in value.items():
                     where = _join(key, name)
                     if name not in spec.fields:
-                        self.problem(
-                            where,
-                            f"is not a key here{_hint(name, spec.fields)}; the keys are: {', '.join(spec.fields)}",
-                        )
+                        known = ", ".join(spec.fields)
+                        self.problem(where, f"is not a key here{_hint(name, spec.fields)}; the keys are: {known}")
+                        continue
+                    cleaned, sub_ok = self.clean(sub, spec.fields[name], where)
+                    if sub_ok:
+                        table[name] = cleaned
+                    elif spec.fields[name].required:
                         ok = False
-                    else:
-                        ok = self.check_shape(sub, spec.fields[name], where) and ok
                 for name, sub in spec.fields.items():
                     if sub.required and name not in value:
                         self.problem(key, f"is missing the required key {name!r} ({sub.doc})")
                         ok = False
+                return table, ok
             case Kind.MAP:
                 assert spec.item is not None
+                entries: dict[str, Any] = {}
                 for name, sub in value.items():
                     where = _join(key, name)
                     if spec.key_pattern and not re.match(spec.key_pattern, name):
@@ -152,28 +168,31 @@ class _Reader:
                             else "an id of letters, digits, '.', '_' and '-'"
                         )
                         self.problem(where, f"{name!r} is not {what}")
-                        ok = False
-                    ok = self.check_shape(sub, spec.item, where) and ok
+                        continue
+                    cleaned, sub_ok = self.clean(sub, spec.item, where)
+                    if sub_ok:
+                        entries[name] = cleaned
+                    else:
+                        self.broken.add((key, name))
+                return entries, True
             case _:
-                pass
-        return ok
+                return value, True
 
     # -- pass 2: meaning ----------------------------------------------------------------
 
-    def read(self, data: dict[str, Any]) -> Plan:
-        if not self.check_shape(data, PLAN, ""):
-            # Meaning checks on a misshapen plan would only repeat the same problems.
-            raise PlanError(self.path, tuple(self.issues))
-        if not data.get("releases") and not data.get("holds"):
+    def read(self, raw: dict[str, Any]) -> Plan:
+        data, _ = self.clean(raw, PLAN, "")
+        if not raw.get("releases") and not raw.get("holds"):
             self.problem("releases", "the plan has no releases and no holds; add a [releases.ID] table")
         deadlines = tuple(self.read_deadline(i, d) for i, d in data.get("deadlines", {}).items())
         repos = self.read_repos(data.get("repos", {}))
         release_data: dict[str, Any] = data.get("releases", {})
+        release_ids = set(release_data) | self.dropped("releases")
         releases = tuple(
-            r for r in (self.read_release(i, d, deadlines, release_data) for i, d in release_data.items()) if r
+            r for r in (self.read_release(i, d, deadlines, release_ids) for i, d in release_data.items()) if r
         )
         families = tuple(f for f in (self.read_family(k, d) for k, d in data.get("families", {}).items()) if f)
-        holds = tuple(self.read_hold(i, d, release_data) for i, d in data.get("holds", {}).items())
+        holds = tuple(self.read_hold(i, d, release_ids) for i, d in data.get("holds", {}).items())
         watch = tuple(
             Watch(ref, d.get("note", ""))
             for index, d in enumerate(data.get("watch", []))
@@ -188,7 +207,7 @@ class _Reader:
             )
         if self.issues:
             raise PlanError(self.path, tuple(self.issues))
-        meta = data["plan"]
+        meta = data.get("plan", {})
         return Plan(
             name=meta["name"],
             path=self.path,
@@ -237,11 +256,13 @@ class _Reader:
         return tuple(repos)
 
     def read_release(
-        self, release_id: str, data: dict[str, Any], deadlines: tuple[Deadline, ...], all_releases: Mapping[str, Any]
+        self, release_id: str, data: dict[str, Any], deadlines: tuple[Deadline, ...], all_releases: set[str]
     ) -> Release | None:
         key = f"releases.{release_id}"
         repo_id = data.get("repo", release_id)
         repo = self.repo_ids.get(repo_id)
+        if repo is None and repo_id in self.dropped("repos"):
+            return None  # the repo's own problem is reported already
         if repo is None:
             if "repo" in data:
                 self.problem(
@@ -256,12 +277,6 @@ class _Reader:
                     f"add repo = one of: {', '.join(self.repo_ids) or '(no repos defined)'}",
                 )
             return None
-        accept = Accept(data["accept"]) if "accept" in data else None
-        try:
-            requirement = parse_requirement(repo.scheme, data["version"], accept)
-        except ValueError as exc:
-            self.problem(f"{key}.version", f"{exc}; repos.{repo_id} uses the {repo.scheme} scheme")
-            return None
         after = tuple(data.get("after", ()))
         for index, upstream in enumerate(after):
             if upstream not in all_releases:
@@ -273,6 +288,12 @@ class _Reader:
         prs = self.refs(needs.get("prs", ()), f"{key}.needs.prs")
         issues = self.refs(needs.get("issues", ()), f"{key}.needs.issues")
         deadline = self.deadline(data.get("deadline"), f"{key}.deadline", release_id, deadlines)
+        accept = Accept(data["accept"]) if "accept" in data else None
+        try:
+            requirement = parse_requirement(repo.scheme, data["version"], accept)
+        except ValueError as exc:
+            self.problem(f"{key}.version", f"{exc}; repos.{repo_id} uses the {repo.scheme} scheme")
+            return None  # the checks above have run: every problem of this release is reported
         return Release(
             id=release_id,
             repo=repo_id,
@@ -292,6 +313,8 @@ class _Reader:
             return Deadline(f"{release_id} deadline", value)
         known = {d.id: d for d in deadlines}
         assert isinstance(value, str)
+        if value in self.dropped("deadlines"):
+            return None  # the deadline's own problem is reported already
         if value not in known:
             self.problem(
                 key,
@@ -309,7 +332,7 @@ class _Reader:
             return None
         return Family(parent, parts, bool(data.get("discover", False)))
 
-    def read_hold(self, hold_id: str, data: dict[str, Any], releases: Mapping[str, Any]) -> Hold:
+    def read_hold(self, hold_id: str, data: dict[str, Any], releases: set[str]) -> Hold:
         key = f"holds.{hold_id}"
         until = tuple(data["until"])
         if not until:
@@ -352,6 +375,8 @@ class _Reader:
                 self.problem(key, f"{repo!r} in {text!r} is not OWNER/NAME")
                 return None
             return ItemRef(repo, number)
+        if repo in self.dropped("repos"):
+            return None  # the repo's own problem is reported already
         if repo not in self.repo_ids:
             self.problem(
                 key,
