@@ -412,6 +412,7 @@ class _Evaluator:
         skipped: list[str] = []
         satisfying: list[tuple[dt.datetime, object, Evidence]] = []
         undated: list[str] = []
+        dates = {tag.name: tag.date for tag in state.tags}
         for tag in state.tags:
             text = repo.version_from_tag(tag.name)
             version = parse_version(repo.scheme, text, partial=repo.scheme is Scheme.SEMVER) if text else None
@@ -428,7 +429,7 @@ class _Evaluator:
             if why is None:
                 when = tag.date or self.world.taken_at
                 satisfying.append((when, version, Evidence(version.text, tag.name, tag.date, tag.sha)))
-        candidates.sort(key=lambda c: c.tag)  # stable, readable order in reports
+        candidates.sort(key=lambda c: (dates.get(c.tag) or self.world.taken_at, c.tag))  # oldest first
         if satisfying:
             satisfying.sort(key=lambda s: (s[0], str(s[1])))
             return satisfying[0][2], tuple(candidates), tuple(sorted(skipped)), None
@@ -457,7 +458,7 @@ class _Evaluator:
             case ReleaseStatus.BLOCKED:
                 return Reason(node, condition, Outcome.UNMET, "not released (blocked)", upstream.blockers)
             case ReleaseStatus.UNKNOWN:
-                return Reason(node, condition, Outcome.UNKNOWN, "unknown", upstream.blockers)
+                return Reason(node, condition, Outcome.UNKNOWN, "not known whether it is out", upstream.blockers)
 
     def needs_pr(self, ref: ItemRef) -> tuple[Reason, ...]:
         members = self.family_members.get(ref.key)

@@ -37,3 +37,13 @@ def run_cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Run]:
         return Run(code, out.getvalue(), err.getvalue())
 
     return run
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add ``--update-goldens``: rewrite the expected outputs of the golden scenarios."""
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        default=False,
+        help="rewrite tests/scenarios/*/expected/* from the current output (review the diff!)",
+    )

@@ -43,7 +43,7 @@ def render(evaluation: Evaluation) -> str:
     if blocked:
         lines += ["", "### Why", ""]
         for v in blocked:
-            lines.append(f"- **{v.id}** is {v.status}")
+            lines.append(f"- **{v.id}** is {status_text(v)}")
             for reason in v.blockers:
                 for depth, step in chain(reason):
                     lines.append(f"{'  ' * (depth + 1)}- {_cell(reason_text(step))}")

@@ -76,9 +76,11 @@ def _chains(out: _Out, verdict: ReleaseVerdict, verbose: bool) -> None:
     reasons = verdict.reasons if verbose else verdict.blockers
     for reason in reasons:
         for depth, step in chain(reason):
-            marker = out.paint(str(step.outcome)) if step.outcome is not Outcome.UNMET else "<-"
-            if step.outcome is Outcome.UNMET:
-                marker = out.paint("<-", "blocked")
+            marker = {
+                Outcome.MET: out.paint("ok", "met"),
+                Outcome.UNMET: out.paint("<-", "blocked"),
+                Outcome.UNKNOWN: out.paint("<?", "unknown"),
+            }[step.outcome]
             out.add(f"    {'   ' * depth}{marker} {reason_text(step)}")
 
 
