@@ -14,6 +14,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn, TextIO
 
@@ -155,18 +156,17 @@ def _parse_as_of(text: str | None) -> dt.datetime | None:
             day = dt.date.fromisoformat(text)
             return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
         value = dt.datetime.fromisoformat(text)
-    except ValueError:
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
         raise UsageError(
             "--as-of",
             f"{text!r} is not a date or time",
             "Write a date (2018-08-09) or an ISO 8601 time (2018-08-09T12:00:00Z)",
         ) from None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def _plan_and_state(args: argparse.Namespace) -> tuple[Plan, SnapshotStateProvider]:
-    plan_path = Path(args.plan) if args.plan else example_path(EXAMPLE_PLAN)
-    plan = load_plan(plan_path if args.plan else _relative(plan_path))
+    plan = load_plan(args.plan) if args.plan else replace(load_plan(example_path(EXAMPLE_PLAN)), path=_BUILTIN_PLAN)
     if args.state:
         return plan, SnapshotStateProvider(args.state)
     if args.plan:
@@ -175,15 +175,11 @@ def _plan_and_state(args: argparse.Namespace) -> tuple[Plan, SnapshotStateProvid
             f"no state to evaluate {args.plan} against",
             "Pass --state FILE, a snapshot in the format of docs/snapshot.md (this version reads recorded state only)",
         )
-    return plan, SnapshotStateProvider(_relative(example_path(EXAMPLE_STATE)))
+    return plan, SnapshotStateProvider(example_path(EXAMPLE_STATE), label=_BUILTIN_STATE)
 
 
-def _relative(path: Path) -> Path:
-    """Show built-in files relative to the working directory when they are under it."""
-    try:
-        return path.relative_to(Path.cwd())
-    except ValueError:
-        return path
+_BUILTIN_PLAN = f"{EXAMPLE_PLAN} (built-in example)"
+_BUILTIN_STATE = f"{EXAMPLE_STATE} (built-in example)"
 
 
 def _evaluate(args: argparse.Namespace) -> Evaluation:
@@ -289,11 +285,12 @@ def _cmd_graph(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
-    path = Path(args.plan) if args.plan else _relative(example_path(EXAMPLE_PLAN))
+    path = Path(args.plan) if args.plan else example_path(EXAMPLE_PLAN)
     plan = load_plan(path)
+    shown = args.plan or _BUILTIN_PLAN
     graph = build_graph(plan)
     out.write(
-        f"{path}: ok: {len(plan.repos)} repos, {len(plan.releases)} releases, {len(plan.holds)} holds, "
+        f"{shown}: ok: {len(plan.repos)} repos, {len(plan.releases)} releases, {len(plan.holds)} holds, "
         f"{len(plan.families)} PR families, {len(graph.pull_requests())} PRs and {len(graph.issues())} issues to read; "
         f"release order: {' -> '.join(' + '.join(w) for w in graph.release_waves())}\n"
     )
@@ -305,6 +302,8 @@ def _cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
     out.write(json.dumps(json_schema(), indent=2) + "\n")
     return EXIT_CLEAR
 
+
+_TOP_LEVEL = ("-h", "--help", "--version")
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "check": _cmd_check,
@@ -320,11 +319,11 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0].startswith("-") and argv[0] not in _TOP_LEVEL) or argv[0].endswith(".toml"):
+        argv = ["check", *argv]  # no command: the default job, `check`
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             args = _parser().parse_args(argv)
-            if args.command is None:  # no command: the default job, `check`
-                args = _parser().parse_args(["check", *argv])
     except SystemExit as exc:  # argparse: --help, --version, or a usage error (exit 2)
         return exc.code if isinstance(exc.code, int) else EXIT_INPUT
     try:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from release_gate.graph import Edge, EdgeKind, Node, NodeKind, ReleaseGraph, item_node, release_node
 from release_gate.model import Deadline, Hold, Intent, ItemRef, Plan, Release, Repo, Watch
 from release_gate.state import Issue, IssueState, PrState, PullRequest, Unknown, World
+from release_gate.times import show_time
 from release_gate.versions import Scheme, parse_version
 
 __all__ = [
@@ -323,7 +324,7 @@ _PART_TITLE = re.compile(r"^\s*\[\s*part\s+\d+\s+of\s+#(\d+)\s*\]", re.IGNORECAS
 
 
 def _fmt(when: dt.datetime | None) -> str:
-    return "at an unrecorded time" if when is None else when.strftime("%Y-%m-%d %H:%M UTC")
+    return "at an unrecorded time" if when is None else show_time(when)
 
 
 class _Evaluator:
@@ -339,8 +340,8 @@ class _Evaluator:
 
     def item(self, ref: ItemRef) -> PullRequest | Issue | Unknown | None:
         item = self.world.item(ref)
-        if isinstance(item, Unknown):
-            return item
+        if isinstance(item, Unknown) or self.as_of >= self.world.taken_at:
+            return item  # asked at the moment the state was taken: it is what was read
         return item.at(self.as_of)
 
     def _families(self) -> dict[tuple[str, int], tuple[tuple[ItemRef, str], ...]]:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 
 from release_gate.model import ItemRef
-from release_gate.snapshot import parse_time
 from release_gate.state import Issue, IssueState, PrState, PullRequest, RepoState, StateRequest, Tag, Unknown, World
+from release_gate.times import parse_time
 
 __all__ = ["FakeStateProvider"]
 
@@ -76,8 +76,11 @@ class FakeStateProvider:
         merged_at: str | dt.datetime | None = None,
         closed_at: str | dt.datetime | None = None,
     ) -> FakeStateProvider:
-        """Record pull request *slug*#*number* (``open``, ``merged`` or ``closed``)."""
-        self._repo(slug)
+        """Record pull request *slug*#*number* (``open``, ``merged`` or ``closed``).
+
+        Its repo is recorded too (with no tags yet), unless it is already recorded as unknown.
+        """
+        self._repos.setdefault(slug.lower(), RepoState(slug))
         merged = _time(merged_at)
         self._items[ItemRef(slug, number).key] = PullRequest(
             ItemRef(slug, number),
@@ -100,8 +103,8 @@ class FakeStateProvider:
         title: str = "",
         closed_at: str | dt.datetime | None = None,
     ) -> FakeStateProvider:
-        """Record issue *slug*#*number* (``open`` or ``closed``)."""
-        self._repo(slug)
+        """Record issue *slug*#*number* (``open`` or ``closed``); its repo as :meth:`pull` does."""
+        self._repos.setdefault(slug.lower(), RepoState(slug))
         self._items[ItemRef(slug, number).key] = Issue(
             ItemRef(slug, number), IssueState(state), title, None, _time(closed_at)
         )

@@ -136,7 +136,8 @@ class _Reader:
             case Kind.LIST:
                 assert spec.item is not None
                 items = [self.clean(item, spec.item, f"{key}[{index}]") for index, item in enumerate(value)]
-                return [item for item, ok in items if ok], True
+                # Bad items stay in place (as _BAD) so later messages keep their indices.
+                return [item if ok else _BAD for item, ok in items], True
             case Kind.TABLE:
                 table: dict[str, Any] = {}
                 ok = True
@@ -168,6 +169,7 @@ class _Reader:
                             else "an id of letters, digits, '.', '_' and '-'"
                         )
                         self.problem(where, f"{name!r} is not {what}")
+                        self.broken.add((key, name))
                         continue
                     cleaned, sub_ok = self.clean(sub, spec.item, where)
                     if sub_ok:
@@ -195,10 +197,11 @@ class _Reader:
         holds = tuple(self.read_hold(i, d, release_ids) for i, d in data.get("holds", {}).items())
         watch = tuple(
             Watch(ref, d.get("note", ""))
-            for index, d in enumerate(data.get("watch", []))
+            for index, d in _good(data.get("watch", []))
             if (ref := self.ref(d["ref"], f"watch[{index}].ref"))
         )
-        cycle = find_cycle({r.id: r.after for r in releases})
+        # Every release's `after`, also of releases dropped for another problem.
+        cycle = find_cycle({i: [u for _, u in _good(d.get("after", []))] for i, d in release_data.items()})
         if cycle:
             path = " -> ".join(cycle)
             self.problem(
@@ -234,18 +237,18 @@ class _Reader:
                 self.problem(f"{key}.github", f"{slug!r} is not OWNER/NAME (e.g. 'jupyterhub/kubespawner')")
             elif slug.lower() in slugs:
                 self.problem(f"{key}.github", f"{slug} is already repos.{slugs[slug.lower()]}; use that id instead")
-            slugs[slug.lower()] = repo_id
+            slugs.setdefault(slug.lower(), repo_id)
             published = entry.get("published", {})
             helm = published.get("helm")
             repo = Repo(
                 id=repo_id,
                 slug=slug,
                 scheme=Scheme(entry.get("scheme", Scheme.PEP440.value)),
-                tags=tuple(entry.get("tags", ("v{version}", "{version}"))),
+                tags=tuple(pattern for _, pattern in _good(entry.get("tags", ["v{version}", "{version}"]))),
                 pypi=published.get("pypi"),
                 helm=HelmChart(helm["index"], helm["chart"]) if helm else None,
             )
-            for index, pattern in enumerate(repo.tags):
+            for index, pattern in _good(entry.get("tags", [])):
                 if pattern.count("{version}") != 1 or pattern.replace("{version}", "").count("{"):
                     self.problem(
                         f"{key}.tags[{index}]",
@@ -260,15 +263,26 @@ class _Reader:
     ) -> Release | None:
         key = f"releases.{release_id}"
         repo_id = data.get("repo", release_id)
+        after = tuple(upstream for _, upstream in _good(data.get("after", [])))
+        for index, upstream in _good(data.get("after", [])):
+            if upstream not in all_releases:
+                self.problem(
+                    f"{key}.after[{index}]", f"no release has the id {upstream!r}{_hint(upstream, all_releases)}"
+                )
+        self.no_duplicates(data.get("after", []), f"{key}.after")
+        needs = data.get("needs", {})
+        prs = self.refs(needs.get("prs", []), f"{key}.needs.prs")
+        issues = self.refs(needs.get("issues", []), f"{key}.needs.issues")
+        deadline = self.deadline(data.get("deadline"), f"{key}.deadline", release_id, deadlines)
         repo = self.repo_ids.get(repo_id)
-        if repo is None and repo_id in self.dropped("repos"):
-            return None  # the repo's own problem is reported already
         if repo is None:
-            if "repo" in data:
+            if repo_id in self.dropped("repos"):
+                pass  # the repo's own problem is reported already
+            elif "repo" in data:
                 self.problem(
                     f"{key}.repo",
                     f"no repo has the id {repo_id!r}{_hint(repo_id, self.repo_ids)}; "
-                    f"define [repos.{repo_id}] or fix the id",
+                    f"define [repos.{_join('', repo_id)}] or fix the id",
                 )
             else:
                 self.problem(
@@ -276,18 +290,7 @@ class _Reader:
                     f"has no 'repo' key and no repo has the id {release_id!r}; "
                     f"add repo = one of: {', '.join(self.repo_ids) or '(no repos defined)'}",
                 )
-            return None
-        after = tuple(data.get("after", ()))
-        for index, upstream in enumerate(after):
-            if upstream not in all_releases:
-                self.problem(
-                    f"{key}.after[{index}]", f"no release has the id {upstream!r}{_hint(upstream, all_releases)}"
-                )
-        self.no_duplicates(after, f"{key}.after")
-        needs = data.get("needs", {})
-        prs = self.refs(needs.get("prs", ()), f"{key}.needs.prs")
-        issues = self.refs(needs.get("issues", ()), f"{key}.needs.issues")
-        deadline = self.deadline(data.get("deadline"), f"{key}.deadline", release_id, deadlines)
+            return None  # the checks above have run: every problem of this release is reported
         accept = Accept(data["accept"]) if "accept" in data else None
         try:
             requirement = parse_requirement(repo.scheme, data["version"], accept)
@@ -327,19 +330,20 @@ class _Reader:
     def read_family(self, parent_text: str, data: dict[str, Any]) -> Family | None:
         key = f'families."{parent_text}"'
         parent = self.ref(parent_text, key)
-        parts = self.refs(data.get("parts", ()), f"{key}.parts")
+        parts = self.refs(data.get("parts", []), f"{key}.parts")
         if parent is None:
             return None
         return Family(parent, parts, bool(data.get("discover", False)))
 
     def read_hold(self, hold_id: str, data: dict[str, Any], releases: set[str]) -> Hold:
         key = f"holds.{hold_id}"
-        until = tuple(data["until"])
-        if not until:
+        until = tuple(u for _, u in _good(data["until"]))
+        if not data["until"]:
             self.problem(f"{key}.until", "is empty; name the release(s) these PRs wait for")
         if not data["prs"]:
             self.problem(f"{key}.prs", "is empty; name the PR(s) that must wait")
-        for index, release_id in enumerate(until):
+        self.no_duplicates(data["until"], f"{key}.until")
+        for index, release_id in _good(data["until"]):
             if release_id not in releases:
                 self.problem(
                     f"{key}.until[{index}]", f"no release has the id {release_id!r}{_hint(release_id, releases)}"
@@ -348,21 +352,31 @@ class _Reader:
             id=hold_id,
             prs=self.refs(data["prs"], f"{key}.prs"),
             until=until,
-            exempt=self.refs(data.get("except", ()), f"{key}.except"),
+            exempt=self.refs(data.get("except", []), f"{key}.except"),
             reason=data.get("reason", ""),
             owner=data.get("owner", ""),
         )
 
     # -- references -------------------------------------------------------------------------
 
-    def refs(self, texts: Iterable[str], key: str) -> tuple[ItemRef, ...]:
-        texts = tuple(texts)
-        self.no_duplicates(texts, key)
-        return tuple(ref for index, text in enumerate(texts) if (ref := self.ref(text, f"{key}[{index}]")))
+    def refs(self, texts: list[Any], key: str) -> tuple[ItemRef, ...]:
+        refs: dict[tuple[str, int], ItemRef] = {}
+        for index, text in _good(texts):
+            ref = self.ref(text, f"{key}[{index}]")
+            if ref is not None and ref.key in refs:
+                first = self.short(refs[ref.key])
+                also = f" (also as {first!r})" if first != text else ""
+                self.problem(f"{key}[{index}]", f"lists {text!r} twice{also}; remove one")
+            elif ref is not None:
+                refs[ref.key] = ref
+        return tuple(refs.values())
+
+    def short(self, ref: ItemRef) -> str:
+        return next((f"{r.id}#{ref.number}" for r in self.repo_ids.values() if r.slug.lower() == ref.key[0]), str(ref))
 
     def ref(self, text: str, key: str) -> ItemRef | None:
         match = _REF.match(text)
-        if match is None or not match.group("number").isdigit() or int(match.group("number")) < 1:
+        if match is None or not re.fullmatch(r"[0-9]+", match.group("number")) or int(match.group("number")) < 1:
             self.problem(
                 key,
                 f"{text!r} is not a PR or issue reference; write REPO-ID#NUMBER or OWNER/NAME#NUMBER, "
@@ -386,12 +400,24 @@ class _Reader:
             return None
         return ItemRef(self.repo_ids[repo].slug, number)
 
-    def no_duplicates(self, values: tuple[str, ...], key: str) -> None:
+    def no_duplicates(self, values: list[Any], key: str) -> None:
         seen: set[str] = set()
-        for value in values:
+        for index, value in _good(values):
             if value in seen:
-                self.problem(key, f"lists {value!r} twice; remove one")
+                self.problem(f"{key}[{index}]", f"lists {value!r} twice; remove one")
             seen.add(value)
+
+
+class _Bad:
+    """Stands in a list for an item the shape pass rejected (and reported)."""
+
+
+_BAD = _Bad()
+
+
+def _good(values: list[Any]) -> list[tuple[int, Any]]:
+    """Return the usable items of a list with their original indices."""
+    return [(index, value) for index, value in enumerate(values) if value is not _BAD]
 
 
 _KIND_WORDS = {
@@ -442,7 +468,20 @@ def _find_line(lines: list[str], key: str) -> int | None:
     """Find the line that defines *key* (``releases.chart.after[1]``), as far as TOML shows it."""
     if not key:
         return None
-    parts = [p.strip('"') for p in re.findall(r'"[^"]*"|[^.\[\]]+', key.split("[", maxsplit=1)[0])]
+    head = key.split("[", maxsplit=1)[0]
+    parts = [p.strip('"') for p in re.findall(r'"[^"]*"|[^.]+', head)]
+    table_array = re.match(r"^([A-Za-z0-9_-]+)\[(\d+)\]\.?(.*)$", key)
+    headers = [
+        i
+        for i, line in enumerate(lines)
+        if table_array and line.strip().startswith("[[") and _header_parts(line.strip()) == [table_array.group(1)]
+    ]
+    if table_array and headers:
+        # `watch[2].ref`: the third [[watch]] table, then the key inside it.
+        index, rest = int(table_array.group(2)), table_array.group(3)
+        if index < len(headers):
+            return _key_in_table(lines, headers[index], rest.split(".")[0].split("[")[0] if rest else "")
+        return None
     # The deepest table header that is a prefix of the key, then the key inside it.
     for depth in range(len(parts), 0, -1):
         header = parts[:depth]
@@ -450,19 +489,23 @@ def _find_line(lines: list[str], key: str) -> int | None:
             stripped = line.strip()
             if stripped.startswith("[") and _header_parts(stripped) == header:
                 rest = parts[depth:]
-                if not rest:
-                    return index + 1
-                for offset, raw in enumerate(lines[index + 1 :], start=index + 2):
-                    inner = raw.strip()
-                    if inner.startswith("["):
-                        break
-                    if re.match(rf'^"?{re.escape(rest[0])}"?\s*[.=]', inner):
-                        return offset
-                return index + 1
+                return _key_in_table(lines, index, rest[0] if rest else "")
     for index, line in enumerate(lines):
         if re.match(rf'^\s*"?{re.escape(parts[0])}"?\s*[.=]', line):
             return index + 1
     return None
+
+
+def _key_in_table(lines: list[str], header: int, name: str) -> int:
+    """Return the line of key *name* in the table whose header is at index *header* (or the header's line)."""
+    if name:
+        for offset, raw in enumerate(lines[header + 1 :], start=header + 2):
+            inner = raw.strip()
+            if inner.startswith("["):
+                break
+            if re.match(rf'^"?{re.escape(name)}"?\s*[.=]', inner):
+                return offset
+    return header + 1
 
 
 def _header_parts(line: str) -> list[str]:

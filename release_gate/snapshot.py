@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +28,9 @@ from release_gate.state import (
     Unknown,
     World,
 )
+from release_gate.times import iso_time, parse_time
 
-__all__ = ["SCHEMA_VERSION", "SnapshotStateProvider", "dump_world", "load_world", "parse_time"]
+__all__ = ["SCHEMA_VERSION", "SnapshotStateProvider", "dump_world", "load_world"]
 
 SCHEMA_VERSION = 1
 """The snapshot format this version reads and writes."""
@@ -35,25 +38,8 @@ SCHEMA_VERSION = 1
 MAX_SNAPSHOT_BYTES = 200_000_000
 
 
-def parse_time(text: str) -> dt.datetime | None:
-    """Parse an ISO 8601 time with a timezone (``2018-08-09T18:00:00Z``); ``None`` if it is not one.
-
-    >>> parse_time("2018-08-09T18:00:00Z")
-    datetime.datetime(2018, 8, 9, 18, 0, tzinfo=datetime.timezone.utc)
-    >>> parse_time("2018-08-09T18:00:00") is None
-    True
-    """
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if value.tzinfo is None:
-        return None
-    return value.astimezone(dt.UTC)
-
-
 def _format_time(value: dt.datetime | None) -> str | None:
-    return None if value is None else value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if value is None else iso_time(value)
 
 
 class _Reader:
@@ -87,7 +73,8 @@ class _Reader:
         parsed = parse_time(text) if isinstance(text, str) else None
         if parsed is None:
             raise self.fail(
-                f"{where}.{key}", f"{text!r} is not an ISO 8601 time with a timezone (2018-08-09T18:00:00Z)"
+                f"{where}.{key}" if where else key,
+                f"{text!r} is not an ISO 8601 time with a timezone (2018-08-09T18:00:00Z)",
             )
         return parsed
 
@@ -126,14 +113,14 @@ class _Reader:
             if parse_slug(slug) is None:
                 raise self.fail(where, f"{slug!r} is not OWNER/NAME")
             fields = self.obj(entry, where)
-            if "unknown" in fields:
+            if "unknown" in fields:  # the repo could not be read; items of it may have been
                 repos[slug.lower()] = Unknown(self.text(fields, "unknown", where))
-                continue
-            repos[slug.lower()] = self.repo(slug, fields, where)
+            else:
+                repos[slug.lower()] = self.repo(slug, fields, where)
             for kind in ("pulls", "issues"):
                 for number, item in self.obj(fields.get(kind, {}), f"{where}.{kind}").items():
                     item_where = f"{where}.{kind}.{number}"
-                    if not number.isdigit():
+                    if not re.fullmatch(r"[0-9]+", number):
                         raise self.fail(item_where, f"{number!r} is not a number")
                     ref = ItemRef(slug, int(number))
                     items[ref.key] = self.item(ref, kind, self.obj(item, item_where), item_where)
@@ -218,11 +205,12 @@ def load_world(path: str | Path) -> World:
     except UnicodeDecodeError:
         raise SnapshotError(shown, "is not UTF-8 text", "A snapshot is a JSON file written by release-gate") from None
     except json.JSONDecodeError as exc:
-        truncated = exc.pos >= len(raw.rstrip())
+        # A cut inside a string reports where the string starts, not the end of the file.
+        truncated = exc.pos >= len(raw.rstrip()) or exc.msg.startswith("Unterminated string")
         problem = (
             f"ends before the JSON document does (line {exc.lineno}, column {exc.colno}): the file is truncated"
             if truncated
-            else f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+            else f"is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
         )
         raise SnapshotError(shown, problem, "Record the snapshot again, or restore the file") from None
     except RecursionError:
@@ -231,29 +219,31 @@ def load_world(path: str | Path) -> World:
 
 
 def dump_world(world: World, *, about: str = "") -> str:
-    """Return *world* as snapshot JSON (deterministic: sorted keys, fixed layout)."""
-    repos: dict[str, Any] = {}
-    for slug, repo in sorted(world.repos.items()):
+    """Return *world* as snapshot JSON (deterministic: sorted keys, fixed layout).
+
+    A repo that is unknown, or absent while some of its items are known, is written as
+    ``{"unknown": reason, "pulls": ..., "issues": ...}`` so that it reads back unknown.
+    """
+    repos: dict[str, dict[str, Any]] = {}
+    for key, repo in sorted(world.repos.items()):
         if isinstance(repo, Unknown):
-            repos[slug] = {"unknown": repo.reason}
+            repos[key] = {"unknown": repo.reason}
             continue
-        repos[repo.slug] = {
+        repos[key] = {
             "default_branch": repo.default_branch,
             "tags": [{"name": t.name, "sha": t.sha, "date": _format_time(t.date)} for t in repo.tags],
             "files": dict(sorted(repo.files.items())),
-            "pulls": {},
-            "issues": {},
         }
+    names = {key: repo.slug for key, repo in world.repos.items() if isinstance(repo, RepoState)}
     for (slug, number), item in sorted(world.items.items()):
-        repo_entry = next((v for k, v in repos.items() if k.lower() == slug), None)
-        if repo_entry is None or "unknown" in repo_entry:
-            repo_entry = repos.setdefault(slug, {"pulls": {}, "issues": {}})
-            if "unknown" in repo_entry:
-                continue
+        entry = repos.setdefault(slug, {"unknown": f"{slug} is not in the state"})
         if isinstance(item, Unknown):
-            repo_entry["issues"][str(number)] = {"unknown": item.reason}
+            value: dict[str, Any] = {"unknown": item.reason}
+            kind = "pulls"
         elif isinstance(item, PullRequest):
-            repo_entry["pulls"][str(number)] = {
+            names.setdefault(slug, item.ref.slug)
+            kind = "pulls"
+            value = {
                 "state": item.state.value,
                 "title": item.title,
                 "draft": item.draft,
@@ -263,24 +253,29 @@ def dump_world(world: World, *, about: str = "") -> str:
                 "closed_at": _format_time(item.closed_at),
             }
         else:
-            repo_entry["issues"][str(number)] = {
+            names.setdefault(slug, item.ref.slug)
+            kind = "issues"
+            value = {
                 "state": item.state.value,
                 "title": item.title,
                 "created_at": _format_time(item.created_at),
                 "closed_at": _format_time(item.closed_at),
             }
+        entry.setdefault(kind, {})[str(number)] = value
     document: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "taken_at": _format_time(world.taken_at)}
     if about:
         document["about"] = about
-    document["repos"] = repos
+    document["repos"] = {names.get(key, key): entry for key, entry in repos.items()}
     return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
 
 
 class SnapshotStateProvider:
     """Replays a snapshot file: every request is answered from what it recorded."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, label: str | None = None) -> None:
+        """Replay the snapshot at *path*; *label* names it in reports instead of the path."""
         self.path = Path(path)
+        self.label = label
 
     def fetch(self, request: StateRequest) -> World:
         """Return the recorded state; repos and items it lacks are read as unknown.
@@ -289,4 +284,7 @@ class SnapshotStateProvider:
         recorded in the snapshot can be found.
         """
         del request  # a snapshot answers from what it has; absent entries read as unknown
-        return load_world(self.path)
+        world = load_world(self.path)
+        if self.label:
+            world = replace(world, source=f"snapshot {self.label}")
+        return world

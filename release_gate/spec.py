@@ -8,6 +8,7 @@ the JSON Schema that ``release-gate schema`` prints, so the schema cannot drift 
 
 from __future__ import annotations
 
+import copy
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -220,7 +221,7 @@ def _json(spec: Field) -> dict[str, Any]:
     out: dict[str, Any] = alternatives[0] if len(alternatives) == 1 else {"anyOf": alternatives}
     out["description"] = spec.doc
     if spec.default is not None:
-        out["default"] = spec.default
+        out["default"] = copy.deepcopy(spec.default)
     return out
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from release_gate.model import ItemRef, Plan
+from release_gate.times import show_time
 
 __all__ = [
     "Issue",
@@ -85,8 +86,7 @@ class PullRequest:
             return self
         if ended is None:
             return Unknown(
-                f"{self.state} at a time the state does not record, "
-                f"so its state at {when:%Y-%m-%d %H:%M} UTC is unknown"
+                f"{self.state} at a time the state does not record, so its state at {show_time(when)} is unknown"
             )
         if ended > when:
             return replace(self, state=PrState.OPEN, merged_at=None, closed_at=None)
@@ -110,9 +110,7 @@ class Issue:
         if self.state is IssueState.OPEN:
             return self
         if self.closed_at is None:
-            return Unknown(
-                f"closed at a time the state does not record, so its state at {when:%Y-%m-%d %H:%M} UTC is unknown"
-            )
+            return Unknown(f"closed at a time the state does not record, so its state at {show_time(when)} is unknown")
         if self.closed_at > when:
             return replace(self, state=IssueState.OPEN, closed_at=None)
         return self

@@ -73,9 +73,11 @@ class Accept(enum.StrEnum):
 
 
 # A SemVer pre-release counts as a labelled pre-release when its first identifier is one
-# of these labels (``beta``, ``beta1``, ``rc``); anything else (``0.dev.git.6889.h2``,
-# ``15e87d6``, ``n772.hf133567f``, ``doc``) is a development or CI build.
-_SEMVER_PRE_LABEL = re.compile(r"^(alpha|beta|rc|pre|preview|a|b)\d*$", re.IGNORECASE)
+# of these labels (``beta``, ``beta1``, ``rc``) and every other identifier is a number or a
+# label (``beta.2``, ``alpha.beta``); anything else is a development or CI build:
+# ``0.dev.git.6889.h2``, ``15e87d6``, ``n772.hf133567f``, ``doc``, and chartpress's builds
+# after a pre-release tag, ``0.10.0-beta.1.git.5.h1234567`` and ``0.10.0-beta.1.n005.h1234567``.
+_SEMVER_PRE_LABEL = re.compile(r"^(alpha|beta|rc|pre|preview|a|b)\d{0,4}$", re.IGNORECASE)
 
 
 @total_ordering
@@ -103,16 +105,14 @@ class ParsedVersion:
         return bool(self._key == other._key)
 
     def __hash__(self) -> int:
-        return hash((self.scheme, str(self._key)))
+        return hash((self.scheme, self._key))
 
 
 def _semver_kind(version: semver.Version) -> VersionKind:
     if version.prerelease is None:
         return VersionKind.DEV if version.build else VersionKind.FINAL
-    identifiers = version.prerelease.split(".")
-    if "dev" in (part.lower() for part in identifiers):
-        return VersionKind.DEV
-    if _SEMVER_PRE_LABEL.match(identifiers[0]):
+    first, *rest = version.prerelease.split(".")
+    if _SEMVER_PRE_LABEL.match(first) and all(p.isdigit() or _SEMVER_PRE_LABEL.match(p) for p in rest):
         return VersionKind.PRE
     return VersionKind.DEV
 
@@ -239,7 +239,10 @@ def parse_requirement(scheme: Scheme, text: str, accept: Accept | None = None) -
             spec = SpecifierSet(text)
         except InvalidSpecifier:
             raise ValueError(f"{text!r} is not a PEP 440 requirement (e.g. '>=0.9.0b1')") from None
-        names_pre = any(Version(s.version.rstrip(".*")).is_prerelease for s in spec if _plain(s.version))
+        # As PEP 440 says, only inclusive bounds imply pre-releases: `!=1.5b1` excludes one.
+        names_pre = any(
+            Version(s.version.rstrip(".*")).is_prerelease for s in spec if s.operator != "!=" and _plain(s.version)
+        )
         derived = Accept.PRE if names_pre else Accept.FINAL
         return VersionRequirement(scheme, text, accept or derived, spec, ())
     clauses: list[_SemverClause] = []
@@ -258,7 +261,7 @@ def parse_requirement(scheme: Scheme, text: str, accept: Accept | None = None) -
                 f"{bound_text!r} in {text!r} is not a SemVer 2.0.0 version (MAJOR.MINOR.PATCH, e.g. '0.7.0-beta.1')"
             ) from None
         clauses.append(_SemverClause(op, bound))
-    derived = Accept.PRE if any(c.bound.prerelease for c in clauses) else Accept.FINAL
+    derived = Accept.PRE if any(c.bound.prerelease and c.op != "!=" for c in clauses) else Accept.FINAL
     return VersionRequirement(scheme, text, accept or derived, None, tuple(clauses))
 
 

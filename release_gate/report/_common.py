@@ -15,13 +15,14 @@ from release_gate.evaluate import (
     ReleaseVerdict,
 )
 from release_gate.model import Intent
+from release_gate.times import show_time
 
 __all__ = ["chain", "deadline_text", "fmt_time", "release_detail", "status_text", "verdict_line"]
 
 
 def fmt_time(when: dt.datetime | None) -> str:
     """``2018-08-09 18:00 UTC``, or ``unknown``."""
-    return "unknown" if when is None else when.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return "unknown" if when is None else show_time(when)
 
 
 def status_text(verdict: ReleaseVerdict) -> str:

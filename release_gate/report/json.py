@@ -6,20 +6,22 @@ Consumers should ignore keys they do not know (added in minor versions) and reje
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 from release_gate import __version__
 from release_gate.evaluate import Evaluation, Reason, ReleaseVerdict
 from release_gate.report._common import verdict_line
+from release_gate.times import iso_time
 
 __all__ = ["SCHEMA_VERSION", "render"]
 
 SCHEMA_VERSION = 1
 
 
-def _time(value: Any) -> str | None:
-    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
+def _time(value: dt.datetime | None) -> str | None:
+    return None if value is None else iso_time(value)
 
 
 def _reason(reason: Reason) -> dict[str, Any]:

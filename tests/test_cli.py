@@ -1,0 +1,757 @@
+"""The ``release-gate`` command line: the default job, exit codes, input errors, formats and entry points.
+
+Most tests run ``main()`` in-process through the ``run_cli`` fixture; a few run the real
+``python -m release_gate`` and the console script in a subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, Run
+
+from release_gate import __version__
+
+RunCli = Callable[..., Run]
+
+ESC = "\x1b["
+EXAMPLE_RELEASES = ["kubespawner", "oauthenticator", "jupyterhub", "chart", "batchspawner"]
+
+# -- small files written into tmp_path -------------------------------------------------------
+
+PLAN = """\
+[plan]
+name = "two releases"
+
+[repos.a]
+github = "o/a"
+
+[repos.b]
+github = "o/b"
+
+[releases.a]
+version = ">=1.0"
+
+[releases.b]
+version = ">=2.0"
+after = ["a"]
+"""
+
+SNAPSHOT = """\
+{
+ "schema_version": 1,
+ "taken_at": "2020-01-01T00:00:00Z",
+ "repos": {
+  "o/a": {
+   "tags": [{"name": "v1.0", "sha": "aaaa", "date": "2019-01-01T00:00:00Z"}],
+   "pulls": {},
+   "issues": {}
+  },
+  "o/b": {
+   "tags": [
+    {"name": "2.0.0", "sha": "bbbb", "date": "2019-06-01T00:00:00Z"},
+    {"name": "nightly", "sha": "cccc", "date": "2019-06-02T00:00:00Z"}
+   ],
+   "pulls": {},
+   "issues": {}
+  }
+ }
+}
+"""
+
+SNAPSHOT_WITHOUT_B = """\
+{
+ "schema_version": 1,
+ "taken_at": "2020-01-01T00:00:00Z",
+ "repos": {
+  "o/a": {"tags": [{"name": "v1.0", "sha": "aaaa", "date": "2019-01-01T00:00:00Z"}]}
+ }
+}
+"""
+
+
+def _plan_with(old: str, new: str) -> str:
+    """Return PLAN with one line changed; fails loudly if *old* is not in it."""
+    assert old in PLAN
+    return PLAN.replace(old, new, 1)
+
+
+def _one_release(extra: str) -> str:
+    return f'[plan]\nname = "t"\n\n[repos.a]\ngithub = "o/a"\n\n[releases.a]\nversion = ">=1"\n{extra}'
+
+
+_STRING_CUT = SNAPSHOT.index('"2019-06-01') + 5  # inside the date string of tag 2.0.0
+_TOKEN_CUT = SNAPSHOT.index('"o/b"')  # between two members of "repos"
+
+
+def _write(directory: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (directory / name).write_text(text, encoding="utf-8")
+
+
+def _assert_no_traceback(run: Run) -> None:
+    assert "Traceback" not in run.err
+    assert "Traceback" not in run.out
+
+
+# -- the default job --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any attempt to open a network connection fail the test."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        pytest.fail(f"release-gate tried to use the network: {args!r} {kwargs!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+
+
+@pytest.mark.usefixtures("offline")
+@pytest.mark.parametrize("argv", [(), ("check",)], ids=["no-arguments", "check"])
+def test_default_job_reports_the_2018_example_as_blocked(run_cli: RunCli, argv: tuple[str, ...]) -> None:
+    """Without a plan, release-gate evaluates the built-in 2018-08-09 example offline and exits 1."""
+    run = run_cli(*argv)
+    assert run.code == 1, run.err
+    assert run.err == ""
+    for release in EXAMPLE_RELEASES:
+        assert re.search(rf"^  {release}\s", run.out, re.MULTILINE), f"release {release} missing from the table"
+    assert "jupyterhub is unblocked: can be cut now" in run.out
+    assert "oauthenticator is unblocked: can be cut now" in run.out
+    assert "2 can ship now (oauthenticator, jupyterhub)" in run.out
+
+
+@pytest.mark.usefixtures("offline")
+def test_default_job_explains_why_the_chart_is_blocked(run_cli: RunCli) -> None:
+    """The chart is reported blocked after kubespawner, oauthenticator and jupyterhub."""
+    out = run_cli().out
+    block = out[out.index("  chart is blocked") : out.index("  batchspawner (proposed)")]
+    assert "3 preconditions unmet" in block
+    for upstream in ("kubespawner", "oauthenticator", "jupyterhub"):
+        assert f"after {upstream} " in block
+
+
+@pytest.mark.usefixtures("offline")
+def test_default_job_lists_held_prs_and_the_deadline(run_cli: RunCli) -> None:
+    """kubespawner#205 and z2jh#758 are held, and JupyterCon is 14 days away."""
+    out = run_cli().out
+    assert re.search(r"kubespawner-big-prs\s+kubespawner#205\s+held\s", out)
+    assert re.search(r"z2jh-big-prs\s+z2jh#758\s+held\s", out)
+    assert "2 PRs held (kubespawner#205, z2jh#758)" in out
+    assert "jupytercon 2018-08-23: 14 days left" in out
+
+
+def test_no_arguments_is_the_same_as_check(run_cli: RunCli) -> None:
+    """`release-gate` and `release-gate check` print the same report with the same exit code."""
+    assert run_cli() == run_cli("check")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [("--release", "jupyterhub"), ("--pr", "kubespawner#205"), ("--as-of", "2018-08-01"), ("-v",)],
+    ids=["release", "pr", "as-of", "verbose"],
+)
+def test_options_without_a_command_go_to_check(run_cli: RunCli, argv: tuple[str, ...]) -> None:
+    """Options given without a command are those of the default job, `check`."""
+    assert run_cli(*argv) == run_cli("check", *argv)
+
+
+# -- exit codes -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "expected"),
+    [
+        (("check", "--release", "jupyterhub"), 0, "jupyterhub is unblocked"),
+        (("check", "--release", "oauthenticator"), 0, "oauthenticator is unblocked"),
+        (("check", "--release", "chart"), 1, "chart is blocked"),
+        (("check", "--pr", "kubespawner#205"), 1, "kubespawner#205: blocked, held"),
+        (("check", "--pr", "jupyterhub/kubespawner#205"), 1, "kubespawner#205: blocked, held"),
+        (("check", "--pr", "z2jh#758"), 1, "z2jh#758: blocked, held"),
+        (("check", "--pr", "kubespawner#230"), 0, "kubespawner#230: clear, not held"),
+        (("check",), 1, "Verdict: blocked"),
+    ],
+    ids=[
+        "release-unblocked",
+        "release-unblocked-2",
+        "release-blocked",
+        "pr-held",
+        "pr-held-slug",
+        "pr-held-chart",
+        "pr-not-held",
+        "whole-plan",
+    ],
+)
+def test_exit_code_answers_the_question_asked(run_cli: RunCli, argv: tuple[str, ...], code: int, expected: str) -> None:
+    """The exit code is 0 when the asked release or PR is clear and 1 when blocked or held."""
+    run = run_cli(*argv)
+    assert run.code == code, run.out + run.err
+    assert expected in run.out
+    assert run.err == ""
+
+
+def test_a_repo_missing_from_the_state_exits_3(run_cli: RunCli, tmp_path: Path) -> None:
+    """A state that lacks a repo of the plan makes its release unknown: exit 3."""
+    _write(tmp_path, {"plan.toml": PLAN, "state.json": SNAPSHOT_WITHOUT_B})
+    run = run_cli("check", str(tmp_path / "plan.toml"), "--state", str(tmp_path / "state.json"))
+    assert run.code == 3, run.out + run.err
+    assert re.search(r"^  b\s.*\bunknown\b", run.out, re.MULTILINE)
+    assert "o/b is not in the state" in run.out
+    _assert_no_traceback(run)
+
+
+def test_an_all_released_world_exits_0(run_cli: RunCli, tmp_path: Path) -> None:
+    """When every release has a matching tag the plan is clear: exit 0."""
+    _write(tmp_path, {"plan.toml": PLAN, "state.json": SNAPSHOT})
+    run = run_cli("check", str(tmp_path / "plan.toml"), "--state", str(tmp_path / "state.json"))
+    assert run.code == 0, run.out + run.err
+    assert "a is released: 1.0 (tag v1.0" in run.out
+    assert "b is released: 2.0.0 (tag 2.0.0" in run.out
+    assert "Verdict: clear" in run.out
+    assert run.err == ""
+
+
+# -- input errors -----------------------------------------------------------------------------
+
+_CHECK = ("check", "plan.toml", "--state", "state.json")
+_GOOD = {"plan.toml": PLAN, "state.json": SNAPSHOT}
+
+ErrorCase = tuple[str, dict[str, str], tuple[str, ...], int, tuple[str, ...]]
+"""One bad input: (id, files to write, argv, expected exit, substrings expected in the error)."""
+
+ERROR_CASES: list[ErrorCase] = [
+    (
+        "plan-missing",
+        {"state.json": SNAPSHOT},
+        _CHECK,
+        2,
+        ("plan.toml", "no such file", "check the path"),
+    ),
+    (
+        "plan-toml-syntax",
+        {"plan.toml": '[plan]\nname = "t"\n[repos.a\ngithub = "o/a"\n', "state.json": SNAPSHOT},
+        _CHECK,
+        2,
+        ("plan.toml:3", "not valid TOML", "line 3, column 9", "fix the syntax"),
+    ),
+    (
+        "plan-unknown-key",
+        {"plan.toml": _plan_with('after = ["a"]', 'after = ["a"]\nnotes = "x"'), "state.json": SNAPSHOT},
+        _CHECK,
+        2,
+        ("plan.toml:16", "releases.b.notes", "is not a key here", "did you mean 'note'?"),
+    ),
+    (
+        "plan-wrong-type",
+        {"plan.toml": _plan_with('version = ">=1.0"', "version = 10"), "state.json": SNAPSHOT},
+        _CHECK,
+        2,
+        ("plan.toml:11", "releases.a.version", "must be a string, not an integer"),
+    ),
+    (
+        "plan-unknown-repo",
+        {"plan.toml": _plan_with("[releases.b]", '[releases.b]\nrepo = "bb"'), "state.json": SNAPSHOT},
+        _CHECK,
+        2,
+        ("releases.b.repo", "no repo has the id 'bb'", "did you mean 'b'?", "define [repos.bb]"),
+    ),
+    (
+        "plan-unknown-release-in-after",
+        {"plan.toml": _plan_with('after = ["a"]', 'after = ["aa"]'), "state.json": SNAPSHOT},
+        _CHECK,
+        2,
+        ("releases.b.after[0]", "no release has the id 'aa'", "did you mean 'a'?"),
+    ),
+    (
+        "plan-unknown-release-in-hold",
+        {
+            "plan.toml": PLAN + '\n[holds.h]\nprs = ["a#5"]\nuntil = ["c"]\n',
+            "state.json": SNAPSHOT,
+        },
+        _CHECK,
+        2,
+        ("holds.h.until[0]", "no release has the id 'c'"),
+    ),
+    (
+        "plan-unknown-repo-in-ref",
+        {"plan.toml": _one_release('needs = { prs = ["zz#3"] }\n'), "state.json": SNAPSHOT},
+        _CHECK,
+        2,
+        ("releases.a.needs.prs[0]", "'zz#3' names no repo of the plan", "OWNER/NAME#3"),
+    ),
+    (
+        "plan-malformed-ref",
+        {"plan.toml": _one_release('needs = { prs = ["a#abc"] }\n'), "state.json": SNAPSHOT},
+        _CHECK,
+        2,
+        ("releases.a.needs.prs[0]", "'a#abc' is not a PR or issue reference", "REPO-ID#NUMBER"),
+    ),
+    (
+        "plan-cycle",
+        {"plan.toml": _plan_with("[releases.a]", '[releases.a]\nafter = ["b"]'), "state.json": SNAPSHOT},
+        _CHECK,
+        2,
+        ("releases.a.after", "cycle: a -> b -> a", "remove one of these 'after' entries"),
+    ),
+    (
+        "plan-bad-version",
+        {"plan.toml": _plan_with('version = ">=1.0"', 'version = ">=banana"'), "state.json": SNAPSHOT},
+        _CHECK,
+        2,
+        ("releases.a.version", "'>=banana' is not a PEP 440 requirement", "pep440 scheme"),
+    ),
+    (
+        "plan-empty",
+        {"plan.toml": '[plan]\nname = "nothing"\n', "state.json": SNAPSHOT},
+        _CHECK,
+        2,
+        ("plan.toml", "no releases and no holds", "add a [releases.ID] table"),
+    ),
+    (
+        "state-not-json",
+        {"plan.toml": PLAN, "state.json": "hello\n"},
+        _CHECK,
+        2,
+        ("state.json", "is not valid JSON", "line 1, column 1", "Record the snapshot again"),
+    ),
+    (
+        "state-truncated",
+        {"plan.toml": PLAN, "state.json": SNAPSHOT[:_TOKEN_CUT]},
+        _CHECK,
+        2,
+        ("state.json", "the file is truncated", "Record the snapshot again"),
+    ),
+    (
+        "state-truncated-inside-a-string",
+        {"plan.toml": PLAN, "state.json": SNAPSHOT[:_STRING_CUT]},
+        _CHECK,
+        2,
+        ("state.json", "the file is truncated", "Record the snapshot again"),
+    ),
+    (
+        "state-newer-schema",
+        {"plan.toml": PLAN, "state.json": SNAPSHOT.replace('"schema_version": 1', '"schema_version": 2')},
+        _CHECK,
+        2,
+        ("state.json", "schema_version: is 2", "newer release-gate", "Upgrade release-gate"),
+    ),
+    (
+        "state-bad-taken-at",
+        {"plan.toml": PLAN, "state.json": SNAPSHOT.replace('"2020-01-01T00:00:00Z"', '"2020-01-01"')},
+        _CHECK,
+        2,
+        ("state.json: taken_at: '2020-01-01' is not an ISO 8601 time",),
+    ),
+    (
+        "state-missing",
+        {"plan.toml": PLAN},
+        _CHECK,
+        2,
+        ("state.json", "no such file", "--state"),
+    ),
+    (
+        "plan-without-state",
+        _GOOD,
+        ("check", "plan.toml"),
+        2,
+        ("--state", "no state to evaluate plan.toml", "Pass --state FILE"),
+    ),
+    (
+        "as-of-not-a-time",
+        _GOOD,
+        (*_CHECK, "--as-of", "nope"),
+        2,
+        ("--as-of", "'nope' is not a date or time", "2018-08-09"),
+    ),
+    (
+        "as-of-after-the-state",
+        {},
+        ("check", "--as-of", "2018-08-10"),
+        2,
+        ("--as-of", "the state was taken at 2018-08-09 18:00 UTC", "no later than"),
+    ),
+    (
+        "as-of-out-of-range",
+        {},
+        ("check", "--as-of", "9999-12-31T23:59:59-12:00"),
+        2,
+        ("--as-of",),
+    ),
+    (
+        "release-unknown",
+        {},
+        ("check", "--release", "chrt"),
+        2,
+        ("--release", "no release 'chrt'", "did you mean 'chart'?", "Use one of: kubespawner"),
+    ),
+    (
+        "pr-malformed",
+        {},
+        ("check", "--pr", "kubespawner#abc"),
+        2,
+        ("--pr", "'kubespawner#abc' is not a PR or issue reference", "e.g. kubespawner#205"),
+    ),
+    (
+        "pr-zero",
+        {},
+        ("check", "--pr", "kubespawner#0"),
+        2,
+        ("--pr", "'kubespawner#0' is not a PR or issue reference"),
+    ),
+    (
+        "explain-malformed-pr",
+        {},
+        ("explain", "kubespawner#abc"),
+        2,
+        ("explain", "'kubespawner#abc' is not a PR or issue reference"),
+    ),
+    (
+        "validate-cycle",
+        {"plan.toml": _plan_with("[releases.a]", '[releases.a]\nafter = ["b"]')},
+        ("validate", "plan.toml"),
+        2,
+        ("plan.toml", "a -> b -> a"),
+    ),
+    (
+        "unknown-command",
+        {},
+        ("frobnicate",),
+        2,
+        ("invalid choice: 'frobnicate'", "release-gate --help"),
+    ),
+    (
+        "unknown-option",
+        {},
+        ("check", "--bogus"),
+        2,
+        ("unrecognized arguments: --bogus", "--help"),
+    ),
+    (
+        "bad-format",
+        {},
+        ("check", "--format", "yaml"),
+        2,
+        ("argument --format", "invalid choice: 'yaml'", "release-gate check --help"),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", ERROR_CASES, ids=[case[0] for case in ERROR_CASES])
+def test_bad_input_gives_one_clear_error(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: ErrorCase
+) -> None:
+    """Bad input exits 2 with one 'release-gate: error:' message naming the culprit and the fix."""
+    _, files, argv, code, expected = case
+    _write(tmp_path, files)
+    monkeypatch.chdir(tmp_path)
+    run = run_cli(*argv)
+    assert run.code == code, run.out + run.err
+    _assert_no_traceback(run)
+    assert run.out == ""
+    head, marker, message = run.err.partition("release-gate: error: ")
+    assert marker, f"no 'release-gate: error:' in {run.err!r}"
+    assert head == "" or head.startswith("usage: release-gate"), f"unexpected text before the error: {head!r}"
+    assert "release-gate: error:" not in message, "more than one error message"
+    for text in expected:
+        assert text in message, f"{text!r} not in {message!r}"
+
+
+def test_plan_that_is_not_utf8_is_an_input_error(run_cli: RunCli, tmp_path: Path) -> None:
+    """A plan file in another encoding exits 2 with a message asking for UTF-8."""
+    plan = tmp_path / "plan.toml"
+    plan.write_bytes(b'[plan]\nname = "\xff"\n')
+    run = run_cli("check", str(plan), "--state", str(tmp_path / "state.json"))
+    assert run.code == 2
+    assert run.err.startswith("release-gate: error: ")
+    assert "is not UTF-8 text" in run.err
+    _assert_no_traceback(run)
+
+
+def test_validate_reports_every_problem_at_once(run_cli: RunCli, tmp_path: Path) -> None:
+    """`validate` lists all problems of a plan in one message, each with its line."""
+    text = _plan_with('version = ">=1.0"', "version = 10").replace('after = ["a"]', 'after = ["zz"]')
+    (tmp_path / "plan.toml").write_text(text, encoding="utf-8")
+    run = run_cli("validate", str(tmp_path / "plan.toml"))
+    assert run.code == 2
+    assert "the plan has 2 problems" in run.err
+    assert "releases.a.version: must be a string" in run.err
+    assert "releases.b.after[0]: no release has the id 'zz'" in run.err
+    assert run.err.count("release-gate: error:") == 1
+
+
+# -- formats ------------------------------------------------------------------------------------
+
+
+def test_json_report_is_valid_and_deterministic(run_cli: RunCli) -> None:
+    """`--format json` prints one JSON document, byte-identical across runs."""
+    first = run_cli("check", "--format", "json")
+    second = run_cli("check", "--format", "json")
+    assert first.code == 1
+    assert first.out == second.out
+    document = json.loads(first.out)
+    assert document["schema_version"] == 1
+    assert document["answer"] == "blocked"
+
+
+def test_json_report_lists_releases_in_plan_order_with_statuses(run_cli: RunCli) -> None:
+    """The JSON report keeps the plan's release order and gives each release's status."""
+    document = json.loads(run_cli("check", "--format", "json").out)
+    statuses = {r["id"]: r["status"] for r in document["releases"]}
+    assert [r["id"] for r in document["releases"]] == EXAMPLE_RELEASES
+    assert statuses == {
+        "kubespawner": "blocked",
+        "oauthenticator": "unblocked",
+        "jupyterhub": "unblocked",
+        "chart": "blocked",
+        "batchspawner": "blocked",
+    }
+    assert [pr["label"] for hold in document["holds"] for pr in hold["prs"]] == ["kubespawner#205", "z2jh#758"]
+
+
+def test_json_report_has_no_colour(run_cli: RunCli) -> None:
+    """JSON output stays parseable even when colour is forced on."""
+    run = run_cli("check", "--format", "json", "--color", "always")
+    assert ESC not in run.out
+    json.loads(run.out)
+
+
+def test_markdown_report_has_a_release_table(run_cli: RunCli) -> None:
+    """`--format markdown` prints a table whose header starts with '| Release |'."""
+    run = run_cli("check", "--format", "markdown")
+    assert run.code == 1
+    assert re.search(r"^\| Release \|", run.out, re.MULTILINE)
+    for release in EXAMPLE_RELEASES:
+        assert f"| {release} |" in run.out
+
+
+# -- colour ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("option", "env", "coloured"),
+    [
+        ("always", {}, True),
+        ("never", {}, False),
+        ("never", {"FORCE_COLOR": "1"}, False),
+        ("auto", {}, False),
+        ("auto", {"NO_COLOR": "1"}, False),
+        ("auto", {"FORCE_COLOR": "1"}, True),
+        ("auto", {"NO_COLOR": "1", "FORCE_COLOR": "1"}, False),
+    ],
+    ids=[
+        "always",
+        "never",
+        "never-beats-force",
+        "auto-not-a-tty",
+        "auto-no-color",
+        "auto-force-color",
+        "no-color-beats-force",
+    ],
+)
+def test_colour_follows_option_and_environment(
+    run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, option: str, env: dict[str, str], coloured: bool
+) -> None:
+    """ANSI escapes appear exactly when --color and NO_COLOR / FORCE_COLOR ask for them."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    run = run_cli("check", "--color", option)
+    assert run.code == 1
+    assert (ESC in run.out) is coloured
+    assert re.sub(r"\x1b\[[0-9;]*m", "", run.out) == run_cli("check", "--color", "never").out
+
+
+def test_explain_is_coloured_on_request(run_cli: RunCli) -> None:
+    """`explain --color always` colours the verdict, `--color never` does not."""
+    assert ESC in run_cli("explain", "chart", "--color", "always").out
+    assert ESC not in run_cli("explain", "chart", "--color", "never").out
+
+
+# -- verbose ----------------------------------------------------------------------------------------
+
+
+def test_verbose_shows_the_tags_looked_at(run_cli: RunCli) -> None:
+    """`-v` lists every tag considered and why it was rejected; without -v they are not shown."""
+    verbose = run_cli("check", "-v")
+    assert verbose.code == 1
+    assert "tag 0.9.1 (0.9.1): rejected, outside >0.9.1" in verbose.out
+    assert "tag v0.8.1 (0.8.1): rejected, outside >=0.9.0b1" in verbose.out
+    assert "tag 0.9.1" not in run_cli("check").out
+
+
+def test_verbose_shows_skipped_tags(run_cli: RunCli, tmp_path: Path) -> None:
+    """`-v` names tags that are no version under the repo's tag patterns."""
+    _write(tmp_path, _GOOD)
+    argv = ("check", str(tmp_path / "plan.toml"), "--state", str(tmp_path / "state.json"))
+    verbose = run_cli(*argv, "-v")
+    assert verbose.code == 0
+    assert "tag 2.0.0 (2.0.0): accepted, satisfies >=2.0" in verbose.out
+    assert re.search(r"skipped tags \(.*\): nightly$", verbose.out, re.MULTILINE)
+    assert "nightly" not in run_cli(*argv).out
+
+
+# -- explain, graph, validate, schema ---------------------------------------------------------------
+
+
+def test_explain_release_shows_the_whole_chain(run_cli: RunCli) -> None:
+    """`explain chart` shows its blockers, the chain below them, the tags and the next actions."""
+    run = run_cli("explain", "chart")
+    assert run.code == 1
+    assert "chart is blocked: 3 preconditions unmet" in run.out
+    assert "after kubespawner >=0.9.0b1: not released (blocked)" in run.out
+    assert "needs kubespawner#230 merged: open" in run.out
+    assert "tag v0.6 (0.6): rejected" in run.out
+    assert "next: merge kubespawner#230" in run.out
+    assert "jupytercon 2018-08-23: 14 days left" in run.out
+
+
+def test_explain_hold(run_cli: RunCli) -> None:
+    """`explain kubespawner-big-prs` shows what the hold waits for and the PR it holds."""
+    run = run_cli("explain", "kubespawner-big-prs")
+    assert run.code == 1
+    assert "hold kubespawner-big-prs is held" in run.out
+    assert "owner: consideRatio" in run.out
+    assert "until kubespawner >=0.9.0b1: blocked" in run.out
+    assert re.search(r"kubespawner#205\s+held", run.out)
+
+
+def test_explain_pr(run_cli: RunCli) -> None:
+    """`explain kubespawner#205` says the PR must not merge yet and names its hold."""
+    run = run_cli("explain", "kubespawner#205")
+    assert run.code == 1
+    assert "kubespawner#205: blocked, held: must not merge yet" in run.out
+    assert "hold kubespawner-big-prs: held" in run.out
+
+
+@pytest.mark.parametrize(
+    ("subject", "hint"),
+    [("nonsense", "Use a release (kubespawner"), ("chrt", "did you mean 'chart'?")],
+    ids=["nonsense", "typo"],
+)
+def test_explain_unknown_subject_is_a_usage_error(run_cli: RunCli, subject: str, hint: str) -> None:
+    """`explain` of something the plan does not have exits 2 with a hint of what it does have."""
+    run = run_cli("explain", subject)
+    assert run.code == 2
+    assert run.out == ""
+    assert run.err.startswith(f"release-gate: error: explain: {subject!r} is no release, hold or PR ref")
+    assert hint in run.err
+    assert "kubespawner-big-prs" in run.err
+    _assert_no_traceback(run)
+
+
+@pytest.mark.parametrize(("fmt", "start"), [("dot", "digraph"), ("mermaid", "flowchart")], ids=["dot", "mermaid"])
+def test_graph_formats(run_cli: RunCli, fmt: str, start: str) -> None:
+    """`graph --format dot` prints Graphviz, `--format mermaid` a Mermaid flowchart."""
+    run = run_cli("graph", "--format", fmt)
+    assert run.code == 0
+    assert run.out.startswith(start)
+    for release in EXAMPLE_RELEASES:
+        assert release in run.out
+
+
+def test_graph_defaults_to_dot(run_cli: RunCli) -> None:
+    """`graph` without --format prints Graphviz dot."""
+    assert run_cli("graph").out.startswith("digraph")
+
+
+def test_validate_the_example(run_cli: RunCli) -> None:
+    """`validate` on the built-in example exits 0 and says ok with a count of what it read."""
+    run = run_cli("validate")
+    assert run.code == 0
+    assert ": ok: 5 repos, 5 releases, 2 holds" in run.out
+    assert run.out.rstrip().endswith("-> chart")
+
+
+def test_validate_a_plan_file(run_cli: RunCli, tmp_path: Path) -> None:
+    """`validate PLAN` checks the given file, not the example, and needs no state."""
+    (tmp_path / "plan.toml").write_text(PLAN, encoding="utf-8")
+    run = run_cli("validate", str(tmp_path / "plan.toml"))
+    assert run.code == 0
+    assert "ok: 2 repos, 2 releases, 0 holds" in run.out
+    assert "release order: a -> b" in run.out
+
+
+def test_schema_is_json_schema(run_cli: RunCli) -> None:
+    """`schema` prints a JSON Schema document."""
+    run = run_cli("schema")
+    assert run.code == 0
+    schema = json.loads(run.out)
+    assert "$schema" in schema
+    assert schema["type"] == "object"
+
+
+# -- --as-of ---------------------------------------------------------------------------------------------
+
+
+def test_as_of_an_earlier_day(run_cli: RunCli) -> None:
+    """`--as-of 2018-08-01` evaluates the example at that day: still blocked, 22 days left."""
+    run = run_cli("check", "--as-of", "2018-08-01")
+    assert run.code == 1, run.err
+    assert "as of 2018-08-01" in run.out
+    assert "jupytercon 2018-08-23: 22 days left" in run.out
+
+
+def test_as_of_the_moment_the_state_was_taken(run_cli: RunCli) -> None:
+    """`--as-of` exactly when the snapshot was taken is allowed and equals no --as-of."""
+    assert run_cli("check", "--as-of", "2018-08-09T18:00:00Z") == run_cli("check")
+
+
+# -- entry points ------------------------------------------------------------------------------------------
+
+_LAUNCHERS = {
+    "python-m": [sys.executable, "-m", "release_gate"],
+    "console-script": [str(Path(sys.executable).parent / "release-gate")],
+}
+
+
+def _launch(monkeypatch: pytest.MonkeyPatch, launcher: str, *argv: str) -> subprocess.CompletedProcess[str]:
+    for name in ("NO_COLOR", "FORCE_COLOR", "RELEASE_GATE_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+    return subprocess.run(
+        [*_LAUNCHERS[launcher], *argv], capture_output=True, text=True, check=False, cwd=ROOT, timeout=120
+    )
+
+
+@pytest.mark.parametrize("launcher", list(_LAUNCHERS))
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [((), 1), (("check", "--release", "jupyterhub"), 0), (("check", "--release", "nope"), 2)],
+    ids=["default", "clear", "usage-error"],
+)
+def test_entry_points_exit_like_main(
+    monkeypatch: pytest.MonkeyPatch, run_cli: RunCli, launcher: str, argv: tuple[str, ...], code: int
+) -> None:
+    """`python -m release_gate` and the console script exit with main()'s code and print its output."""
+    done = _launch(monkeypatch, launcher, *argv)
+    monkeypatch.chdir(ROOT)  # the same working directory as the subprocess
+    in_process = run_cli(*argv)
+    assert in_process.code == code
+    assert done.returncode == code, done.stderr
+    assert done.stdout == in_process.out
+    assert done.stderr == in_process.err
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("launcher", list(_LAUNCHERS))
+def test_help_exits_0(monkeypatch: pytest.MonkeyPatch, launcher: str) -> None:
+    """`--help` prints usage and the exit codes, and exits 0."""
+    done = _launch(monkeypatch, launcher, "--help")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: release-gate")
+    assert "Exit codes: 0 clear" in done.stdout
+    assert done.stderr == ""
+
+
+def test_version(run_cli: RunCli) -> None:
+    """`--version` prints the version and exits 0."""
+    run = run_cli("--version")
+    assert run.code == 0
+    assert run.out == f"release-gate {__version__}\n"
