@@ -28,6 +28,7 @@ __all__ = [
     "DeadlineVerdict",
     "Evaluation",
     "Evidence",
+    "FoundBy",
     "HeldPr",
     "HoldStatus",
     "HoldVerdict",
@@ -86,6 +87,17 @@ class DeadlineStatus(enum.StrEnum):
     """Blocked or unknown, with ``warn_days`` or fewer left."""
     MISSED = "missed"
     """Not released, and the deadline has passed."""
+
+
+class FoundBy(enum.StrEnum):
+    """How a PR came to be covered by a hold."""
+
+    PLAN = "plan"
+    """Named in the hold."""
+    FAMILY = "family"
+    """A part listed in the family of a held parent."""
+    TITLE = "title"
+    """Found in the state by its title, ``[Part N of #PARENT]``."""
 
 
 class Answer(enum.StrEnum):
@@ -187,8 +199,7 @@ class HeldPr:
     label: str
     status: HoldStatus
     detail: str
-    found_by: str = "plan"
-    """``plan`` (listed), ``family`` (a part listed in the family), ``title`` (found by its title)."""
+    found_by: FoundBy = FoundBy.PLAN
     title: str = ""
 
 
@@ -344,10 +355,10 @@ class _Evaluator:
             return item  # asked at the moment the state was taken: it is what was read
         return item.at(self.as_of)
 
-    def _families(self) -> dict[tuple[str, int], tuple[tuple[ItemRef, str], ...]]:
-        members: dict[tuple[str, int], tuple[tuple[ItemRef, str], ...]] = {}
+    def _families(self) -> dict[tuple[str, int], tuple[tuple[ItemRef, FoundBy], ...]]:
+        members: dict[tuple[str, int], tuple[tuple[ItemRef, FoundBy], ...]] = {}
         for family in self.plan.families:
-            found: dict[tuple[str, int], tuple[ItemRef, str]] = {p.key: (p, "family") for p in family.parts}
+            found: dict[tuple[str, int], tuple[ItemRef, FoundBy]] = {p.key: (p, FoundBy.FAMILY) for p in family.parts}
             if family.discover:
                 for pr in self.world.pull_requests(family.parent.slug):
                     match = _PART_TITLE.match(pr.title)
@@ -357,7 +368,7 @@ class _Evaluator:
                         and pr.ref.key not in found
                         and pr.at(self.as_of) is not None
                     ):
-                        found[pr.ref.key] = (pr.ref, "title")
+                        found[pr.ref.key] = (pr.ref, FoundBy.TITLE)
             members[family.parent.key] = tuple(sorted(found.values()))
         return members
 
@@ -554,10 +565,10 @@ class _Evaluator:
 
     def hold(self, hold: Hold) -> HoldVerdict:
         exempt = {ref.key for ref in hold.exempt}
-        members: dict[tuple[str, int], tuple[ItemRef, str]] = {}
+        members: dict[tuple[str, int], tuple[ItemRef, FoundBy]] = {}
         for ref in hold.prs:
             family = self.family_members.get(ref.key)
-            members.setdefault(ref.key, (ref, "plan"))
+            members.setdefault(ref.key, (ref, FoundBy.PLAN))
             for part, how in family or ():
                 members.setdefault(part.key, (part, how))
         until = [self.verdicts[r] for r in hold.until]
@@ -571,7 +582,7 @@ class _Evaluator:
             status = HoldStatus.FREE
         return HoldVerdict(hold, status, prs, waiting)
 
-    def held_pr(self, ref: ItemRef, found_by: str, until: list[ReleaseVerdict]) -> HeldPr:
+    def held_pr(self, ref: ItemRef, found_by: FoundBy, until: list[ReleaseVerdict]) -> HeldPr:
         label = self.plan.short(ref)
         item = self.item(ref)
         title = item.title if isinstance(item, PullRequest | Issue) else ""

@@ -144,8 +144,10 @@ def test_default_job_explains_why_the_chart_is_blocked(run_cli: RunCli) -> None:
 def test_default_job_lists_held_prs_and_the_deadline(run_cli: RunCli) -> None:
     """kubespawner#205 and z2jh#758 are held, and JupyterCon is 14 days away."""
     out = run_cli().out
-    assert re.search(r"kubespawner-big-prs\s+kubespawner#205\s+held\s", out)
-    assert re.search(r"z2jh-big-prs\s+z2jh#758\s+held\s", out)
+    assert "kubespawner-big-prs is held: until kubespawner >=0.9.0b1 is out" in out
+    assert re.search(r"\n\s+kubespawner#205\s+held\s", out)
+    assert "z2jh-big-prs is held: until chart >=0.7.0-beta.1 is out" in out
+    assert re.search(r"\n\s+z2jh#758\s+held\s", out)
     assert "2 PRs held (kubespawner#205, z2jh#758)" in out
     assert "jupytercon 2018-08-23: 14 days left" in out
 

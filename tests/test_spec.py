@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -431,3 +432,9 @@ def test_enums_match_the_version_and_model_enums() -> None:
     assert repo["scheme"]["enum"] == [s.value for s in Scheme] == ["pep440", "semver"]
     assert release["accept"]["enum"] == [a.value for a in Accept] == ["final", "pre", "dev"]
     assert release["status"]["enum"] == [i.value for i in Intent]
+
+
+def test_shipped_schema_file_is_current() -> None:
+    """release_gate/plan.schema.json, shipped for editors, is exactly what `release-gate schema` prints."""
+    shipped = Path(__file__).resolve().parent.parent / "release_gate" / "plan.schema.json"
+    assert shipped.read_text(encoding="utf-8") == json.dumps(json_schema(), indent=2) + "\n"

@@ -99,7 +99,7 @@ def document(evaluation: Evaluation) -> dict[str, Any]:
                         "label": pr.label,
                         "status": str(pr.status),
                         "detail": pr.detail,
-                        "found_by": pr.found_by,
+                        "found_by": str(pr.found_by),
                         "title": pr.title,
                     }
                     for pr in h.prs

@@ -48,7 +48,13 @@ def render(evaluation: Evaluation) -> str:
                 for depth, step in chain(reason):
                     lines.append(f"{'  ' * (depth + 1)}- {_cell(reason_text(step))}")
     if evaluation.holds:
-        lines += ["", "### Holds", "", "| Hold | PR | Status | Detail |", "|---|---|---|---|"]
+        lines += ["", "### Holds", ""]
+        for hold in evaluation.holds:
+            until = ", ".join(f"{r} `{evaluation.release(r).release.requirement}`" for r in hold.hold.until)
+            owner = f" (owner: {_cell(hold.hold.owner)})" if hold.hold.owner else ""
+            why = f": {_cell(hold.hold.reason)}" if hold.hold.reason else ""
+            lines.append(f"- **{_cell(hold.id)}** is **{hold.status}** until {until} is out{owner}{why}")
+        lines += ["", "| Hold | PR | Status | Detail |", "|---|---|---|---|"]
         for hold in evaluation.holds:
             for pr in hold.prs:
                 lines.append(f"| {_cell(hold.id)} | {_cell(pr.label)} | **{pr.status}** | {_cell(pr.detail)} |")

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from release_gate.evaluate import (
     Evaluation,
+    FoundBy,
     HoldVerdict,
     Outcome,
     PrVerdict,
@@ -58,15 +59,19 @@ class _Out:
     def add(self, line: str = "") -> None:
         self.lines.append(line.rstrip())
 
-    def table(self, header: Sequence[str], rows: Sequence[Sequence[str]], paint_column: int | None = None) -> None:
-        widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
-        self.add("  " + "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
+    def table(
+        self, header: Sequence[str], rows: Sequence[Sequence[str]], paint_column: int | None = None, indent: str = "  "
+    ) -> None:
+        columns = len(header) if header else len(rows[0]) if rows else 0
+        widths = [max(len(row[i]) for row in ((header, *rows) if header else rows)) for i in range(columns)]
+        if header:
+            self.add(indent + "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
         for row in rows:
             cells = [
                 (self.paint(cell.ljust(w), cell) if i == paint_column else cell.ljust(w))
                 for i, (cell, w) in enumerate(zip(row, widths, strict=True))
             ]
-            self.add("  " + "  ".join(cells))
+            self.add(indent + "  ".join(cells))
 
     def text(self) -> str:
         return "\n".join(self.lines).rstrip("\n") + "\n"
@@ -112,9 +117,18 @@ def _hold_rows(holds: Sequence[HoldVerdict]) -> list[list[str]]:
         if not hold.prs:
             rows.append([hold.id, "(no PRs)", str(hold.status), "nothing to hold"])
         for pr in hold.prs:
-            found = "" if pr.found_by == "plan" else f" [found by {pr.found_by}]"
+            found = "" if pr.found_by is FoundBy.PLAN else f" [found by {pr.found_by}]"
             rows.append([hold.id, pr.label, str(pr.status), pr.detail + found])
     return rows
+
+
+def _hold_head(out: _Out, evaluation: Evaluation, verdict: HoldVerdict) -> None:
+    hold = verdict.hold
+    until = ", ".join(f"{r} {evaluation.release(r).release.requirement}" for r in hold.until)
+    owner = f" (owner: {hold.owner})" if hold.owner else ""
+    out.add(f"  {out.bold(hold.id)} is {out.paint(str(verdict.status))}: until {until} is out{owner}")
+    if hold.reason:
+        out.add(f"    why: {hold.reason}")
 
 
 def render(evaluation: Evaluation, *, color: bool = False, verbose: bool = False) -> str:
@@ -144,7 +158,9 @@ def render(evaluation: Evaluation, *, color: bool = False, verbose: bool = False
     if evaluation.holds:
         out.add()
         out.add(out.bold("Holds"))
-        out.table(["HOLD", "PR", "STATUS", "DETAIL"], _hold_rows(evaluation.holds), paint_column=2)
+        for hold in evaluation.holds:
+            _hold_head(out, evaluation, hold)
+            out.table([], [row[1:] for row in _hold_rows([hold])], paint_column=1, indent="    ")
     if evaluation.waves:
         out.add()
         out.add(out.bold("Order"))
@@ -196,7 +212,7 @@ def render_hold(evaluation: Evaluation, hold_id: str, *, color: bool = False) ->
     hold = verdict.hold
     out.add(f"hold {out.bold(hold.id)} is {out.paint(str(verdict.status))}")
     if hold.reason:
-        out.add(f"  reason: {hold.reason}")
+        out.add(f"  why: {hold.reason}")
     if hold.owner:
         out.add(f"  owner: {hold.owner}")
     for release_id in hold.until:
