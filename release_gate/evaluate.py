@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from release_gate.graph import Edge, EdgeKind, Node, NodeKind, ReleaseGraph, item_node, release_node
+from release_gate.graph import Edge, Node, NodeKind, ReleaseGraph, item_node, release_node
 from release_gate.model import Deadline, Hold, Intent, ItemRef, Plan, Release, Repo, Watch
 from release_gate.state import Issue, IssueState, PrState, PullRequest, Unknown, World
 from release_gate.times import show_time
@@ -639,20 +639,9 @@ class _Evaluator:
         releases = tuple(_with_wave(self.verdicts[r.id], wave_of.get(r.id, 0)) for r in self.plan.releases)
         holds = tuple(self.hold(h) for h in self.plan.holds)
         watch = tuple(self.watch(w) for w in self.plan.watch)
-        edges = set(self.graph.edges)
-        for parent_key, members in self.family_members.items():
-            parent = next(f.parent for f in self.plan.families if f.parent.key == parent_key)
-            for part, _ in members:
-                edges.add(Edge(item_node(NodeKind.PR, part), item_node(NodeKind.PR, parent), EdgeKind.PART_OF))
-        for hold in holds:
-            for pr in hold.prs:
-                edges.add(Edge(f"hold:{hold.id}", item_node(NodeKind.PR, pr.ref), EdgeKind.HOLDS))
-        nodes = {n.id: n for n in self.graph.nodes}
-        for hold in holds:
-            for pr in hold.prs:
-                node = item_node(NodeKind.PR, pr.ref)
-                nodes.setdefault(node, Node(node, NodeKind.PR, pr.label))
-                edges.add(Edge(node, f"repo:{pr.ref.slug.lower()}", EdgeKind.IN_REPO))
+        graph = self.graph.with_parts(
+            {f.parent: [part for part, _ in self.family_members[f.parent.key]] for f in self.plan.families}
+        )
         return Evaluation(
             plan=self.plan,
             as_of=self.as_of,
@@ -663,9 +652,9 @@ class _Evaluator:
             watch=watch,
             waves=waves,
             actions=_actions(releases),
-            nodes=tuple(sorted(nodes.values())),
-            edges=tuple(sorted(edges)),
-            node_status=self.node_status(releases, holds, nodes.values()),
+            nodes=graph.nodes,
+            edges=graph.edges,
+            node_status=self.node_status(releases, holds, graph.nodes),
         )
 
     def watch(self, watch: Watch) -> WatchVerdict:
@@ -696,17 +685,12 @@ class _Evaluator:
             if node.id in held and held[node.id] is not HoldStatus.FREE:
                 status[node.id] = held[node.id].value
                 continue
-            ref = _ref_of(node.id)
-            item = self.item(ref)
+            assert node.ref is not None  # PR and issue nodes carry their ref
+            item = self.item(node.ref)
             status[node.id] = (
                 "unknown" if isinstance(item, Unknown) else "not opened" if item is None else item.state.value
             )
         return status
-
-
-def _ref_of(node_id: str) -> ItemRef:
-    slug, _, number = node_id.split(":", 1)[1].rpartition("#")
-    return ItemRef(slug, int(number))
 
 
 def _with_wave(verdict: ReleaseVerdict, wave: int) -> ReleaseVerdict:

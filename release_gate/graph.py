@@ -55,6 +55,8 @@ class Node:
     kind: NodeKind
     label: str
     """Short display name: ``chart``, ``kubespawner#230``."""
+    ref: ItemRef | None = None
+    """The PR or issue a PR or issue node stands for."""
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -110,7 +112,7 @@ class ReleaseGraph:
     @property
     def nodes(self) -> tuple[Node, ...]:
         """Every node, sorted by id."""
-        return tuple(sorted(Node(n, d["kind"], d["label"]) for n, d in self._graph.nodes(data=True)))
+        return tuple(sorted(Node(n, d["kind"], d["label"], d.get("ref")) for n, d in self._graph.nodes(data=True)))
 
     @property
     def edges(self) -> tuple[Edge, ...]:
@@ -131,6 +133,15 @@ class ReleaseGraph:
                 order.add_edges_from((u, release.id) for u in release.after if u in wanted)
         return tuple(tuple(sorted(wave)) for wave in nx.topological_generations(order))
 
+    def with_parts(self, parts: Mapping[ItemRef, Iterable[ItemRef]]) -> ReleaseGraph:
+        """Return a copy with more family parts (found in the state) attached to their parents."""
+        graph = self._graph.copy()
+        for parent, found in parts.items():
+            for part in found:
+                _add_item(graph, self.plan, NodeKind.PR, part)
+                graph.add_edge(item_node(NodeKind.PR, part), item_node(NodeKind.PR, parent), key=EdgeKind.PART_OF)
+        return ReleaseGraph(self.plan, graph)
+
     def dependents(self, node_id: str) -> tuple[str, ...]:
         """Return the nodes that depend on *node_id* directly."""
         if node_id not in self._graph:
@@ -149,22 +160,24 @@ class ReleaseGraph:
         return tuple(sorted({d["ref"] for _, d in self._graph.nodes(data=True) if d["kind"] is kind}))
 
 
+def _add_item(graph: nx.MultiDiGraph[str], plan: Plan, kind: NodeKind, ref: ItemRef) -> str:
+    """Add a PR or issue node (and its repo) unless it is there; return its id."""
+    node = item_node(kind, ref)
+    if node not in graph:
+        repo = f"repo:{ref.slug.lower()}"
+        if repo not in graph:
+            graph.add_node(repo, kind=NodeKind.REPO, label=ref.slug)
+        graph.add_node(node, kind=kind, label=plan.short(ref), ref=ref)
+        graph.add_edge(node, repo, key=EdgeKind.IN_REPO)
+    return node
+
+
 def build_graph(plan: Plan) -> ReleaseGraph:
     """Build the dependency graph of a validated *plan*."""
     graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
 
-    def repo_of(ref: ItemRef) -> str:
-        node = f"repo:{ref.slug.lower()}"
-        if node not in graph:
-            graph.add_node(node, kind=NodeKind.REPO, label=ref.slug)
-        return node
-
     def add_item(kind: NodeKind, ref: ItemRef) -> str:
-        node = item_node(kind, ref)
-        if node not in graph:
-            graph.add_node(node, kind=kind, label=plan.short(ref), ref=ref)
-            graph.add_edge(node, repo_of(ref), key=EdgeKind.IN_REPO)
-        return node
+        return _add_item(graph, plan, kind, ref)
 
     for repo in plan.repos:
         graph.add_node(f"repo:{repo.slug.lower()}", kind=NodeKind.REPO, label=repo.id)

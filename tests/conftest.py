@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from release_gate import Evaluation, SnapshotStateProvider, check
 from release_gate.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,3 +48,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="rewrite tests/scenarios/*/expected/* from the current output (review the diff!)",
     )
+
+
+@pytest.fixture(scope="session")
+def example() -> Evaluation:
+    """Evaluate the JupyterHub plan of 2018-08-09 against the state recorded at the meeting."""
+    return check(EXAMPLE_PLAN, SnapshotStateProvider(EXAMPLE_STATE))

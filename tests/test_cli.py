@@ -15,9 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, Run
 
 from release_gate import __version__
+from tests.conftest import ROOT, Run
 
 RunCli = Callable[..., Run]
 

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import Run
 
 from release_gate import __version__
+from tests.conftest import Run
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 _SUFFIX = {"text": "txt", "json": "json", "markdown": "md"}

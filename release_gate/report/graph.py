@@ -40,7 +40,7 @@ _EDGE_LABEL = {
 
 
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 def render_dot(evaluation: Evaluation) -> str:
@@ -48,7 +48,7 @@ def render_dot(evaluation: Evaluation) -> str:
     lines = ["digraph release_plan {", "  rankdir=LR;", '  node [style=filled, fontname="Helvetica"];']
     for node in evaluation.nodes:
         status = evaluation.node_status.get(node.id, "")
-        label = f"{node.label}\\n{status}" if status else node.label
+        label = f"{node.label}\n{status}" if status else node.label
         fill = _FILL.get(status, "#ffffff")
         lines.append(
             f"  {_quote(node.id)} [label={_quote(label)}, shape={_SHAPE[node.kind]}, fillcolor={_quote(fill)}];"
@@ -86,13 +86,7 @@ def render_mermaid(evaluation: Evaluation) -> str:
         lines.append(f"  {_mermaid_id(node.id)}{opening}{label}{closing}")
     for edge in evaluation.edges:
         label = _EDGE_LABEL[edge.kind]
-        arrow = (
-            f"-. {label} .->"
-            if edge.kind is EdgeKind.IN_REPO and label
-            else "-.->"
-            if edge.kind is EdgeKind.IN_REPO
-            else f"-- {label} -->"
-        )
+        arrow = "-.->" if edge.kind is EdgeKind.IN_REPO else f"-- {label} -->"
         lines.append(f"  {_mermaid_id(edge.source)} {arrow} {_mermaid_id(edge.target)}")
     used = sorted({s for s in evaluation.node_status.values() if s in _FILL})
     lines.extend(f"  classDef {status.replace(' ', '_')} fill:{_FILL[status]},stroke:#333" for status in used)

@@ -1,0 +1,61 @@
+"""The terminal report: tables, chains, colour and the explain views."""
+
+from __future__ import annotations
+
+import re
+
+from release_gate import Evaluation, parse_ref
+from release_gate.report import text
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def test_plain_text_has_no_escapes(example: Evaluation) -> None:
+    """Without colour the report holds no ANSI escape sequences."""
+    assert not ANSI.search(text.render(example, color=False))
+
+
+def test_colour_only_adds_escapes(example: Evaluation) -> None:
+    """With colour the report is the plain report plus escape sequences, and blocked is red."""
+    coloured = text.render(example, color=True)
+    assert ANSI.sub("", coloured) == text.render(example, color=False)
+    assert "\x1b[31mblocked" in coloured
+
+
+def test_chain_reaches_the_root_cause(example: Evaluation) -> None:
+    """The chart's chain goes through kubespawner down to the open PRs, indented one level deeper."""
+    out = text.render(example)
+    assert (
+        "    <- after kubespawner >=0.9.0b1: not released (blocked)\n       <- needs kubespawner#230 merged: open"
+        in out
+    )
+
+
+def test_verbose_lists_met_conditions_and_tags(example: Evaluation) -> None:
+    """Verbose output shows every tag looked at and why it was rejected."""
+    out = text.render(example, verbose=True)
+    assert "tag 0.9.1 (0.9.1): rejected, outside >0.9.1" in out
+    assert "tag v0.5-doc (0.5-doc): rejected, development build" in out
+
+
+def test_explain_release_lists_next_actions(example: Evaluation) -> None:
+    """Explaining a blocked release ends with the next actions for its root causes."""
+    out = text.render_release(example, "chart")
+    assert out.startswith("release chart: jupyterhub/zero-to-jupyterhub-k8s >=0.7.0-beta.1, accepts pre versions")
+    assert "    next: merge kubespawner#230\n" in out
+    assert "    next: release jupyterhub >0.9.1\n" in out
+
+
+def test_explain_hold_names_its_releases(example: Evaluation) -> None:
+    """Explaining a hold names the release it waits for and how that release stands."""
+    out = text.render_hold(example, "z2jh-big-prs")
+    assert "until chart >=0.7.0-beta.1: blocked, 3 preconditions unmet" in out
+    assert "z2jh#758" in out
+
+
+def test_explain_pr_says_whether_it_may_merge(example: Evaluation) -> None:
+    """Explaining a PR says whether it may merge and which releases need it."""
+    held = text.render_pr(example, example.pr(parse_ref(example.plan, "kubespawner#205")))
+    needed = text.render_pr(example, example.pr(parse_ref(example.plan, "kubespawner#230")))
+    assert held.startswith("kubespawner#205: blocked, held: must not merge yet")
+    assert needed == "kubespawner#230: clear, not held by the plan\n  needed by release kubespawner (blocked)\n"
