@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from release_gate.graph import Edge, Node, NodeKind, ReleaseGraph, item_node, release_node
 from release_gate.model import Deadline, Hold, Intent, ItemRef, Plan, Release, Repo, Watch
-from release_gate.state import Issue, IssueState, PrState, PullRequest, Unknown, World
+from release_gate.state import Issue, IssueState, PrState, PullRequest, Unknown, World, is_part_of
 from release_gate.times import show_time
 from release_gate.versions import Scheme, parse_version
 
@@ -98,6 +97,8 @@ class FoundBy(enum.StrEnum):
     """A part listed in the family of a held parent."""
     TITLE = "title"
     """Found in the state by its title, ``[Part N of #PARENT]``."""
+    SEARCH = "search"
+    """Found by the state provider's search (GitHub search), by its title or description."""
 
 
 class Answer(enum.StrEnum):
@@ -331,9 +332,6 @@ class Evaluation:
         }[self.release(release_id).status]
 
 
-_PART_TITLE = re.compile(r"^\s*\[\s*part\s+\d+\s+of\s+#(\d+)\s*\]", re.IGNORECASE)
-
-
 def _fmt(when: dt.datetime | None) -> str:
     return "at an unrecorded time" if when is None else show_time(when)
 
@@ -361,16 +359,17 @@ class _Evaluator:
             found: dict[tuple[str, int], tuple[ItemRef, FoundBy]] = {p.key: (p, FoundBy.FAMILY) for p in family.parts}
             if family.discover:
                 for pr in self.world.pull_requests(family.parent.slug):
-                    match = _PART_TITLE.match(pr.title)
-                    if (
-                        match
-                        and int(match.group(1)) == family.parent.number
-                        and pr.ref.key not in found
-                        and pr.at(self.as_of) is not None
-                    ):
+                    if is_part_of(family.parent.number, pr.title) and pr.ref.key not in found:
                         found[pr.ref.key] = (pr.ref, FoundBy.TITLE)
+                for part in self.world.families.get(family.parent.key, ()):
+                    found.setdefault(part.key, (part, FoundBy.SEARCH))
+                found = {key: (ref, how) for key, (ref, how) in found.items() if self._opened(ref, how)}
             members[family.parent.key] = tuple(sorted(found.values()))
         return members
+
+    def _opened(self, ref: ItemRef, how: FoundBy) -> bool:
+        """Parts found in the state count only once they were opened (listed parts always count)."""
+        return how is FoundBy.FAMILY or self.item(ref) is not None
 
     # -- releases -----------------------------------------------------------------------
 

@@ -18,10 +18,12 @@ from typing import Any
 from release_gate.errors import SnapshotError
 from release_gate.model import ItemRef, parse_slug
 from release_gate.state import (
+    GitHubRelease,
     Issue,
     IssueState,
     PrState,
     PullRequest,
+    ReadStats,
     RepoState,
     StateRequest,
     Tag,
@@ -108,6 +110,7 @@ class _Reader:
             raise self.fail("taken_at", "is missing; a snapshot must say when it was taken")
         repos: dict[str, RepoState | Unknown] = {}
         items: dict[tuple[str, int], PullRequest | Issue | Unknown] = {}
+        families: dict[tuple[str, int], tuple[ItemRef, ...]] = {}
         for slug, entry in self.obj(root.get("repos", {}), "repos").items():
             where = f"repos.{slug}"
             if parse_slug(slug) is None:
@@ -117,6 +120,7 @@ class _Reader:
                 repos[slug.lower()] = Unknown(self.text(fields, "unknown", where))
             else:
                 repos[slug.lower()] = self.repo(slug, fields, where)
+            families.update(self.families(slug, fields, where))
             for kind in ("pulls", "issues"):
                 for number, item in self.obj(fields.get(kind, {}), f"{where}.{kind}").items():
                     item_where = f"{where}.{kind}.{number}"
@@ -124,45 +128,97 @@ class _Reader:
                         raise self.fail(item_where, f"{number!r} is not a number")
                     ref = ItemRef(slug, int(number))
                     items[ref.key] = self.item(ref, kind, self.obj(item, item_where), item_where)
-        return World(taken_at=taken_at, source=f"snapshot {self.path}", repos=repos, items=items)
+        return World(
+            taken_at=taken_at,
+            source=f"snapshot {self.path}",
+            repos=repos,
+            items=items,
+            families=families,
+            stats=self.stats(root.get("read")),
+        )
+
+    def objects(self, entry: dict[str, Any], key: str, where: str) -> list[tuple[str, dict[str, Any]]]:
+        value = entry.get(key, [])
+        if not isinstance(value, list):
+            raise self.fail(f"{where}.{key}", f"must be a list, not {_json_type(value)}")
+        return [(f"{where}.{key}[{i}]", self.obj(item, f"{where}.{key}[{i}]")) for i, item in enumerate(value)]
+
+    def flag(self, data: dict[str, Any], key: str, where: str) -> bool:
+        value = data.get(key, False)
+        if not isinstance(value, bool):
+            raise self.fail(f"{where}.{key}", f"must be true or false, not {_json_type(value)}")
+        return value
 
     def repo(self, slug: str, entry: dict[str, Any], where: str) -> RepoState:
-        tags_data = entry.get("tags", [])
-        if not isinstance(tags_data, list):
-            raise self.fail(f"{where}.tags", f"must be a list, not {_json_type(tags_data)}")
-        tags = []
-        for index, tag in enumerate(tags_data):
-            tag_where = f"{where}.tags[{index}]"
-            fields = self.obj(tag, tag_where)
-            tags.append(
-                Tag(
-                    self.text(fields, "name", tag_where, required=True),
-                    self.text(fields, "sha", tag_where),
-                    self.time(fields, "date", tag_where),
-                )
+        tags = tuple(
+            Tag(self.text(t, "name", w, required=True), self.text(t, "sha", w), self.time(t, "date", w))
+            for w, t in self.objects(entry, "tags", where)
+        )
+        releases = tuple(
+            GitHubRelease(
+                self.text(r, "tag", w, required=True),
+                self.flag(r, "draft", w),
+                self.flag(r, "prerelease", w),
+                self.time(r, "published_at", w),
             )
+            for w, r in self.objects(entry, "releases", where)
+        )
         files = self.obj(entry.get("files", {}), f"{where}.files")
         for name, content in files.items():
             if not isinstance(content, str):
                 raise self.fail(f"{where}.files.{name}", f"must be the file's text, not {_json_type(content)}")
-        return RepoState(slug, tuple(tags), self.text(entry, "default_branch", where), dict(files))
+        return RepoState(slug, tags, self.text(entry, "default_branch", where), dict(files), releases)
+
+    def families(self, slug: str, entry: dict[str, Any], where: str) -> dict[tuple[str, int], tuple[ItemRef, ...]]:
+        found: dict[tuple[str, int], tuple[ItemRef, ...]] = {}
+        for parent, parts in self.obj(entry.get("families", {}), f"{where}.families").items():
+            key = f"{where}.families.{parent}"
+            if not re.fullmatch(r"[0-9]+", parent):
+                raise self.fail(key, f"{parent!r} is not a number")
+            if not isinstance(parts, list) or not all(isinstance(p, int) and not isinstance(p, bool) for p in parts):
+                raise self.fail(key, "must be a list of PR numbers")
+            found[ItemRef(slug, int(parent)).key] = tuple(ItemRef(slug, p) for p in parts)
+        return found
+
+    def stats(self, data: object) -> ReadStats | None:
+        if data is None:
+            return None
+        fields = self.obj(data, "read")
+        numbers = {k: fields.get(k) for k in ("requests", "graphql_cost", "rate_remaining")}
+        for key, value in numbers.items():
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+                raise self.fail(f"read.{key}", f"must be a number, not {_json_type(value)}")
+        notes = fields.get("notes", [])
+        if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
+            raise self.fail("read.notes", "must be a list of strings")
+        return ReadStats(
+            numbers["requests"] or 0,
+            numbers["graphql_cost"] or 0,
+            numbers["rate_remaining"],
+            self.time(fields, "rate_reset", "read"),
+            tuple(notes),
+        )
 
     def item(self, ref: ItemRef, kind: str, data: dict[str, Any], where: str) -> PullRequest | Issue | Unknown:
         if "unknown" in data:
             return Unknown(self.text(data, "unknown", where))
         if kind == "pulls":
-            draft = data.get("draft", False)
-            if not isinstance(draft, bool):
-                raise self.fail(f"{where}.draft", f"must be true or false, not {_json_type(draft)}")
+            labels = data.get("labels", [])
+            if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+                raise self.fail(f"{where}.labels", "must be a list of label names")
             return PullRequest(
                 ref=ref,
                 state=self.state(data, where, PrState),
                 title=self.text(data, "title", where),
-                draft=draft,
+                draft=self.flag(data, "draft", where),
                 head=self.text(data, "head", where),
                 created_at=self.time(data, "created_at", where),
                 merged_at=self.time(data, "merged_at", where),
                 closed_at=self.time(data, "closed_at", where),
+                head_sha=self.text(data, "head_sha", where),
+                review_decision=self.text(data, "review_decision", where),
+                checks=self.text(data, "checks", where),
+                labels=tuple(labels),
             )
         return Issue(
             ref=ref,
@@ -234,6 +290,16 @@ def dump_world(world: World, *, about: str = "") -> str:
             "tags": [{"name": t.name, "sha": t.sha, "date": _format_time(t.date)} for t in repo.tags],
             "files": dict(sorted(repo.files.items())),
         }
+        if repo.releases:
+            repos[key]["releases"] = [
+                {
+                    "tag": r.tag,
+                    "draft": r.draft,
+                    "prerelease": r.prerelease,
+                    "published_at": _format_time(r.published_at),
+                }
+                for r in repo.releases
+            ]
     names = {key: repo.slug for key, repo in world.repos.items() if isinstance(repo, RepoState)}
     for (slug, number), item in sorted(world.items.items()):
         entry = repos.setdefault(slug, {"unknown": f"{slug} is not in the state"})
@@ -251,6 +317,10 @@ def dump_world(world: World, *, about: str = "") -> str:
                 "created_at": _format_time(item.created_at),
                 "merged_at": _format_time(item.merged_at),
                 "closed_at": _format_time(item.closed_at),
+                "head_sha": item.head_sha,
+                "review_decision": item.review_decision,
+                "checks": item.checks,
+                "labels": list(item.labels),
             }
         else:
             names.setdefault(slug, item.ref.slug)
@@ -262,9 +332,21 @@ def dump_world(world: World, *, about: str = "") -> str:
                 "closed_at": _format_time(item.closed_at),
             }
         entry.setdefault(kind, {})[str(number)] = value
+    for (slug, number), parts in sorted(world.families.items()):
+        entry = repos.setdefault(slug, {"unknown": f"{slug} is not in the state"})
+        entry.setdefault("families", {})[str(number)] = [p.number for p in parts]
     document: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "taken_at": _format_time(world.taken_at)}
     if about:
         document["about"] = about
+    if world.stats is not None:
+        stats = world.stats
+        document["read"] = {
+            "requests": stats.requests,
+            "graphql_cost": stats.graphql_cost,
+            "rate_remaining": stats.rate_remaining,
+            "rate_reset": _format_time(stats.rate_reset),
+            "notes": list(stats.notes),
+        }
     document["repos"] = {names.get(key, key): entry for key, entry in repos.items()}
     return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
 

@@ -10,25 +10,31 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from release_gate.model import ItemRef, Plan
+from release_gate.model import ItemRef, Plan, Repo
 from release_gate.times import show_time
+from release_gate.versions import Scheme, VersionRequirement, parse_version
 
 __all__ = [
+    "GitHubRelease",
     "Issue",
     "IssueState",
     "PrState",
     "PullRequest",
+    "ReadStats",
     "RepoState",
     "StateProvider",
     "StateRequest",
     "Tag",
     "Unknown",
     "World",
+    "is_part_of",
     "request_for",
+    "satisfies",
 ]
 
 
@@ -65,6 +71,16 @@ class Tag:
 
 
 @dataclass(frozen=True, slots=True)
+class GitHubRelease:
+    """A release on GitHub's releases page (a tag can exist without one)."""
+
+    tag: str
+    draft: bool = False
+    prerelease: bool = False
+    published_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PullRequest:
     """A pull request as it stood when the state was read."""
 
@@ -73,9 +89,16 @@ class PullRequest:
     title: str = ""
     draft: bool = False
     head: str = ""
+    """The head branch (``consideRatio:pr2-test-docs``)."""
     created_at: dt.datetime | None = None
     merged_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None
+    head_sha: str = ""
+    review_decision: str = ""
+    """GitHub's review decision: ``APPROVED``, ``CHANGES_REQUESTED``, ``REVIEW_REQUIRED`` or empty."""
+    checks: str = ""
+    """The head commit's combined check state: ``SUCCESS``, ``FAILURE``, ``PENDING``... or empty."""
+    labels: tuple[str, ...] = ()
 
     def at(self, when: dt.datetime) -> PullRequest | Unknown | None:
         """Return this PR as it stood at *when*; ``None`` if it was not opened yet."""
@@ -124,6 +147,24 @@ class RepoState:
     tags: tuple[Tag, ...] = ()
     default_branch: str = ""
     files: Mapping[str, str] = field(default_factory=dict)
+    releases: tuple[GitHubRelease, ...] = ()
+    """GitHub releases, newest first (what the plan's sources may read)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReadStats:
+    """What reading the state cost, when it was read live."""
+
+    requests: int = 0
+    """HTTP requests sent."""
+    graphql_cost: int = 0
+    """GraphQL points spent (GitHub's ``rateLimit.cost``, summed over queries)."""
+    rate_remaining: int | None = None
+    """Points or requests left in the current rate-limit window."""
+    rate_reset: dt.datetime | None = None
+    """When the rate-limit window resets."""
+    notes: tuple[str, ...] = ()
+    """Warnings worth showing (the anonymous limit, pages read, skipped data)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +179,10 @@ class World:
     """By lower-cased ``owner/name``."""
     items: Mapping[tuple[str, int], PullRequest | Issue | Unknown] = field(default_factory=dict)
     """By :attr:`ItemRef.key`."""
+    families: Mapping[tuple[str, int], tuple[ItemRef, ...]] = field(default_factory=dict)
+    """Parts of split PRs that the provider found (by GitHub search), by the parent's key."""
+    stats: ReadStats | None = None
+    """The cost of a live read; ``None`` for recorded state."""
 
     def repo(self, slug: str) -> RepoState | Unknown:
         """Return the state of repo *slug*, or :class:`Unknown` if it was not read."""
@@ -163,6 +208,33 @@ class StateRequest:
     """PRs and issues (a provider returns whichever each number is)."""
     families: tuple[ItemRef, ...] = ()
     """Parents of families whose parts should also be found (``discover = true``)."""
+    wants: tuple[tuple[Repo, VersionRequirement], ...] = ()
+    """The releases wanted, so a provider can stop reading tags once they are decided."""
+    files: tuple[tuple[str, str], ...] = ()
+    """``(owner/name, path)`` of default-branch files the plan reads."""
+
+    def tags_decided(self, slug: str, newest_first: Sequence[Tag]) -> bool:
+        """Return whether the tags read so far (newest first) decide every release of repo *slug*.
+
+        A release is decided when a tag satisfies it and the oldest tag read does not:
+        versions grow over time, so older pages cannot hold an earlier satisfying version.
+        Until then (nothing satisfies yet, or even the oldest tag read does) older tags
+        may matter, and a provider reads on while there are more.
+        """
+        for repo, requirement in self.wants:
+            if repo.slug.lower() != slug.lower():
+                continue
+            satisfied = [satisfies(repo, requirement, tag) for tag in newest_first]
+            if not any(satisfied) or satisfied[-1]:
+                return False
+        return True
+
+
+def satisfies(repo: Repo, requirement: VersionRequirement, tag: Tag) -> bool:
+    """Return whether *tag* names a version of *repo* that satisfies *requirement*."""
+    text = repo.version_from_tag(tag.name)
+    version = parse_version(repo.scheme, text, partial=repo.scheme is Scheme.SEMVER) if text else None
+    return version is not None and requirement.check(version) is None
 
 
 def request_for(plan: Plan, items: tuple[ItemRef, ...]) -> StateRequest:
@@ -172,7 +244,32 @@ def request_for(plan: Plan, items: tuple[ItemRef, ...]) -> StateRequest:
         repos=tuple(sorted(slugs, key=str.lower)),
         items=tuple(sorted(set(items))),
         families=tuple(f.parent for f in plan.families if f.discover),
+        wants=tuple((plan.repo(r.repo), r.requirement) for r in plan.releases),
     )
+
+
+_PART = re.compile(
+    r"(?:^\s*\[\s*part\s+\d+\s+of\s+#(?P<title>\d+)\s*\])"
+    r"|(?:\b(?:part\s+\d+\s+of|split\s+(?:out\s+)?(?:from|of)|broken\s+out\s+of|extracted\s+from)\s+#(?P<body>\d+)\b)",
+    re.IGNORECASE,
+)
+
+
+def is_part_of(parent: int, title: str, body: str = "") -> bool:
+    """Return whether a PR with *title* and *body* is a part of split PR #*parent*.
+
+    A part is titled ``[Part N of #PARENT] ...``, or says in its description that it is
+    ``part N of``, ``split from``, ``split out of``, ``broken out of`` or ``extracted from``
+    ``#PARENT``. A bare mention of ``#PARENT`` is not enough.
+
+    >>> is_part_of(205, "[Part 4 of #205] Tolerations")
+    True
+    >>> is_part_of(205, "Tolerations", "Split out of #205, as discussed.")
+    True
+    >>> is_part_of(205, "Fix a bug from #205")
+    False
+    """
+    return any(str(parent) in (m.group("title"), m.group("body")) for m in _PART.finditer(f"{title}\n{body}"))
 
 
 class StateProvider(Protocol):

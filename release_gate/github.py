@@ -1,0 +1,358 @@
+"""Live state from GitHub through PyGithub: the only module that imports PyGithub.
+
+With a token, the whole plan is read with one aliased GraphQL query (split only when it is
+very large; older pages of tags are read only while a release is still undecided), sent
+through PyGithub's requester. Without a token, public repositories are read through the
+REST API with lazy PyGithub objects and as few requests as the plan allows.
+
+PyGithub is configured on purpose: no throttle between requests (the reads are few and
+sequential), bounded retries with a short backoff, a per-request timeout, a cap on every
+rate-limit wait, and its logger quieted to warnings. A live read takes at most
+``budget`` seconds plus one request's worst case, ``(retries + 1) * timeout`` plus backoff
+(defaults: 60 s + 3 x 10 s + 1.5 s); past that, or on a bad token, an exhausted rate limit
+or a server that keeps failing, it raises :class:`~release_gate.errors.StateUnavailableError`,
+which never names the token.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, NoReturn, TypeVar
+
+import github
+import requests
+from github import Auth, Github, GithubException, GithubRetry
+from github.GithubException import (
+    BadCredentialsException,
+    RateLimitExceededExceedsMaxWait,
+    RateLimitExceededException,
+    UnknownObjectException,
+)
+
+from release_gate.errors import StateUnavailableError
+from release_gate.github_query import (
+    Answer,
+    Batch,
+    GraphQLRateLimited,
+    first_batches,
+    more_batches,
+    read_answer,
+    world_of,
+)
+from release_gate.model import ItemRef
+from release_gate.state import (
+    Issue,
+    IssueState,
+    PrState,
+    PullRequest,
+    ReadStats,
+    RepoState,
+    StateRequest,
+    Tag,
+    Unknown,
+    World,
+    is_part_of,
+    satisfies,
+)
+
+__all__ = ["DEFAULT_API_URL", "GitHubStateProvider"]
+
+DEFAULT_API_URL = "https://api.github.com"
+MAX_ROUNDS = 20
+"""Follow-up rounds for older tag pages and search results before giving up on a repo."""
+MAX_REST_TAG_PAGES = 10
+
+T = TypeVar("T")
+
+
+class _BoundedRetry(GithubRetry):
+    """GithubRetry whose Retry-After waits are capped too (urllib3 would sleep any Retry-After)."""
+
+    def get_retry_after(self, response: Any) -> float | None:
+        wait = super().get_retry_after(response)
+        if wait is not None and self.max_rate_limit_wait is not None and wait > self.max_rate_limit_wait:
+            raise RateLimitExceededExceedsMaxWait(response.status, None, dict(response.headers), wait=wait)
+        return wait
+
+
+def _reset_of(headers: Mapping[str, Any] | None) -> dt.datetime | None:
+    value = {k.lower(): v for k, v in (headers or {}).items()}.get("x-ratelimit-reset")
+    try:
+        return dt.datetime.fromtimestamp(int(float(value)), dt.UTC) if value else None
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+class GitHubStateProvider:
+    """Reads the state a plan needs from GitHub (or GitHub Enterprise Server).
+
+    *token* enables the GraphQL path (one round trip for the whole plan); without one,
+    public repositories are read through REST (60 requests an hour per IP address).
+    *base_url* is the REST API root: ``https://api.github.com`` or ``https://HOST/api/v3``;
+    the GraphQL endpoint is derived from it as PyGithub does.
+    """
+
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        base_url: str = DEFAULT_API_URL,
+        timeout: int = 10,
+        retries: int = 2,
+        max_wait: float = 30.0,
+        budget: float = 60.0,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.budget = budget
+        self._has_token = bool(token)
+        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        github.set_log_level(logging.WARNING)  # PyGithub logs every retry at INFO to stderr
+        retry = _BoundedRetry(
+            total=retries,
+            backoff_factor=0.5,
+            backoff_max=5,
+            secondary_rate_wait=60,  # GitHub asks for a minute; above max_wait this fails fast
+            max_rate_limit_wait=max_wait,
+        )
+        self._github = Github(
+            auth=Auth.Token(token) if token else None,
+            base_url=self.base_url,
+            timeout=timeout,
+            retry=retry,
+            per_page=100,
+            lazy=True,
+            seconds_between_requests=None,
+            seconds_between_writes=None,
+            user_agent="release-gate",
+        )
+        self._requests = 0
+        self._started = 0.0
+
+    @property
+    def source(self) -> str:
+        """How reports name this source."""
+        how = "GraphQL" if self._has_token else "REST, no token"
+        return f"GitHub {self.base_url} ({how})"
+
+    def fetch(self, request: StateRequest) -> World:
+        """Read everything *request* names; see the class and module docs for how."""
+        self._requests = 0
+        self._started = time.monotonic()
+        taken_at = self._clock()
+        try:
+            if self._has_token:
+                return self._fetch_graphql(request, taken_at)
+            return self._fetch_rest(request, taken_at)
+        except StateUnavailableError:
+            raise
+        except Exception as error:
+            described = _describe(error)
+            if described is None:
+                raise
+            raise StateUnavailableError(f"GitHub ({self.base_url})", *described) from None
+
+    # -- GraphQL -------------------------------------------------------------------------
+
+    def _post(self, batch: Batch) -> dict[str, Any]:
+        self._spend()
+        requester = self._github.requester
+        _, data = requester.requestJsonAndCheck(
+            "POST", requester.graphql_url, input={"query": batch.text, "variables": dict(batch.variables)}
+        )
+        if not isinstance(data, dict) or not isinstance(data.get("data", {}), dict | None):
+            self._unavailable("GitHub's GraphQL answer was not a GraphQL response")
+        return data
+
+    def _fetch_graphql(self, request: StateRequest, taken_at: dt.datetime) -> World:
+        answer = Answer()
+        for batch in first_batches(request):
+            read_answer(batch, self._post(batch), answer, request)
+        slugs = {slug.lower(): slug for slug in request.repos}
+        rounds = 0
+        while answer.more_tags or answer.more_search:
+            rounds += 1
+            if rounds > MAX_ROUNDS:
+                for key in answer.more_tags:
+                    answer.repos[key] = {"unknown": f"{slugs.get(key, key)}: more than {MAX_ROUNDS} pages of tags"}
+                break
+            for batch in more_batches(answer, slugs):
+                read_answer(batch, self._post(batch), answer, request)
+        notes = (f"read older pages of tags or search results in {rounds} more round(s)",) if rounds else ()
+        stats = ReadStats(self._requests, answer.cost, answer.remaining, answer.reset, notes)
+        return world_of(answer, request, taken_at=taken_at, source=self.source, stats=stats)
+
+    # -- REST (no token) ----------------------------------------------------------------------
+
+    def _call(self, read: Callable[..., T], *args: Any) -> T:
+        """Run one read that sends one request (a lazy object's first property, one page)."""
+        self._spend()
+        return read(*args)
+
+    def _fetch_rest(self, request: StateRequest, taken_at: dt.datetime) -> World:
+        repos: dict[str, RepoState | Unknown] = {}
+        items: dict[tuple[str, int], PullRequest | Issue | Unknown] = {}
+        families: dict[tuple[str, int], tuple[ItemRef, ...]] = {}
+        for slug in request.repos:
+            repos[slug.lower()] = self._rest_repo(slug, request)
+        for ref in request.items:
+            if isinstance(repos.get(ref.slug.lower()), Unknown):
+                items[ref.key] = Unknown(f"{ref}: its repository could not be read")
+                continue
+            items[ref.key] = self._rest_item(ref)
+        for parent in request.families:
+            parts = []
+            for issue in self._rest_search(parent):
+                part = ItemRef(parent.slug, issue.number)
+                if part.number != parent.number and is_part_of(parent.number, issue.title or "", issue.body or ""):
+                    parts.append(part)
+                    items.setdefault(part.key, _rest_issue(part, issue))
+            families[parent.key] = tuple(sorted(parts))
+        notes = (
+            (
+                "no token: read anonymously through the REST API, which allows 60 requests an hour per IP "
+                f"address (this read used {self._requests}); set GH_TOKEN or GITHUB_TOKEN to read the whole "
+                "plan in one GraphQL request"
+            ),
+        )
+        remaining, _ = self._github.requester.rate_limiting
+        reset = self._github.requester.rate_limiting_resettime
+        stats = ReadStats(
+            self._requests,
+            0,
+            remaining if remaining >= 0 else None,
+            dt.datetime.fromtimestamp(reset, dt.UTC) if reset > 0 else None,
+            notes,
+        )
+        return World(taken_at, self.source, repos, items, families, stats)
+
+    def _rest_repo(self, slug: str, request: StateRequest) -> RepoState | Unknown:
+        repo = self._github.get_repo(slug)  # lazy: no request
+        tags: list[Tag] = []
+        try:
+            pages = repo.get_tags()
+            for page in range(MAX_REST_TAG_PAGES):
+                found = self._call(pages.get_page, page)
+                tags.extend(Tag(t.name, t.commit.sha) for t in found)
+                if len(found) < 100:
+                    break
+            else:
+                return Unknown(f"{slug}: more than {MAX_REST_TAG_PAGES * 100} tags; use a token (GraphQL)")
+        except UnknownObjectException:
+            return Unknown(f"{slug}: not found; check repos.*.github in the plan, and that it is public (no token)")
+        # Tags carry no date in REST: read the dates of the tags that can satisfy a release.
+        wanted = [
+            tag
+            for tag in tags
+            if any(r.slug.lower() == slug.lower() and satisfies(r, req, tag) for r, req in request.wants)
+        ]
+        dates = {tag.name: self._call(_commit_date, repo, tag.sha) for tag in wanted}
+        dated = tuple(Tag(t.name, t.sha, _utc(dates[t.name]) if t.name in dates else None) for t in tags)
+        files = {}
+        for file_slug, path in request.files:
+            if file_slug.lower() == slug.lower():
+                try:
+                    content = self._call(repo.get_contents, path)
+                except UnknownObjectException:
+                    continue
+                if not isinstance(content, list):
+                    files[path] = content.decoded_content.decode("utf-8", errors="replace")
+        return RepoState(slug, dated, "", files)
+
+    def _rest_item(self, ref: ItemRef) -> PullRequest | Issue | Unknown:
+        issue = self._github.get_repo(ref.slug).get_issue(ref.number)  # lazy: no request
+        try:
+            self._call(getattr, issue, "state")
+        except UnknownObjectException:
+            return Unknown(f"no PR or issue #{ref.number} in {ref.slug}; check the number in the plan")
+        return _rest_issue(ref, issue)
+
+    def _rest_search(self, parent: ItemRef) -> Iterator[Any]:
+        results = self._github.search_issues(f'repo:{parent.slug} is:pr "#{parent.number}"')
+        for page in range(10):
+            found = self._call(results.get_page, page)
+            yield from found
+            if len(found) < 100:
+                return
+
+    # -- limits and errors ------------------------------------------------------------------
+
+    def _spend(self) -> None:
+        if time.monotonic() - self._started > self.budget:
+            self._unavailable(f"gave up after {self.budget:.0f} s", "GitHub is slow or failing; try again later")
+        self._requests += 1
+
+    def _unavailable(self, problem: str, hint: str = "") -> NoReturn:
+        raise StateUnavailableError(f"GitHub ({self.base_url})", problem, hint)
+
+
+def _describe(error: BaseException) -> tuple[str, str] | None:
+    """Say what went wrong and what to do, for the errors a live read can meet (never the token)."""
+    if isinstance(error, BadCredentialsException):
+        return "the token was refused (401 Bad credentials)", (
+            "Check the token in GH_TOKEN, GITHUB_TOKEN or --token-env: it may be mistyped, expired or revoked"
+        )
+    if isinstance(error, GraphQLRateLimited):
+        return _limit(error.reset)
+    if isinstance(error, RateLimitExceededException):
+        return _limit(_reset_of(error.headers), getattr(error, "wait", None))
+    if isinstance(error, GithubException):
+        if error.status == 429:
+            return _limit(_reset_of(error.headers))
+        if error.status == 401:
+            return "GitHub requires a token for this (401)", "Set GH_TOKEN or GITHUB_TOKEN"
+        if error.status == 403:
+            return "access forbidden (403)", "Check that the token may read these repositories"
+        return f"GitHub answered {error.status}", "GitHub may be having trouble; try again later"
+    if isinstance(error, requests.exceptions.RetryError):
+        return "GitHub kept failing after the retries", "GitHub may be having trouble; try again later"
+    if isinstance(error, requests.exceptions.Timeout):
+        return "GitHub did not answer in time", "Try again later, or raise --timeout"
+    if isinstance(error, requests.exceptions.ConnectionError):
+        return "cannot connect", "Check the network and the API URL (--github-url, GITHUB_API_URL)"
+    if isinstance(error, requests.exceptions.RequestException):
+        return f"the request failed ({type(error).__name__})", "Try again later"
+    if isinstance(error, json.JSONDecodeError):  # a body that is not JSON
+        return "GitHub's answer was not valid JSON", "GitHub may be having trouble; try again later"
+    return None
+
+
+def _commit_date(repo: Any, sha: str) -> dt.datetime | None:
+    return repo.get_git_commit(sha).committer.date  # type: ignore[no-any-return]
+
+
+def _limit(reset: dt.datetime | None, wait: float | None = None) -> tuple[str, str]:
+    when = f"; it resets at {reset:%Y-%m-%d %H:%M:%S} UTC" if reset else ""
+    if not when and wait:
+        when = f"; GitHub asks to wait {wait:.0f} s"
+    return f"rate limited{when}", "Try again after that, or use a token with a larger budget"
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _rest_issue(ref: ItemRef, issue: Any) -> PullRequest | Issue:
+    """Read a REST issue (which may be a PR) into state; PRs carry ``pull_request.merged_at``."""
+    created, closed = _utc(issue.created_at), _utc(issue.closed_at)
+    if issue.pull_request is None:
+        state = IssueState.CLOSED if issue.state == "closed" else IssueState.OPEN
+        return Issue(ref, state, issue.title or "", created, closed)
+    merged = _utc(issue.pull_request.merged_at)
+    pr_state = PrState.OPEN if issue.state == "open" else PrState.MERGED if merged else PrState.CLOSED
+    return PullRequest(
+        ref=ref,
+        state=pr_state,
+        title=issue.title or "",
+        draft=bool(issue.draft),
+        created_at=created,
+        merged_at=merged,
+        closed_at=closed,
+        labels=tuple(label.name for label in issue.labels),
+    )
