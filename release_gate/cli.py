@@ -13,28 +13,29 @@ import difflib
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NoReturn, TextIO
 
 from release_gate import __version__
 from release_gate.errors import InputError, ReleaseGateError, StateUnavailableError, UsageError
-from release_gate.evaluate import Answer, Evaluation
+from release_gate.evaluate import Answer, Evaluation, evaluate
 from release_gate.examples import PLAN as EXAMPLE_PLAN
 from release_gate.examples import STATE as EXAMPLE_STATE
 from release_gate.examples import example_path
+from release_gate.github import DEFAULT_API_URL, GitHubStateProvider
 from release_gate.graph import build_graph
 from release_gate.model import ItemRef, Plan
-from release_gate.pipeline import check
 from release_gate.plan import load_plan, parse_ref
 from release_gate.report import Format, GraphFormat
 from release_gate.report import json as json_report
 from release_gate.report import markdown as markdown_report
 from release_gate.report import text as text_report
 from release_gate.report.graph import render_dot, render_mermaid
-from release_gate.snapshot import SnapshotStateProvider
+from release_gate.snapshot import SnapshotStateProvider, dump_world
 from release_gate.spec import json_schema
+from release_gate.state import StateProvider, World, request_for
 
 __all__ = ["main"]
 
@@ -68,7 +69,10 @@ def _parser() -> argparse.ArgumentParser:
 
     def evaluated(name: str, help_text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
-        sub.add_argument("--state", metavar="FILE", help="a state snapshot (JSON) to evaluate against")
+        sub.add_argument(
+            "--state", metavar="FILE", help="a state snapshot (JSON) to evaluate against, instead of live GitHub"
+        )
+        _github_options(sub)
         sub.add_argument(
             "--as-of",
             metavar="TIME",
@@ -109,6 +113,15 @@ def _parser() -> argparse.ArgumentParser:
         help="dot (Graphviz) or mermaid",
     )
 
+    snapshot = commands.add_parser(
+        "snapshot",
+        help="Record the live GitHub state a plan needs to a snapshot file (replay it with check --state).",
+        description="Record the live GitHub state a plan needs to a snapshot file (replay it with check --state).",
+    )
+    snapshot.add_argument("plan", nargs="?", metavar="PLAN", help="the plan file (TOML); default: the built-in example")
+    snapshot.add_argument("-o", "--output", metavar="FILE", required=True, help="where to write the snapshot (JSON)")
+    _github_options(snapshot)
+
     validate = commands.add_parser(
         "validate",
         help="Check a plan file and report every problem at once.",
@@ -122,6 +135,23 @@ def _parser() -> argparse.ArgumentParser:
         description="Print the JSON Schema of plan files (for editors).",
     )
     return parser
+
+
+def _github_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--token-env",
+        metavar="NAME",
+        help="read the GitHub token from this environment variable (default: GH_TOKEN, else GITHUB_TOKEN)",
+    )
+    parser.add_argument(
+        "--github-url",
+        metavar="URL",
+        help="the REST API root, e.g. https://HOST/api/v3 for GitHub Enterprise (default: GITHUB_API_URL, "
+        f"else {DEFAULT_API_URL})",
+    )
+    parser.add_argument(
+        "--timeout", metavar="SECONDS", type=int, default=10, help="per-request timeout for GitHub (default: 10)"
+    )
 
 
 def _output_options(parser: argparse.ArgumentParser) -> None:
@@ -165,34 +195,62 @@ def _parse_as_of(text: str | None) -> dt.datetime | None:
         ) from None
 
 
-def _plan_and_state(args: argparse.Namespace) -> tuple[Plan, SnapshotStateProvider]:
-    plan = load_plan(args.plan) if args.plan else replace(load_plan(example_path(EXAMPLE_PLAN)), path=_BUILTIN_PLAN)
+def _load(args: argparse.Namespace) -> Plan:
+    return load_plan(args.plan) if args.plan else replace(load_plan(example_path(EXAMPLE_PLAN)), path=_BUILTIN_PLAN)
+
+
+def _plan_and_state(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[Plan, StateProvider]:
+    plan = _load(args)
     if args.state:
         return plan, SnapshotStateProvider(args.state)
     if args.plan:
-        raise UsageError(
-            "--state",
-            f"no state to evaluate {args.plan} against",
-            "Pass --state FILE, a snapshot in the format of docs/snapshot.md (this version reads recorded state only)",
-        )
+        return plan, _github(args, env)
     return plan, SnapshotStateProvider(example_path(EXAMPLE_STATE), label=_BUILTIN_STATE)
+
+
+def _github(args: argparse.Namespace, env: Mapping[str, str]) -> GitHubStateProvider:
+    """Return the live provider, with the token and API URL from the options and environment."""
+    if args.token_env:
+        token = env.get(args.token_env, "")
+        if not token:
+            raise StateUnavailableError(
+                "GitHub", f"--token-env names {args.token_env}, which is not set or empty", f"Set {args.token_env}"
+            )
+    else:
+        token = env.get("GH_TOKEN") or env.get("GITHUB_TOKEN") or ""
+    url = args.github_url or env.get("GITHUB_API_URL") or DEFAULT_API_URL
+    if not url.startswith(("https://", "http://")):
+        raise UsageError("--github-url", f"{url!r} is not an http(s) URL", "Use e.g. https://HOST/api/v3")
+    if args.timeout < 1:
+        raise UsageError(
+            "--timeout", f"{args.timeout} is not a number of seconds", "Use a whole number of seconds >= 1"
+        )
+    return GitHubStateProvider(token=token or None, base_url=url, timeout=args.timeout)
 
 
 _BUILTIN_PLAN = f"{EXAMPLE_PLAN} (built-in example)"
 _BUILTIN_STATE = f"{EXAMPLE_STATE} (built-in example)"
 
 
-def _evaluate(args: argparse.Namespace) -> Evaluation:
-    plan, provider = _plan_and_state(args)
+def _evaluate(args: argparse.Namespace, env: Mapping[str, str], err: TextIO) -> Evaluation:
+    plan, provider = _plan_and_state(args, env)
     as_of = _parse_as_of(args.as_of)
+    graph = build_graph(plan)
+    world = provider.fetch(request_for(plan, (*graph.pull_requests(), *graph.issues())))
+    _notes(world, err)
     try:
-        return check(plan, provider, as_of=as_of)
+        return evaluate(graph, world, as_of=as_of)
     except ValueError as exc:
         raise UsageError("--as-of", str(exc), "Pick a moment no later than when the state was taken") from None
 
 
-def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
-    evaluation = _evaluate(args)
+def _notes(world: World, err: TextIO) -> None:
+    err.writelines(f"release-gate: note: {note}\n" for note in (world.stats.notes if world.stats else ()))
+
+
+def _cmd_check(args: argparse.Namespace, io: _IO) -> int:
+    evaluation = _evaluate(args, io.env, io.err)
+    out = io.out
     color = _use_color(args.color, out)
     fmt = Format(args.format)
     if args.release:
@@ -249,8 +307,9 @@ def _example_ref(plan: Plan) -> str:
     return "REPO-ID#NUMBER"
 
 
-def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
-    evaluation = _evaluate(args)
+def _cmd_explain(args: argparse.Namespace, io: _IO) -> int:
+    evaluation = _evaluate(args, io.env, io.err)
+    out = io.out
     color = _use_color(args.color, out)
     subject = args.subject
     release_ids = [r.id for r in evaluation.releases]
@@ -277,14 +336,34 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
     )
 
 
-def _cmd_graph(args: argparse.Namespace, out: TextIO) -> int:
-    evaluation = _evaluate(args)
+def _cmd_graph(args: argparse.Namespace, io: _IO) -> int:
+    evaluation = _evaluate(args, io.env, io.err)
+    out = io.out
     render = render_mermaid if GraphFormat(args.format) is GraphFormat.MERMAID else render_dot
     out.write(render(evaluation))
     return EXIT_CLEAR
 
 
-def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_snapshot(args: argparse.Namespace, io: _IO) -> int:
+    plan = _load(args)
+    graph = build_graph(plan)
+    world = _github(args, io.env).fetch(request_for(plan, (*graph.pull_requests(), *graph.issues())))
+    _notes(world, io.err)
+    text = dump_world(world, about=f"Recorded by release-gate {__version__} for the plan {plan.name!r} ({plan.path}).")
+    try:
+        Path(args.output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError("--output", f"cannot write {args.output} ({exc.strerror})", "Check the path") from None
+    stats = world.stats
+    cost = f", {stats.requests} request(s), GraphQL cost {stats.graphql_cost}" if stats else ""
+    io.err.write(
+        f"release-gate: wrote {args.output}: {len(world.repos)} repos, {len(world.items)} PRs and issues{cost}\n"
+    )
+    return EXIT_CLEAR
+
+
+def _cmd_validate(args: argparse.Namespace, io: _IO) -> int:
+    out = io.out
     path = Path(args.plan) if args.plan else example_path(EXAMPLE_PLAN)
     plan = load_plan(path)
     shown = args.plan or _BUILTIN_PLAN
@@ -297,27 +376,46 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_CLEAR
 
 
-def _cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_schema(args: argparse.Namespace, io: _IO) -> int:
     del args
+    out = io.out
     out.write(json.dumps(json_schema(), indent=2) + "\n")
     return EXIT_CLEAR
 
 
 _TOP_LEVEL = ("-h", "--help", "--version")
 
-_COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
+_COMMANDS: dict[str, Callable[[argparse.Namespace, _IO], int]] = {
     "check": _cmd_check,
     "explain": _cmd_explain,
     "graph": _cmd_graph,
+    "snapshot": _cmd_snapshot,
     "validate": _cmd_validate,
     "schema": _cmd_schema,
 }
 
 
-def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
-    """Run the command line with *argv*; return the exit code (never raises for a user's mistake)."""
+@dataclass(frozen=True, slots=True)
+class _IO:
+    out: TextIO
+    err: TextIO
+    env: Mapping[str, str]
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    env: Mapping[str, str] | None = None,
+) -> int:
+    """Run the command line with *argv*; return the exit code (never raises for a user's mistake).
+
+    *env* stands for the environment (default: ``os.environ``), so tests can set tokens.
+    """
     out = stdout or sys.stdout
     err = stderr or sys.stderr
+    io = _IO(out, err, os.environ if env is None else env)
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0].startswith("-") and argv[0] not in _TOP_LEVEL) or argv[0].endswith(".toml"):
         argv = ["check", *argv]  # no command: the default job, `check`
@@ -327,7 +425,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     except SystemExit as exc:  # argparse: --help, --version, or a usage error (exit 2)
         return exc.code if isinstance(exc.code, int) else EXIT_INPUT
     try:
-        return _COMMANDS[args.command](args, out)
+        return _COMMANDS[args.command](args, io)
     except InputError as exc:
         err.write(f"release-gate: error: {exc}\n")
         return EXIT_INPUT

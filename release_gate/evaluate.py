@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from release_gate.graph import Edge, Node, NodeKind, ReleaseGraph, item_node, release_node
 from release_gate.model import Deadline, Hold, Intent, ItemRef, Plan, Release, Repo, Watch
-from release_gate.state import Issue, IssueState, PrState, PullRequest, Unknown, World, is_part_of
+from release_gate.state import Issue, IssueState, PrState, PullRequest, ReadStats, Unknown, World, is_part_of
 from release_gate.times import show_time
 from release_gate.versions import Scheme, parse_version
 
@@ -273,6 +273,8 @@ class Evaluation:
     """The plan's graph plus the family parts found in the state."""
     node_status: Mapping[str, str] = field(default_factory=dict)
     """A status word per node, for drawing the graph."""
+    stats: ReadStats | None = None
+    """What reading the state cost, for a live read."""
 
     def release(self, release_id: str) -> ReleaseVerdict:
         """Return the verdict on *release_id*; :class:`KeyError` if the plan has no such release."""
@@ -654,6 +656,7 @@ class _Evaluator:
             nodes=graph.nodes,
             edges=graph.edges,
             node_status=self.node_status(releases, holds, graph.nodes),
+            stats=self.world.stats,
         )
 
     def watch(self, watch: Watch) -> WatchVerdict:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NoReturn, TypeVar
@@ -111,7 +112,9 @@ class GitHubStateProvider:
         self.budget = budget
         self._has_token = bool(token)
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
-        github.set_log_level(logging.WARNING)  # PyGithub logs every retry at INFO to stderr
+        # PyGithub logs every retry at INFO and urllib3 at WARNING, straight to stderr.
+        github.set_log_level(logging.WARNING)
+        logging.getLogger("urllib3").setLevel(logging.ERROR)
         retry = _BoundedRetry(
             total=retries,
             backoff_factor=0.5,
@@ -158,20 +161,21 @@ class GitHubStateProvider:
 
     # -- GraphQL -------------------------------------------------------------------------
 
-    def _post(self, batch: Batch) -> dict[str, Any]:
+    def _post(self, batch: Batch, answer: Answer, request: StateRequest) -> None:
         self._spend()
         requester = self._github.requester
-        _, data = requester.requestJsonAndCheck(
+        headers, data = requester.requestJsonAndCheck(
             "POST", requester.graphql_url, input={"query": batch.text, "variables": dict(batch.variables)}
         )
         if not isinstance(data, dict) or not isinstance(data.get("data", {}), dict | None):
             self._unavailable("GitHub's GraphQL answer was not a GraphQL response")
-        return data
+        answer.reset = _reset_of(headers) or answer.reset  # GraphQL's rateLimit may be missing from an error
+        read_answer(batch, data, answer, request)
 
     def _fetch_graphql(self, request: StateRequest, taken_at: dt.datetime) -> World:
         answer = Answer()
         for batch in first_batches(request):
-            read_answer(batch, self._post(batch), answer, request)
+            self._post(batch, answer, request)
         slugs = {slug.lower(): slug for slug in request.repos}
         rounds = 0
         while answer.more_tags or answer.more_search:
@@ -181,7 +185,7 @@ class GitHubStateProvider:
                     answer.repos[key] = {"unknown": f"{slugs.get(key, key)}: more than {MAX_ROUNDS} pages of tags"}
                 break
             for batch in more_batches(answer, slugs):
-                read_answer(batch, self._post(batch), answer, request)
+                self._post(batch, answer, request)
         notes = (f"read older pages of tags or search results in {rounds} more round(s)",) if rounds else ()
         stats = ReadStats(self._requests, answer.cost, answer.remaining, answer.reset, notes)
         return world_of(answer, request, taken_at=taken_at, source=self.source, stats=stats)
@@ -309,11 +313,16 @@ def _describe(error: BaseException) -> tuple[str, str] | None:
             return "access forbidden (403)", "Check that the token may read these repositories"
         return f"GitHub answered {error.status}", "GitHub may be having trouble; try again later"
     if isinstance(error, requests.exceptions.RetryError):
+        if re.search(r"too many (403|429) error", str(error)):
+            return "rate limited: GitHub kept asking to wait (secondary rate limit)", "Wait a minute and try again"
         return "GitHub kept failing after the retries", "GitHub may be having trouble; try again later"
-    if isinstance(error, requests.exceptions.Timeout):
+    text = str(error)
+    if isinstance(error, requests.exceptions.Timeout) or "timed out" in text.lower():
         return "GitHub did not answer in time", "Try again later, or raise --timeout"
     if isinstance(error, requests.exceptions.ConnectionError):
-        return "cannot connect", "Check the network and the API URL (--github-url, GITHUB_API_URL)"
+        if re.search(r"refused|resolve|Name or service|NameResolution", text):
+            return "cannot connect", "Check the network and the API URL (--github-url, GITHUB_API_URL)"
+        return "the connection broke off, again after the retries", "GitHub may be having trouble; try again later"
     if isinstance(error, requests.exceptions.RequestException):
         return f"the request failed ({type(error).__name__})", "Try again later"
     if isinstance(error, json.JSONDecodeError):  # a body that is not JSON

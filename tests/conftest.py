@@ -3,18 +3,39 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+import os
+import socket
+import subprocess
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from release_gate import Evaluation, SnapshotStateProvider, check
+from release_gate import Evaluation, SnapshotStateProvider, check, load_world
 from release_gate.cli import main
+from release_gate.testing import FakeGitHub
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_PLAN = ROOT / "config" / "jupyterhub-2018.toml"
 EXAMPLE_STATE = ROOT / "config" / "jupyterhub-2018-08-09.state.json"
+
+
+_LOCAL = ("127.0.0.1", "::1", "localhost")
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refuse every connection that is not to this machine: tests talk to local fakes only."""
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host not in _LOCAL and host is not None:
+            raise socket.gaierror(socket.EAI_NONAME, f"tests may not reach {host}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
 
 
 @dataclass(frozen=True)
@@ -29,12 +50,13 @@ class Run:
 @pytest.fixture
 def run_cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Run]:
     """Run ``release-gate ARGS`` in-process with colour-neutral environment; return code and output."""
-    for name in ("NO_COLOR", "FORCE_COLOR", "RELEASE_GATE_DEBUG"):
+    for name in ("NO_COLOR", "FORCE_COLOR", "RELEASE_GATE_DEBUG", "GH_TOKEN", "GITHUB_TOKEN", "GITHUB_API_URL"):
         monkeypatch.delenv(name, raising=False)
 
-    def run(*argv: str) -> Run:
+    def run(*argv: str, env: dict[str, str] | None = None) -> Run:
+        """Run with *argv*; *env* (default: the cleaned process environment) stands for os.environ."""
         out, err = io.StringIO(), io.StringIO()
-        code = main(list(argv), stdout=out, stderr=err)
+        code = main(list(argv), stdout=out, stderr=err, env=env)
         return Run(code, out.getvalue(), err.getvalue())
 
     return run
@@ -54,3 +76,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def example() -> Evaluation:
     """Evaluate the JupyterHub plan of 2018-08-09 against the state recorded at the meeting."""
     return check(EXAMPLE_PLAN, SnapshotStateProvider(EXAMPLE_STATE))
+
+
+@pytest.fixture(scope="session")
+def github_schema() -> Any:
+    """GitHub's published GraphQL schema (npm @octokit/graphql-schema, pinned), built once per run.
+
+    Fetched with npm into .cache/ on first use. Missing in CI is a failure, never a skip.
+    """
+    from release_gate.testing import fetch_github_schema, load_github_schema  # noqa: PLC0415
+
+    try:
+        path = fetch_github_schema(ROOT / ".cache" / "github-schema")
+    except (OSError, subprocess.SubprocessError) as error:
+        if os.environ.get("CI"):  # noqa: TID251 - CI's own variable decides skip or fail
+            pytest.fail(f"GitHub's GraphQL schema is needed in CI and could not be fetched: {error}")
+        pytest.skip(f"GitHub's GraphQL schema could not be fetched (npm): {error}")
+    return load_github_schema(path)
+
+
+@pytest.fixture
+def fake_github(github_schema: Any) -> Iterator[FakeGitHub]:
+    """Serve the recorded 2018 world from a fake GitHub; fail the test if it saw a query GitHub would reject."""
+    with FakeGitHub(load_world(EXAMPLE_STATE), schema=github_schema) as fake:
+        yield fake
+    assert fake.invalid_queries == []

@@ -361,11 +361,11 @@ ERROR_CASES: list[ErrorCase] = [
         ("state.json", "no such file", "--state"),
     ),
     (
-        "plan-without-state",
+        "github-url-not-http",
         _GOOD,
-        ("check", "plan.toml"),
+        ("check", "plan.toml", "--github-url", "ftp://example.invalid"),
         2,
-        ("--state", "no state to evaluate plan.toml", "Pass --state FILE"),
+        ("--github-url", "is not an http(s) URL", "https://HOST/api/v3"),
     ),
     (
         "as-of-not-a-time",

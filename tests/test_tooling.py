@@ -14,8 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.parametrize(
     "command",
     [
-        ["ruff", "check", "release_gate", "tests"],
-        ["ruff", "format", "--check", "release_gate", "tests"],
+        ["ruff", "check", "release_gate", "tests", "benchmarks"],
+        ["ruff", "format", "--check", "release_gate", "tests", "benchmarks"],
         ["mypy"],
     ],
     ids=["ruff-check", "ruff-format", "mypy"],

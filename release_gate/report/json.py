@@ -73,6 +73,19 @@ def _release(verdict: ReleaseVerdict) -> dict[str, Any]:
     }
 
 
+def _read(evaluation: Evaluation) -> dict[str, Any] | None:
+    stats = evaluation.stats
+    if stats is None:
+        return None
+    return {
+        "requests": stats.requests,
+        "graphql_cost": stats.graphql_cost,
+        "rate_remaining": stats.rate_remaining,
+        "rate_reset": _time(stats.rate_reset),
+        "notes": list(stats.notes),
+    }
+
+
 def document(evaluation: Evaluation) -> dict[str, Any]:
     """Return the report as JSON-ready data."""
     plan = evaluation.plan
@@ -80,7 +93,7 @@ def document(evaluation: Evaluation) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "release-gate", "version": __version__},
         "plan": {"name": plan.name, "path": plan.path},
-        "state": {"source": evaluation.source, "taken_at": _time(evaluation.taken_at)},
+        "state": {"source": evaluation.source, "taken_at": _time(evaluation.taken_at), "read": _read(evaluation)},
         "as_of": _time(evaluation.as_of),
         "answer": str(evaluation.answer()),
         "summary": verdict_line(evaluation),

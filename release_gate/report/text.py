@@ -138,6 +138,11 @@ def render(evaluation: Evaluation, *, color: bool = False, verbose: bool = False
     out.add(out.bold(plan.name))
     as_of = "" if evaluation.as_of == evaluation.taken_at else f"; verdicts as of {fmt_time(evaluation.as_of)}"
     out.add(f"State: {evaluation.source}, taken {fmt_time(evaluation.taken_at)}{as_of}")
+    if verbose and evaluation.stats is not None:
+        stats = evaluation.stats
+        left = f"; {stats.rate_remaining} left" if stats.rate_remaining is not None else ""
+        reset = f" until {fmt_time(stats.rate_reset)}" if stats.rate_reset and left else ""
+        out.add(f"Read: {stats.requests} request(s), GraphQL cost {stats.graphql_cost}{left}{reset}")
     out.add()
     out.add(out.bold("Releases"))
     rows = [

@@ -1,0 +1,1 @@
+"""Benchmarks of release-gate (not tests): see docs/benchmarks.md."""

