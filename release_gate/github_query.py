@@ -78,12 +78,19 @@ _FRAGMENTS = {
   ... on Issue { number title issueState: state createdAt closedAt }
   ... on PullRequest { ...Pull }
 }""",
+    # Search results carry no nested connections: each would cost a request per result.
     "SearchPage": """fragment SearchPage on SearchResultItemConnection {
   pageInfo { hasNextPage endCursor }
-  nodes { __typename ... on PullRequest { ...Pull body } }
+  nodes {
+    __typename
+    ... on PullRequest {
+      number title body prState: state createdAt mergedAt closedAt isDraft
+      headRefName headRefOid headRepositoryOwner { login } reviewDecision
+    }
+  }
 }""",
 }
-_NEEDS = {"repo": ("TagPage",), "tags": ("TagPage",), "item": ("Item", "Pull"), "search": ("SearchPage", "Pull")}
+_NEEDS = {"repo": ("TagPage",), "tags": ("TagPage",), "item": ("Item", "Pull"), "search": ("SearchPage",)}
 
 _TAGS = 'refs(refPrefix: "refs/tags/", first: 100{after}, orderBy: {{field: TAG_COMMIT_DATE, direction: DESC}})'
 

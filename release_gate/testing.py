@@ -203,6 +203,8 @@ class FakeGitHub:
         """PRs or issues whose GraphQL node fails with this error type (a partial error)."""
         self.rate_limit = 5000
         self.rate_used = 0
+        self.graphql_cost = 0
+        """GraphQL points charged so far (see :func:`_estimated_cost`)."""
         self._injections: list[_Injection] = []
         self._lock = threading.Lock()
         self._server: _Server | None = None
@@ -411,7 +413,7 @@ class FakeGitHub:
                 found.append(item)
         return found
 
-    def _gql_root(self) -> dict[str, Any]:
+    def _gql_root(self, cost: int = 1) -> dict[str, Any]:
         def search(_info: Any, query: str, first: int = 100, after: str | None = None, **_: Any) -> dict[str, Any]:
             results = self._search(query)
             start = int(after.split(":")[1]) if after else 0
@@ -426,7 +428,7 @@ class FakeGitHub:
         reset = iso_time(self._reset_time())
         return {
             "rateLimit": {
-                "cost": 1,
+                "cost": cost,
                 "remaining": self.rate_limit - self.rate_used,
                 "resetAt": reset,
                 "limit": self.rate_limit,
@@ -451,7 +453,12 @@ class FakeGitHub:
         if problems:
             self.invalid_queries.append((document, [p.message for p in problems]))
             return {"errors": [{"message": p.message, "locations": [{"line": 1, "column": 1}]} for p in problems]}
-        result = graphql_sync(self.schema, document, root_value=self._gql_root(), variable_values=dict(variables or {}))
+        cost = _estimated_cost(document)
+        with self._lock:
+            self.graphql_cost += cost
+        result = graphql_sync(
+            self.schema, document, root_value=self._gql_root(cost), variable_values=dict(variables or {})
+        )
         answer: dict[str, Any] = {"data": result.data}
         if result.errors:
             answer["errors"] = [_format_error(e) for e in result.errors]
@@ -478,6 +485,21 @@ class FakeGitHub:
                 "url": f"{base}/repos/{slug}/pulls/{item.ref.number}",
                 "merged_at": _iso(item.merged_at),
             }
+        return data
+
+    def _rest_pull(self, base: str, pr: PullRequest) -> dict[str, Any]:
+        data = self._rest_issue(base, pr)
+        data.pop("pull_request", None)
+        sha = pr.head_sha or _sha(pr.ref.slug, "head", str(pr.ref.number))
+        branch = pr.head.partition(":")[2] if ":" in pr.head else pr.head
+        data.update(
+            url=f"{base}/repos/{pr.ref.slug}/pulls/{pr.ref.number}",
+            issue_url=f"{base}/repos/{pr.ref.slug}/issues/{pr.ref.number}",
+            merged=pr.state is PrState.MERGED,
+            merged_at=_iso(pr.merged_at),
+            head={"sha": sha, "ref": branch or "main", "label": pr.head or branch or "main"},
+            base={"sha": _sha(pr.ref.slug, "base"), "ref": "main", "label": "main"},
+        )
         return data
 
     def rest(
@@ -572,21 +594,21 @@ class FakeGitHub:
                 ],
                 headers,
             )
-        if commit := re.match(r"^/git/commits/([0-9a-f]{40})$", rest):
+        if commit := re.match(r"^/(?:git/)?commits/([0-9a-f]{40})$", rest):
             for tag in repo.tags:
                 if self._tag_sha(repo, tag.name, tag.sha) == commit.group(1):
+                    sha = commit.group(1)
                     person = {"name": "someone", "email": "someone@example.invalid", "date": _iso(tag.date)}
-                    return (
-                        200,
-                        {
-                            "sha": commit.group(1),
-                            "url": f"{base}/repos/{slug}/git/commits/{commit.group(1)}",
-                            "committer": person,
-                            "author": person,
-                            "message": tag.name,
-                        },
-                        {},
-                    )
+                    git = {
+                        "sha": sha,
+                        "url": f"{base}/repos/{slug}/git/commits/{sha}",
+                        "committer": person,
+                        "author": person,
+                        "message": tag.name,
+                    }
+                    if rest.startswith("/git/"):
+                        return 200, git, {}
+                    return 200, {"sha": sha, "url": f"{base}/repos/{slug}/commits/{sha}", "commit": git}, {}
             return not_found
         if number := re.match(r"^/(issues|pulls)/(\d+)$", rest):
             item = self._item(slug, int(number.group(2)))
@@ -594,6 +616,9 @@ class FakeGitHub:
                 number.group(1) == "pulls" and not isinstance(item, PullRequest)
             ):
                 return not_found
+            if number.group(1) == "pulls":
+                assert isinstance(item, PullRequest)
+                return 200, self._rest_pull(base, item), {}
             return 200, self._rest_issue(base, item), {}
         if content := re.match(r"^/contents/(.+)$", rest):
             file_path = urllib.parse.unquote(content.group(1))
@@ -627,6 +652,21 @@ class FakeGitHub:
                 {},
             )
         return not_found
+
+
+def _estimated_cost(document: str) -> int:
+    """Estimate GitHub's charge for a query as its docs describe it.
+
+    GitHub adds up the requests needed to fill every connection (a connection under a
+    list counts once per parent), divides by 100 and rounds, with a minimum of 1. Here:
+    a repository's tags and releases, each PR's labels and commits (2 per item alias),
+    and each search (1; its results carry no connections).
+    """
+    repos = len(re.findall(r": repository\(", document))
+    items = len(re.findall(r": issueOrPullRequest\(", document))
+    searches = len(re.findall(r": search\(", document))
+    requests = 2 * repos + 2 * items + searches
+    return max(1, round(requests / 100))
 
 
 class _GitHubGraphQLError(Exception):

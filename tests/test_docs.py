@@ -45,3 +45,11 @@ def test_plan_doc_names_every_key(section: str) -> None:
     missing = [p for p in paths if f"`{p}`" not in text and f"{p.rsplit('.', 1)[-1]} = " not in text]
     assert paths
     assert missing == []
+
+
+def test_github_doc_example_runs(github_schema: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fake-GitHub example in docs/github.md runs as written (one GraphQL request for the plan)."""
+    del github_schema  # fetched (once per run) into .cache/, where the example's default looks
+    monkeypatch.chdir(ROOT)
+    (code,) = _python_blocks(DOCS / "github.md")
+    exec(compile(code, "docs/github.md example", "exec"), {})  # noqa: S102
