@@ -17,7 +17,7 @@ from typing import Protocol
 
 from release_gate.model import ItemRef, Plan, Repo
 from release_gate.times import show_time
-from release_gate.versions import Scheme, VersionRequirement, parse_version
+from release_gate.versions import ParsedVersion, Scheme, VersionRequirement, parse_version
 
 __all__ = [
     "GitHubRelease",
@@ -216,24 +216,34 @@ class StateRequest:
     def tags_decided(self, slug: str, newest_first: Sequence[Tag]) -> bool:
         """Return whether the tags read so far (newest first) decide every release of repo *slug*.
 
-        A release is decided when a tag satisfies it and the oldest tag read does not:
-        versions grow over time, so older pages cannot hold an earlier satisfying version.
-        Until then (nothing satisfies yet, or even the oldest tag read does) older tags
-        may matter, and a provider reads on while there are more.
+        Versions are taken to grow over time, so older tags hold lower versions. A release is
+        decided when a tag satisfies it and the oldest tag read does not (no earlier
+        satisfying version can be older), or when nothing satisfies it and the oldest version
+        read is already below its lower bound (nothing older can reach it). Otherwise older
+        tags may matter, and a provider reads on while there are more.
         """
         for repo, requirement in self.wants:
             if repo.slug.lower() != slug.lower():
                 continue
             satisfied = [satisfies(repo, requirement, tag) for tag in newest_first]
-            if not any(satisfied) or satisfied[-1]:
+            if any(satisfied):
+                if satisfied[-1]:
+                    return False
+                continue
+            versions = [v for tag in newest_first if (v := _version(repo, tag)) is not None]
+            if not versions or not requirement.is_below(versions[-1]):
                 return False
         return True
 
 
+def _version(repo: Repo, tag: Tag) -> ParsedVersion | None:
+    text = repo.version_from_tag(tag.name)
+    return parse_version(repo.scheme, text, partial=repo.scheme is Scheme.SEMVER) if text else None
+
+
 def satisfies(repo: Repo, requirement: VersionRequirement, tag: Tag) -> bool:
     """Return whether *tag* names a version of *repo* that satisfies *requirement*."""
-    text = repo.version_from_tag(tag.name)
-    version = parse_version(repo.scheme, text, partial=repo.scheme is Scheme.SEMVER) if text else None
+    version = _version(repo, tag)
     return version is not None and requirement.check(version) is None
 
 

@@ -214,6 +214,30 @@ class VersionRequirement:
                 return f"outside {self.text}"
         return None
 
+    def is_below(self, version: ParsedVersion) -> bool:
+        """Return whether *version* is below a lower bound (``>=``, ``>``, ``==``, ``~=``) of this requirement.
+
+        Then every lower version fails too, which lets a reader stop at older tags.
+
+        >>> req = parse_requirement(Scheme.PEP440, ">=0.9.0b1")
+        >>> req.is_below(parse_version(Scheme.PEP440, "0.8.1")), req.is_below(parse_version(Scheme.PEP440, "1.0"))
+        (True, False)
+        """
+        if version.scheme is not self.scheme:
+            return False
+        if self._pep is not None:
+            key = version._key  # noqa: SLF001 - same module: the comparison key of a ParsedVersion
+            assert isinstance(key, Version)
+            for spec in self._pep:
+                if spec.operator in (">=", ">", "==", "~=", "===") and _plain(spec.version):
+                    bound = Version(spec.version.rstrip(".*"))
+                    if key < bound or (spec.operator == ">" and key == bound):
+                        return True
+            return False
+        key = version._key  # noqa: SLF001
+        assert isinstance(key, semver.Version)
+        return any(c.op in (">=", ">", "==") and key.compare(c.bound) < (1 if c.op == ">" else 0) for c in self._sem)
+
     def __str__(self) -> str:
         return self.text
 

@@ -204,3 +204,25 @@ def test_request_for_names_plan_repos_and_items() -> None:
     assert request.repos == ("org/lib", "org/z")
     assert request.items == (ItemRef("org/lib", 1), ItemRef("org/z", 2))
     assert request.families == ()
+
+
+def test_tags_decided_stops_below_the_lower_bound() -> None:
+    """Tags read newest first decide a release once the oldest version read is below its lower bound."""
+    import datetime as dt  # noqa: PLC0415
+
+    from release_gate.model import Repo  # noqa: PLC0415
+    from release_gate.state import StateRequest, Tag  # noqa: PLC0415
+    from release_gate.versions import Scheme, parse_requirement  # noqa: PLC0415
+
+    repo = Repo("lib", "o/lib", Scheme.PEP440, ("v{version}",))
+    request = StateRequest(("o/lib",), (), wants=((repo, parse_requirement(Scheme.PEP440, ">=2.0")),))
+    day = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+
+    def tags(*names: str) -> list[Tag]:
+        return [Tag(name, "", day) for name in names]
+
+    assert not request.tags_decided("o/lib", tags("docs", "notes"))  # no version read yet
+    assert not request.tags_decided("o/lib", tags("v2.1", "v2.0"))  # the oldest satisfies: an older one might
+    assert request.tags_decided("o/lib", tags("v2.1", "v2.0", "v1.9"))  # satisfied, and the oldest does not
+    assert request.tags_decided("o/lib", tags("v1.9", "v1.8"))  # nothing satisfies, and 1.8 is below 2.0
+    assert request.tags_decided("other/repo", tags())  # no release of that repo is wanted
