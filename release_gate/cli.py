@@ -28,6 +28,7 @@ from release_gate.github import DEFAULT_API_URL, GitHubStateProvider
 from release_gate.graph import build_graph
 from release_gate.model import ItemRef, Plan
 from release_gate.plan import load_plan, parse_ref
+from release_gate.registries import LiveStateProvider, RegistryReader
 from release_gate.report import Format, GraphFormat
 from release_gate.report import json as json_report
 from release_gate.report import markdown as markdown_report
@@ -208,7 +209,7 @@ def _plan_and_state(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[P
     return plan, SnapshotStateProvider(example_path(EXAMPLE_STATE), label=_BUILTIN_STATE)
 
 
-def _github(args: argparse.Namespace, env: Mapping[str, str]) -> GitHubStateProvider:
+def _github(args: argparse.Namespace, env: Mapping[str, str]) -> LiveStateProvider:
     """Return the live provider, with the token and API URL from the options and environment."""
     if args.token_env:
         token = env.get(args.token_env, "")
@@ -225,7 +226,8 @@ def _github(args: argparse.Namespace, env: Mapping[str, str]) -> GitHubStateProv
         raise UsageError(
             "--timeout", f"{args.timeout} is not a number of seconds", "Use a whole number of seconds >= 1"
         )
-    return GitHubStateProvider(token=token or None, base_url=url, timeout=args.timeout)
+    github = GitHubStateProvider(token=token or None, base_url=url, timeout=args.timeout)
+    return LiveStateProvider(github, RegistryReader(timeout=args.timeout))
 
 
 _BUILTIN_PLAN = f"{EXAMPLE_PLAN} (built-in example)"

@@ -14,10 +14,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from release_gate.graph import Edge, Node, NodeKind, ReleaseGraph, item_node, release_node
-from release_gate.model import Deadline, Hold, Intent, ItemRef, Plan, Release, Repo, Watch
+from release_gate.model import Deadline, Hold, Intent, ItemRef, Plan, Release, Repo, Source, Watch
+from release_gate.pins import Pin, canonical_name, read_pins
 from release_gate.state import Issue, IssueState, PrState, PullRequest, ReadStats, Unknown, World, is_part_of
 from release_gate.times import show_time
-from release_gate.versions import Scheme, parse_version
+from release_gate.versions import Accept, ParsedVersion, Scheme, parse_version
 
 __all__ = [
     "Action",
@@ -45,7 +46,9 @@ class ReleaseStatus(enum.StrEnum):
     """Where a release stands."""
 
     RELEASED = "released"
-    """A version satisfying the requirement is out."""
+    """A version satisfying the requirement is out, by the deciding source."""
+    TAGGED = "tagged"
+    """Another source shows a satisfying version (a tag, say) that the deciding source does not have yet."""
     UNBLOCKED = "unblocked"
     """Not out yet, and every precondition is met: it can be cut now."""
     BLOCKED = "blocked"
@@ -139,19 +142,24 @@ class Evidence:
 
     version: str
     tag: str
+    """The tag (or GitHub release's tag); empty for PyPI and Helm."""
     date: dt.datetime | None
     sha: str = ""
+    source: Source = Source.TAGS
 
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """A tag that was looked at for a release, and whether it counted."""
+    """A version a source offered for a release, and whether it counted."""
 
     tag: str
+    """The name the source uses: the tag, the GitHub release's tag, or the version as indexed."""
     version: str
     accepted: bool
     why: str
     """Why not, or ``satisfies >=0.9.0b1``."""
+    source: Source = Source.TAGS
+    date: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +336,7 @@ class Evaluation:
         """Answer for one release: clear when released or unblocked."""
         return {
             ReleaseStatus.RELEASED: Answer.CLEAR,
+            ReleaseStatus.TAGGED: Answer.CLEAR,
             ReleaseStatus.UNBLOCKED: Answer.CLEAR,
             ReleaseStatus.BLOCKED: Answer.BLOCKED,
             ReleaseStatus.UNKNOWN: Answer.UNKNOWN,
@@ -377,24 +386,43 @@ class _Evaluator:
 
     def release(self, release: Release) -> ReleaseVerdict:
         repo = self.plan.repo(release.repo)
-        reasons = (
+        reasons: tuple[Reason, ...] = (
             *(self.after(upstream) for upstream in release.after),
             *(r for ref in release.needs_prs for r in self.needs_pr(ref)),
             *(self.needs_issue(ref) for ref in release.needs_issues),
+            *self.pins(release, repo),
         )
-        released, candidates, skipped, tags_unknown = self.find_release(release, repo)
+        deciding = release.decided_by or repo.sources[0]
+        looks = {source: self.look(release, repo, source) for source in repo.sources}
+        decided = looks[deciding]
+        elsewhere = [look for source, look in looks.items() if source is not deciding and look.evidence]
         outcomes = {r.outcome for r in reasons}
-        if released is not None:
+        if decided.evidence is not None:
             status = ReleaseStatus.RELEASED
-        elif tags_unknown is not None:
+        elif decided.unknown is not None:
             status = ReleaseStatus.UNKNOWN
             reasons = (
                 Reason(
-                    f"repo:{repo.slug.lower()}",
-                    f"tags of {repo.slug}",
+                    _source_node(repo, deciding),
+                    f"{_SOURCE_WORDS[deciding]} of {repo.slug}",
                     Outcome.UNKNOWN,
-                    f"cannot tell whether {release.id} is out: {tags_unknown.reason}",
-                    action=f"make the tags of {repo.slug} readable (check the state source)",
+                    f"cannot tell whether {release.id} is out: {decided.unknown.reason}",
+                    action=f"make the {_SOURCE_WORDS[deciding]} of {repo.id} readable (check the state source)",
+                ),
+                *reasons,
+            )
+        elif elsewhere:
+            status = ReleaseStatus.TAGGED
+            first = elsewhere[0].evidence
+            assert first is not None
+            where = f"tag {first.tag}" if first.tag else _SOURCE_WORDS[first.source]
+            reasons = (
+                Reason(
+                    _source_node(repo, deciding),
+                    f"{first.version} published ({_SOURCE_WORDS[deciding]})",
+                    Outcome.UNMET,
+                    f"{where} has {first.version}, but not the {_SOURCE_WORDS[deciding]} yet",
+                    action=f"publish {release.id} {first.version} ({_SOURCE_WORDS[deciding]})",
                 ),
                 *reasons,
             )
@@ -404,52 +432,173 @@ class _Evaluator:
             status = ReleaseStatus.UNKNOWN
         else:
             status = ReleaseStatus.UNBLOCKED
+        candidates = tuple(c for look in looks.values() for c in look.candidates)
+        skipped = tuple(t for look in looks.values() for t in look.skipped)
         return ReleaseVerdict(
             release=release,
             repo=repo,
             status=status,
             reasons=reasons,
-            released=released,
+            released=decided.evidence,
             candidates=candidates,
             skipped_tags=skipped,
-            deadline=self.deadline(release, status, released),
+            deadline=self.deadline(release, status, decided.evidence),
         )
 
-    def find_release(
-        self, release: Release, repo: Repo
-    ) -> tuple[Evidence | None, tuple[Candidate, ...], tuple[str, ...], Unknown | None]:
-        state = self.world.repo(repo.slug)
-        if isinstance(state, Unknown):
-            return None, (), (), state
-        candidates: list[Candidate] = []
+    def offers(self, release: Release, repo: Repo, source: Source) -> list[_Offer] | Unknown:
+        """Return what *source* shows for *repo*: each offered name, version text, date, rejection, sha."""
+        accept_pre = release.requirement.accept is not Accept.FINAL
+        if source in (Source.TAGS, Source.GITHUB_RELEASES):
+            state = self.world.repo(repo.slug)
+            if isinstance(state, Unknown):
+                return state
+            if source is Source.TAGS:
+                return [_Offer(t.name, repo.version_from_tag(t.name), t.date, None, t.sha) for t in state.tags]
+            return [
+                _Offer(
+                    r.tag,
+                    repo.version_from_tag(r.tag),
+                    r.published_at,
+                    "a draft"
+                    if r.draft
+                    else "marked pre-release on GitHub"
+                    if r.prerelease and not accept_pre
+                    else None,
+                    "",
+                )
+                for r in state.releases
+            ]
+        name = repo.pypi if source is Source.PYPI else repo.helm.chart if repo.helm else None
+        assert name is not None  # the plan reader checks that each source has its place
+        registry = self.world.registry(source, name)
+        if isinstance(registry, Unknown):
+            return registry
+        return [
+            _Offer(
+                p.version,
+                p.version,
+                p.date,
+                "no files" if p.files == 0 else "yanked" if p.yanked >= p.files else None,
+                "",
+            )
+            for p in registry.versions
+        ]
+
+    def look(self, release: Release, repo: Repo, source: Source) -> _Look:
+        """Read what *source* says about *release*: its evidence, every candidate, what was skipped."""
+        offers = self.offers(release, repo, source)
+        if isinstance(offers, Unknown):
+            return _Look(None, (), (), offers)
+        candidates: list[tuple[dt.datetime, Candidate]] = []
         skipped: list[str] = []
-        satisfying: list[tuple[dt.datetime, object, Evidence]] = []
+        satisfying: list[tuple[dt.datetime, ParsedVersion, Evidence]] = []
         undated: list[str] = []
-        dates = {tag.name: tag.date for tag in state.tags}
-        for tag in state.tags:
-            text = repo.version_from_tag(tag.name)
-            version = parse_version(repo.scheme, text, partial=repo.scheme is Scheme.SEMVER) if text else None
+        # Old chart tags (v0.6) lack the patch number; a Helm index must hold exact SemVer.
+        partial = repo.scheme is Scheme.SEMVER and source is not Source.HELM
+        for offer in offers:
+            version = parse_version(repo.scheme, offer.text, partial=partial) if offer.text else None
             if version is None:
-                skipped.append(tag.name)
+                skipped.append(offer.name if source is Source.TAGS else f"{source} {offer.name}")
                 continue
-            if tag.date is not None and tag.date > self.as_of:
-                continue  # not made yet at the evaluation time
-            why = release.requirement.check(version)
-            if why is None and tag.date is None and self.as_of < self.world.taken_at:
-                undated.append(tag.name)
-                why = "tag date not recorded, so it may not have existed yet"
-            candidates.append(Candidate(tag.name, version.text, why is None, why or f"satisfies {release.requirement}"))
-            if why is None:
-                when = tag.date or self.world.taken_at
-                satisfying.append((when, version, Evidence(version.text, tag.name, tag.date, tag.sha)))
-        candidates.sort(key=lambda c: (dates.get(c.tag) or self.world.taken_at, c.tag))  # oldest first
+            if offer.date is not None and offer.date > self.as_of:
+                continue  # not there yet at the evaluation time
+            why = offer.rejected or release.requirement.check(version)
+            if why is None and offer.date is None and self.as_of < self.world.taken_at:
+                undated.append(offer.name)
+                why = "its date is not recorded, so it may not have existed yet"
+            when = offer.date or self.world.taken_at
+            accepted = why is None
+            candidates.append(
+                (
+                    when,
+                    Candidate(
+                        offer.name,
+                        version.text,
+                        accepted,
+                        why or f"satisfies {release.requirement}",
+                        source,
+                        offer.date,
+                    ),
+                )
+            )
+            if accepted:
+                tag = offer.name if source in (Source.TAGS, Source.GITHUB_RELEASES) else ""
+                satisfying.append((when, version, Evidence(version.text, tag, offer.date, offer.sha, source)))
+        ordered = tuple(c for _, c in sorted(candidates, key=lambda pair: (pair[0], pair[1].tag)))  # oldest first
         if satisfying:
-            satisfying.sort(key=lambda s: (s[0], str(s[1])))
-            return satisfying[0][2], tuple(candidates), tuple(sorted(skipped)), None
+            satisfying.sort(key=lambda s: (s[0], s[1]))
+            return _Look(satisfying[0][2], ordered, tuple(sorted(skipped)), None)
         if undated:
-            unknown = Unknown(f"tag {undated[0]} satisfies {release.requirement} but its date is not recorded")
-            return None, tuple(candidates), tuple(sorted(skipped)), unknown
-        return None, tuple(candidates), tuple(sorted(skipped)), None
+            unknown = Unknown(f"{undated[0]} satisfies {release.requirement} but its date is not recorded")
+            return _Look(None, ordered, tuple(sorted(skipped)), unknown)
+        return _Look(None, ordered, tuple(sorted(skipped)), None)
+
+    def pins(self, release: Release, repo: Repo) -> tuple[Reason, ...]:
+        """Check what *release*'s pin files pin against the plan's upstream releases."""
+        if not release.pins:
+            return ()
+        state = self.world.repo(repo.slug)
+        node = f"repo:{repo.slug.lower()}"
+        if isinstance(state, Unknown):
+            return (Reason(node, f"pins in {', '.join(release.pins)}", Outcome.UNKNOWN, state.reason),)
+        pins: dict[str, Pin] = {}
+        for path in release.pins:
+            text = state.files.get(path)
+            if text is None:
+                return (
+                    Reason(
+                        node,
+                        f"pins in {path}",
+                        Outcome.UNKNOWN,
+                        f"{path} is not on the default branch of {repo.slug} (or was not read)",
+                        action=f"fix releases.{release.id}.pins, or add {path}",
+                    ),
+                )
+            try:
+                found = read_pins(text, path, self.plan)
+            except ValueError as exc:
+                return (Reason(node, f"pins in {path}", Outcome.UNKNOWN, str(exc), action=f"fix {path}"),)
+            pins.update({pin.name: pin for pin in found})
+        reasons = []
+        for upstream_id in release.after:
+            upstream = self.verdicts[upstream_id]
+            project = upstream.repo.pypi
+            if project is None or canonical_name(project) not in pins:
+                continue
+            reasons.append(self.pin(upstream, pins[canonical_name(project)]))
+        return tuple(reasons)
+
+    def pin(self, upstream: ReleaseVerdict, pin: Pin) -> Reason:
+        """Check one pin of an upstream's package: an exact, released version that satisfies the plan."""
+        name, requirement = upstream.repo.pypi or upstream.id, upstream.release.requirement
+        condition = f"pins {upstream.id} {requirement} ({pin.path})"
+        node = release_node(upstream.id)
+        fix = f"pin {name}=={{a released version {requirement}}} in {pin.path}"
+        chain = upstream.blockers if upstream.status is not ReleaseStatus.RELEASED else ()
+        if pin.url:
+            where = f"from git {pin.ref}" if pin.ref else f"from {pin.url}"
+            detail = f"pins {name} {where}; the plan needs {requirement} released"
+            return Reason(node, condition, Outcome.UNMET, detail, chain, "" if chain else fix)
+        exact = pin.exact()
+        if exact is None:
+            detail = f"pins {name}{pin.specifier}, not one exact version; the plan needs {requirement} released"
+            return Reason(node, condition, Outcome.UNMET, detail, chain, "" if chain else fix)
+        version = parse_version(upstream.repo.scheme, exact)
+        why = requirement.check(version) if version is not None else f"{exact} is not a version"
+        if why is not None:
+            detail = f"pins {name}=={exact}; the plan needs {requirement}"
+            return Reason(node, condition, Outcome.UNMET, detail, chain, "" if chain else fix)
+        deciding = upstream.release.decided_by or upstream.repo.sources[0]
+        published = [
+            c
+            for c in upstream.candidates
+            if c.source is deciding and c.accepted and version == parse_version(upstream.repo.scheme, c.version)
+        ]
+        if not published:
+            detail = f"pins {name}=={exact}, not released yet ({_SOURCE_WORDS[deciding]})"
+            action = "" if chain else f"release {upstream.id} {exact}"
+            return Reason(node, condition, Outcome.UNMET, detail, chain, action)
+        return Reason(node, condition, Outcome.MET, f"pins {name}=={exact}, released {_fmt(published[0].date)}")
 
     def after(self, upstream_id: str) -> Reason:
         upstream = self.verdicts[upstream_id]
@@ -470,6 +619,8 @@ class _Evaluator:
                 )
             case ReleaseStatus.BLOCKED:
                 return Reason(node, condition, Outcome.UNMET, "not released (blocked)", upstream.blockers)
+            case ReleaseStatus.TAGGED:
+                return Reason(node, condition, Outcome.UNMET, "tagged, not published yet", upstream.blockers)
             case ReleaseStatus.UNKNOWN:
                 return Reason(node, condition, Outcome.UNKNOWN, "not known whether it is out", upstream.blockers)
 
@@ -693,6 +844,36 @@ class _Evaluator:
                 "unknown" if isinstance(item, Unknown) else "not opened" if item is None else item.state.value
             )
         return status
+
+
+_SOURCE_WORDS = {
+    Source.TAGS: "tags",
+    Source.GITHUB_RELEASES: "GitHub releases",
+    Source.PYPI: "PyPI",
+    Source.HELM: "Helm chart index",
+}
+
+
+def _source_node(repo: Repo, source: Source) -> str:
+    del source  # every source of a repo is drawn as the repo
+    return f"repo:{repo.slug.lower()}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Offer:
+    name: str
+    text: str | None
+    date: dt.datetime | None
+    rejected: str | None
+    sha: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Look:
+    evidence: Evidence | None
+    candidates: tuple[Candidate, ...]
+    skipped: tuple[str, ...]
+    unknown: Unknown | None
 
 
 def _with_wave(verdict: ReleaseVerdict, wave: int) -> ReleaseVerdict:

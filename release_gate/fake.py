@@ -11,8 +11,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from release_gate.model import ItemRef
-from release_gate.state import Issue, IssueState, PrState, PullRequest, RepoState, StateRequest, Tag, Unknown, World
+from release_gate.model import ItemRef, Source
+from release_gate.state import (
+    Issue,
+    IssueState,
+    PrState,
+    Published,
+    PullRequest,
+    Registry,
+    RepoState,
+    StateRequest,
+    Tag,
+    Unknown,
+    World,
+    registry_key,
+)
 from release_gate.times import parse_time
 
 __all__ = ["FakeStateProvider"]
@@ -35,6 +48,7 @@ class FakeStateProvider:
         self.source = source
         self._repos: dict[str, RepoState | Unknown] = {}
         self._items: dict[tuple[str, int], PullRequest | Issue | Unknown] = {}
+        self._registries: dict[str, Registry | Unknown] = {}
         self.requests: list[StateRequest] = []
         """Every request received, for tests that check what was asked."""
 
@@ -110,6 +124,25 @@ class FakeStateProvider:
         )
         return self
 
+    def published(
+        self,
+        source: str,
+        name: str,
+        version: str,
+        date: str | dt.datetime | None = None,
+        *,
+        files: int = 1,
+        yanked: int = 0,
+    ) -> FakeStateProvider:
+        """Record *version* of PyPI project or Helm chart *name* (*source* ``pypi`` or ``helm``)."""
+        kind = Source(source)
+        key = registry_key(kind, name)
+        old = self._registries.get(key)
+        versions = old.versions if isinstance(old, Registry) else ()
+        published = Published(version, _time(date), files, yanked)
+        self._registries[key] = Registry(kind, name, "", (*versions, published))
+        return self
+
     def unknown(self, slug: str, number: int | None = None, reason: str = "could not be read") -> FakeStateProvider:
         """Record that repo *slug* (or its item *number*) could not be read."""
         if number is None:
@@ -121,4 +154,6 @@ class FakeStateProvider:
     def fetch(self, request: StateRequest) -> World:
         """Return everything recorded so far."""
         self.requests.append(request)
-        return World(self.taken_at, self.source, dict(self._repos), dict(self._items))
+        return World(
+            self.taken_at, self.source, dict(self._repos), dict(self._items), registries=dict(self._registries)
+        )

@@ -23,6 +23,7 @@ __all__ = [
     "Plan",
     "Release",
     "Repo",
+    "Source",
     "Watch",
     "parse_slug",
 ]
@@ -55,6 +56,23 @@ class ItemRef:
     def key(self) -> tuple[str, int]:
         """Case-insensitive identity, as GitHub compares repository names."""
         return (self.slug.lower(), self.number)
+
+
+DEFAULT_PYPI = "https://pypi.org/pypi"
+"""The JSON API root of the Python Package Index."""
+
+
+class Source(enum.StrEnum):
+    """Where evidence that a version is released comes from."""
+
+    TAGS = "tags"
+    """Git tags, through the repo's tag patterns: intent to release."""
+    GITHUB_RELEASES = "github-releases"
+    """GitHub releases that are not drafts (and not marked pre-release, unless pre-releases count)."""
+    PYPI = "pypi"
+    """The Python Package Index: a version with at least one file that is not yanked."""
+    HELM = "helm"
+    """A Helm repository's index.yaml: an entry of the chart with that exact version."""
 
 
 class Intent(enum.StrEnum):
@@ -98,6 +116,9 @@ class Repo:
     """Tag patterns, each containing ``{version}`` once (``v{version}``)."""
     pypi: str | None = None
     helm: HelmChart | None = None
+    pypi_index: str = DEFAULT_PYPI
+    sources: tuple[Source, ...] = (Source.TAGS,)
+    """Where to look for releases; the first decides unless a release names another."""
 
     def version_from_tag(self, tag: str) -> str | None:
         """Return the version text a tag names under this repo's patterns, if any.
@@ -130,6 +151,10 @@ class Release:
     deadline: Deadline | None = None
     intent: Intent = Intent.PLANNED
     note: str = ""
+    decided_by: Source | None = None
+    """The source whose word counts; ``None``: the repo's first source."""
+    pins: tuple[str, ...] = ()
+    """Files in the release's repo that pin its upstreams."""
 
 
 @dataclass(frozen=True, slots=True)

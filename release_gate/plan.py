@@ -20,6 +20,7 @@ from typing import Any
 from release_gate.errors import PlanError, PlanIssue
 from release_gate.graph import find_cycle
 from release_gate.model import (
+    DEFAULT_PYPI,
     Deadline,
     Family,
     HelmChart,
@@ -29,6 +30,7 @@ from release_gate.model import (
     Plan,
     Release,
     Repo,
+    Source,
     Watch,
     parse_slug,
 )
@@ -247,7 +249,15 @@ class _Reader:
                 tags=tuple(pattern for _, pattern in _good(entry.get("tags", ["v{version}", "{version}"]))),
                 pypi=published.get("pypi"),
                 helm=HelmChart(helm["index"], helm["chart"]) if helm else None,
+                pypi_index=published.get("pypi_index", DEFAULT_PYPI).rstrip("/"),
+                sources=self.sources(key, entry, published),
             )
+            for field_key, url in (
+                ("pypi_index", published.get("pypi_index")),
+                ("helm.index", (helm or {}).get("index")),
+            ):
+                if url is not None and not re.match(r"^https?://[^/\s]+", url):
+                    self.problem(f"{key}.published.{field_key}", f"{url!r} is not an http(s) URL")
             for index, pattern in _good(entry.get("tags", [])):
                 if pattern.count("{version}") != 1 or pattern.replace("{version}", "").count("{"):
                     self.problem(
@@ -257,6 +267,25 @@ class _Reader:
             repos.append(repo)
             self.repo_ids[repo_id] = repo
         return tuple(repos)
+
+    def sources(self, key: str, entry: dict[str, Any], published: dict[str, Any]) -> tuple[Source, ...]:
+        """Return the repo's evidence sources: as listed, or the published places and then tags."""
+        if "sources" not in entry:
+            derived = [Source.PYPI] if "pypi" in published else []
+            derived += [Source.HELM] if "helm" in published else []
+            return (*derived, Source.TAGS)
+        listed = [Source(value) for _, value in _good(entry["sources"])]
+        if not entry["sources"]:
+            self.problem(f"{key}.sources", "is empty; list at least one of tags, github-releases, pypi, helm")
+        self.no_duplicates(entry["sources"], f"{key}.sources")
+        for index, source in _good(entry["sources"]):
+            place = {"pypi": "pypi", "helm": "helm"}.get(source)
+            if place and place not in published:
+                self.problem(
+                    f"{key}.sources[{index}]",
+                    f"{source!r} needs published.{place} (the {'PyPI project' if place == 'pypi' else 'Helm chart'})",
+                )
+        return tuple(dict.fromkeys(listed))
 
     def read_release(
         self, release_id: str, data: dict[str, Any], deadlines: tuple[Deadline, ...], all_releases: set[str]
@@ -307,7 +336,21 @@ class _Reader:
             deadline=deadline,
             intent=Intent(data.get("status", Intent.PLANNED.value)),
             note=data.get("note", ""),
+            decided_by=self.decided_by(key, data, repo),
+            pins=tuple(path for _, path in _good(data.get("pins", []))),
         )
+
+    def decided_by(self, key: str, data: dict[str, Any], repo: Repo) -> Source | None:
+        if "decided_by" not in data:
+            return None
+        source = Source(data["decided_by"])
+        if source not in repo.sources:
+            listed = ", ".join(repo.sources)
+            self.problem(
+                f"{key}.decided_by",
+                f"{source} is not a source of repos.{repo.id} ({listed}); add it to its sources or pick one of those",
+            )
+        return source
 
     def deadline(self, value: object, key: str, release_id: str, deadlines: tuple[Deadline, ...]) -> Deadline | None:
         if value is None:

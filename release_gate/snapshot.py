@@ -16,19 +16,22 @@ from pathlib import Path
 from typing import Any
 
 from release_gate.errors import SnapshotError
-from release_gate.model import ItemRef, parse_slug
+from release_gate.model import ItemRef, Source, parse_slug
 from release_gate.state import (
     GitHubRelease,
     Issue,
     IssueState,
     PrState,
+    Published,
     PullRequest,
     ReadStats,
+    Registry,
     RepoState,
     StateRequest,
     Tag,
     Unknown,
     World,
+    registry_key,
 )
 from release_gate.times import iso_time, parse_time
 
@@ -135,7 +138,38 @@ class _Reader:
             items=items,
             families=families,
             stats=self.stats(root.get("read")),
+            registries=self.registries(root.get("registries", {})),
         )
+
+    def registries(self, data: object) -> dict[str, Registry | Unknown]:
+        found: dict[str, Registry | Unknown] = {}
+        for key, entry in self.obj(data, "registries").items():
+            where = f"registries.{key}"
+            fields = self.obj(entry, where)
+            if "unknown" in fields:
+                found[key] = Unknown(self.text(fields, "unknown", where))
+                continue
+            try:
+                source = Source(self.text(fields, "source", where, required=True))
+            except ValueError:
+                raise self.fail(f"{where}.source", "must be pypi or helm") from None
+            name = self.text(fields, "name", where, required=True)
+            versions = []
+            for w, v in self.objects(fields, "versions", where):
+                counts = {k: v.get(k, d) for k, d in (("files", 1), ("yanked", 0))}
+                for k, value in counts.items():
+                    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                        raise self.fail(f"{w}.{k}", f"must be a count, not {_json_type(value)}")
+                versions.append(
+                    Published(
+                        self.text(v, "version", w, required=True),
+                        self.time(v, "date", w),
+                        counts["files"],
+                        counts["yanked"],
+                    )
+                )
+            found[registry_key(source, name)] = Registry(source, name, self.text(fields, "url", where), tuple(versions))
+        return found
 
     def objects(self, entry: dict[str, Any], key: str, where: str) -> list[tuple[str, dict[str, Any]]]:
         value = entry.get(key, [])
@@ -184,7 +218,7 @@ class _Reader:
         if data is None:
             return None
         fields = self.obj(data, "read")
-        numbers = {k: fields.get(k) for k in ("requests", "graphql_cost", "rate_remaining")}
+        numbers = {k: fields.get(k) for k in ("requests", "graphql_cost", "rate_remaining", "registry_requests")}
         for key, value in numbers.items():
             if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
                 raise self.fail(f"read.{key}", f"must be a number, not {_json_type(value)}")
@@ -197,6 +231,7 @@ class _Reader:
             numbers["rate_remaining"],
             self.time(fields, "rate_reset", "read"),
             tuple(notes),
+            numbers["registry_requests"] or 0,
         )
 
     def item(self, ref: ItemRef, kind: str, data: dict[str, Any], where: str) -> PullRequest | Issue | Unknown:
@@ -338,6 +373,21 @@ def dump_world(world: World, *, about: str = "") -> str:
     document: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "taken_at": _format_time(world.taken_at)}
     if about:
         document["about"] = about
+    if world.registries:
+        document["registries"] = {
+            key: {"unknown": registry.reason}
+            if isinstance(registry, Unknown)
+            else {
+                "source": str(registry.source),
+                "name": registry.name,
+                "url": registry.url,
+                "versions": [
+                    {"version": p.version, "date": _format_time(p.date), "files": p.files, "yanked": p.yanked}
+                    for p in registry.versions
+                ],
+            }
+            for key, registry in sorted(world.registries.items())
+        }
     if world.stats is not None:
         stats = world.stats
         document["read"] = {
@@ -346,6 +396,7 @@ def dump_world(world: World, *, about: str = "") -> str:
             "rate_remaining": stats.rate_remaining,
             "rate_reset": _format_time(stats.rate_reset),
             "notes": list(stats.notes),
+            "registry_requests": stats.registry_requests,
         }
     document["repos"] = {names.get(key, key): entry for key, entry in repos.items()}
     return json.dumps(document, indent=1, ensure_ascii=False) + "\n"

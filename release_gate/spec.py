@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from release_gate.model import Intent
+from release_gate.model import DEFAULT_PYPI, Intent, Source
 from release_gate.versions import Accept, Scheme
 
 __all__ = ["PLAN", "Field", "Kind", "json_schema"]
@@ -125,17 +125,29 @@ PLAN = _table(
                         default=["v{version}", "{version}"],
                     ),
                     "published": _table(
-                        "Where releases are published (recorded now, checked by later versions).",
+                        "Where releases are published.",
                         {
                             "pypi": _str("The PyPI project name."),
+                            "pypi_index": _str(
+                                "The JSON API root of the package index (a private index, or a mirror).",
+                                default=DEFAULT_PYPI,
+                                pattern=r"^https?://",
+                            ),
                             "helm": _table(
                                 "A Helm chart repository.",
                                 {
-                                    "index": _str("URL of the repository's index.yaml.", required=True),
+                                    "index": _str(
+                                        "URL of the repository's index.yaml.", required=True, pattern=r"^https?://"
+                                    ),
                                     "chart": _str("The chart's name in the index.", required=True),
                                 },
                             ),
                         },
+                    ),
+                    "sources": _list(
+                        _str("An evidence source.", choices=tuple(s.value for s in Source)),
+                        "Where to look for releases, the deciding one first: tags, github-releases, pypi, helm. "
+                        "Default: the published places (pypi, helm), then tags.",
                     ),
                 },
             ),
@@ -171,6 +183,16 @@ PLAN = _table(
                         "planned (counts) or proposed (a decision still to make: reported, never blocks).",
                         choices=tuple(i.value for i in Intent),
                         default=Intent.PLANNED.value,
+                    ),
+                    "decided_by": _str(
+                        "The source whose word counts (one of the repo's sources); the others are cross-checked. "
+                        "Default: the repo's first source.",
+                        choices=tuple(s.value for s in Source),
+                    ),
+                    "pins": _list(
+                        _str("A path in the release's repository."),
+                        "Files on the default branch that pin its upstreams (requirements files): the release "
+                        "waits until they pin released versions that satisfy each upstream's requirement.",
                     ),
                     "note": _str("Anything a reader should know."),
                 },

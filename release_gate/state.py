@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from release_gate.model import ItemRef, Plan, Repo
+from release_gate.model import ItemRef, Plan, Repo, Source
 from release_gate.times import show_time
 from release_gate.versions import ParsedVersion, Scheme, VersionRequirement, parse_version
 
@@ -24,8 +24,10 @@ __all__ = [
     "Issue",
     "IssueState",
     "PrState",
+    "Published",
     "PullRequest",
     "ReadStats",
+    "Registry",
     "RepoState",
     "StateProvider",
     "StateRequest",
@@ -33,6 +35,7 @@ __all__ = [
     "Unknown",
     "World",
     "is_part_of",
+    "registry_key",
     "request_for",
     "satisfies",
 ]
@@ -152,6 +155,43 @@ class RepoState:
 
 
 @dataclass(frozen=True, slots=True)
+class Published:
+    """One version in a package index or chart repository, as it was read."""
+
+    version: str
+    """Exactly as the index writes it (``0.7.0-beta.1``, ``v0.6``)."""
+    date: dt.datetime | None = None
+    """The first upload (PyPI) or the entry's ``created`` time (Helm)."""
+    files: int = 1
+    """PyPI: how many files the version has (a version key can have none)."""
+    yanked: int = 0
+    """PyPI: how many of its files are yanked."""
+
+
+@dataclass(frozen=True, slots=True)
+class Registry:
+    """What a package index (PyPI) or a Helm repository holds for one project or chart."""
+
+    source: Source
+    name: str
+    """The PyPI project, or the chart's name."""
+    url: str
+    """The index's JSON API root, or the Helm repository's index.yaml URL."""
+    versions: tuple[Published, ...] = ()
+
+
+def registry_key(source: Source, name: str) -> str:
+    """Return how a World files a registry: ``pypi:jupyterhub-kubespawner`` (names as PEP 503 says).
+
+    >>> registry_key(Source.PYPI, "JupyterHub_KubeSpawner")
+    'pypi:jupyterhub-kubespawner'
+    """
+    if source is Source.PYPI:
+        name = re.sub(r"[-_.]+", "-", name).lower()
+    return f"{source}:{name}"
+
+
+@dataclass(frozen=True, slots=True)
 class ReadStats:
     """What reading the state cost, when it was read live."""
 
@@ -165,6 +205,8 @@ class ReadStats:
     """When the rate-limit window resets."""
     notes: tuple[str, ...] = ()
     """Warnings worth showing (the anonymous limit, pages read, skipped data)."""
+    registry_requests: int = 0
+    """HTTP requests sent to package indexes and chart repositories."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +225,13 @@ class World:
     """Parts of split PRs that the provider found (by GitHub search), by the parent's key."""
     stats: ReadStats | None = None
     """The cost of a live read; ``None`` for recorded state."""
+    registries: Mapping[str, Registry | Unknown] = field(default_factory=dict)
+    """Package indexes and chart repositories, by :func:`registry_key`."""
+
+    def registry(self, source: Source, name: str) -> Registry | Unknown:
+        """Return what *source* holds for *name*, or :class:`Unknown` if it was not read."""
+        key = registry_key(source, name)
+        return self.registries.get(key, Unknown(f"{key} is not in the state ({self.source})"))
 
     def repo(self, slug: str) -> RepoState | Unknown:
         """Return the state of repo *slug*, or :class:`Unknown` if it was not read."""
@@ -212,6 +261,8 @@ class StateRequest:
     """The releases wanted, so a provider can stop reading tags once they are decided."""
     files: tuple[tuple[str, str], ...] = ()
     """``(owner/name, path)`` of default-branch files the plan reads."""
+    registries: tuple[tuple[Source, str, str], ...] = ()
+    """``(source, name, url)`` of the package indexes and chart repositories to read."""
 
     def tags_decided(self, slug: str, newest_first: Sequence[Tag]) -> bool:
         """Return whether the tags read so far (newest first) decide every release of repo *slug*.
@@ -250,11 +301,19 @@ def satisfies(repo: Repo, requirement: VersionRequirement, tag: Tag) -> bool:
 def request_for(plan: Plan, items: tuple[ItemRef, ...]) -> StateRequest:
     """Return the state request for *plan*, given every item its graph names."""
     slugs = {r.slug for r in plan.repos} | {ref.slug for ref in items}
+    registries: dict[str, tuple[Source, str, str]] = {}
+    for repo in plan.repos:
+        if Source.PYPI in repo.sources and repo.pypi:
+            registries[registry_key(Source.PYPI, repo.pypi)] = (Source.PYPI, repo.pypi, repo.pypi_index)
+        if Source.HELM in repo.sources and repo.helm:
+            registries[registry_key(Source.HELM, repo.helm.chart)] = (Source.HELM, repo.helm.chart, repo.helm.index)
     return StateRequest(
         repos=tuple(sorted(slugs, key=str.lower)),
         items=tuple(sorted(set(items))),
         families=tuple(f.parent for f in plan.families if f.discover),
         wants=tuple((plan.repo(r.repo), r.requirement) for r in plan.releases),
+        files=tuple(sorted({(plan.repo(r.repo).slug, path) for r in plan.releases for path in r.pins})),
+        registries=tuple(registries[key] for key in sorted(registries)),
     )
 
 

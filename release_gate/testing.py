@@ -40,13 +40,28 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Self
 
-from release_gate.model import ItemRef
-from release_gate.state import Issue, IssueState, PrState, PullRequest, RepoState, Tag, Unknown, World
+import yaml
+
+from release_gate.model import ItemRef, Source
+from release_gate.state import (
+    Issue,
+    IssueState,
+    PrState,
+    Published,
+    PullRequest,
+    Registry,
+    RepoState,
+    Tag,
+    Unknown,
+    World,
+    registry_key,
+)
 from release_gate.times import iso_time
 
 __all__ = [
     "SCHEMA_PACKAGE",
     "FakeGitHub",
+    "FakeRegistries",
     "Fault",
     "PostedStatus",
     "RecordedRequest",
@@ -847,6 +862,156 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(payload)
+
+
+class FakeRegistries:
+    """A fake PyPI JSON API and Helm repository, serving a World's registries on 127.0.0.1.
+
+    PyPI answers ``/pypi/NAME/json`` (every version, with its files: a version may have none,
+    some files are yanked) and ``/pypi/NAME/VERSION/json``; each Helm chart is served at
+    ``/helm/CHART/index.yaml`` (entries unsorted, ``ETag`` and ``304`` on ``If-None-Match``),
+    and ``/moved/CHART/index.yaml`` redirects there. :attr:`pypi_index` and :meth:`helm_index`
+    are the URLs to put in a plan; :attr:`extra_entries` adds raw index entries (dev builds,
+    entries that are not SemVer); :attr:`broken_index` serves a body that is not YAML.
+    """
+
+    def __init__(self, world: World, *, latency: float = 0.0) -> None:
+        self.world = world
+        self.latency = latency
+        self.requests: list[RecordedRequest] = []
+        self.extra_entries: dict[str, list[dict[str, Any]]] = {}
+        self.broken_index = False
+        self.down = False
+        """Answer 503 to everything (an index that is down)."""
+        self._server: _Server | None = None
+
+    def __enter__(self) -> Self:
+        handler = functools.partial(_RegistryHandler, self)
+        self._server = _Server(("127.0.0.1", 0), handler)
+        threading.Thread(target=self._server.serve_forever, name="fake-registries", daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def url(self) -> str:
+        """The server's root URL."""
+        assert self._server is not None, "start the fake first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def pypi_index(self) -> str:
+        """The JSON API root to put in ``published.pypi_index``."""
+        return f"{self.url}/pypi"
+
+    def helm_index(self, chart: str) -> str:
+        """Return the ``index.yaml`` URL to put in ``published.helm.index``."""
+        return f"{self.url}/helm/{chart}/index.yaml"
+
+    def answer(self, path: str) -> tuple[int, bytes, str]:
+        """Answer a GET of *path*: ``(status, body, content type)``."""
+        if self.down:
+            return 503, b'{"message": "Service Unavailable"}', "application/json"
+        if match := re.match(r"^/pypi/([^/]+)/(?:([^/]+)/)?json$", path):
+            registry = self.world.registries.get(registry_key(Source.PYPI, match.group(1)))
+            if not isinstance(registry, Registry):
+                return 404, b'{"message": "Not Found"}', "application/json"
+            by_version = {p.version: p for p in registry.versions}
+            if match.group(2) is not None:
+                wanted = by_version.get(match.group(2))
+                if wanted is None:
+                    return 404, b'{"message": "Not Found"}', "application/json"
+                document = {
+                    "info": {"name": registry.name, "version": wanted.version},
+                    "urls": _files(registry.name, wanted),
+                }
+            else:
+                latest = registry.versions[-1].version if registry.versions else None
+                document = {
+                    "info": {"name": registry.name, "version": latest},
+                    "releases": {p.version: _files(registry.name, p) for p in registry.versions},
+                }
+            return 200, json.dumps(document).encode(), "application/json"
+        if match := re.match(r"^/helm/([^/]+)/index\.yaml$", path):
+            if self.broken_index:
+                return 200, b"entries: [unclosed\n  - : :", "application/x-yaml"
+            chart = match.group(1)
+            registry = self.world.registries.get(registry_key(Source.HELM, chart))
+            entries = [
+                {
+                    "apiVersion": "v1",
+                    "name": chart,
+                    "version": p.version,
+                    "created": _iso(p.date),
+                    "urls": [f"{chart}-{p.version}.tgz"],
+                }
+                for p in (registry.versions if isinstance(registry, Registry) else ())
+            ]
+            entries += self.extra_entries.get(chart, [])
+            # GitHub Pages serves the file as written, where entries are not in version order.
+            entries.sort(key=lambda e: hashlib.sha1(str(e["version"]).encode(), usedforsecurity=False).hexdigest())
+            index = {
+                "apiVersion": "v1",
+                "entries": {chart: entries} if isinstance(registry, Registry) else {},
+                "generated": _iso(self.world.taken_at),
+            }
+            return 200, yaml.safe_dump(index, sort_keys=False).encode(), "application/x-yaml"
+        return 404, b"Not Found", "text/plain"
+
+
+def _files(name: str, published: Published) -> list[dict[str, Any]]:
+    """PyPI file entries for a version: ``files`` of them, the first ``yanked`` yanked."""
+    stem = name.replace("-", "_")
+    return [
+        {
+            "filename": f"{stem}-{published.version}-{n}.tar.gz",
+            "upload_time_iso_8601": _iso(published.date),
+            "yanked": n < published.yanked,
+            "yanked_reason": "broken" if n < published.yanked else None,
+        }
+        for n in range(published.files)
+    ]
+
+
+class _RegistryHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def __init__(self, fake: FakeRegistries, *args: Any) -> None:
+        self.fake = fake
+        super().__init__(*args)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+        """Stay quiet."""
+
+    def do_GET(self) -> None:
+        path = urllib.parse.urlsplit(self.path).path
+        self.fake.requests.append(RecordedRequest("GET", path))
+        if self.fake.latency:
+            time.sleep(self.fake.latency)
+        if moved := re.match(r"^/moved/([^/]+)/index\.yaml$", path):
+            self.send_response(301)
+            self.send_header("Location", f"{self.fake.url}/helm/{moved.group(1)}/index.yaml")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        status, body, kind = self.fake.answer(path)
+        etag = '"' + hashlib.sha1(body, usedforsecurity=False).hexdigest() + '"'
+        if status == 200 and self.headers.get("If-None-Match") == etag:
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("ETag", etag)
+        self.end_headers()
+        self.wfile.write(body)
 
 
 def main(argv: list[str] | None = None) -> int:

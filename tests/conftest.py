@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import socket
 import subprocess
 from collections.abc import Callable, Iterator
@@ -15,7 +16,7 @@ import pytest
 
 from release_gate import Evaluation, SnapshotStateProvider, check, load_world
 from release_gate.cli import main
-from release_gate.testing import FakeGitHub
+from release_gate.testing import FakeGitHub, FakeRegistries
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_PLAN = ROOT / "config" / "jupyterhub-2018.toml"
@@ -101,3 +102,29 @@ def fake_github(github_schema: Any) -> Iterator[FakeGitHub]:
     with FakeGitHub(load_world(EXAMPLE_STATE), schema=github_schema) as fake:
         yield fake
     assert fake.invalid_queries == []
+
+
+@pytest.fixture
+def fake_registries() -> Iterator[FakeRegistries]:
+    """Serve the recorded 2018 world's published versions from a fake PyPI and Helm repository."""
+    with FakeRegistries(load_world(EXAMPLE_STATE)) as fake:
+        yield fake
+
+
+def plan_text_for(registries: FakeRegistries) -> str:
+    """Return the founding plan's text with its PyPI and Helm URLs pointing at *registries*."""
+    text = EXAMPLE_PLAN.read_text(encoding="utf-8")
+    text = text.replace("https://jupyterhub.github.io/helm-chart/index.yaml", registries.helm_index("jupyterhub"))
+    return re.sub(
+        r'published = \{ pypi = "([^"]+)" \}',
+        rf'published = {{ pypi = "\1", pypi_index = "{registries.pypi_index}" }}',
+        text,
+    )
+
+
+@pytest.fixture
+def live_plan(fake_registries: FakeRegistries, tmp_path: Path) -> Path:
+    """Write the founding plan to a file whose published places are the fake registries."""
+    path = tmp_path / "jupyterhub-2018.toml"
+    path.write_text(plan_text_for(fake_registries), encoding="utf-8")
+    return path

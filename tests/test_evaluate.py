@@ -20,11 +20,11 @@ from release_gate.evaluate import (
 )
 from release_gate.fake import FakeStateProvider
 from release_gate.graph import build_graph
-from release_gate.model import Intent, ItemRef, Plan
+from release_gate.model import Intent, ItemRef, Plan, Source
 from release_gate.pipeline import check
 from release_gate.plan import load_plan, parse_plan
 from release_gate.snapshot import SnapshotStateProvider, load_world
-from release_gate.state import RepoState, StateRequest, Tag, World
+from release_gate.state import Published, Registry, RepoState, StateRequest, Tag, World
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_PLAN = ROOT / "config" / "jupyterhub-2018.toml"
@@ -111,7 +111,8 @@ def test_example_kubespawner_blocked_by_open_parts(example: Evaluation) -> None:
     assert {b.detail for b in verdict.blockers} == {"open"}
     assert {b.outcome for b in verdict.blockers} == {Outcome.UNMET}
     assert [b.action for b in verdict.blockers] == ["merge kubespawner#230", "merge kubespawner#232"]
-    assert [c.tag for c in verdict.candidates] == ["v0.8.0", "v0.8.1"]
+    assert [c.tag for c in verdict.candidates if c.source is Source.TAGS] == ["v0.8.0", "v0.8.1"]
+    assert [c.tag for c in verdict.candidates if c.source is Source.PYPI] == ["0.8", "0.8.1"]
     assert not any(c.accepted for c in verdict.candidates)
 
 
@@ -120,8 +121,14 @@ def test_example_chart_blocked_with_chain(example: Evaluation) -> None:
     verdict = example.release("chart")
     assert verdict.status is ReleaseStatus.BLOCKED
     assert verdict.wave == 2
-    by_node = {r.node: r for r in verdict.reasons}
+    by_node = {r.node: r for r in verdict.reasons if r.condition.startswith("after")}
     assert set(by_node) == {"release:kubespawner", "release:oauthenticator", "release:jupyterhub"}
+    pins = [r for r in verdict.reasons if r.condition.startswith("pins")]
+    assert [(r.outcome, r.detail) for r in pins] == [
+        (Outcome.UNMET, "pins jupyterhub-kubespawner from git 7ae9900; the plan needs >=0.9.0b1 released"),
+        (Outcome.UNMET, "pins oauthenticator==0.7.2; the plan needs >0.7.3"),
+        (Outcome.UNMET, "pins jupyterhub==0.9.1; the plan needs >0.9.1"),
+    ]
     ks = by_node["release:kubespawner"]
     assert ks.outcome is Outcome.UNMET
     assert ks.condition == "after kubespawner >=0.9.0b1"
@@ -175,7 +182,22 @@ def test_example_batchspawner_does_not_change_the_answer() -> None:
         repo = repos[slug]
         assert isinstance(repo, RepoState)
         repos[slug] = replace(repo, tags=(*repo.tags, Tag(tag, "", at("2018-08-09T12:00:00Z"))))
-    evaluation = evaluate(build_graph(load_plan(EXAMPLE_PLAN)), replace(world, repos=repos))
+    registries = dict(world.registries)
+    for key, version in (
+        ("pypi:jupyterhub-kubespawner", "0.9.0b1"),
+        ("pypi:oauthenticator", "0.8.0"),
+        ("pypi:jupyterhub", "0.9.2"),
+        ("helm:jupyterhub", "0.7.0-beta.1"),
+    ):
+        registry = registries[key]
+        assert isinstance(registry, Registry)
+        published = Published(version, at("2018-08-09T13:00:00Z"))
+        registries[key] = replace(registry, versions=(*registry.versions, published))
+    chart = repos[Z2JH]
+    assert isinstance(chart, RepoState)
+    pins = "jupyterhub==0.9.2\njupyterhub-kubespawner==0.9.0b1\noauthenticator==0.8.0\n"
+    repos[Z2JH] = replace(chart, files={**chart.files, "images/hub/requirements.txt": pins})
+    evaluation = evaluate(build_graph(load_plan(EXAMPLE_PLAN)), replace(world, repos=repos, registries=registries))
     assert {v.id: v.status for v in evaluation.releases} == {
         "kubespawner": ReleaseStatus.RELEASED,
         "oauthenticator": ReleaseStatus.RELEASED,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,8 +20,8 @@ from release_gate import (
     Unknown,
     check,
     dump_world,
-    load_plan,
     load_world,
+    parse_plan,
 )
 from release_gate.github import GitHubStateProvider
 from release_gate.model import ItemRef
@@ -28,6 +30,11 @@ from release_gate.testing import FakeGitHub, Fault
 from tests.conftest import EXAMPLE_PLAN, EXAMPLE_STATE, Run
 
 MEETING = dt.datetime(2018, 8, 9, 18, tzinfo=dt.UTC)
+# These tests are about GitHub: the founding plan with tags as every repo's only source.
+PLAN = parse_plan(
+    re.sub(r"^(sources|published|pins) = .*$", "", EXAMPLE_PLAN.read_text(encoding="utf-8"), flags=re.MULTILINE),
+    path=str(EXAMPLE_PLAN),
+)
 
 
 def provider(fake: FakeGitHub, *, token: str | None = "", **kwargs: Any) -> GitHubStateProvider:
@@ -44,7 +51,7 @@ def verdicts(evaluation: Any) -> list[tuple[str, str]]:
 
 def test_whole_plan_in_one_graphql_request(fake_github: FakeGitHub) -> None:
     """The founding plan is read with one GraphQL request, and its cost is reported."""
-    evaluation = check(EXAMPLE_PLAN, provider(fake_github))
+    evaluation = check(PLAN, provider(fake_github))
     assert len(fake_github.requests) == 1
     assert fake_github.requests[0].graphql.startswith("query ReleaseGateState(")
     assert evaluation.stats is not None
@@ -54,8 +61,8 @@ def test_whole_plan_in_one_graphql_request(fake_github: FakeGitHub) -> None:
 
 def test_live_read_gives_the_recorded_verdicts(fake_github: FakeGitHub) -> None:
     """Reading the recorded world live gives the same verdicts, reasons and actions as the snapshot."""
-    live = check(EXAMPLE_PLAN, provider(fake_github))
-    recorded = check(EXAMPLE_PLAN, SnapshotStateProvider(EXAMPLE_STATE))
+    live = check(PLAN, provider(fake_github))
+    recorded = check(PLAN, SnapshotStateProvider(EXAMPLE_STATE))
     assert verdicts(live) == verdicts(recorded)
     assert [r.reasons for r in live.releases] == [r.reasons for r in recorded.releases]
     assert live.actions == recorded.actions
@@ -64,8 +71,8 @@ def test_live_read_gives_the_recorded_verdicts(fake_github: FakeGitHub) -> None:
 
 def test_rest_path_gives_the_same_evaluation(fake_github: FakeGitHub) -> None:
     """Without a token, REST reads public repos and the evaluation equals the GraphQL one."""
-    graphql = check(EXAMPLE_PLAN, provider(fake_github))
-    rest = check(EXAMPLE_PLAN, provider(fake_github, token=None))
+    graphql = check(PLAN, provider(fake_github))
+    rest = check(PLAN, provider(fake_github, token=None))
     assert verdicts(rest) == verdicts(graphql)
     assert [r.reasons for r in rest.releases] == [r.reasons for r in graphql.releases]
     assert [r.released for r in rest.releases] == [r.released for r in graphql.releases]
@@ -96,8 +103,8 @@ def test_rest_and_graphql_agree_on_a_released_world(github_schema: Any) -> None:
     items[ref.key] = PullRequest(ref, PrState.MERGED, "big", merged_at=dt.datetime(2018, 8, 16, tzinfo=dt.UTC))
     world = type(world)(later, "test", repos, items)
     with FakeGitHub(world, schema=github_schema) as fake:
-        graphql = check(EXAMPLE_PLAN, provider(fake, clock=lambda: later))
-        rest = check(EXAMPLE_PLAN, provider(fake, token=None, clock=lambda: later))
+        graphql = check(PLAN, provider(fake, clock=lambda: later))
+        rest = check(PLAN, provider(fake, token=None, clock=lambda: later))
     assert graphql.release("kubespawner").status is ReleaseStatus.RELEASED
     assert graphql.hold("kubespawner-big-prs").status.value == "violated"
     assert verdicts(rest) == verdicts(graphql)
@@ -118,7 +125,7 @@ def test_parts_found_by_search_are_covered_and_labelled(github_schema: Any) -> N
         ItemRef("jupyterhub/kubespawner", 242): "Fixes a typo introduced in #205.",
     }
     with FakeGitHub(world, schema=github_schema, bodies=bodies) as fake:
-        evaluation = check(EXAMPLE_PLAN, provider(fake))
+        evaluation = check(PLAN, provider(fake))
         assert fake.invalid_queries == []
     held = {pr.label: pr.found_by for pr in evaluation.hold("kubespawner-big-prs").prs}
     assert held == {
@@ -130,7 +137,7 @@ def test_parts_found_by_search_are_covered_and_labelled(github_schema: Any) -> N
 
 def test_missing_repo_and_pr_are_unknown_with_a_hint(github_schema: Any) -> None:
     """A repo or PR that does not exist is unknown ("not found", with a hint); the rest evaluates."""
-    plan = load_plan(EXAMPLE_PLAN)
+    plan = PLAN
     world = load_world(EXAMPLE_STATE)
     repos = {k: v for k, v in world.repos.items() if k != "jupyterhub/oauthenticator"}
     items = {k: v for k, v in world.items.items() if k != ("jupyterhub/kubespawner", 232)}
@@ -150,7 +157,7 @@ def test_missing_repo_and_pr_are_unknown_with_a_hint(github_schema: Any) -> None
 def test_graphql_partial_error_is_unknown_for_that_node(fake_github: FakeGitHub) -> None:
     """A GraphQL error on one PR makes that PR unknown and leaves the others read."""
     fake_github.node_errors[ItemRef("jupyterhub/zero-to-jupyterhub-k8s", 758)] = "FORBIDDEN"
-    evaluation = check(EXAMPLE_PLAN, provider(fake_github))
+    evaluation = check(PLAN, provider(fake_github))
     hold = evaluation.hold("z2jh-big-prs")
     assert hold.status.value == "unknown"
     assert "FORBIDDEN" in hold.prs[0].detail or "Forbidden" in hold.prs[0].detail
@@ -167,7 +174,7 @@ def test_older_tag_pages_are_read_only_while_undecided(github_schema: Any) -> No
     noise = tuple(Tag(f"docs-{i}", "", start + dt.timedelta(hours=i)) for i in range(250))
     repos["jupyterhub/jupyterhub"] = type(hub)(hub.slug, (*hub.tags, *noise), hub.default_branch)
     with FakeGitHub(type(world)(world.taken_at, "t", repos, world.items), schema=github_schema) as fake:
-        evaluation = check(EXAMPLE_PLAN, provider(fake))
+        evaluation = check(PLAN, provider(fake))
         assert fake.invalid_queries == []
     # jupyterhub >0.9.1: the two newest pages hold no version, so they decide nothing; the
     # third reaches 0.9.1, below the bound, and reading stops there.
@@ -211,7 +218,7 @@ def test_persistent_fault_is_state_unavailable(fake_github: FakeGitHub, fault: F
     fake_github.inject(fault, times=None)
     started = time.monotonic()
     with pytest.raises(StateUnavailableError) as raised:
-        check(EXAMPLE_PLAN, provider(fake_github, timeout=1, retries=1, max_wait=2.0))
+        check(PLAN, provider(fake_github, timeout=1, retries=1, max_wait=2.0))
     assert time.monotonic() - started < 15
     assert needle in str(raised.value)
     assert fake_github.token is not None
@@ -226,14 +233,14 @@ def test_persistent_fault_is_state_unavailable(fake_github: FakeGitHub, fault: F
 def test_transient_fault_is_retried(fake_github: FakeGitHub, fault: Fault) -> None:
     """A fault on the first request only is retried, and the verdicts are the recorded ones."""
     fake_github.inject(fault, times=1)
-    live = check(EXAMPLE_PLAN, provider(fake_github, retries=2))
-    assert verdicts(live) == verdicts(check(EXAMPLE_PLAN, SnapshotStateProvider(EXAMPLE_STATE)))
+    live = check(PLAN, provider(fake_github, retries=2))
+    assert verdicts(live) == verdicts(check(PLAN, SnapshotStateProvider(EXAMPLE_STATE)))
 
 
 def test_bad_token_is_state_unavailable_with_a_hint(fake_github: FakeGitHub) -> None:
     """A refused token ends in StateUnavailableError that says what to check and never shows the token."""
     with pytest.raises(StateUnavailableError) as raised:
-        check(EXAMPLE_PLAN, provider(fake_github, token="not-the-token-9f8e7d"))  # noqa: S106 - a wrong token on purpose
+        check(PLAN, provider(fake_github, token="not-the-token-9f8e7d"))  # noqa: S106 - a wrong token on purpose
     assert "401 Bad credentials" in str(raised.value)
     assert "GH_TOKEN" in str(raised.value)
     assert "not-the-token-9f8e7d" not in str(raised.value)
@@ -241,7 +248,7 @@ def test_bad_token_is_state_unavailable_with_a_hint(fake_github: FakeGitHub) -> 
 
 def test_snapshot_round_trip_replays_the_same_evaluation(fake_github: FakeGitHub, tmp_path: Any) -> None:
     """Recording a live read and replaying it gives the same evaluation; no token is recorded."""
-    plan = load_plan(EXAMPLE_PLAN)
+    plan = PLAN
     live_provider = provider(fake_github)
     from release_gate.graph import build_graph  # noqa: PLC0415
     from release_gate.state import request_for  # noqa: PLC0415
@@ -261,12 +268,14 @@ def test_snapshot_round_trip_replays_the_same_evaluation(fake_github: FakeGitHub
     assert json.loads(text)["read"]["requests"] == 1
 
 
-def test_cli_live_check_matches_the_snapshot(fake_github: FakeGitHub, run_cli: Callable[..., Run]) -> None:
+def test_cli_live_check_matches_the_snapshot(
+    fake_github: FakeGitHub, run_cli: Callable[..., Run], live_plan: Path
+) -> None:
     """`release-gate check PLAN --github-url FAKE` gives the JSON verdicts of `check PLAN --state SNAPSHOT`."""
     env = {"GH_TOKEN": str(fake_github.token)}
     live = run_cli(
         "check",
-        str(EXAMPLE_PLAN),
+        str(live_plan),
         "--github-url",
         fake_github.url,
         "--as-of",
@@ -275,7 +284,7 @@ def test_cli_live_check_matches_the_snapshot(fake_github: FakeGitHub, run_cli: C
         "json",
         env=env,
     )
-    recorded = run_cli("check", str(EXAMPLE_PLAN), "--state", str(EXAMPLE_STATE), "--format", "json")
+    recorded = run_cli("check", str(live_plan), "--state", str(EXAMPLE_STATE), "--format", "json")
     assert (live.code, recorded.code) == (1, 1)
     live_doc, recorded_doc = json.loads(live.out), json.loads(recorded.out)
     for key in ("releases", "holds", "actions", "waves", "answer"):
@@ -285,25 +294,27 @@ def test_cli_live_check_matches_the_snapshot(fake_github: FakeGitHub, run_cli: C
 
 
 def test_cli_snapshot_then_check_round_trips(
-    fake_github: FakeGitHub, run_cli: Callable[..., Run], tmp_path: Any
+    fake_github: FakeGitHub, run_cli: Callable[..., Run], tmp_path: Any, live_plan: Path
 ) -> None:
     """`release-gate snapshot -o FILE` then `check --state FILE` gives the live answer, offline."""
     env = {"GITHUB_TOKEN": str(fake_github.token)}
     out = tmp_path / "recorded.json"
-    recorded = run_cli("snapshot", str(EXAMPLE_PLAN), "-o", str(out), "--github-url", fake_github.url, env=env)
+    recorded = run_cli("snapshot", str(live_plan), "-o", str(out), "--github-url", fake_github.url, env=env)
     assert recorded.code == 0, recorded.err
     assert "wrote" in recorded.err
-    live = run_cli("check", str(EXAMPLE_PLAN), "--github-url", fake_github.url, "--format", "json", env=env)
-    replay = run_cli("check", str(EXAMPLE_PLAN), "--state", str(out), "--format", "json")
+    live = run_cli("check", str(live_plan), "--github-url", fake_github.url, "--format", "json", env=env)
+    replay = run_cli("check", str(live_plan), "--state", str(out), "--format", "json")
     assert json.loads(live.out)["releases"] == json.loads(replay.out)["releases"]
     assert str(fake_github.token) not in out.read_text(encoding="utf-8")
 
 
-def test_cli_token_env_names_the_variable(fake_github: FakeGitHub, run_cli: Callable[..., Run]) -> None:
+def test_cli_token_env_names_the_variable(
+    fake_github: FakeGitHub, run_cli: Callable[..., Run], live_plan: Path
+) -> None:
     """--token-env reads the named variable; an unset one is exit 3 with a hint, not a silent anonymous read."""
     good = run_cli(
         "check",
-        str(EXAMPLE_PLAN),
+        str(live_plan),
         "--github-url",
         fake_github.url,
         "--token-env",
@@ -311,36 +322,40 @@ def test_cli_token_env_names_the_variable(fake_github: FakeGitHub, run_cli: Call
         env={"MY_TOKEN": str(fake_github.token)},
     )
     assert good.code == 1
-    missing = run_cli("check", str(EXAMPLE_PLAN), "--github-url", fake_github.url, "--token-env", "MY_TOKEN", env={})
+    missing = run_cli("check", str(live_plan), "--github-url", fake_github.url, "--token-env", "MY_TOKEN", env={})
     assert missing.code == 3
     assert "MY_TOKEN, which is not set" in missing.err
     assert "Traceback" not in missing.err
 
 
 def test_cli_without_token_warns_about_the_anonymous_limit(
-    fake_github: FakeGitHub, run_cli: Callable[..., Run]
+    fake_github: FakeGitHub, run_cli: Callable[..., Run], live_plan: Path
 ) -> None:
     """With no token the CLI reads through REST and says so on stderr."""
-    result = run_cli("check", str(EXAMPLE_PLAN), "--github-url", fake_github.url, env={})
+    result = run_cli("check", str(live_plan), "--github-url", fake_github.url, env={})
     assert result.code == 1
     assert "release-gate: note: no token" in result.err
     assert not fake_github.graphql_requests
 
 
-def test_cli_github_api_url_from_the_environment(fake_github: FakeGitHub, run_cli: Callable[..., Run]) -> None:
+def test_cli_github_api_url_from_the_environment(
+    fake_github: FakeGitHub, run_cli: Callable[..., Run], live_plan: Path
+) -> None:
     """GITHUB_API_URL sets the API root when --github-url is not given (GitHub Enterprise style)."""
     env = {"GH_TOKEN": str(fake_github.token), "GITHUB_API_URL": fake_github.url}
-    assert run_cli("check", str(EXAMPLE_PLAN), env=env).code == 1
+    assert run_cli("check", str(live_plan), env=env).code == 1
     assert fake_github.requests[0].path == "/api/graphql"
 
 
 @pytest.mark.parametrize("fault", [Fault.SERVER_ERROR, Fault.PRIMARY_EXHAUSTED, Fault.RESET], ids=str)
-def test_cli_fault_is_exit_3_with_a_message(fake_github: FakeGitHub, run_cli: Callable[..., Run], fault: Fault) -> None:
+def test_cli_fault_is_exit_3_with_a_message(
+    fake_github: FakeGitHub, run_cli: Callable[..., Run], fault: Fault, live_plan: Path
+) -> None:
     """A persistent fault is exit 3 with one clear message: never a traceback, never a verdict."""
     fake_github.inject(fault, times=None)
     result = run_cli(
         "check",
-        str(EXAMPLE_PLAN),
+        str(live_plan),
         "--github-url",
         fake_github.url,
         "--timeout",

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ import requests
 from github import Auth, Github
 
 from release_gate.testing import FakeGitHub, Fault
-from tests.conftest import EXAMPLE_PLAN, EXAMPLE_STATE, ROOT, Run
+from tests.conftest import EXAMPLE_STATE, ROOT, Run
 
 
 def test_statuses_posted_through_pygithub_are_recorded(fake_github: FakeGitHub) -> None:
@@ -63,7 +64,7 @@ def test_rate_limit_headers_on_every_answer(fake_github: FakeGitHub) -> None:
     assert [t["name"] for t in answer.json()] == ["v0.8.1", "v0.8.0"]
 
 
-def test_served_from_the_command_line(github_schema: Any, run_cli: Callable[..., Run]) -> None:
+def test_served_from_the_command_line(github_schema: Any, run_cli: Callable[..., Run], live_plan: Path) -> None:
     """`python -m release_gate.testing STATE` serves the snapshot; `check` against it gives the recorded verdicts."""
     del github_schema  # makes sure the schema is in .cache/ for the child process
     with subprocess.Popen(
@@ -74,7 +75,7 @@ def test_served_from_the_command_line(github_schema: Any, run_cli: Callable[...,
             url = child.stdout.readline().strip()
             assert url.startswith("http://127.0.0.1:")
             env = {"GH_TOKEN": "test-token"}
-            args = ("check", str(EXAMPLE_PLAN), "--format", "json")
+            args = ("check", str(live_plan), "--format", "json")
             live = run_cli(*args, "--github-url", url, "--as-of", "2018-08-09T18:00:00Z", env=env)
             recorded = run_cli(*args, "--state", str(EXAMPLE_STATE))
             assert live.code == recorded.code == 1

@@ -14,10 +14,18 @@ from release_gate.evaluate import (
     ReleaseStatus,
     ReleaseVerdict,
 )
-from release_gate.model import Intent
+from release_gate.model import Intent, Source
 from release_gate.times import show_time
 
-__all__ = ["chain", "deadline_text", "fmt_time", "release_detail", "status_text", "verdict_line"]
+SOURCE_LABEL = {
+    Source.TAGS: "tag",
+    Source.GITHUB_RELEASES: "GitHub release",
+    Source.PYPI: "PyPI",
+    Source.HELM: "chart index",
+}
+"""How a report names one item of each source: ``tag v0.9.0``, ``PyPI 0.9.0b1``."""
+
+__all__ = ["SOURCE_LABEL", "chain", "deadline_text", "fmt_time", "release_detail", "status_text", "verdict_line"]
 
 
 def fmt_time(when: dt.datetime | None) -> str:
@@ -53,7 +61,10 @@ def release_detail(verdict: ReleaseVerdict) -> str:
         case ReleaseStatus.RELEASED:
             assert verdict.released is not None
             evidence = verdict.released
-            return f"{evidence.version} (tag {evidence.tag}, {fmt_time(evidence.date)})"
+            where = f"tag {evidence.tag}" if evidence.source is Source.TAGS else SOURCE_LABEL[evidence.source]
+            if evidence.source is Source.GITHUB_RELEASES:
+                where = f"GitHub release {evidence.tag}"
+            return f"{evidence.version} ({where}, {fmt_time(evidence.date)})"
         case ReleaseStatus.UNBLOCKED:
             return "can be cut now (every precondition met)"
         case _:

@@ -83,6 +83,7 @@ def _read(evaluation: Evaluation) -> dict[str, Any] | None:
         "rate_remaining": stats.rate_remaining,
         "rate_reset": _time(stats.rate_reset),
         "notes": list(stats.notes),
+        "registry_requests": stats.registry_requests,
     }
 
 

@@ -19,6 +19,7 @@ from release_gate.evaluate import (
 )
 from release_gate.model import Intent
 from release_gate.report._common import (
+    SOURCE_LABEL,
     chain,
     deadline_text,
     fmt_time,
@@ -92,10 +93,11 @@ def _chains(out: _Out, verdict: ReleaseVerdict, verbose: bool) -> None:
 def _candidates(out: _Out, verdict: ReleaseVerdict) -> None:
     for candidate in verdict.candidates:
         mark = "accepted" if candidate.accepted else "rejected"
-        out.add(f"    tag {candidate.tag} ({candidate.version}): {mark}, {candidate.why}")
+        shown = candidate.tag if candidate.tag == candidate.version else f"{candidate.tag} ({candidate.version})"
+        out.add(f"    {SOURCE_LABEL[candidate.source]} {shown}: {mark}, {candidate.why}")
     if verdict.skipped_tags:
         out.add(
-            f"    skipped tags (no {verdict.repo.scheme} version under {', '.join(verdict.repo.tags)}): "
+            f"    skipped (no {verdict.repo.scheme} version; tags read as {', '.join(verdict.repo.tags)}): "
             f"{', '.join(verdict.skipped_tags)}"
         )
 

@@ -34,7 +34,8 @@ def test_chain_reaches_the_root_cause(example: Evaluation) -> None:
 def test_verbose_lists_met_conditions_and_tags(example: Evaluation) -> None:
     """Verbose output shows every tag looked at and why it was rejected."""
     out = text.render(example, verbose=True)
-    assert "tag 0.9.1 (0.9.1): rejected, outside >0.9.1" in out
+    assert "tag 0.9.1: rejected, outside >0.9.1" in out
+    assert "PyPI 0.9.1: rejected, outside >0.9.1" in out
     assert "tag v0.5-doc (0.5-doc): rejected, development build" in out
 
 
@@ -49,7 +50,7 @@ def test_explain_release_lists_next_actions(example: Evaluation) -> None:
 def test_explain_hold_names_its_releases(example: Evaluation) -> None:
     """Explaining a hold names the release it waits for and how that release stands."""
     out = text.render_hold(example, "z2jh-big-prs")
-    assert "until chart >=0.7.0-beta.1: blocked, 3 preconditions unmet" in out
+    assert "until chart >=0.7.0-beta.1: blocked, 6 preconditions unmet" in out
     assert "z2jh#758" in out
 
 

@@ -1,0 +1,92 @@
+"""Pins: what a release's files say it depends on (requirements files), read with packaging.
+
+A pin file is a pip requirements file: PEP 508 lines (``jupyterhub==0.9.1``,
+``name @ git+https://...``) and bare VCS URLs
+(``git+https://github.com/jupyterhub/kubespawner@7ae9900``), whose package is named by
+``#egg=NAME`` or, failing that, by the plan repo whose GitHub repository the URL names.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from packaging.requirements import InvalidRequirement, Requirement
+
+from release_gate.model import Plan
+
+__all__ = ["Pin", "canonical_name", "read_pins"]
+
+_URL = re.compile(r"^(?:git\+|hg\+|svn\+|bzr\+)?(?:https?|ssh|git|file)://\S+$")
+_GITHUB = re.compile(r"github\.com[/:]([A-Za-z0-9-]+/[A-Za-z0-9._-]+?)(?:\.git)?(?:@([^#\s]+))?(?:#|$)")
+
+
+def canonical_name(name: str) -> str:
+    """Normalise a package name as PEP 503 says.
+
+    >>> canonical_name("JupyterHub_KubeSpawner")
+    'jupyterhub-kubespawner'
+    """
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Pin:
+    """One package a pin file names."""
+
+    name: str
+    """Canonical package name."""
+    path: str
+    """The file it is in."""
+    line: int
+    specifier: str = ""
+    url: str = ""
+    ref: str = ""
+    """The git ref of a URL pin (``7ae9900``)."""
+
+    def exact(self) -> str | None:
+        """Return the version of an ``==`` pin, or ``None`` when the pin is not one exact version."""
+        match = re.fullmatch(r"===?\s*([^,\s*]+)", self.specifier.strip())
+        return match.group(1) if match else None
+
+
+def _name_of_url(url: str, plan: Plan) -> tuple[str | None, str]:
+    egg = re.search(r"[#&]egg=([A-Za-z0-9._-]+)", url)
+    github = _GITHUB.search(url)
+    ref = github.group(2) if github and github.group(2) else ""
+    if egg:
+        return canonical_name(egg.group(1)), ref
+    if github:
+        slug = github.group(1).lower()
+        for repo in plan.repos:
+            if repo.slug.lower() == slug:
+                return canonical_name(repo.pypi or repo.id), ref
+        return canonical_name(slug.split("/")[1]), ref
+    return None, ref
+
+
+def read_pins(text: str, path: str, plan: Plan) -> tuple[Pin, ...]:
+    """Read the pins of requirements file *text*; raises :class:`ValueError` naming the line that is wrong."""
+    pins = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split(" #", 1)[0].strip()
+        if not line or line.startswith(("#", "-")):
+            continue  # comments, and options such as -r other.txt or --index-url
+        if _URL.match(line):
+            name, ref = _name_of_url(line, plan)
+            if name is None:
+                raise ValueError(f"{path} line {number}: cannot tell which package {line!r} installs; add #egg=NAME")
+            pins.append(Pin(name, path, number, url=line, ref=ref))
+            continue
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement as exc:
+            raise ValueError(f"{path} line {number}: {line!r} is not a requirement ({exc})") from None
+        ref = ""
+        if requirement.url:
+            github = _GITHUB.search(requirement.url)
+            ref = github.group(2) or "" if github else ""
+        pins.append(
+            Pin(canonical_name(requirement.name), path, number, str(requirement.specifier), requirement.url or "", ref)
+        )
+    return tuple(pins)
