@@ -16,6 +16,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -196,6 +197,9 @@ def _helm_time(value: object) -> dt.datetime | None:
 
 def _why(error: BaseException) -> str:
     text = str(error)
+    if isinstance(error, requests.exceptions.RetryError):
+        status = re.search(r"too many (\d+) error", text)
+        return f"it kept failing{f' ({status.group(1)})' if status else ''}, also after the retries"
     if "timed out" in text.lower():
         return "no answer in time"
     if isinstance(error, requests.ConnectionError):

@@ -1,0 +1,61 @@
+"""Reading pin files: requirements lines, bare VCS URLs, and what is wrong with a bad one."""
+
+from __future__ import annotations
+
+import pytest
+
+from release_gate.pins import Pin, canonical_name, read_pins
+from release_gate.plan import load_plan
+from tests.conftest import EXAMPLE_PLAN
+
+PLAN = load_plan(EXAMPLE_PLAN)
+
+
+def test_the_2018_hub_image_pins() -> None:
+    """The hub image's requirements pin jupyterhub and oauthenticator exactly and kubespawner from git."""
+    text = "jupyterhub==0.9.1\ngit+https://github.com/jupyterhub/kubespawner@7ae9900\noauthenticator==0.7.2\n"
+    pins = {pin.name: pin for pin in read_pins(text, "images/hub/requirements.txt", PLAN)}
+    assert pins["jupyterhub"].exact() == "0.9.1"
+    assert pins["oauthenticator"].exact() == "0.7.2"
+    kubespawner = pins["jupyterhub-kubespawner"]  # named by the plan repo the URL points at
+    assert (kubespawner.url, kubespawner.ref, kubespawner.exact()) == (
+        "git+https://github.com/jupyterhub/kubespawner@7ae9900",
+        "7ae9900",
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "name", "exact", "ref"),
+    [
+        ("Some_Package==1.2", "some-package", "1.2", ""),
+        ("pkg===1.2", "pkg", "1.2", ""),
+        ("pkg>=1.2", "pkg", None, ""),
+        ("pkg==1.*", "pkg", None, ""),
+        ("pkg @ git+https://github.com/o/pkg@abc123", "pkg", None, "abc123"),
+        ("git+https://example.org/x.git@v1#egg=Other.Name", "other-name", None, ""),
+        ("git+https://github.com/someone/unplanned@v2", "unplanned", None, "v2"),
+        ("pkg==1.2  # a comment", "pkg", "1.2", ""),
+    ],
+)
+def test_pin_lines(line: str, name: str, exact: str | None, ref: str) -> None:
+    """Each kind of requirements line is read into the package it names, its exact version and git ref."""
+    (pin,) = read_pins(line + "\n", "req.txt", PLAN)
+    assert (pin.name, pin.exact(), pin.ref) == (name, exact, ref)
+
+
+def test_comments_and_options_are_skipped() -> None:
+    """Comment lines, blank lines and pip options name no pin."""
+    assert read_pins("# pinned\n\n-r base.txt\n--index-url https://x.invalid\n", "req.txt", PLAN) == ()
+
+
+def test_a_bad_line_names_the_file_and_line() -> None:
+    """A line that is no requirement raises ValueError naming the file and the line."""
+    with pytest.raises(ValueError, match=r"req.txt line 2: 'not a requirement!' is not a requirement"):
+        read_pins("ok==1\nnot a requirement!\n", "req.txt", PLAN)
+
+
+def test_canonical_names() -> None:
+    """Names compare as PEP 503 normalises them."""
+    assert canonical_name("Jupyter.Hub__Kube-Spawner") == "jupyter-hub-kube-spawner"
+    assert Pin("a", "f", 1, "==1").exact() == "1"
