@@ -27,6 +27,7 @@ from release_gate.examples import example_path
 from release_gate.github import DEFAULT_API_URL, GitHubStateProvider
 from release_gate.graph import build_graph
 from release_gate.model import ItemRef, Plan
+from release_gate.pins import forgotten_after
 from release_gate.plan import load_plan, parse_ref
 from release_gate.registries import LiveStateProvider, RegistryReader
 from release_gate.report import Format, GraphFormat
@@ -36,7 +37,7 @@ from release_gate.report import text as text_report
 from release_gate.report.graph import render_dot, render_mermaid
 from release_gate.snapshot import SnapshotStateProvider, dump_world
 from release_gate.spec import json_schema
-from release_gate.state import StateProvider, World, request_for
+from release_gate.state import StateProvider, Unknown, World, request_for
 
 __all__ = ["main"]
 
@@ -129,6 +130,13 @@ def _parser() -> argparse.ArgumentParser:
         description="Check a plan file and report every problem at once.",
     )
     validate.add_argument("plan", nargs="?", metavar="PLAN", help="the plan file (TOML); default: the built-in example")
+    validate.add_argument(
+        "--live",
+        action="store_true",
+        help="also read the pin files from GitHub and report 'after' edges the plan forgot",
+    )
+    validate.add_argument("--state", metavar="FILE", help="with --live: read the pin files from this snapshot instead")
+    _github_options(validate)
 
     commands.add_parser(
         "schema",
@@ -370,6 +378,21 @@ def _cmd_validate(args: argparse.Namespace, io: _IO) -> int:
     plan = load_plan(path)
     shown = args.plan or _BUILTIN_PLAN
     graph = build_graph(plan)
+    if args.live:
+        provider: StateProvider = SnapshotStateProvider(args.state) if args.state else _github(args, io.env)
+        world = provider.fetch(request_for(plan, (*graph.pull_requests(), *graph.issues())))
+        _notes(world, io.err)
+        files = {
+            (key, path): text
+            for key, repo in world.repos.items()
+            if not isinstance(repo, Unknown)
+            for path, text in repo.files.items()
+        }
+        for release_id, upstream, pin in forgotten_after(plan, files):
+            io.err.write(
+                f"release-gate: suggestion: {pin.path} line {pin.line} pins {pin.name}, the package of release "
+                f"{upstream!r}: add {upstream!r} to releases.{release_id}.after\n"
+            )
     out.write(
         f"{shown}: ok: {len(plan.repos)} repos, {len(plan.releases)} releases, {len(plan.holds)} holds, "
         f"{len(plan.families)} PR families, {len(graph.pull_requests())} PRs and {len(graph.issues())} issues to read; "

@@ -9,13 +9,14 @@ A pin file is a pip requirements file: PEP 508 lines (``jupyterhub==0.9.1``,
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from packaging.requirements import InvalidRequirement, Requirement
 
 from release_gate.model import Plan
 
-__all__ = ["Pin", "canonical_name", "read_pins"]
+__all__ = ["Pin", "canonical_name", "forgotten_after", "read_pins"]
 
 _URL = re.compile(r"^(?:git\+|hg\+|svn\+|bzr\+)?(?:https?|ssh|git|file)://\S+$")
 _GITHUB = re.compile(r"github\.com[/:]([A-Za-z0-9-]+/[A-Za-z0-9._-]+?)(?:\.git)?(?:@([^#\s]+))?(?:#|$)")
@@ -90,3 +91,33 @@ def read_pins(text: str, path: str, plan: Plan) -> tuple[Pin, ...]:
             Pin(canonical_name(requirement.name), path, number, str(requirement.specifier), requirement.url or "", ref)
         )
     return tuple(pins)
+
+
+def forgotten_after(plan: Plan, files: Mapping[tuple[str, str], str]) -> tuple[tuple[str, str, Pin], ...]:
+    """Return ``(release id, upstream release id, pin)`` for pins of planned packages missing from ``after``.
+
+    *files* maps ``(owner/name, path)`` to the text of each pin file that was read.
+    """
+    by_package: dict[str, list[str]] = {}
+    for release in plan.releases:
+        project = plan.repo(release.repo).pypi
+        if project:
+            by_package.setdefault(canonical_name(project), []).append(release.id)
+    found: list[tuple[str, str, Pin]] = []
+    for release in plan.releases:
+        slug = plan.repo(release.repo).slug.lower()
+        for path in release.pins:
+            text = files.get((slug, path))
+            if text is None:
+                continue
+            try:
+                pins = read_pins(text, path, plan)
+            except ValueError:
+                continue  # check reports the bad file; here only edges are suggested
+            found.extend(
+                (release.id, upstream, pin)
+                for pin in pins
+                for upstream in by_package.get(pin.name, ())
+                if upstream != release.id and upstream not in release.after
+            )
+    return tuple(found)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
 from release_gate.pins import Pin, canonical_name, read_pins
 from release_gate.plan import load_plan
-from tests.conftest import EXAMPLE_PLAN
+from tests.conftest import EXAMPLE_PLAN, EXAMPLE_STATE, Run
 
 PLAN = load_plan(EXAMPLE_PLAN)
 
@@ -59,3 +62,20 @@ def test_canonical_names() -> None:
     """Names compare as PEP 503 normalises them."""
     assert canonical_name("Jupyter.Hub__Kube-Spawner") == "jupyter-hub-kube-spawner"
     assert Pin("a", "f", 1, "==1").exact() == "1"
+
+
+def test_validate_live_suggests_forgotten_after_edges(run_cli: Callable[..., Run], tmp_path: Path) -> None:
+    """`validate --live` names a pinned package of the plan that the release does not wait for."""
+    plan = tmp_path / "plan.toml"
+    plan.write_text(
+        '[plan]\nname = "forgot"\n'
+        '[repos.kubespawner]\ngithub = "jupyterhub/kubespawner"\npublished = { pypi = "jupyterhub-kubespawner" }\n'
+        '[repos.z2jh]\ngithub = "jupyterhub/zero-to-jupyterhub-k8s"\nscheme = "semver"\n'
+        '[releases.kubespawner]\nversion = ">=0.9.0b1"\n'
+        '[releases.chart]\nrepo = "z2jh"\nversion = ">=0.7.0-beta.1"\npins = ["images/hub/requirements.txt"]\n',
+        encoding="utf-8",
+    )
+    result = run_cli("validate", str(plan), "--live", "--state", str(EXAMPLE_STATE))
+    assert result.code == 0
+    assert "add 'kubespawner' to releases.chart.after" in result.err
+    assert run_cli("validate", str(EXAMPLE_PLAN), "--live", "--state", str(EXAMPLE_STATE)).err == ""
