@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from release_gate.graph import Edge, Node, NodeKind, ReleaseGraph, item_node, release_node
 from release_gate.model import Deadline, Hold, Intent, ItemRef, Plan, Release, Repo, Source, Watch
-from release_gate.pins import Pin, canonical_name, read_pins
+from release_gate.pins import Pin, canonical_name, pin_entry, read_entry
 from release_gate.state import Issue, IssueState, PrState, PullRequest, ReadStats, Unknown, World, is_part_of
 from release_gate.times import show_time
 from release_gate.versions import Accept, ParsedVersion, Scheme, parse_version
@@ -542,7 +542,8 @@ class _Evaluator:
         if isinstance(state, Unknown):
             return (Reason(node, f"pins in {', '.join(release.pins)}", Outcome.UNKNOWN, state.reason),)
         pins: dict[str, Pin] = {}
-        for path in release.pins:
+        for entry in release.pins:
+            path = (pin_entry(entry) or (entry, "", ""))[0]
             text = state.files.get(path)
             if text is None:
                 return (
@@ -555,7 +556,7 @@ class _Evaluator:
                     ),
                 )
             try:
-                found = read_pins(text, path, self.plan)
+                found = read_entry(text, entry, self.plan)
             except ValueError as exc:
                 return (Reason(node, f"pins in {path}", Outcome.UNKNOWN, str(exc), action=f"fix {path}"),)
             pins.update({pin.name: pin for pin in found})

@@ -12,11 +12,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import yaml
 from packaging.requirements import InvalidRequirement, Requirement
 
 from release_gate.model import Plan
 
-__all__ = ["Pin", "canonical_name", "forgotten_after", "read_pins"]
+__all__ = ["Pin", "canonical_name", "forgotten_after", "pin_entry", "read_entry", "read_pins"]
 
 _URL = re.compile(r"^(?:git\+|hg\+|svn\+|bzr\+)?(?:https?|ssh|git|file)://\S+$")
 _GITHUB = re.compile(r"github\.com[/:]([A-Za-z0-9-]+/[A-Za-z0-9._-]+?)(?:\.git)?(?:@([^#\s]+))?(?:#|$)")
@@ -66,6 +67,46 @@ def _name_of_url(url: str, plan: Plan) -> tuple[str | None, str]:
     return None, ref
 
 
+_ENTRY = re.compile(r"^(?P<path>[^#]+?)(?:#(?P<key>[A-Za-z0-9_.-]+)=(?P<package>[A-Za-z0-9_.-]+))?$")
+
+
+def pin_entry(entry: str) -> tuple[str, str, str] | None:
+    """Split a ``pins`` entry into ``(path, key, package)``; ``None`` when it is malformed.
+
+    ``images/hub/requirements.txt`` is a requirements file (no key);
+    ``jupyterhub/Chart.yaml#appVersion=jupyterhub`` says that key ``appVersion`` of that YAML
+    file pins package ``jupyterhub``.
+
+    >>> pin_entry("jupyterhub/Chart.yaml#appVersion=jupyterhub")
+    ('jupyterhub/Chart.yaml', 'appVersion', 'jupyterhub')
+    """
+    match = _ENTRY.match(entry.strip())
+    if match is None:
+        return None
+    return match.group("path"), match.group("key") or "", match.group("package") or ""
+
+
+def read_entry(text: str, entry: str, plan: Plan) -> tuple[Pin, ...]:
+    """Read the pins one ``pins`` entry names from its file's *text*; raises :class:`ValueError` when it cannot."""
+    parts = pin_entry(entry)
+    if parts is None:
+        raise ValueError(f"{entry!r} is not a pin entry (PATH, or PATH#KEY=PACKAGE)")
+    path, key, package = parts
+    if not key:
+        return read_pins(text, path, plan)
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise ValueError(f"{path} is not YAML") from None
+    value = document.get(key) if isinstance(document, dict) else None
+    if value is None:
+        raise ValueError(f"{path} has no key {key!r}")
+    line = next((n for n, raw in enumerate(text.splitlines(), start=1) if raw.startswith(f"{key}:")), 0)
+    version = str(value).strip()
+    version = version[1:] if version[:1] in "vV" and version[1:2].isdigit() else version
+    return (Pin(canonical_name(package), path, line, f"=={version}"),)
+
+
 def read_pins(text: str, path: str, plan: Plan) -> tuple[Pin, ...]:
     """Read the pins of requirements file *text*; raises :class:`ValueError` naming the line that is wrong."""
     pins = []
@@ -106,12 +147,13 @@ def forgotten_after(plan: Plan, files: Mapping[tuple[str, str], str]) -> tuple[t
     found: list[tuple[str, str, Pin]] = []
     for release in plan.releases:
         slug = plan.repo(release.repo).slug.lower()
-        for path in release.pins:
-            text = files.get((slug, path))
+        for entry in release.pins:
+            parts = pin_entry(entry)
+            text = files.get((slug, parts[0])) if parts else None
             if text is None:
                 continue
             try:
-                pins = read_pins(text, path, plan)
+                pins = read_entry(text, entry, plan)
             except ValueError:
                 continue  # check reports the bad file; here only edges are suggested
             found.extend(

@@ -337,8 +337,20 @@ class _Reader:
             intent=Intent(data.get("status", Intent.PLANNED.value)),
             note=data.get("note", ""),
             decided_by=self.decided_by(key, data, repo),
-            pins=tuple(path for _, path in _good(data.get("pins", []))),
+            pins=self.pins(key, data),
         )
+
+    def pins(self, key: str, data: dict[str, Any]) -> tuple[str, ...]:
+        entries = []
+        for index, entry in _good(data.get("pins", [])):
+            if not re.fullmatch(r"[^#\s]+(#[A-Za-z0-9_.-]+=[A-Za-z0-9_.-]+)?", entry):
+                self.problem(
+                    f"{key}.pins[{index}]",
+                    f"{entry!r} is not a pin entry: write a path (images/hub/requirements.txt) or "
+                    "PATH#KEY=PACKAGE for a YAML key (jupyterhub/Chart.yaml#appVersion=jupyterhub)",
+                )
+            entries.append(entry)
+        return tuple(entries)
 
     def decided_by(self, key: str, data: dict[str, Any], repo: Repo) -> Source | None:
         if "decided_by" not in data:

@@ -190,9 +190,13 @@ PLAN = _table(
                         choices=tuple(s.value for s in Source),
                     ),
                     "pins": _list(
-                        _str("A path in the release's repository."),
-                        "Files on the default branch that pin its upstreams (requirements files): the release "
-                        "waits until they pin released versions that satisfy each upstream's requirement.",
+                        _str(
+                            "A requirements file in the release's repository, or PATH#KEY=PACKAGE for a key of a "
+                            "YAML file (jupyterhub/Chart.yaml#appVersion=jupyterhub).",
+                            pattern=r"^[^#\s]+(#[A-Za-z0-9_.-]+=[A-Za-z0-9_.-]+)?$",
+                        ),
+                        "Files on the default branch that pin its upstreams: the release waits until they pin "
+                        "released versions that satisfy each upstream's requirement.",
                     ),
                     "note": _str("Anything a reader should know."),
                 },

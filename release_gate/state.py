@@ -312,7 +312,9 @@ def request_for(plan: Plan, items: tuple[ItemRef, ...]) -> StateRequest:
         items=tuple(sorted(set(items))),
         families=tuple(f.parent for f in plan.families if f.discover),
         wants=tuple((plan.repo(r.repo), r.requirement) for r in plan.releases),
-        files=tuple(sorted({(plan.repo(r.repo).slug, path) for r in plan.releases for path in r.pins})),
+        files=tuple(
+            sorted({(plan.repo(r.repo).slug, entry.split("#", 1)[0]) for r in plan.releases for entry in r.pins})
+        ),
         registries=tuple(registries[key] for key in sorted(registries)),
     )
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from release_gate.pins import Pin, canonical_name, read_pins
+from release_gate.pins import Pin, canonical_name, read_entry, read_pins
 from release_gate.plan import load_plan
 from tests.conftest import EXAMPLE_PLAN, EXAMPLE_STATE, Run
 
@@ -79,3 +79,57 @@ def test_validate_live_suggests_forgotten_after_edges(run_cli: Callable[..., Run
     assert result.code == 0
     assert "add 'kubespawner' to releases.chart.after" in result.err
     assert run_cli("validate", str(EXAMPLE_PLAN), "--live", "--state", str(EXAMPLE_STATE)).err == ""
+
+
+def test_a_yaml_key_pins_a_package() -> None:
+    """PATH#KEY=PACKAGE reads the key of a YAML file as an exact pin of the package (a leading v dropped)."""
+    chart = "name: jupyterhub\nversion: 0.7.0-beta.1\nappVersion: v0.9.2\n"
+    (pin,) = read_entry(chart, "jupyterhub/Chart.yaml#appVersion=jupyterhub", PLAN)
+    assert (pin.name, pin.exact(), pin.path, pin.line) == ("jupyterhub", "0.9.2", "jupyterhub/Chart.yaml", 3)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("name: x\n", "has no key 'appVersion'"), ("a: [unclosed\n", "is not YAML")],
+    ids=["missing-key", "not-yaml"],
+)
+def test_a_bad_yaml_pin_says_why(text: str, message: str) -> None:
+    """A YAML pin file without the key, or that is not YAML, raises ValueError saying so."""
+    with pytest.raises(ValueError, match=message):
+        read_entry(text, "Chart.yaml#appVersion=jupyterhub", PLAN)
+
+
+def test_chart_yaml_pin_is_checked_against_the_released_upstream() -> None:
+    """A Chart.yaml appVersion pin is met once it names a released version that satisfies the upstream."""
+    import datetime as dt  # noqa: PLC0415
+
+    from release_gate import FakeStateProvider, ReleaseStatus, check, parse_plan  # noqa: PLC0415
+
+    plan = parse_plan(
+        '[plan]\nname = "y"\n[repos.hub]\ngithub = "o/hub"\npublished = { pypi = "jupyterhub" }\n'
+        '[repos.chart]\ngithub = "o/chart"\nscheme = "semver"\n'
+        '[releases.hub]\nversion = ">0.9.1"\n'
+        '[releases.chart]\nversion = ">=1.0.0"\nafter = ["hub"]\npins = ["Chart.yaml#appVersion=jupyterhub"]\n'
+    )
+
+    def world(app_version: str) -> FakeStateProvider:
+        return (
+            FakeStateProvider(taken_at=dt.datetime(2024, 6, 1, tzinfo=dt.UTC))
+            .published("pypi", "jupyterhub", "0.9.2", "2024-05-01T00:00:00Z")
+            .repo("o/hub")
+            .repo("o/chart", files={"Chart.yaml": f"name: chart\nappVersion: {app_version}\n"})
+        )
+
+    assert check(plan, world("v0.9.2")).release("chart").status is ReleaseStatus.UNBLOCKED
+    stale = check(plan, world("0.9.1")).release("chart")
+    assert stale.status is ReleaseStatus.BLOCKED
+    assert stale.blockers[0].detail == "pins jupyterhub==0.9.1; the plan needs >0.9.1"
+
+
+def test_a_malformed_pin_entry_is_a_plan_error() -> None:
+    """A pins entry that is neither a path nor PATH#KEY=PACKAGE is reported with both forms."""
+    from release_gate import PlanError, parse_plan  # noqa: PLC0415
+
+    with pytest.raises(PlanError) as raised:
+        parse_plan('[plan]\nname = "p"\n[repos.a]\ngithub = "o/a"\n[releases.a]\nversion = ">1"\npins = ["a b#c"]\n')
+    assert "PATH#KEY=PACKAGE" in str(raised.value)
