@@ -144,7 +144,8 @@ def render(evaluation: Evaluation, *, color: bool = False, verbose: bool = False
         stats = evaluation.stats
         left = f"; {stats.rate_remaining} left" if stats.rate_remaining is not None else ""
         reset = f" until {fmt_time(stats.rate_reset)}" if stats.rate_reset and left else ""
-        out.add(f"Read: {stats.requests} request(s), GraphQL cost {stats.graphql_cost}{left}{reset}")
+        registries = f"; {stats.registry_requests} to package indexes" if stats.registry_requests else ""
+        out.add(f"Read: {stats.requests} request(s), GraphQL cost {stats.graphql_cost}{left}{reset}{registries}")
     out.add()
     out.add(out.bold("Releases"))
     rows = [
