@@ -161,6 +161,11 @@ def _github_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timeout", metavar="SECONDS", type=int, default=10, help="per-request timeout for GitHub (default: 10)"
     )
+    parser.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="keep Helm indexes here and ask for them again with If-None-Match (default: no cache)",
+    )
 
 
 def _output_options(parser: argparse.ArgumentParser) -> None:
@@ -235,7 +240,8 @@ def _github(args: argparse.Namespace, env: Mapping[str, str]) -> LiveStateProvid
             "--timeout", f"{args.timeout} is not a number of seconds", "Use a whole number of seconds >= 1"
         )
     github = GitHubStateProvider(token=token or None, base_url=url, timeout=args.timeout)
-    return LiveStateProvider(github, RegistryReader(timeout=args.timeout))
+    cache = Path(args.cache_dir) if args.cache_dir else None
+    return LiveStateProvider(github, RegistryReader(timeout=args.timeout, cache_dir=cache))
 
 
 _BUILTIN_PLAN = f"{EXAMPLE_PLAN} (built-in example)"
