@@ -53,6 +53,7 @@ def _release(verdict: ReleaseVerdict) -> dict[str, Any]:
         if evidence is None
         else {
             "version": evidence.version,
+            "source": str(evidence.source),
             "tag": evidence.tag,
             "sha": evidence.sha or None,
             "date": _time(evidence.date),
@@ -67,7 +68,15 @@ def _release(verdict: ReleaseVerdict) -> dict[str, Any]:
         },
         "reasons": [_reason(r) for r in verdict.reasons],
         "candidates": [
-            {"tag": c.tag, "version": c.version, "accepted": c.accepted, "why": c.why} for c in verdict.candidates
+            {
+                "source": str(c.source),
+                "tag": c.tag,
+                "version": c.version,
+                "date": _time(c.date),
+                "accepted": c.accepted,
+                "why": c.why,
+            }
+            for c in verdict.candidates
         ],
         "skipped_tags": list(verdict.skipped_tags),
     }
