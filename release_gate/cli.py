@@ -19,16 +19,18 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from release_gate import __version__
+from release_gate.actions import annotation_lines, outputs, summary
 from release_gate.errors import InputError, ReleaseGateError, StateUnavailableError, UsageError
 from release_gate.evaluate import Answer, Evaluation, evaluate
 from release_gate.examples import PLAN as EXAMPLE_PLAN
 from release_gate.examples import STATE as EXAMPLE_STATE
 from release_gate.examples import example_path
-from release_gate.github import DEFAULT_API_URL, GitHubStateProvider
+from release_gate.gate import Decision, EventKind, Override, StatusState, decide, parse_event, shorten
+from release_gate.github import DEFAULT_API_URL, GitHubGateClient, GitHubStateProvider
 from release_gate.graph import build_graph
 from release_gate.model import ItemRef, Plan
 from release_gate.pins import forgotten_after
-from release_gate.plan import load_plan, parse_ref
+from release_gate.plan import load_plan, parse_plan, parse_ref
 from release_gate.registries import LiveStateProvider, RegistryReader
 from release_gate.report import Format, GraphFormat
 from release_gate.report import json as json_report
@@ -114,6 +116,28 @@ def _parser() -> argparse.ArgumentParser:
         default=GraphFormat.DOT.value,
         help="dot (Graphviz) or mermaid",
     )
+
+    gate = commands.add_parser(
+        "gate",
+        help="In GitHub Actions: give each PR a commit status (pending while held), or fail the job (--mode check).",
+        description=(
+            "Gate merges in GitHub Actions. Reads the event (GITHUB_EVENT_NAME, GITHUB_EVENT_PATH): a PR event "
+            "judges that PR, merge_group the PR in the queue entry, schedule / workflow_dispatch / "
+            "repository_dispatch every open PR. The plan is read from the default branch through the API."
+        ),
+    )
+    gate.add_argument(
+        "--plan", metavar="PATH", default=".github/release-plan.toml", help="the plan's path in the plan repo"
+    )
+    gate.add_argument("--plan-repo", metavar="OWNER/NAME", help="a central repo holding the plan (default: this repo)")
+    gate.add_argument("--mode", choices=["status", "check"], default="status", help="post statuses, or fail the job")
+    gate.add_argument("--context", default="release-gate", help="the commit status context (default: release-gate)")
+    gate.add_argument(
+        "--override-label",
+        default="release-gate/override",
+        help="a label that frees a held PR when added by someone with write access",
+    )
+    _github_options(gate)
 
     snapshot = commands.add_parser(
         "snapshot",
@@ -414,11 +438,104 @@ def _cmd_schema(args: argparse.Namespace, io: _IO) -> int:
     return EXIT_CLEAR
 
 
+def _cmd_gate(args: argparse.Namespace, io: _IO) -> int:
+    env = io.env
+    name, path, slug = env.get("GITHUB_EVENT_NAME"), env.get("GITHUB_EVENT_PATH"), env.get("GITHUB_REPOSITORY")
+    for variable, value in (("GITHUB_EVENT_NAME", name), ("GITHUB_EVENT_PATH", path), ("GITHUB_REPOSITORY", slug)):
+        if not value:
+            raise UsageError(
+                variable, "is not set", "Run the gate in GitHub Actions, or set the variable as Actions does"
+            )
+    assert name
+    assert path
+    assert slug
+    try:
+        payload = json.loads(Path(path).read_text(encoding="utf-8"))
+        event = parse_event(name, payload)
+    except OSError as exc:
+        raise UsageError(
+            "GITHUB_EVENT_PATH", f"cannot read {path} ({exc.strerror})", "Point it at the event file"
+        ) from None
+    except ValueError as exc:
+        raise UsageError("GITHUB_EVENT_PATH", f"{path}: {exc}", "Check the workflow's triggers") from None
+    token = env.get(args.token_env or "GH_TOKEN") or ("" if args.token_env else env.get("GITHUB_TOKEN", ""))
+    url = args.github_url or env.get("GITHUB_API_URL") or DEFAULT_API_URL
+    client = GitHubGateClient(token=token or None, base_url=url, timeout=args.timeout)
+    run = env.get("GITHUB_RUN_ID")
+    target = f"{env.get('GITHUB_SERVER_URL', 'https://github.com')}/{slug}/actions/runs/{run}" if run else ""
+    if event.kind is EventKind.SWEEP:
+        targets = client.open_pulls(slug)
+    else:
+        assert event.number is not None
+        targets = [(event.number, event.sha, client.labels(slug, event.number))]
+    evaluation: Evaluation | None = None
+    failure: ReleaseGateError | None = None
+    try:
+        text, where = client.plan_text(args.plan_repo or slug, args.plan)
+        plan = parse_plan(text, path=where)
+        graph = build_graph(plan)
+        world = _github(args, env).fetch(request_for(plan, (*graph.pull_requests(), *graph.issues())))
+        _notes(world, io.err)
+        evaluation = evaluate(graph, world)
+    except (InputError, StateUnavailableError) as exc:
+        failure = exc
+    merge_group = event.kind is EventKind.MERGE_GROUP
+    decisions = []
+    for number, sha, labels in targets:
+        ref = ItemRef(slug, number)
+        if evaluation is None:
+            what = "the plan is invalid" if isinstance(failure, InputError) else "the state could not be read"
+            decision = Decision(
+                ref, f"#{number}", StatusState.ERROR, shorten(f"release-gate: {what}"), held=False, detail=str(failure)
+            )
+        else:
+            override = None
+            if args.override_label in labels:
+                added = client.label_added(slug, number, args.override_label)
+                by, at = added or ("someone", None)
+                override = Override(args.override_label, by, at, client.permission(slug, by) if added else "none")
+            decision = decide(evaluation, ref, merge_group=merge_group, override=override)
+        decisions.append((sha, decision))
+    if args.mode == "status":
+        for sha, decision in decisions:
+            state = decision.state
+            if merge_group and state is not StatusState.SUCCESS:
+                state = StatusState.FAILURE  # the queue takes success or failure only
+            if client.status(slug, sha, args.context) != (str(state), decision.description):
+                client.post_status(
+                    slug,
+                    sha,
+                    state=str(state),
+                    description=decision.description,
+                    context=args.context,
+                    target_url=target,
+                )
+    held = [d.label for _, d in decisions if d.held]
+    verdict = "error" if evaluation is None else "held" if held else "clear"
+    for line in annotation_lines(d for _, d in decisions):
+        io.out.write(line + "\n")
+    report = summary(evaluation, [d for _, d in decisions], note=str(failure) if failure else "")
+    if env.get("GITHUB_STEP_SUMMARY"):
+        with Path(env["GITHUB_STEP_SUMMARY"]).open("a", encoding="utf-8") as handle:
+            handle.write(report)
+    if env.get("GITHUB_OUTPUT"):
+        with Path(env["GITHUB_OUTPUT"]).open("a", encoding="utf-8") as handle:
+            handle.write(outputs(verdict, held, report))
+    io.out.write(f"release-gate: {verdict}: {len(decisions)} PR(s), {len(held)} held\n")
+    if failure is not None:
+        io.err.write(f"release-gate: error: {failure}\n")
+        return EXIT_INPUT if isinstance(failure, InputError) else EXIT_STATE
+    if args.mode == "check" and held:
+        return EXIT_BLOCKED
+    return EXIT_CLEAR
+
+
 _TOP_LEVEL = ("-h", "--help", "--version")
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace, _IO], int]] = {
     "check": _cmd_check,
     "explain": _cmd_explain,
+    "gate": _cmd_gate,
     "graph": _cmd_graph,
     "snapshot": _cmd_snapshot,
     "validate": _cmd_validate,

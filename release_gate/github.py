@@ -365,3 +365,124 @@ def _rest_issue(ref: ItemRef, issue: Any) -> PullRequest | Issue:
         closed_at=closed,
         labels=tuple(label.name for label in issue.labels),
     )
+
+
+class GitHubGateClient:
+    """What the merge gate reads and writes on the gated repository, through PyGithub.
+
+    Every method raises :class:`~release_gate.errors.StateUnavailableError` (with a hint,
+    never the token) when GitHub cannot be read or written.
+    """
+
+    def __init__(
+        self, *, token: str | None, base_url: str = DEFAULT_API_URL, timeout: int = 10, retries: int = 2
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        github.set_log_level(logging.WARNING)
+        retry = _BoundedRetry(
+            total=retries, backoff_factor=0.5, backoff_max=5, secondary_rate_wait=60, max_rate_limit_wait=30
+        )
+        self._github = Github(
+            auth=Auth.Token(token) if token else None,
+            base_url=self.base_url,
+            timeout=timeout,
+            retry=retry,
+            per_page=100,
+            lazy=True,
+            seconds_between_requests=None,
+            seconds_between_writes=None,
+            user_agent="release-gate",
+        )
+
+    def _guard(self, what: str, call: Callable[..., T], *args: Any) -> T:
+        try:
+            return call(*args)
+        except StateUnavailableError:
+            raise
+        except Exception as error:
+            described = _describe(error)
+            if described is None:
+                raise
+            problem, hint = described
+            if "forbidden" in problem and "status" in what:
+                hint = "The token needs statuses: write (permissions: in the workflow)"
+            raise StateUnavailableError(f"GitHub ({self.base_url})", f"{what}: {problem}", hint) from None
+
+    def plan_text(self, slug: str, path: str) -> tuple[str, str]:
+        """Return the plan file at *path* on *slug*'s default branch, and where it was read (for messages)."""
+
+        def read() -> tuple[str, str]:
+            repo = self._github.get_repo(slug)
+            branch = repo.default_branch
+            try:
+                content = repo.get_contents(path, ref=branch)
+            except UnknownObjectException:
+                raise StateUnavailableError(
+                    f"GitHub ({self.base_url})",
+                    f"{slug} has no {path} on its default branch ({branch})",
+                    "Commit the plan there, or name it with --plan and --plan-repo",
+                ) from None
+            if isinstance(content, list):
+                raise StateUnavailableError(
+                    f"GitHub ({self.base_url})", f"{slug}:{path} is a folder", "Name the plan file"
+                )
+            return content.decoded_content.decode("utf-8", errors="replace"), f"{slug}:{path}@{branch}"
+
+        return self._guard("reading the plan", read)
+
+    def open_pulls(self, slug: str) -> list[tuple[int, str, tuple[str, ...]]]:
+        """Return every open PR of *slug*: number, head SHA, label names."""
+
+        def read() -> list[tuple[int, str, tuple[str, ...]]]:
+            pulls = self._github.get_repo(slug).get_pulls(state="open")
+            return [(pr.number, pr.head.sha, tuple(label.name for label in pr.labels)) for pr in pulls]
+
+        return self._guard("listing open pull requests", read)
+
+    def labels(self, slug: str, number: int) -> tuple[str, ...]:
+        """Return the label names of issue or PR *number*."""
+
+        def read() -> tuple[str, ...]:
+            return tuple(label.name for label in self._github.get_repo(slug).get_issue(number).labels)
+
+        return self._guard(f"reading the labels of #{number}", read)
+
+    def label_added(self, slug: str, number: int, label: str) -> tuple[str, dt.datetime | None] | None:
+        """Return who added *label* to *number* last, and when; ``None`` if no event says so."""
+
+        def read() -> tuple[str, dt.datetime | None] | None:
+            found = None
+            for event in self._github.get_repo(slug).get_issue(number).get_events():
+                name = getattr(event.label, "name", None)  # PyGithub types it as always set; GitHub may omit it
+                if event.event == "labeled" and name == label:
+                    found = (event.actor.login, _utc(event.created_at))
+            return found
+
+        return self._guard(f"reading who labelled #{number}", read)
+
+    def permission(self, slug: str, login: str) -> str:
+        """Return *login*'s permission on *slug* (``admin``, ``write``, ``read``, ``none``...)."""
+        return self._guard("reading a permission", self._github.get_repo(slug).get_collaborator_permission, login)
+
+    def status(self, slug: str, sha: str, context: str) -> tuple[str, str] | None:
+        """Return the latest ``(state, description)`` of *context* on *sha*, if any."""
+
+        def read() -> tuple[str, str] | None:
+            for status in self._github.get_repo(slug).get_commit(sha).get_statuses():
+                if (status.context or "").lower() == context.lower():
+                    return status.state, status.description or ""
+            return None
+
+        return self._guard("reading the commit status", read)
+
+    def post_status(self, slug: str, sha: str, *, state: str, description: str, context: str, target_url: str) -> None:
+        """Post a commit status on *sha*."""
+        commit = self._github.get_repo(slug).get_commit(sha)
+        self._guard(
+            "posting the commit status",
+            commit.create_status,
+            state,
+            target_url or github.GithubObject.NotSet,
+            description,
+            context,
+        )

@@ -214,6 +214,14 @@ class FakeGitHub:
         self.statuses: list[PostedStatus] = []
         self.invalid_queries: list[tuple[str, list[str]]] = []
         """GraphQL documents that GitHub's schema rejects, with the errors: tests assert none."""
+        self.label_events: dict[tuple[str, int], list[tuple[str, str, dt.datetime]]] = {}
+        """``(owner/name lower-cased, number)`` -> ``(label, who added it, when)`` events."""
+        self.permissions: dict[str, str] = {}
+        """Logins and their permission on every repo (``admin``, ``write``...); others have ``read``."""
+        self.branch_files: dict[str, dict[str, str]] = {}
+        """Files of branches other than the default one (a PR's head, say), by branch name."""
+        self.forbid_statuses = False
+        """Answer 403 to posted statuses (a token without ``statuses: write``)."""
         self.node_errors: dict[ItemRef, str] = {}
         """PRs or issues whose GraphQL node fails with this error type (a partial error)."""
         self.rate_limit = 5000
@@ -552,6 +560,8 @@ class FakeGitHub:
         owner, name, rest = match.group(1), match.group(2), match.group(3) or ""
         slug = f"{owner}/{name}"
         repo = self._repo(owner, name)
+        if method == "POST" and self.forbid_statuses and rest.startswith("/statuses/"):
+            return 403, {"message": "Resource not accessible by integration"}, {}
         if method == "POST" and (status := re.match(r"^/statuses/([0-9a-f]{7,40})$", rest)):
             if not isinstance(body, dict) or body.get("state") not in ("error", "failure", "pending", "success"):
                 return 422, {"message": "Validation Failed"}, {}
@@ -589,6 +599,34 @@ class FakeGitHub:
                 },
                 {},
             )
+        if rest == "/pulls":
+            open_pulls = [
+                item
+                for (item_slug, _), item in sorted(self.world.items.items())
+                if item_slug == slug.lower() and isinstance(item, PullRequest) and item.state is PrState.OPEN
+            ]
+            return 200, [self._rest_pull(base, pr) for pr in open_pulls], {}
+        if events := re.match(r"^/issues/(\d+)/events$", rest):
+            labelled = self.label_events.get((slug.lower(), int(events.group(1))), [])
+            return (
+                200,
+                [
+                    {
+                        "id": index + 1,
+                        "url": f"{base}/repos/{slug}/issues/events/{index + 1}",
+                        "event": "labeled",
+                        "label": {"name": label, "color": "ededed"},
+                        "actor": {"login": actor, "url": f"{base}/users/{actor}"},
+                        "created_at": _iso(when),
+                    }
+                    for index, (label, actor, when) in enumerate(labelled)
+                ],
+                {},
+            )
+        if who := re.match(r"^/collaborators/([^/]+)/permission$", rest):
+            login = who.group(1)
+            permission = self.permissions.get(login, "read")
+            return 200, {"permission": permission, "role_name": permission, "user": {"login": login}}, {}
         if rest == "/tags":
             tags = self._tags_newest_first(repo)
             tag_page = tags[(page - 1) * per_page : page * per_page]
@@ -637,7 +675,9 @@ class FakeGitHub:
             return 200, self._rest_issue(base, item), {}
         if content := re.match(r"^/contents/(.+)$", rest):
             file_path = urllib.parse.unquote(content.group(1))
-            text = repo.files.get(file_path)
+            ref = (query.get("ref") or [repo.default_branch or "main"])[0]
+            files = self.branch_files.get(ref, repo.files) if ref != (repo.default_branch or "main") else repo.files
+            text = files.get(file_path)
             if text is None:
                 return not_found
             encoded = base64.b64encode(text.encode()).decode()
@@ -653,10 +693,13 @@ class FakeGitHub:
                 },
                 {},
             )
-        if statuses := re.match(r"^/commits/([^/]+)/statuses$", rest):
+        # GitHub lists a commit's statuses at both paths; PyGithub uses the second.
+        if statuses := re.match(r"^/(?:commits/([^/]+)/statuses|statuses/([^/]+))$", rest):
             with self._lock:
                 found = [
-                    s for s in reversed(self.statuses) if s.repo.lower() == slug.lower() and s.sha == statuses.group(1)
+                    s
+                    for s in reversed(self.statuses)
+                    if s.repo.lower() == slug.lower() and s.sha in (statuses.group(1), statuses.group(2))
                 ]
             return (
                 200,

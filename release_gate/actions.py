@@ -1,0 +1,70 @@
+"""GitHub Actions output, as text: workflow commands (escaped), the job summary, step outputs.
+
+Pure functions; the CLI writes what they return to stdout, ``$GITHUB_STEP_SUMMARY`` and
+``$GITHUB_OUTPUT``. Untrusted text (PR titles, reasons quoting them) is escaped as the
+Actions toolkit escapes it, so it can never become a workflow command of its own.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+
+from release_gate.evaluate import Evaluation
+from release_gate.gate import Decision, StatusState
+from release_gate.report import markdown
+
+__all__ = ["annotation_lines", "escape_data", "escape_property", "outputs", "summary"]
+
+
+def escape_data(text: str) -> str:
+    r"""Escape a workflow command's message (``%``, CR, LF), as actions/toolkit does.
+
+    >>> escape_data("a%b\n::error::x")
+    'a%25b%0A::error::x'
+    """
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a workflow command's property value (also ``:`` and ``,``)."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation_lines(decisions: Iterable[Decision]) -> list[str]:
+    """One annotation per PR that is held (warning) or could not be judged (error); none for the others."""
+    lines = []
+    for decision in decisions:
+        if decision.state is StatusState.ERROR:
+            lines.append(
+                f"::error title={escape_property('release-gate: ' + decision.label)}::{escape_data(decision.detail)}"
+            )
+        elif decision.held:
+            lines.append(
+                f"::warning title={escape_property('release-gate: ' + decision.label)}::{escape_data(decision.detail)}"
+            )
+    return lines
+
+
+def summary(evaluation: Evaluation | None, decisions: Sequence[Decision], note: str = "") -> str:
+    """Return the job summary: the gate's verdict per PR, then the plan's Markdown report."""
+    lines = ["## release-gate", ""]
+    if note:
+        lines += [note, ""]
+    if decisions:
+        lines += ["| PR | Status | Why |", "|---|---|---|"]
+        lines += [f"| {d.label} | **{d.state}** | {_cell(d.detail)} |" for d in decisions]
+        lines.append("")
+    if evaluation is not None:
+        lines.append(markdown.render(evaluation).replace("## ", "### ", 1))
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def outputs(verdict: str, held: Sequence[str], report: str) -> str:
+    """``$GITHUB_OUTPUT`` lines: ``verdict``, ``held`` (PR refs, space-separated) and ``report`` (multi-line)."""
+    delimiter = f"release-gate-{secrets.token_hex(8)}"  # cannot occur in the report by chance
+    return f"verdict={verdict}\nheld={' '.join(held)}\nreport<<{delimiter}\n{report}\n{delimiter}\n"

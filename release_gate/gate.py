@@ -1,0 +1,170 @@
+"""The merge gate's decisions: which commit status each pull request gets, and why.
+
+Pure: an :class:`~release_gate.evaluate.Evaluation` and what GitHub says about a PR (its
+head, its labels, who added the override label and whether they may) go in; a
+:class:`Decision` comes out. The CLI reads the event and posts the statuses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from dataclasses import dataclass
+
+from release_gate.evaluate import Answer, Evaluation
+from release_gate.model import ItemRef
+from release_gate.times import show_time
+
+__all__ = [
+    "DESCRIPTION_LIMIT",
+    "Decision",
+    "Event",
+    "EventKind",
+    "Override",
+    "StatusState",
+    "decide",
+    "parse_event",
+    "shorten",
+]
+
+DESCRIPTION_LIMIT = 140
+"""GitHub rejects a commit status description longer than this."""
+
+WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})
+
+
+class StatusState(enum.StrEnum):
+    """Commit status states."""
+
+    PENDING = "pending"
+    SUCCESS = "success"
+    FAILURE = "failure"
+    ERROR = "error"
+
+
+class EventKind(enum.StrEnum):
+    """What the workflow was started by, as the gate sees it."""
+
+    PULL_REQUEST = "pull_request"
+    """``pull_request`` or ``pull_request_target``: one PR."""
+    MERGE_GROUP = "merge_group"
+    """A merge queue entry: one PR, judged on the merge group's commit."""
+    SWEEP = "sweep"
+    """``schedule``, ``workflow_dispatch``, ``repository_dispatch``: every open PR."""
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """The event a gate run answers."""
+
+    kind: EventKind
+    number: int | None = None
+    sha: str = ""
+    """The commit to post on: the PR head, or the merge group's head."""
+
+
+_QUEUE_REF = re.compile(r"gh-readonly-queue/.*/pr-(\d+)-")
+
+
+def parse_event(name: str, payload: object) -> Event:
+    """Read the event *name* and its webhook *payload*; raises :class:`ValueError` saying what is wrong."""
+    if not isinstance(payload, dict):
+        raise ValueError("the event payload is not a JSON object")  # noqa: TRY004 - bad input, one error kind
+    if name in ("pull_request", "pull_request_target"):
+        pr = payload.get("pull_request")
+        if not isinstance(pr, dict) or not isinstance(pr.get("number"), int):
+            raise ValueError(f"a {name} event without pull_request.number")
+        sha = (pr.get("head") or {}).get("sha")
+        if not isinstance(sha, str) or not sha:
+            raise ValueError(f"a {name} event without pull_request.head.sha")
+        return Event(EventKind.PULL_REQUEST, pr["number"], sha)
+    if name == "merge_group":
+        group = payload.get("merge_group")
+        if not isinstance(group, dict):
+            raise ValueError("a merge_group event without merge_group")
+        match = _QUEUE_REF.search(str(group.get("head_ref", "")))
+        sha = group.get("head_sha")
+        if match is None or not isinstance(sha, str) or not sha:
+            raise ValueError("a merge_group event whose head_ref names no PR (gh-readonly-queue/BASE/pr-N-SHA)")
+        return Event(EventKind.MERGE_GROUP, int(match.group(1)), sha)
+    if name in ("schedule", "workflow_dispatch", "repository_dispatch"):
+        return Event(EventKind.SWEEP)
+    raise ValueError(
+        f"the gate does not handle {name!r} events; use pull_request_target, pull_request, merge_group, "
+        "schedule, workflow_dispatch or repository_dispatch"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """An override label on a PR, and whether the person who added it may override."""
+
+    label: str
+    by: str
+    at: dt.datetime | None
+    permission: str
+    """Their permission on the repo: ``admin``, ``maintain``, ``write``, ``triage``, ``read`` or ``none``."""
+
+    @property
+    def honoured(self) -> bool:
+        """Whether it frees the PR (write, maintain or admin permission)."""
+        return self.permission in WRITE_PERMISSIONS
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The commit status a PR gets, and the longer explanation for the report."""
+
+    ref: ItemRef
+    label: str
+    state: StatusState
+    description: str
+    """At most :data:`DESCRIPTION_LIMIT` characters."""
+    held: bool
+    detail: str
+    """The full explanation (for the job summary and annotations)."""
+
+
+def shorten(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
+    """Cut *text* to *limit* characters, ending in an ellipsis when cut.
+
+    >>> shorten("x" * 150)[-3:], len(shorten("x" * 150))
+    ('xx…', 140)
+    """
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def decide(
+    evaluation: Evaluation, ref: ItemRef, *, merge_group: bool = False, override: Override | None = None
+) -> Decision:
+    """Decide the status of PR *ref*: pending while held, success when free, error when unknown.
+
+    In a merge group a held PR gets ``failure``, never ``pending`` (the queue would wait
+    out its timeout). An override label frees a held PR only when the person who added it
+    has write, maintain or admin permission; otherwise it is ignored, and the report says so.
+    """
+    verdict = evaluation.pr(ref)
+    label = verdict.label
+    held_by = [(hold, detail) for hold, status, detail in verdict.holds if status.value in ("held", "violated")]
+    waits = sorted({release for hold in held_by for release in evaluation.hold(hold[0]).waiting_on})
+    wants = ", ".join(f"{r} {evaluation.release(r).release.requirement}" for r in waits)
+    ignored = ""
+    if override is not None and not override.honoured:
+        ignored = (
+            f"; the {override.label} label by @{override.by} is ignored ({override.permission} permission, not write)"
+        )
+    if verdict.answer is Answer.UNKNOWN:
+        detail = f"{label}: cannot tell whether it is held: {verdict.detail}"
+        text = shorten(f"release-gate could not read the state: {verdict.detail}")
+        return Decision(ref, label, StatusState.ERROR, text, held=False, detail=detail)
+    if verdict.answer is Answer.BLOCKED:
+        if override is not None and override.honoured:
+            when = f" {show_time(override.at)}" if override.at else ""
+            text = f"overridden by @{override.by}{when}; was waiting for {wants}"
+            return Decision(ref, label, StatusState.SUCCESS, shorten(text), held=False, detail=f"{label}: {text}")
+        text = f"waits for {wants} to be released" if wants else verdict.detail
+        state = StatusState.FAILURE if merge_group else StatusState.PENDING
+        return Decision(ref, label, state, shorten(text), held=True, detail=f"{label}: held: {text}{ignored}")
+    text = "not held by the plan" if not verdict.holds else "free: " + verdict.detail.removeprefix("free: ")
+    return Decision(ref, label, StatusState.SUCCESS, shorten(text), held=False, detail=f"{label}: {text}{ignored}")
