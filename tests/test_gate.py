@@ -102,8 +102,32 @@ def repo(github_schema: Any, tmp_path: Path, run_cli: Callable[..., Run]) -> Ite
         assert github.invalid_queries == []
 
 
+REPOSITORY = {"full_name": KS, "name": "kubespawner", "owner": {"login": "jupyterhub"}, "default_branch": "master"}
+
+
 def _pr(number: int, sha: str) -> dict[str, Any]:
-    return {"action": "synchronize", "number": number, "pull_request": {"number": number, "head": {"sha": sha}}}
+    """Return a pull_request(_target) payload shaped like GitHub's (the fields that matter here)."""
+    return {
+        "action": "synchronize",
+        "number": number,
+        "pull_request": {
+            "number": number,
+            "state": "open",
+            "draft": False,
+            "title": f"[Part {number} of #205] ::error::a title that tries to inject a command",
+            "user": {"login": "consideRatio"},
+            "labels": [],
+            "head": {
+                "sha": sha,
+                "ref": "big-pr",
+                "label": "consideRatio:big-pr",
+                "repo": {"full_name": "consideRatio/kubespawner"},
+            },
+            "base": {"sha": "0" * 40, "ref": "master", "label": "jupyterhub:master", "repo": REPOSITORY},
+        },
+        "repository": REPOSITORY,
+        "sender": {"login": "consideRatio"},
+    }
 
 
 def test_held_pr_gets_pending_naming_its_release(repo: Repo) -> None:
@@ -136,14 +160,29 @@ def test_sweep_flips_held_to_success_once_the_release_is_out(repo: Repo) -> None
     assert repo.gate("schedule", {}).code == 0
     assert repo.statuses(SHA_205)[-1] == ("success", "free: every release it waited for is out")
     posted = len(repo.github.statuses)
-    assert repo.gate("workflow_dispatch", {"inputs": {}}).code == 0
+    assert (
+        repo.gate("workflow_dispatch", {"inputs": {}, "ref": "refs/heads/master", "repository": REPOSITORY}).code == 0
+    )
+    dispatch = {
+        "action": "release-gate-recheck",
+        "client_payload": {"release": "kubespawner"},
+        "repository": REPOSITORY,
+    }
+    assert repo.gate("repository_dispatch", dispatch).code == 0
     assert len(repo.github.statuses) == posted  # nothing changed: nothing posted
 
 
 def test_merge_queue_never_sees_pending(repo: Repo) -> None:
     """In a merge group a held PR gets failure on the merge group's commit, never pending."""
     group = {
-        "merge_group": {"head_sha": "9" * 40, "head_ref": f"refs/heads/gh-readonly-queue/master/pr-205-{'8' * 40}"}
+        "action": "checks_requested",
+        "merge_group": {
+            "head_sha": "9" * 40,
+            "head_ref": f"refs/heads/gh-readonly-queue/master/pr-205-{'8' * 40}",
+            "base_sha": "8" * 40,
+            "base_ref": "refs/heads/master",
+        },
+        "repository": REPOSITORY,
     }
     assert repo.gate("merge_group", group).code == 0
     assert repo.statuses("9" * 40) == [("failure", "waits for kubespawner >=0.9.0b1 to be released")]
