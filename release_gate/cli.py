@@ -25,7 +25,7 @@ from release_gate.evaluate import Answer, Evaluation, evaluate
 from release_gate.examples import PLAN as EXAMPLE_PLAN
 from release_gate.examples import STATE as EXAMPLE_STATE
 from release_gate.examples import example_path
-from release_gate.gate import Decision, EventKind, Override, StatusState, decide, parse_event, shorten
+from release_gate.gate import EventKind, Override, decide, parse_event, unavailable
 from release_gate.github import DEFAULT_API_URL, GitHubGateClient, GitHubStateProvider
 from release_gate.graph import build_graph
 from release_gate.model import ItemRef, Plan
@@ -485,9 +485,7 @@ def _cmd_gate(args: argparse.Namespace, io: _IO) -> int:
         ref = ItemRef(slug, number)
         if evaluation is None:
             what = "the plan is invalid" if isinstance(failure, InputError) else "the state could not be read"
-            decision = Decision(
-                ref, f"#{number}", StatusState.ERROR, shorten(f"release-gate: {what}"), held=False, detail=str(failure)
-            )
+            decision = unavailable(ref, f"#{number}", what, str(failure), merge_group=merge_group)
         else:
             override = None
             if args.override_label in labels:
@@ -498,17 +496,10 @@ def _cmd_gate(args: argparse.Namespace, io: _IO) -> int:
         decisions.append((sha, decision))
     if args.mode == "status":
         for sha, decision in decisions:
-            state = decision.state
-            if merge_group and state is not StatusState.SUCCESS:
-                state = StatusState.FAILURE  # the queue takes success or failure only
-            if client.status(slug, sha, args.context) != (str(state), decision.description):
+            state = str(decision.state)
+            if client.status(slug, sha, args.context) != (state, decision.description):
                 client.post_status(
-                    slug,
-                    sha,
-                    state=str(state),
-                    description=decision.description,
-                    context=args.context,
-                    target_url=target,
+                    slug, sha, state=state, description=decision.description, context=args.context, target_url=target
                 )
     held = [d.label for _, d in decisions if d.held]
     verdict = "error" if evaluation is None else "held" if held else "clear"

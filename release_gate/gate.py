@@ -26,6 +26,7 @@ __all__ = [
     "decide",
     "parse_event",
     "shorten",
+    "unavailable",
 ]
 
 DESCRIPTION_LIMIT = 140
@@ -135,6 +136,15 @@ def shorten(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def unavailable(ref: ItemRef, label: str, problem: str, detail: str, *, merge_group: bool = False) -> Decision:
+    """Decide for a PR when there is no evaluation at all (the plan or the state could not be read): fail closed.
+
+    The status is ``error`` (``failure`` in a merge group, which takes only success or failure).
+    """
+    state = StatusState.FAILURE if merge_group else StatusState.ERROR
+    return Decision(ref, label, state, shorten(f"release-gate: {problem}"), held=False, detail=detail)
+
+
 def decide(
     evaluation: Evaluation, ref: ItemRef, *, merge_group: bool = False, override: Override | None = None
 ) -> Decision:
@@ -157,7 +167,8 @@ def decide(
     if verdict.answer is Answer.UNKNOWN:
         detail = f"{label}: cannot tell whether it is held: {verdict.detail}"
         text = shorten(f"release-gate could not read the state: {verdict.detail}")
-        return Decision(ref, label, StatusState.ERROR, text, held=False, detail=detail)
+        state = StatusState.FAILURE if merge_group else StatusState.ERROR
+        return Decision(ref, label, state, text, held=False, detail=detail)
     if verdict.answer is Answer.BLOCKED:
         if override is not None and override.honoured:
             when = f" {show_time(override.at)}" if override.at else ""

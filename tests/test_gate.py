@@ -367,3 +367,13 @@ def test_example_workflows_ask_for_least_privilege(name: str, permissions: dict[
     assert workflow["permissions"] == permissions
     assert "actions/checkout" not in text
     assert "paths" not in str(workflow[True])  # a paths filter would leave a required status pending forever
+
+
+def test_merge_group_gets_failure_when_the_state_cannot_be_read(repo: Repo) -> None:
+    """In a merge group, an unreadable state gives failure (the queue takes no error or pending), and exit 3."""
+    repo.github.inject(Fault.SERVER_ERROR, times=None, where="graphql")
+    group = {
+        "merge_group": {"head_sha": "7" * 40, "head_ref": f"refs/heads/gh-readonly-queue/master/pr-205-{'6' * 40}"}
+    }
+    assert repo.gate("merge_group", group, "--timeout", "2").code == 3
+    assert repo.statuses("7" * 40) == [("failure", "release-gate: the state could not be read")]
