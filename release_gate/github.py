@@ -80,6 +80,31 @@ class _BoundedRetry(GithubRetry):
         return wait
 
 
+def _client(token: str | None, base_url: str, timeout: int, retries: int, max_wait: float) -> Github:
+    """Return PyGithub configured on purpose: no throttle, bounded retries and waits, quiet logs."""
+    # PyGithub logs every retry at INFO and urllib3 at WARNING, straight to stderr.
+    github.set_log_level(logging.WARNING)
+    logging.getLogger("urllib3").setLevel(logging.ERROR)
+    retry = _BoundedRetry(
+        total=retries,
+        backoff_factor=0.5,
+        backoff_max=5,
+        secondary_rate_wait=60,  # GitHub asks for a minute; above max_wait this fails fast
+        max_rate_limit_wait=max_wait,
+    )
+    return Github(
+        auth=Auth.Token(token) if token else None,
+        base_url=base_url,
+        timeout=timeout,
+        retry=retry,
+        per_page=100,
+        lazy=True,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+        user_agent="release-gate",
+    )
+
+
 def _reset_of(headers: Mapping[str, Any] | None) -> dt.datetime | None:
     value = {k.lower(): v for k, v in (headers or {}).items()}.get("x-ratelimit-reset")
     try:
@@ -112,27 +137,7 @@ class GitHubStateProvider:
         self.budget = budget
         self._has_token = bool(token)
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
-        # PyGithub logs every retry at INFO and urllib3 at WARNING, straight to stderr.
-        github.set_log_level(logging.WARNING)
-        logging.getLogger("urllib3").setLevel(logging.ERROR)
-        retry = _BoundedRetry(
-            total=retries,
-            backoff_factor=0.5,
-            backoff_max=5,
-            secondary_rate_wait=60,  # GitHub asks for a minute; above max_wait this fails fast
-            max_rate_limit_wait=max_wait,
-        )
-        self._github = Github(
-            auth=Auth.Token(token) if token else None,
-            base_url=self.base_url,
-            timeout=timeout,
-            retry=retry,
-            per_page=100,
-            lazy=True,
-            seconds_between_requests=None,
-            seconds_between_writes=None,
-            user_agent="release-gate",
-        )
+        self._github = _client(token, self.base_url, timeout, retries, max_wait)
         self._requests = 0
         self._started = 0.0
 
@@ -378,21 +383,7 @@ class GitHubGateClient:
         self, *, token: str | None, base_url: str = DEFAULT_API_URL, timeout: int = 10, retries: int = 2
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        github.set_log_level(logging.WARNING)
-        retry = _BoundedRetry(
-            total=retries, backoff_factor=0.5, backoff_max=5, secondary_rate_wait=60, max_rate_limit_wait=30
-        )
-        self._github = Github(
-            auth=Auth.Token(token) if token else None,
-            base_url=self.base_url,
-            timeout=timeout,
-            retry=retry,
-            per_page=100,
-            lazy=True,
-            seconds_between_requests=None,
-            seconds_between_writes=None,
-            user_agent="release-gate",
-        )
+        self._github = _client(token, self.base_url, timeout, retries, 30.0)
 
     def _guard(self, what: str, call: Callable[..., T], *args: Any) -> T:
         try:
