@@ -40,6 +40,7 @@ from release_gate.report.graph import render_dot, render_mermaid
 from release_gate.snapshot import SnapshotStateProvider, dump_world
 from release_gate.spec import json_schema
 from release_gate.state import StateProvider, Unknown, World, request_for
+from release_gate.whatif import parse_assumption, what_if
 
 __all__ = ["main"]
 
@@ -78,6 +79,16 @@ def _parser() -> argparse.ArgumentParser:
         )
         _github_options(sub)
         sub.add_argument(
+            "--assume",
+            metavar="EVENT",
+            action="append",
+            default=[],
+            help=(
+                "evaluate as if this had happened (repeatable): 'kubespawner==0.9.0b1 released', "
+                "'kubespawner#232 merged', 'jupyterhub#2043 closed', 'chart pins kubespawner==0.9.0b1'"
+            ),
+        )
+        sub.add_argument(
             "--as-of",
             metavar="TIME",
             help=(
@@ -107,6 +118,9 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("subject", metavar="ID", help="a release id, a hold id, or a PR ref (kubespawner#232)")
     explain.add_argument("plan", nargs="?", metavar="PLAN", help="the plan file (TOML); default: the built-in example")
     _output_options(explain)
+
+    next_cmd = evaluated("next", "List the next actions, those that would unblock the most releases first.")
+    next_cmd.add_argument("plan", nargs="?", metavar="PLAN", help="the plan file (TOML); default: the built-in example")
 
     graph = evaluated("graph", "Print the dependency graph, coloured by status.")
     graph.add_argument("plan", nargs="?", metavar="PLAN", help="the plan file (TOML); default: the built-in example")
@@ -278,7 +292,15 @@ def _evaluate(args: argparse.Namespace, env: Mapping[str, str], err: TextIO) -> 
     graph = build_graph(plan)
     world = provider.fetch(request_for(plan, (*graph.pull_requests(), *graph.issues())))
     _notes(world, err)
+    assumptions = []
+    for text in args.assume:
+        try:
+            assumptions.append(parse_assumption(plan, text))
+        except ValueError as exc:
+            raise UsageError("--assume", str(exc), "See release-gate check --help") from None
     try:
+        if assumptions:
+            return what_if(graph, world, assumptions, as_of=as_of)
         return evaluate(graph, world, as_of=as_of)
     except ValueError as exc:
         raise UsageError("--as-of", str(exc), "Pick a moment no later than when the state was taken") from None
@@ -374,6 +396,12 @@ def _cmd_explain(args: argparse.Namespace, io: _IO) -> int:
         f"Use a release ({', '.join(release_ids)}), a hold ({', '.join(hold_ids) or 'none'}) "
         f"or a PR ref such as {_example_ref(evaluation.plan)}",
     )
+
+
+def _cmd_next(args: argparse.Namespace, io: _IO) -> int:
+    evaluation = _evaluate(args, io.env, io.err)
+    io.out.write(text_report.render_next(evaluation))
+    return EXIT_CLEAR
 
 
 def _cmd_graph(args: argparse.Namespace, io: _IO) -> int:
@@ -528,6 +556,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, _IO], int]] = {
     "explain": _cmd_explain,
     "gate": _cmd_gate,
     "graph": _cmd_graph,
+    "next": _cmd_next,
     "snapshot": _cmd_snapshot,
     "validate": _cmd_validate,
     "schema": _cmd_schema,

@@ -24,6 +24,7 @@ __all__ = [
     "Action",
     "Answer",
     "Candidate",
+    "Change",
     "DeadlineStatus",
     "DeadlineVerdict",
     "Evaluation",
@@ -263,6 +264,17 @@ class Action:
 
 
 @dataclass(frozen=True, slots=True)
+class Change:
+    """A release or hold whose status differs under what-if assumptions."""
+
+    kind: str
+    """``release`` or ``hold``."""
+    id: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True, slots=True)
 class Evaluation:
     """Everything :func:`evaluate` found; reporters and the CLI only read it."""
 
@@ -283,6 +295,10 @@ class Evaluation:
     """A status word per node, for drawing the graph."""
     stats: ReadStats | None = None
     """What reading the state cost, for a live read."""
+    assumptions: tuple[str, ...] = ()
+    """What-if assumptions this evaluation was made under (``check --assume``)."""
+    changed: tuple[Change, ...] = ()
+    """What the assumptions changed, compared with the state as read."""
 
     def release(self, release_id: str) -> ReleaseVerdict:
         """Return the verdict on *release_id*; :class:`KeyError` if the plan has no such release."""

@@ -131,6 +131,12 @@ def document(evaluation: Evaluation) -> dict[str, Any]:
             for h in evaluation.holds
         ],
         "waves": [list(w) for w in evaluation.waves],
+        "what_if": {
+            "assumptions": list(evaluation.assumptions),
+            "changes": [{"kind": c.kind, "id": c.id, "before": c.before, "after": c.after} for c in evaluation.changed],
+        }
+        if evaluation.assumptions
+        else None,
         "actions": [{"text": a.text, "node": a.node, "unblocks": list(a.unblocks)} for a in evaluation.actions],
         "watch": [
             {"ref": str(w.watch.ref), "label": w.label, "state": w.state, "title": w.title, "note": w.watch.note}

@@ -67,6 +67,10 @@ def render(evaluation: Evaluation) -> str:
         lines += ["", "### Order", ""]
         for index, wave in enumerate(evaluation.waves, start=1):
             lines.append(f"{index}. {', '.join(wave)}")
+    if evaluation.assumptions:
+        lines += ["", "### What if", ""]
+        lines += [f"- assuming {_cell(a)}" for a in evaluation.assumptions]
+        lines += [f"- {c.kind} **{_cell(c.id)}**: {c.before} → **{c.after}**" for c in evaluation.changed]
     if evaluation.watch:
         lines += ["", "### Watching", ""]
         for w in evaluation.watch:

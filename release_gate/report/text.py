@@ -29,7 +29,7 @@ from release_gate.report._common import (
     verdict_line,
 )
 
-__all__ = ["render", "render_hold", "render_pr", "render_release"]
+__all__ = ["render", "render_hold", "render_next", "render_pr", "render_release"]
 
 _COLORS = {
     "released": "32",
@@ -181,6 +181,15 @@ def render(evaluation: Evaluation, *, color: bool = False, verbose: bool = False
         for index, action in enumerate(evaluation.actions, start=1):
             suffix = f" (for {', '.join(action.unblocks)})" if action.unblocks else ""
             out.add(f"  {index}. {action.text}{suffix}")
+    if evaluation.assumptions:
+        out.add()
+        out.add(out.bold("What if"))
+        for assumption in evaluation.assumptions:
+            out.add(f"  assuming {assumption}")
+        for change in evaluation.changed or ():
+            out.add(f"  {change.kind} {change.id}: {change.before} -> {out.paint(change.after)}")
+        if not evaluation.changed:
+            out.add("  no release or hold changes")
     if evaluation.watch:
         out.add()
         out.add(out.bold("Watching"))
@@ -192,6 +201,18 @@ def render(evaluation: Evaluation, *, color: bool = False, verbose: bool = False
     line = verdict_line(evaluation)
     out.add(f"Verdict: {out.paint(line.split(':')[0])}:{line.split(':', 1)[1]}")
     return out.text()
+
+
+def render_next(evaluation: Evaluation) -> str:
+    """List the next actions, those that help the most releases first (then in wave order)."""
+    ranked = sorted(enumerate(evaluation.actions), key=lambda pair: (-len(pair[1].unblocks), pair[0]))
+    if not ranked:
+        return "Nothing to do: every planned release is released or can be cut now.\n"
+    lines = []
+    for index, (_, action) in enumerate(ranked, start=1):
+        helps = f" (helps {len(action.unblocks)}: {', '.join(action.unblocks)})" if action.unblocks else ""
+        lines.append(f"{index}. {action.text}{helps}")
+    return "\n".join(lines) + "\n"
 
 
 def render_release(evaluation: Evaluation, release_id: str, *, color: bool = False) -> str:

@@ -1,0 +1,164 @@
+"""What-if: evaluate a plan as if some events had happened, and say what that changes.
+
+Assumptions are short sentences (``check --assume``):
+
+- ``kubespawner==0.9.0b1 released``: release *kubespawner*'s repo shows that version in
+  every source (tag, GitHub release, PyPI, Helm index), at the moment evaluated;
+- ``kubespawner#232 merged``, ``jupyterhub#2043 closed``: a PR merged, an issue or PR closed;
+- ``chart pins kubespawner==0.9.0b1``: the first requirements file in release *chart*'s
+  ``pins`` pins that package (or the package of that release) to that version (the line
+  naming it is replaced, or added).
+
+Pure: a :class:`~release_gate.state.World` in, a new one out.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Sequence
+
+from release_gate.evaluate import Change, Evaluation, evaluate
+from release_gate.graph import ReleaseGraph
+from release_gate.model import Plan, Source
+from release_gate.pins import canonical_name, pin_entry, read_pins
+from release_gate.plan import parse_ref
+from release_gate.state import (
+    GitHubRelease,
+    Issue,
+    IssueState,
+    PrState,
+    Published,
+    PullRequest,
+    Registry,
+    RepoState,
+    Tag,
+    World,
+    registry_key,
+)
+
+__all__ = ["Assumption", "apply", "changes", "parse_assumption", "what_if"]
+
+_RELEASED = re.compile(r"^\s*(?P<release>[A-Za-z0-9][A-Za-z0-9_.-]*)\s*==\s*(?P<version>\S+)\s+released\s*$")
+_ITEM = re.compile(r"^\s*(?P<ref>\S+#\S*)\s+(?P<what>merged|closed)\s*$")
+_PINS = re.compile(
+    r"^\s*(?P<release>[A-Za-z0-9][A-Za-z0-9_.-]*)\s+pins\s+(?P<package>[A-Za-z0-9_.-]+)\s*==\s*(?P<version>\S+)\s*$"
+)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Assumption:
+    """One assumed event."""
+
+    text: str
+    kind: str
+    """``released``, ``merged``, ``closed`` or ``pins``."""
+    subject: str
+    """A release id, or a PR / issue ref as written."""
+    version: str = ""
+    package: str = ""
+
+
+def parse_assumption(plan: Plan, text: str) -> Assumption:
+    """Read one assumption against *plan*; raises :class:`ValueError` saying what would be right."""
+    ids = {r.id for r in plan.releases}
+    if match := _RELEASED.match(text):
+        if match.group("release") not in ids:
+            raise ValueError(f"{text!r}: the plan has no release {match.group('release')!r}")
+        return Assumption(text, "released", match.group("release"), match.group("version"))
+    if match := _ITEM.match(text):
+        parse_ref(plan, match.group("ref"))
+        return Assumption(text, match.group("what"), match.group("ref"))
+    if match := _PINS.match(text):
+        release = match.group("release")
+        if release not in ids:
+            raise ValueError(f"{text!r}: the plan has no release {release!r}")
+        if not any(not (pin_entry(e) or ("", "x", ""))[1] for e in plan.release(release).pins):
+            raise ValueError(f"{text!r}: release {release!r} has no requirements file in its pins")
+        package = match.group("package")
+        if package in ids and plan.repo(plan.release(package).repo).pypi:  # a release id stands for its package
+            package = plan.repo(plan.release(package).repo).pypi or package
+        return Assumption(text, "pins", release, match.group("version"), package)
+    raise ValueError(
+        f"{text!r} is not an assumption; write 'RELEASE==VERSION released', 'REF merged', 'REF closed' "
+        "or 'RELEASE pins PACKAGE==VERSION'"
+    )
+
+
+def apply(world: World, plan: Plan, assumptions: Sequence[Assumption], when: dt.datetime) -> World:
+    """Return *world* with every assumption made true at *when* (an unread repo becomes read)."""
+    repos = dict(world.repos)
+    items = dict(world.items)
+    registries = dict(world.registries)
+    for assumption in assumptions:
+        if assumption.kind == "released":
+            repo = plan.repo(plan.release(assumption.subject).repo)
+            read = repos.get(repo.slug.lower())
+            base = read if isinstance(read, RepoState) else RepoState(repo.slug)
+            tag = repo.tags[0].replace("{version}", assumption.version) if repo.tags else assumption.version
+            repos[repo.slug.lower()] = dataclasses.replace(
+                base,
+                tags=(*base.tags, Tag(tag, "", when)),
+                releases=(*base.releases, GitHubRelease(tag, published_at=when)),
+            )
+            for source, name in ((Source.PYPI, repo.pypi), (Source.HELM, repo.helm.chart if repo.helm else None)):
+                if name is None:
+                    continue
+                key = registry_key(source, name)
+                old = registries.get(key)
+                versions = old.versions if isinstance(old, Registry) else ()
+                registries[key] = Registry(source, name, "", (*versions, Published(assumption.version, when)))
+        elif assumption.kind in ("merged", "closed"):
+            ref = parse_ref(plan, assumption.subject)
+            old_item = items.get(ref.key)
+            if isinstance(old_item, Issue) or (assumption.kind == "closed" and not isinstance(old_item, PullRequest)):
+                title = old_item.title if isinstance(old_item, Issue) else ""
+                items[ref.key] = Issue(ref, IssueState.CLOSED, title, closed_at=when)
+            else:
+                title = old_item.title if isinstance(old_item, PullRequest) else ""
+                pr_state = PrState.MERGED if assumption.kind == "merged" else PrState.CLOSED
+                merged = when if pr_state is PrState.MERGED else None
+                base_pr = old_item if isinstance(old_item, PullRequest) else PullRequest(ref, pr_state, title)
+                items[ref.key] = dataclasses.replace(base_pr, state=pr_state, merged_at=merged, closed_at=when)
+        else:  # pins
+            release = plan.release(assumption.subject)
+            repo = plan.repo(release.repo)
+            path = next(p for p, key, _ in (pin_entry(e) or (e, "x", "") for e in release.pins) if not key)
+            read = repos.get(repo.slug.lower())
+            base = read if isinstance(read, RepoState) else RepoState(repo.slug)
+            text = base.files.get(path, "")
+            wanted = canonical_name(assumption.package)
+            kept = [
+                line
+                for number, line in enumerate(text.splitlines(), start=1)
+                if not any(p.line == number and p.name == wanted for p in read_pins(text, path, plan))
+            ]
+            kept.append(f"{assumption.package}=={assumption.version}")
+            repos[repo.slug.lower()] = dataclasses.replace(base, files={**base.files, path: "\n".join(kept) + "\n"})
+    return dataclasses.replace(world, repos=repos, items=items, registries=registries)
+
+
+def what_if(
+    graph: ReleaseGraph, world: World, assumptions: Sequence[Assumption], *, as_of: dt.datetime | None = None
+) -> Evaluation:
+    """Evaluate *graph* as if *assumptions* had happened at *as_of*; the result lists what changed."""
+    before = evaluate(graph, world, as_of=as_of)
+    assumed = apply(world, graph.plan, assumptions, before.as_of)
+    after = evaluate(graph, assumed, as_of=as_of)
+    return dataclasses.replace(after, assumptions=tuple(a.text for a in assumptions), changed=changes(before, after))
+
+
+def changes(before: Evaluation, after: Evaluation) -> tuple[Change, ...]:
+    """Return every release and hold whose status differs between *before* and *after*."""
+    found = [
+        Change("release", old.id, str(old.status), str(new.status))
+        for old, new in zip(before.releases, after.releases, strict=True)
+        if old.status is not new.status
+    ]
+    found += [
+        Change("hold", old.id, str(old.status), str(new.status))
+        for old, new in zip(before.holds, after.holds, strict=True)
+        if old.status is not new.status
+    ]
+    return tuple(found)
