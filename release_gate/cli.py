@@ -40,6 +40,8 @@ from release_gate.report.graph import render_dot, render_mermaid
 from release_gate.snapshot import SnapshotStateProvider, dump_world
 from release_gate.spec import json_schema
 from release_gate.state import StateProvider, Unknown, World, request_for
+from release_gate.timeline import timeline
+from release_gate.times import show_time
 from release_gate.whatif import parse_assumption, what_if
 
 __all__ = ["main"]
@@ -121,6 +123,22 @@ def _parser() -> argparse.ArgumentParser:
 
     next_cmd = evaluated("next", "List the next actions, those that would unblock the most releases first.")
     next_cmd.add_argument("plan", nargs="?", metavar="PLAN", help="the plan file (TOML); default: the built-in example")
+
+    timeline_cmd = commands.add_parser(
+        "timeline",
+        help="Show how each release's and hold's verdict changed between two moments.",
+        description=(
+            "Show how each release's and hold's verdict changed between two moments "
+            "(at the times the state records: tags, releases, merges, closes)."
+        ),
+    )
+    timeline_cmd.add_argument("start", metavar="FROM", help="a date (2018-06-01) or time (2018-06-01T12:00:00Z)")
+    timeline_cmd.add_argument("end", metavar="TO", help="a date or time, no later than when the state was taken")
+    timeline_cmd.add_argument(
+        "plan", nargs="?", metavar="PLAN", help="the plan file (TOML); default: the built-in example"
+    )
+    timeline_cmd.add_argument("--state", metavar="FILE", help="a state snapshot (JSON), instead of live GitHub")
+    _github_options(timeline_cmd)
 
     graph = evaluated("graph", "Print the dependency graph, coloured by status.")
     graph.add_argument("plan", nargs="?", metavar="PLAN", help="the plan file (TOML); default: the built-in example")
@@ -230,7 +248,13 @@ def _use_color(choice: str, stream: TextIO) -> bool:
     return stream.isatty()
 
 
-def _parse_as_of(text: str | None) -> dt.datetime | None:
+def _parse_moment(text: str, option: str) -> dt.datetime:
+    value = _parse_as_of(text, option)
+    assert value is not None
+    return value
+
+
+def _parse_as_of(text: str | None, option: str = "--as-of") -> dt.datetime | None:
     if text is None:
         return None
     try:
@@ -241,7 +265,7 @@ def _parse_as_of(text: str | None) -> dt.datetime | None:
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
     except (ValueError, OverflowError):
         raise UsageError(
-            "--as-of",
+            option,
             f"{text!r} is not a date or time",
             "Write a date (2018-08-09) or an ISO 8601 time (2018-08-09T12:00:00Z)",
         ) from None
@@ -404,6 +428,27 @@ def _cmd_next(args: argparse.Namespace, io: _IO) -> int:
     return EXIT_CLEAR
 
 
+def _cmd_timeline(args: argparse.Namespace, io: _IO) -> int:
+    plan, provider = _plan_and_state(args, io.env)
+    graph = build_graph(plan)
+    world = provider.fetch(request_for(plan, (*graph.pull_requests(), *graph.issues())))
+    _notes(world, io.err)
+    start, end = _parse_moment(args.start, "FROM"), _parse_moment(args.end, "TO")
+    if end > world.taken_at:
+        raise UsageError(
+            "TO", f"{args.end} is after the state was taken ({show_time(world.taken_at)})", "Pick an earlier end"
+        )
+    try:
+        steps = timeline(graph, world, start, end)
+    except ValueError as exc:
+        raise UsageError("FROM", str(exc), "Give FROM before TO") from None
+    rows = [[show_time(s.when), s.kind, s.id, s.before or "-", s.after] for s in steps]
+    widths = [max(len(r[i]) for r in [["WHEN", "KIND", "ID", "FROM", "TO"], *rows]) for i in range(5)]
+    for row in [["WHEN", "KIND", "ID", "FROM", "TO"], *rows]:
+        io.out.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() + "\n")
+    return EXIT_CLEAR
+
+
 def _cmd_graph(args: argparse.Namespace, io: _IO) -> int:
     evaluation = _evaluate(args, io.env, io.err)
     out = io.out
@@ -557,6 +602,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, _IO], int]] = {
     "gate": _cmd_gate,
     "graph": _cmd_graph,
     "next": _cmd_next,
+    "timeline": _cmd_timeline,
     "snapshot": _cmd_snapshot,
     "validate": _cmd_validate,
     "schema": _cmd_schema,

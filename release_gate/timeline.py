@@ -1,0 +1,67 @@
+"""The timeline: how each release's and hold's verdict changed over a period.
+
+Pure: the plan's graph and a World in; the moments where something changed out. The
+moments looked at are the times the state records (tags, GitHub releases, published
+versions, PRs and issues opened, merged or closed) inside the period, plus its start.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from release_gate.evaluate import evaluate
+from release_gate.graph import ReleaseGraph
+from release_gate.state import Issue, PullRequest, Registry, RepoState, World
+
+__all__ = ["Step", "timeline"]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """A release or hold whose status changed at a moment."""
+
+    when: dt.datetime
+    kind: str
+    """``release`` or ``hold``."""
+    id: str
+    before: str
+    """The status just before (empty at the start of the period)."""
+    after: str
+
+
+def _moments(world: World) -> set[dt.datetime]:
+    moments: set[dt.datetime] = set()
+    for repo in world.repos.values():
+        if isinstance(repo, RepoState):
+            moments.update(t.date for t in repo.tags if t.date)
+            moments.update(r.published_at for r in repo.releases if r.published_at)
+    for item in world.items.values():
+        if isinstance(item, PullRequest | Issue):
+            moments.update(m for m in (item.created_at, item.closed_at, getattr(item, "merged_at", None)) if m)
+    for registry in world.registries.values():
+        if isinstance(registry, Registry):
+            moments.update(p.date for p in registry.versions if p.date)
+    return moments
+
+
+def timeline(graph: ReleaseGraph, world: World, start: dt.datetime, end: dt.datetime) -> tuple[Step, ...]:
+    """Return every change of a release's or hold's status from *start* to *end* (both within the state).
+
+    The first steps give each status at *start* (``before`` empty). Raises :class:`ValueError`
+    when *end* is after the state was taken or before *start*.
+    """
+    if end < start:
+        raise ValueError("the period ends before it starts")
+    moments = sorted(m for m in _moments(world) if start < m <= end)
+    steps: list[Step] = []
+    last: dict[tuple[str, str], str] = {}
+    for when in (start, *moments):
+        evaluation = evaluate(graph, world, as_of=when)
+        now = {("release", r.id): str(r.status) for r in evaluation.releases}
+        now.update({("hold", h.id): str(h.status) for h in evaluation.holds})
+        for key, status in now.items():
+            if last.get(key) != status:
+                steps.append(Step(when, key[0], key[1], last.get(key, ""), status))
+        last = now
+    return tuple(steps)
