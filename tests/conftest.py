@@ -128,3 +128,32 @@ def live_plan(fake_registries: FakeRegistries, tmp_path: Path) -> Path:
     path = tmp_path / "jupyterhub-2018.toml"
     path.write_text(plan_text_for(fake_registries), encoding="utf-8")
     return path
+
+
+MERMAID = ("mermaid@11.17.2", "jsdom@25.0.1")
+
+
+@pytest.fixture(scope="session")
+def mermaid_parser() -> Path:
+    """Return a folder where `node parse.mjs FILE` parses FILE with the real Mermaid parser (npm, pinned, in .cache/).
+
+    Missing in CI is a failure, never a skip.
+    """
+    folder = ROOT / ".cache" / "mermaid"
+    if not (folder / "node_modules" / "mermaid").is_dir():
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            subprocess.run(
+                ["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(folder), *MERMAID],
+                check=True,
+                capture_output=True,
+                timeout=600,
+            )
+        except (OSError, subprocess.SubprocessError) as error:
+            if os.environ.get("CI"):  # noqa: TID251 - CI's own variable decides skip or fail
+                pytest.fail(f"the Mermaid parser is needed in CI and could not be installed: {error}")
+            pytest.skip(f"the Mermaid parser could not be installed (npm): {error}")
+    (folder / "parse.mjs").write_text(
+        (ROOT / "tests" / "mermaid_parse.mjs").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    return folder

@@ -20,6 +20,7 @@ _FILL = {
     "held": "#ffe8a3",
     "open": "#fff3cd",
     "unknown": "#d0bfff",
+    "tagged": "#cfe2ff",
 }
 _SHAPE = {
     NodeKind.REPO: "folder",

@@ -12,6 +12,7 @@ from release_gate.report._common import (
     status_text,
     verdict_line,
 )
+from release_gate.report.graph import render_mermaid
 
 __all__ = ["render"]
 
@@ -21,8 +22,33 @@ def _cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def render(evaluation: Evaluation) -> str:
-    """Render the evaluation as GitHub-flavoured Markdown."""
+SUMMARY_LIMIT = 1_048_576
+"""GitHub's cap on a job summary (1 MiB); a comment is capped at 65,536 characters."""
+
+
+def render(evaluation: Evaluation, *, limit: int = SUMMARY_LIMIT, graph: bool = True) -> str:
+    """Render the evaluation as GitHub-flavoured Markdown, with the graph as a Mermaid diagram.
+
+    Past *limit* characters it degrades and says so: first without the diagram, then cut
+    at a line with a note.
+    """
+    text = _render(evaluation, graph=graph)
+    if len(text) <= limit:
+        return text
+    if graph:
+        text = _render(evaluation, graph=False)
+        note = (
+            f"\n_The dependency graph ({len(evaluation.nodes)} nodes) is left out: "
+            f"the report would exceed {limit:,} characters._\n"
+        )
+        if len(text) + len(note) <= limit:
+            return text + note
+    note = f"\n\n_Cut at {limit:,} characters; run release-gate check for the whole report._\n"
+    head = text[: max(0, limit - len(note))]
+    return head[: head.rfind("\n") + 1].rstrip("\n") + note
+
+
+def _render(evaluation: Evaluation, *, graph: bool) -> str:
     plan = evaluation.plan
     lines = [f"## {_cell(plan.name)}", ""]
     lines.append(f"**{verdict_line(evaluation)}**")
@@ -75,4 +101,6 @@ def render(evaluation: Evaluation) -> str:
         lines += ["", "### Watching", ""]
         for w in evaluation.watch:
             lines.append(f"- {_cell(w.label)}: {_cell(w.state)}{' — ' + _cell(w.watch.note) if w.watch.note else ''}")
+    if graph:
+        lines += ["", "### Graph", "", "```mermaid", render_mermaid(evaluation).rstrip("\n"), "```"]
     return "\n".join(lines) + "\n"

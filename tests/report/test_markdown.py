@@ -34,3 +34,23 @@ def test_hold_lines_carry_reason_and_owner(example: Evaluation) -> None:
         "- **kubespawner-big-prs** is **held** until kubespawner `>=0.9.0b1` is out (owner: consideRatio): "
         "Release first, ideally before merging the bigger PRs currently waiting."
     ) in markdown.render(example)
+
+
+def test_graph_is_a_mermaid_block(example: Evaluation) -> None:
+    """The report ends with the dependency graph as a Mermaid block that GitHub renders."""
+    out = markdown.render(example)
+    block = out.split("### Graph\n\n```mermaid\n", 1)[1]
+    assert block.startswith("flowchart LR\n")
+    assert block.endswith("```\n")
+
+
+def test_past_the_limit_the_graph_goes_first_then_the_text_is_cut(example: Evaluation) -> None:
+    """A report over the size limit drops the graph and says so; far over, it is cut at a line and says so."""
+    whole = markdown.render(example)
+    without = markdown.render(example, limit=len(whole) - 1)
+    assert "```mermaid" not in without
+    assert "is left out: the report would exceed" in without
+    assert len(without) < len(whole)
+    tiny = markdown.render(example, limit=400)
+    assert len(tiny) <= 400
+    assert tiny.endswith("run release-gate check for the whole report._\n")
