@@ -80,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
             "--state", metavar="FILE", help="a state snapshot (JSON) to evaluate against, instead of live GitHub"
         )
         _github_options(sub)
+        sub.add_argument("-q", "--quiet", action="store_true", help="no progress line while reading live state")
         sub.add_argument(
             "--assume",
             metavar="EVENT",
@@ -275,16 +276,20 @@ def _load(args: argparse.Namespace) -> Plan:
     return load_plan(args.plan) if args.plan else replace(load_plan(example_path(EXAMPLE_PLAN)), path=_BUILTIN_PLAN)
 
 
-def _plan_and_state(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[Plan, StateProvider]:
+def _plan_and_state(
+    args: argparse.Namespace, env: Mapping[str, str], err: TextIO | None = None
+) -> tuple[Plan, StateProvider]:
     plan = _load(args)
     if args.state:
         return plan, SnapshotStateProvider(args.state)
     if args.plan:
-        return plan, _github(args, env)
+        return plan, _github(args, env, _progress(args, err))
     return plan, SnapshotStateProvider(example_path(EXAMPLE_STATE), label=_BUILTIN_STATE)
 
 
-def _github(args: argparse.Namespace, env: Mapping[str, str]) -> LiveStateProvider:
+def _github(
+    args: argparse.Namespace, env: Mapping[str, str], progress: Callable[[str], None] | None = None
+) -> LiveStateProvider:
     """Return the live provider, with the token and API URL from the options and environment."""
     if args.token_env:
         token = env.get(args.token_env, "")
@@ -301,20 +306,34 @@ def _github(args: argparse.Namespace, env: Mapping[str, str]) -> LiveStateProvid
         raise UsageError(
             "--timeout", f"{args.timeout} is not a number of seconds", "Use a whole number of seconds >= 1"
         )
-    github = GitHubStateProvider(token=token or None, base_url=url, timeout=args.timeout)
+    github = GitHubStateProvider(token=token or None, base_url=url, timeout=args.timeout, progress=progress)
     cache = Path(args.cache_dir) if args.cache_dir else None
-    return LiveStateProvider(github, RegistryReader(timeout=args.timeout, cache_dir=cache))
+    return LiveStateProvider(github, RegistryReader(timeout=args.timeout, cache_dir=cache, progress=progress))
 
 
 _BUILTIN_PLAN = f"{EXAMPLE_PLAN} (built-in example)"
 _BUILTIN_STATE = f"{EXAMPLE_STATE} (built-in example)"
 
 
+def _progress(args: argparse.Namespace, err: TextIO | None) -> Callable[[str], None] | None:
+    """Return a progress line writer for live reads: only on a terminal, never with --quiet or JSON output."""
+    if err is None or not err.isatty() or getattr(args, "quiet", False) or getattr(args, "format", "") == "json":
+        return None
+
+    def show(line: str) -> None:
+        err.write(f"\r\x1b[K{line}")
+        err.flush()
+
+    return show
+
+
 def _evaluate(args: argparse.Namespace, env: Mapping[str, str], err: TextIO) -> Evaluation:
-    plan, provider = _plan_and_state(args, env)
+    plan, provider = _plan_and_state(args, env, err)
     as_of = _parse_as_of(args.as_of)
     graph = build_graph(plan)
     world = provider.fetch(request_for(plan, (*graph.pull_requests(), *graph.issues())))
+    if _progress(args, err) is not None and not args.state and args.plan:
+        err.write("\r\x1b[K")  # clear the progress line
     _notes(world, err)
     assumptions = []
     for text in args.assume:

@@ -132,9 +132,12 @@ class GitHubStateProvider:
         max_wait: float = 30.0,
         budget: float = 60.0,
         clock: Callable[[], dt.datetime] | None = None,
+        progress: Callable[[str], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.budget = budget
+        self.progress = progress
+        """Called with a short line before each request (what is read, requests so far)."""
         self._has_token = bool(token)
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._github = _client(token, self.base_url, timeout, retries, max_wait)
@@ -294,6 +297,9 @@ class GitHubStateProvider:
         if time.monotonic() - self._started > self.budget:
             self._unavailable(f"gave up after {self.budget:.0f} s", "GitHub is slow or failing; try again later")
         self._requests += 1
+        if self.progress is not None:
+            how = "GraphQL" if self._has_token else "REST"
+            self.progress(f"reading GitHub ({how}): request {self._requests}")
 
     def _unavailable(self, problem: str, hint: str = "") -> NoReturn:
         raise StateUnavailableError(f"GitHub ({self.base_url})", problem, hint)

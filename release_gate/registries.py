@@ -17,7 +17,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +49,16 @@ _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader whe
 class RegistryReader:
     """Reads PyPI projects and Helm charts; see the module doc."""
 
-    def __init__(self, *, timeout: float = 10, retries: int = 2, cache_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        timeout: float = 10,
+        retries: int = 2,
+        cache_dir: Path | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
         self.timeout = timeout
+        self.progress = progress
         self.cache_dir = cache_dir
         self.requests = 0
         self._session = requests.Session()
@@ -63,6 +71,8 @@ class RegistryReader:
         """Read every registry *request* names."""
         found: dict[str, Registry | Unknown] = {}
         for source, name, url in request.registries:
+            if self.progress is not None:
+                self.progress(f"reading {name} ({source}): {self.requests} request(s) to package indexes so far")
             wants = [(repo, req) for repo, req in request.wants if _publishes(repo, source, name)]
             if source is Source.PYPI:
                 found[registry_key(source, name)] = self._pypi(name, url, wants)

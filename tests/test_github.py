@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
 import time
@@ -366,3 +367,31 @@ def test_cli_fault_is_exit_3_with_a_message(
     assert result.err.startswith("release-gate: state unavailable: GitHub (http://127.0.0.1:")
     assert "Traceback" not in result.err
     assert result.out == ""
+
+
+class _Terminal(io.StringIO):
+    """Stands for a terminal's stderr."""
+
+    def isatty(self) -> bool:
+        """Answer as a terminal does."""
+        return True
+
+
+@pytest.mark.parametrize(
+    ("terminal", "extra", "shown"),
+    [(True, (), True), (False, (), False), (True, ("--quiet",), False), (True, ("--format", "json"), False)],
+    ids=["terminal", "not-a-terminal", "quiet", "json"],
+)
+def test_progress_line_only_on_a_terminal(
+    fake_github: FakeGitHub, live_plan: Path, terminal: bool, extra: tuple[str, ...], shown: bool
+) -> None:
+    """A live read shows a progress line on a terminal's stderr, never otherwise, with --quiet or in JSON mode."""
+    from release_gate.cli import main  # noqa: PLC0415
+
+    err: io.StringIO = _Terminal() if terminal else io.StringIO()
+    env = {"GH_TOKEN": str(fake_github.token)}
+    code = main(
+        ["check", str(live_plan), "--github-url", fake_github.url, *extra], stdout=io.StringIO(), stderr=err, env=env
+    )
+    assert code == 1
+    assert ("reading GitHub (GraphQL): request 1" in err.getvalue()) is shown
