@@ -80,7 +80,6 @@ def _parser() -> argparse.ArgumentParser:
             "--state", metavar="FILE", help="a state snapshot (JSON) to evaluate against, instead of live GitHub"
         )
         _github_options(sub)
-        sub.add_argument("-q", "--quiet", action="store_true", help="no progress line while reading live state")
         sub.add_argument(
             "--assume",
             metavar="EVENT",
@@ -204,6 +203,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _github_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress line while reading live state")
     parser.add_argument(
         "--token-env",
         metavar="NAME",
@@ -479,7 +479,10 @@ def _cmd_graph(args: argparse.Namespace, io: _IO) -> int:
 def _cmd_snapshot(args: argparse.Namespace, io: _IO) -> int:
     plan = _load(args)
     graph = build_graph(plan)
-    world = _github(args, io.env).fetch(request_for(plan, (*graph.pull_requests(), *graph.issues())))
+    progress = _progress(args, io.err)
+    world = _github(args, io.env, progress).fetch(request_for(plan, (*graph.pull_requests(), *graph.issues())))
+    if progress is not None:
+        io.err.write("\r\x1b[K")  # clear the progress line
     _notes(world, io.err)
     text = dump_world(world, about=f"Recorded by release-gate {__version__} for the plan {plan.name!r} ({plan.path}).")
     try:
