@@ -33,6 +33,7 @@ from release_gate.pins import forgotten_after
 from release_gate.plan import load_plan, parse_plan, parse_ref
 from release_gate.registries import LiveStateProvider, RegistryReader
 from release_gate.report import Format, GraphFormat
+from release_gate.report import html as html_report
 from release_gate.report import json as json_report
 from release_gate.report import markdown as markdown_report
 from release_gate.report import text as text_report
@@ -123,6 +124,13 @@ def _parser() -> argparse.ArgumentParser:
 
     next_cmd = evaluated("next", "List the next actions, those that would unblock the most releases first.")
     next_cmd.add_argument("plan", nargs="?", metavar="PLAN", help="the plan file (TOML); default: the built-in example")
+
+    report_cmd = evaluated("report", "Write the report to a file: the HTML dashboard, or Markdown.")
+    report_cmd.add_argument(
+        "plan", nargs="?", metavar="PLAN", help="the plan file (TOML); default: the built-in example"
+    )
+    report_cmd.add_argument("--format", choices=["html", "markdown"], default="html", help="html (default) or markdown")
+    report_cmd.add_argument("-o", "--output", metavar="FILE", required=True, help="where to write it")
 
     timeline_cmd = commands.add_parser(
         "timeline",
@@ -441,6 +449,17 @@ def _cmd_explain(args: argparse.Namespace, io: _IO) -> int:
     )
 
 
+def _cmd_report(args: argparse.Namespace, io: _IO) -> int:
+    evaluation = _evaluate(args, io.env, io.err)
+    page = html_report.render(evaluation) if args.format == "html" else markdown_report.render(evaluation)
+    try:
+        Path(args.output).write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError("--output", f"cannot write {args.output} ({exc.strerror})", "Check the path") from None
+    io.err.write(f"release-gate: wrote {args.output}\n")
+    return _ANSWER_EXIT[evaluation.answer()]
+
+
 def _cmd_next(args: argparse.Namespace, io: _IO) -> int:
     evaluation = _evaluate(args, io.env, io.err)
     io.out.write(text_report.render_next(evaluation))
@@ -624,6 +643,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, _IO], int]] = {
     "gate": _cmd_gate,
     "graph": _cmd_graph,
     "next": _cmd_next,
+    "report": _cmd_report,
     "timeline": _cmd_timeline,
     "snapshot": _cmd_snapshot,
     "validate": _cmd_validate,

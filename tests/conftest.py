@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
 import socket
 import subprocess
 from collections.abc import Callable, Iterator
@@ -155,5 +156,37 @@ def mermaid_parser() -> Path:
             pytest.skip(f"the Mermaid parser could not be installed (npm): {error}")
     (folder / "parse.mjs").write_text(
         (ROOT / "tests" / "mermaid_parse.mjs").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    return folder
+
+
+PLAYWRIGHT = "playwright-core@1.65.1"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Path:
+    """Return a folder where `node check.mjs PAGE SHOT` drives headless Chromium (Debian's, with playwright-core).
+
+    Missing in CI is a failure, never a skip (.ci/run installs Debian's chromium).
+    """
+    folder = ROOT / ".cache" / "playwright"
+    problem: object = "no chromium on PATH (apt-get install chromium)" if shutil.which("chromium") is None else None
+    try:
+        if problem is None and not (folder / "node_modules" / "playwright-core").is_dir():
+            folder.mkdir(parents=True, exist_ok=True)
+            subprocess.run(
+                ["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(folder), PLAYWRIGHT],
+                check=True,
+                capture_output=True,
+                timeout=600,
+            )
+    except (OSError, subprocess.SubprocessError) as error:
+        problem = error
+    if problem is not None:
+        if os.environ.get("CI"):  # noqa: TID251 - CI's own variable decides skip or fail
+            pytest.fail(f"the browser test needs chromium and playwright-core in CI: {problem}")
+        pytest.skip(f"no browser for the dashboard test: {problem}")
+    (folder / "check.mjs").write_text(
+        (ROOT / "tests" / "browser_check.mjs").read_text(encoding="utf-8"), encoding="utf-8"
     )
     return folder

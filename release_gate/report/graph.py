@@ -9,7 +9,7 @@ from release_gate.graph import EdgeKind, NodeKind
 
 __all__ = ["render_dot", "render_mermaid"]
 
-_FILL = {
+FILL = {
     "released": "#b7e4c7",
     "unblocked": "#d8f3dc",
     "free": "#d8f3dc",
@@ -50,7 +50,7 @@ def render_dot(evaluation: Evaluation) -> str:
     for node in evaluation.nodes:
         status = evaluation.node_status.get(node.id, "")
         label = f"{node.label}\n{status}" if status else node.label
-        fill = _FILL.get(status, "#ffffff")
+        fill = FILL.get(status, "#ffffff")
         lines.append(
             f"  {_quote(node.id)} [label={_quote(label)}, shape={_SHAPE[node.kind]}, fillcolor={_quote(fill)}];"
         )
@@ -89,10 +89,10 @@ def render_mermaid(evaluation: Evaluation) -> str:
         label = _EDGE_LABEL[edge.kind]
         arrow = "-.->" if edge.kind is EdgeKind.IN_REPO else f"-- {label} -->"
         lines.append(f"  {_mermaid_id(edge.source)} {arrow} {_mermaid_id(edge.target)}")
-    used = sorted({s for s in evaluation.node_status.values() if s in _FILL})
-    lines.extend(f"  classDef {status.replace(' ', '_')} fill:{_FILL[status]},stroke:#333" for status in used)
+    used = sorted({s for s in evaluation.node_status.values() if s in FILL})
+    lines.extend(f"  classDef {status.replace(' ', '_')} fill:{FILL[status]},stroke:#333" for status in used)
     for node in evaluation.nodes:
         status = evaluation.node_status.get(node.id, "")
-        if status in _FILL:
+        if status in FILL:
             lines.append(f"  class {_mermaid_id(node.id)} {status.replace(' ', '_')}")
     return "\n".join(lines) + "\n"

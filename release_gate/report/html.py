@@ -1,0 +1,219 @@
+"""The dashboard: one self-contained HTML page (no CDN, no network) with the graph as SVG.
+
+Releases are laid out in waves (released first, then what can ship now, then what waits),
+holds on the left, PRs and issues on the right, repos last; every node carries its status
+as a class (``status-blocked``) and clicking one shows its explanation. A filter box and a
+switch that hides the parts of split PRs keep large plans usable.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+
+from release_gate.evaluate import Evaluation
+from release_gate.graph import EdgeKind, Node, NodeKind
+from release_gate.model import ItemRef
+from release_gate.report import text
+from release_gate.report._common import (
+    chain,
+    deadline_text,
+    fmt_time,
+    reason_text,
+    release_detail,
+    status_text,
+    verdict_line,
+)
+from release_gate.report.graph import FILL
+
+__all__ = ["render"]
+
+_WIDTH, _HEIGHT, _GAP_X, _GAP_Y = 200, 46, 70, 18
+
+
+def _columns(evaluation: Evaluation) -> list[list[Node]]:
+    """Return the columns: holds, releases by wave (released first), PRs and issues, repos."""
+    by_kind: dict[NodeKind, list[Node]] = {}
+    for node in evaluation.nodes:
+        by_kind.setdefault(node.kind, []).append(node)
+    waves: dict[int, list[Node]] = {}
+    wave_of = {f"release:{r.id}": r.wave for r in evaluation.releases}
+    for node in by_kind.get(NodeKind.RELEASE, []):
+        waves.setdefault(wave_of.get(node.id, 0), []).append(node)
+    columns = [by_kind.get(NodeKind.HOLD, [])]
+    columns += [waves[w] for w in sorted(waves)]
+    columns.append(by_kind.get(NodeKind.PR, []) + by_kind.get(NodeKind.ISSUE, []))
+    columns.append(by_kind.get(NodeKind.REPO, []))
+    return [c for c in columns if c]
+
+
+def _explanations(evaluation: Evaluation) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for verdict in evaluation.releases:
+        found[f"release:{verdict.id}"] = text.render_release(evaluation, verdict.id)
+    for hold in evaluation.holds:
+        found[f"hold:{hold.id}"] = text.render_hold(evaluation, hold.id)
+    for node in evaluation.nodes:
+        if node.kind in (NodeKind.PR, NodeKind.ISSUE) and node.ref is not None:
+            found[node.id] = _item_text(evaluation, node.ref, node)
+        elif node.kind is NodeKind.REPO:
+            found[node.id] = f"repository {node.label}\n"
+    return found
+
+
+def _item_text(evaluation: Evaluation, ref: ItemRef, node: Node) -> str:
+    if node.kind is NodeKind.PR:
+        return text.render_pr(evaluation, evaluation.pr(ref))
+    return f"{node.label}: {evaluation.node_status.get(node.id, '')}\n"
+
+
+def _svg(evaluation: Evaluation) -> tuple[str, int, int]:
+    columns = _columns(evaluation)
+    place: dict[str, tuple[int, int]] = {}
+    for col, nodes in enumerate(columns):
+        for row, node in enumerate(nodes):
+            place[node.id] = (20 + col * (_WIDTH + _GAP_X), 20 + row * (_HEIGHT + _GAP_Y))
+    width = 40 + len(columns) * (_WIDTH + _GAP_X)
+    height = 40 + max(len(c) for c in columns) * (_HEIGHT + _GAP_Y)
+    parts = [
+        (
+            f'<svg id="graph" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" role="img" aria-label="dependency graph">'
+        )
+    ]
+    parts_of = {e.source for e in evaluation.edges if e.kind is EdgeKind.PART_OF}
+    for edge in evaluation.edges:
+        if edge.source not in place or edge.target not in place:
+            continue
+        (x1, y1), (x2, y2) = place[edge.source], place[edge.target]
+        a = (x1 + _WIDTH, y1 + _HEIGHT // 2) if x2 > x1 else (x1, y1 + _HEIGHT // 2)
+        b = (x2, y2 + _HEIGHT // 2) if x2 > x1 else (x2 + _WIDTH, y2 + _HEIGHT // 2)
+        mid = (a[0] + b[0]) // 2
+        parts.append(
+            f'<path class="edge kind-{edge.kind}" data-source="{html.escape(edge.source)}" '
+            f'data-target="{html.escape(edge.target)}" d="M{a[0]},{a[1]} C{mid},{a[1]} {mid},{b[1]} {b[0]},{b[1]}"/>'
+        )
+    for node in evaluation.nodes:
+        x, y = place[node.id]
+        status = evaluation.node_status.get(node.id, "")
+        extra = " part" if node.id in parts_of else ""
+        parts.append(
+            f'<g class="node kind-{node.kind} status-{status.replace(" ", "-") or "none"}{extra}" '
+            f'data-id="{html.escape(node.id)}" data-label="{html.escape(node.label)}" tabindex="0" '
+            f'transform="translate({x},{y})"><title>{html.escape(node.label)}: {html.escape(status)}</title>'
+            f'<rect width="{_WIDTH}" height="{_HEIGHT}" rx="6"/>'
+            f'<text x="10" y="19" class="label">{html.escape(node.label[:28])}</text>'
+            f'<text x="10" y="36" class="status">{html.escape(node.kind)} · {html.escape(status)}</text></g>'
+        )
+    parts.append("</svg>")
+    return "".join(parts), width, height
+
+
+_STYLE = """
+body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5rem; color: #222; }
+h1 { font-size: 1.4rem; margin: 0 0 .3rem; }
+.meta { color: #555; margin-bottom: 1rem; }
+.verdict { font-weight: 600; margin: .5rem 0 1rem; }
+.toolbar { margin: .5rem 0; display: flex; gap: 1rem; align-items: center; }
+#canvas { overflow: auto; border: 1px solid #ddd; max-height: 70vh; }
+.node rect { stroke: #333; stroke-width: 1; fill: #fff; }
+.node { cursor: pointer; }
+.node.selected rect { stroke-width: 3; }
+.node text.label { font-weight: 600; font-size: 12px; }
+.node text.status { font-size: 11px; fill: #444; }
+.edge { fill: none; stroke: #999; stroke-width: 1.2; }
+.edge.kind-in-repo { stroke-dasharray: 3 3; stroke: #ccc; }
+.hidden { display: none; }
+#explain { background: #f6f8fa; padding: .8rem; white-space: pre-wrap; min-height: 3rem; }
+table { border-collapse: collapse; margin: 1rem 0; }
+th, td { border: 1px solid #ddd; padding: .3rem .5rem; text-align: left; vertical-align: top; }
+.legend span { display: inline-block; padding: .1rem .4rem; margin-right: .3rem; border: 1px solid #333; }
+"""
+
+_SCRIPT = """
+(function () {
+  const explanations = JSON.parse(document.getElementById("explanations").textContent);
+  const panel = document.getElementById("explain");
+  function show(node) {
+    document.querySelectorAll(".node.selected").forEach(n => n.classList.remove("selected"));
+    node.classList.add("selected");
+    panel.textContent = explanations[node.dataset.id] || node.dataset.id;
+  }
+  document.querySelectorAll(".node").forEach(node => {
+    node.addEventListener("click", () => show(node));
+    node.addEventListener("keydown", event => { if (event.key === "Enter") show(node); });
+  });
+  const filter = document.getElementById("filter");
+  const parts = document.getElementById("collapse");
+  function refresh() {
+    const words = filter.value.trim().toLowerCase();
+    const hidden = new Set();
+    document.querySelectorAll(".node").forEach(node => {
+      const off = (words && !node.dataset.label.toLowerCase().includes(words)) ||
+                  (parts.checked && node.classList.contains("part"));
+      node.classList.toggle("hidden", off);
+      if (off) hidden.add(node.dataset.id);
+    });
+    document.querySelectorAll(".edge").forEach(edge => {
+      edge.classList.toggle("hidden", hidden.has(edge.dataset.source) || hidden.has(edge.dataset.target));
+    });
+  }
+  filter.addEventListener("input", refresh);
+  parts.addEventListener("change", refresh);
+})();
+"""
+
+
+def render(evaluation: Evaluation) -> str:
+    """Render the evaluation as one self-contained HTML page."""
+    plan = evaluation.plan
+    svg, _, _ = _svg(evaluation)
+    colours = "".join(
+        f".node.status-{status.replace(' ', '-')} rect {{ fill: {fill}; }}" for status, fill in sorted(FILL.items())
+    )
+    legend = "".join(
+        f'<span style="background:{fill}">{html.escape(status)}</span>' for status, fill in sorted(FILL.items())
+    )
+    rows = []
+    for verdict in evaluation.releases:
+        why = "<br>".join(
+            "&nbsp;" * 4 * depth + html.escape(reason_text(step))
+            for reason in verdict.blockers
+            for depth, step in chain(reason)
+        )
+        rows.append(
+            f"<tr class='status-{verdict.status}'><td>{html.escape(verdict.id)}</td>"
+            f"<td>{html.escape(verdict.repo.slug)} <code>{html.escape(str(verdict.release.requirement))}</code></td>"
+            f"<td><b>{html.escape(status_text(verdict))}</b><br>{html.escape(release_detail(verdict))}</td>"
+            f"<td>{html.escape(deadline_text(verdict.deadline))}</td><td>{why}</td></tr>"
+        )
+    explanations = json.dumps(_explanations(evaluation), sort_keys=True).replace("</", "<\\/")
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(plan.name)} · release-gate</title>
+<style>{_STYLE}{colours}</style>
+</head>
+<body>
+<h1>{html.escape(plan.name)}</h1>
+<div class="meta">State: {html.escape(evaluation.source)}, read {html.escape(fmt_time(evaluation.taken_at))};
+verdicts as of {html.escape(fmt_time(evaluation.as_of))}.</div>
+<div class="verdict">{html.escape(verdict_line(evaluation))}</div>
+<div class="legend">{legend}</div>
+<div class="toolbar">
+<label>Filter <input id="filter" type="search" placeholder="kubespawner, #205…"></label>
+<label><input id="collapse" type="checkbox"> hide the parts of split PRs</label>
+</div>
+<div id="canvas">{svg}</div>
+<h2>Explanation</h2>
+<pre id="explain">Click a node to see why it stands where it does.</pre>
+<h2>Releases</h2>
+<table><thead><tr><th>Release</th><th>Wants</th><th>Status</th><th>Deadline</th><th>Why</th></tr></thead>
+<tbody>{"".join(rows)}</tbody></table>
+<script type="application/json" id="explanations">{explanations}</script>
+<script>{_SCRIPT}</script>
+</body>
+</html>
+"""

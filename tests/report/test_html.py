@@ -1,0 +1,67 @@
+"""The dashboard: one self-contained page, checked in a real headless browser."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+from release_gate import Evaluation
+from release_gate.graph import EdgeKind
+from release_gate.report import html
+from tests.conftest import ROOT
+
+
+def test_page_is_self_contained(example: Evaluation) -> None:
+    """The page loads nothing from the network: no external scripts, styles, fonts or images."""
+    page = html.render(example)
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
+    assert "<script src" not in page
+    assert page.count('class="node ') == len(example.nodes)
+
+
+def test_untrusted_text_is_escaped() -> None:
+    """Plan and PR text is HTML-escaped, and the embedded explanations cannot close their script tag."""
+    import datetime as dt  # noqa: PLC0415
+
+    from release_gate import FakeStateProvider, check, parse_plan  # noqa: PLC0415
+
+    plan = parse_plan(
+        '[plan]\nname = "<script>alert(1)</script>"\n[repos.a]\ngithub = "o/a"\n[releases.a]\nversion = ">=1"\n'
+    )
+    evaluation = check(plan, FakeStateProvider(taken_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC)).repo("o/a"))
+    page = html.render(evaluation)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_page_in_a_real_browser(example: Evaluation, browser: Path, tmp_path: Path) -> None:
+    """In headless Chromium: no console errors, one SVG node per graph node with its status, a click explains."""
+    page = tmp_path / "report.html"
+    page.write_text(html.render(example), encoding="utf-8")
+    screenshot = ROOT / "artifacts" / "report.png"
+    screenshot.parent.mkdir(exist_ok=True)
+    result = subprocess.run(
+        ["node", "check.mjs", str(page), str(screenshot)],
+        cwd=browser,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["errors"] == []
+    classes = {node["id"]: node["cls"] for node in seen["nodes"]}
+    assert sorted(classes) == sorted(n.id for n in example.nodes)
+    for node_id, status in example.node_status.items():
+        assert f"status-{status.replace(' ', '-')}" in classes[node_id].split()
+    assert "status-blocked" in classes["release:chart"].split()
+    assert "status-held" in classes["pr:jupyterhub/kubespawner#205"].split()
+    assert seen["explanation"].startswith("release chart: jupyterhub/zero-to-jupyterhub-k8s >=0.7.0-beta.1")
+    assert "<- after kubespawner >=0.9.0b1: not released (blocked)" in seen["explanation"]
+    assert 0 < seen["filtered"] < len(example.nodes)
+    parts = {e.source for e in example.edges if e.kind is EdgeKind.PART_OF}
+    assert seen["collapsed"] == len(example.nodes) - len(parts)
+    assert screenshot.stat().st_size > 10_000
