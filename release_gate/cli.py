@@ -154,7 +154,7 @@ def _parser() -> argparse.ArgumentParser:
         "--format",
         choices=[f.value for f in GraphFormat],
         default=GraphFormat.DOT.value,
-        help="dot (Graphviz) or mermaid",
+        help="dot (Graphviz), mermaid, or svg (the dashboard's picture)",
     )
 
     gate = commands.add_parser(
@@ -490,7 +490,11 @@ def _cmd_timeline(args: argparse.Namespace, io: _IO) -> int:
 def _cmd_graph(args: argparse.Namespace, io: _IO) -> int:
     evaluation = _evaluate(args, io.env, io.err)
     out = io.out
-    render = render_mermaid if GraphFormat(args.format) is GraphFormat.MERMAID else render_dot
+    render = {
+        GraphFormat.MERMAID: render_mermaid,
+        GraphFormat.DOT: render_dot,
+        GraphFormat.SVG: html_report.render_svg,
+    }[GraphFormat(args.format)]
     out.write(render(evaluation))
     return EXIT_CLEAR
 

@@ -20,3 +20,4 @@ class GraphFormat(enum.StrEnum):
 
     DOT = "dot"
     MERMAID = "mermaid"
+    SVG = "svg"

@@ -26,7 +26,7 @@ from release_gate.report._common import (
 )
 from release_gate.report.graph import FILL
 
-__all__ = ["render"]
+__all__ = ["render", "render_svg"]
 
 _WIDTH, _HEIGHT, _GAP_X, _GAP_Y = 200, 46, 70, 18
 
@@ -162,6 +162,24 @@ _SCRIPT = """
   parts.addEventListener("change", refresh);
 })();
 """
+
+
+_SVG_STYLE = (
+    ".node rect { stroke: #333; stroke-width: 1; fill: #fff; } text { font: 12px sans-serif; }"
+    " .node text.label { font-weight: 600; } .node text.status { font-size: 11px; fill: #444; }"
+    " .edge { fill: none; stroke: #999; stroke-width: 1.2; }"
+    " .edge.kind-in-repo { stroke-dasharray: 3 3; stroke: #ccc; }"
+)
+
+
+def render_svg(evaluation: Evaluation) -> str:
+    """Render the graph alone as a standalone SVG file (the dashboard's picture, for docs and slides)."""
+    svg, _, _ = _svg(evaluation)
+    colours = "".join(
+        f" .node.status-{status.replace(' ', '-')} rect {{ fill: {fill}; }}" for status, fill in sorted(FILL.items())
+    )
+    head, _, rest = svg.partition(">")
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n{head}><style>{_SVG_STYLE}{colours}</style>{rest}\n'
 
 
 def render(evaluation: Evaluation) -> str:

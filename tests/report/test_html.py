@@ -65,3 +65,15 @@ def test_page_in_a_real_browser(example: Evaluation, browser: Path, tmp_path: Pa
     parts = {e.source for e in example.edges if e.kind is EdgeKind.PART_OF}
     assert seen["collapsed"] == len(example.nodes) - len(parts)
     assert screenshot.stat().st_size > 10_000
+
+
+def test_graph_as_a_standalone_svg(example: Evaluation) -> None:
+    """`graph --format svg` is a well-formed SVG document with one node group per graph node and its colours."""
+    import xml.etree.ElementTree as ET  # noqa: PLC0415
+
+    svg = html.render_svg(example)
+    root = ET.fromstring(svg.split("\n", 1)[1])  # noqa: S314 - our own output
+    groups = root.findall(".//{http://www.w3.org/2000/svg}g")
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert len(groups) == len(example.nodes)
+    assert ".node.status-blocked rect { fill: #ffb3b3; }" in svg
