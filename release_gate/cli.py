@@ -41,7 +41,7 @@ from release_gate.report.graph import render_dot, render_mermaid
 from release_gate.snapshot import SnapshotStateProvider, dump_world
 from release_gate.spec import json_schema
 from release_gate.state import StateProvider, Unknown, World, request_for
-from release_gate.timeline import timeline
+from release_gate.timeline import moments, timeline
 from release_gate.times import show_time
 from release_gate.whatif import parse_assumption, what_if
 
@@ -336,7 +336,14 @@ def _progress(args: argparse.Namespace, err: TextIO | None) -> Callable[[str], N
 
 
 def _evaluate(args: argparse.Namespace, env: Mapping[str, str], err: TextIO) -> Evaluation:
-    plan, provider = _plan_and_state(args, env, err)
+    return _evaluate_read(args, err, env)[0]
+
+
+def _evaluate_read(
+    args: argparse.Namespace, err: TextIO, env: Mapping[str, str] | None = None
+) -> tuple[Evaluation, World]:
+    """Read the state the command's plan needs and evaluate it (with any --assume); also return the world read."""
+    plan, provider = _plan_and_state(args, os.environ if env is None else env, err)
     as_of = _parse_as_of(args.as_of)
     graph = build_graph(plan)
     world = provider.fetch(request_for(plan, (*graph.pull_requests(), *graph.issues())))
@@ -351,8 +358,8 @@ def _evaluate(args: argparse.Namespace, env: Mapping[str, str], err: TextIO) -> 
             raise UsageError("--assume", str(exc), "See release-gate check --help") from None
     try:
         if assumptions:
-            return what_if(graph, world, assumptions, as_of=as_of)
-        return evaluate(graph, world, as_of=as_of)
+            return what_if(graph, world, assumptions, as_of=as_of), world
+        return evaluate(graph, world, as_of=as_of), world
     except ValueError as exc:
         raise UsageError("--as-of", str(exc), "Pick a moment no later than when the state was taken") from None
 
@@ -450,8 +457,14 @@ def _cmd_explain(args: argparse.Namespace, io: _IO) -> int:
 
 
 def _cmd_report(args: argparse.Namespace, io: _IO) -> int:
-    evaluation = _evaluate(args, io.env, io.err)
-    page = html_report.render(evaluation) if args.format == "html" else markdown_report.render(evaluation)
+    evaluation, world = _evaluate_read(args, io.err, io.env)
+    if args.format == "html":
+        # A strip per release over the last year of the state's recorded events (to the moment evaluated).
+        year_ago = evaluation.as_of - dt.timedelta(days=365)
+        start = max(min((m for m in moments(world) if m <= evaluation.as_of), default=year_ago), year_ago)
+        page = html_report.render(evaluation, timeline(build_graph(evaluation.plan), world, start, evaluation.as_of))
+    else:
+        page = markdown_report.render(evaluation)
     try:
         Path(args.output).write_text(page, encoding="utf-8")
     except OSError as exc:

@@ -14,7 +14,7 @@ from release_gate.evaluate import evaluate
 from release_gate.graph import ReleaseGraph
 from release_gate.state import Issue, PullRequest, Registry, RepoState, World
 
-__all__ = ["Step", "timeline"]
+__all__ = ["Step", "moments", "timeline"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +30,8 @@ class Step:
     after: str
 
 
-def _moments(world: World) -> set[dt.datetime]:
+def moments(world: World) -> set[dt.datetime]:
+    """Return every moment the state records: tags, releases, published versions, PRs and issues."""
     moments: set[dt.datetime] = set()
     for repo in world.repos.values():
         if isinstance(repo, RepoState):
@@ -53,10 +54,10 @@ def timeline(graph: ReleaseGraph, world: World, start: dt.datetime, end: dt.date
     """
     if end < start:
         raise ValueError("the period ends before it starts")
-    moments = sorted(m for m in _moments(world) if start < m <= end)
+    changes_at = sorted(m for m in moments(world) if start < m <= end)
     steps: list[Step] = []
     last: dict[tuple[str, str], str] = {}
-    for when in (start, *moments):
+    for when in (start, *changes_at):
         evaluation = evaluate(graph, world, as_of=when)
         now = {("release", r.id): str(r.status) for r in evaluation.releases}
         now.update({("hold", h.id): str(h.status) for h in evaluation.holds})

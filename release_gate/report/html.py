@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Sequence
 
 from release_gate.evaluate import Evaluation
 from release_gate.graph import EdgeKind, Node, NodeKind
@@ -25,6 +26,7 @@ from release_gate.report._common import (
     verdict_line,
 )
 from release_gate.report.graph import FILL
+from release_gate.timeline import Step
 
 __all__ = ["render", "render_svg"]
 
@@ -128,6 +130,10 @@ h1 { font-size: 1.4rem; margin: 0 0 .3rem; }
 table { border-collapse: collapse; margin: 1rem 0; }
 th, td { border: 1px solid #ddd; padding: .3rem .5rem; text-align: left; vertical-align: top; }
 .legend span { display: inline-block; padding: .1rem .4rem; margin-right: .3rem; border: 1px solid #333; }
+.strip { display: flex; align-items: center; margin: .2rem 0; }
+.strip .who { width: 16rem; }
+.strip .bar { display: flex; flex: 1; height: 1rem; border: 1px solid #999; }
+.segment { display: inline-block; height: 100%; }
 """
 
 _SCRIPT = """
@@ -182,8 +188,35 @@ def render_svg(evaluation: Evaluation) -> str:
     return f'<?xml version="1.0" encoding="UTF-8"?>\n{head}><style>{_SVG_STYLE}{colours}</style>{rest}\n'
 
 
-def render(evaluation: Evaluation) -> str:
-    """Render the evaluation as one self-contained HTML page."""
+def _strips(evaluation: Evaluation, steps: Sequence[Step]) -> str:
+    """One strip per release and hold: coloured segments from one status change to the next."""
+    if not steps:
+        return ""
+    start, end = steps[0].when, evaluation.as_of
+    span = max((end - start).total_seconds(), 1.0)
+    rows = []
+    for kind, item_id in dict.fromkeys((s.kind, s.id) for s in steps):
+        mine = [s for s in steps if (s.kind, s.id) == (kind, item_id)]
+        cells = []
+        for index, step in enumerate(mine):
+            until = mine[index + 1].when if index + 1 < len(mine) else end
+            width = max(100 * (until - step.when).total_seconds() / span, 0.5)
+            fill = FILL.get(step.after, "#fff")
+            label = f"{step.after} from {fmt_time(step.when)}"
+            cells.append(
+                f'<span class="segment status-{step.after}" style="width:{width:.2f}%;background:{fill}" '
+                f'title="{html.escape(label)}"></span>'
+            )
+        who = f'<span class="who">{kind} {html.escape(item_id)}</span>'
+        rows.append(f'<div class="strip">{who}<span class="bar">{"".join(cells)}</span></div>')
+    return (
+        f"<h2>Timeline</h2><p class='meta'>From {html.escape(fmt_time(start))} to {html.escape(fmt_time(end))}.</p>"
+        + "".join(rows)
+    )
+
+
+def render(evaluation: Evaluation, steps: Sequence[Step] = ()) -> str:
+    """Render the evaluation as one self-contained HTML page; *steps* (a timeline) adds a strip per release."""
     plan = evaluation.plan
     svg, _, _ = _svg(evaluation)
     colours = "".join(
@@ -230,6 +263,7 @@ verdicts as of {html.escape(fmt_time(evaluation.as_of))}.</div>
 <h2>Releases</h2>
 <table><thead><tr><th>Release</th><th>Wants</th><th>Status</th><th>Deadline</th><th>Why</th></tr></thead>
 <tbody>{"".join(rows)}</tbody></table>
+{_strips(evaluation, steps)}
 <script type="application/json" id="explanations">{explanations}</script>
 <script>{_SCRIPT}</script>
 </body>

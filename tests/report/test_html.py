@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from release_gate import Evaluation
 from release_gate.graph import EdgeKind
 from release_gate.report import html
-from tests.conftest import ROOT
+from tests.conftest import ROOT, Run
 
 
 def test_page_is_self_contained(example: Evaluation) -> None:
@@ -77,3 +78,15 @@ def test_graph_as_a_standalone_svg(example: Evaluation) -> None:
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     assert len(groups) == len(example.nodes)
     assert ".node.status-blocked rect { fill: #ffb3b3; }" in svg
+
+
+def test_timeline_strips(run_cli: Callable[..., Run], tmp_path: Path) -> None:
+    """`report` draws a strip per release and hold, one segment per status it had, from the state's events."""
+    scenario = ROOT / "tests" / "scenarios" / "as-of"
+    out = tmp_path / "report.html"
+    result = run_cli("report", str(scenario / "plan.toml"), "--state", str(scenario / "state.json"), "-o", str(out))
+    assert result.code == 0, result.err
+    page = out.read_text(encoding="utf-8")
+    assert "<h2>Timeline</h2>" in page
+    strip = page.split('<span class="who">release jupyterhub</span>', 1)[1].split("</div>", 1)[0]
+    assert re.findall(r'class="segment status-(\w+)"', strip) == ["unblocked", "released"]
