@@ -12,7 +12,11 @@ import datetime as dt
 import difflib
 import json
 import os
+import re
+import shutil
+import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -154,8 +158,9 @@ def _parser() -> argparse.ArgumentParser:
         "--format",
         choices=[f.value for f in GraphFormat],
         default=GraphFormat.DOT.value,
-        help="dot (Graphviz), mermaid, or svg (the dashboard's picture)",
+        help="dot (Graphviz), mermaid, svg (the dashboard's picture) or png (drawn by chromium; needs -o)",
     )
+    graph.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout (required for png)")
 
     gate = commands.add_parser(
         "gate",
@@ -500,15 +505,51 @@ def _cmd_timeline(args: argparse.Namespace, io: _IO) -> int:
     return EXIT_CLEAR
 
 
+def _png(svg: str, target: Path) -> None:
+    """Draw *svg* to a PNG with headless Chromium (Debian's chromium, or CHROMIUM)."""
+    browser = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        raise UsageError("--format png", "needs Chromium to draw the picture", "Install chromium, or use --format svg")
+    size = re.search(r'width="(\d+)" height="(\d+)"', svg)
+    width, height = (size.group(1), size.group(2)) if size else ("1600", "1200")
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "graph.svg"
+        source.write_text(svg, encoding="utf-8")
+        command = [
+            browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync",
+            "--disable-background-networking", "--disable-component-update", f"--user-data-dir={folder}/profile",
+            f"--screenshot={target.resolve()}", f"--window-size={width},{height}", source.as_uri(),
+        ]  # fmt: skip
+        try:
+            subprocess.run(command, capture_output=True, timeout=120, check=True)  # noqa: S603 - chromium, our own file
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise UsageError(
+                "--format png", f"chromium could not draw it ({type(exc).__name__})", "Use --format svg"
+            ) from None
+    if not target.is_file():
+        raise UsageError("--format png", "chromium wrote no picture", "Use --format svg")
+
+
 def _cmd_graph(args: argparse.Namespace, io: _IO) -> int:
     evaluation = _evaluate(args, io.env, io.err)
     out = io.out
+    fmt = GraphFormat(args.format)
+    if fmt is GraphFormat.PNG:
+        if not args.output:
+            raise UsageError("--format png", "needs a file to write", "Add -o FILE.png")
+        _png(html_report.render_svg(evaluation), Path(args.output))
+        io.err.write(f"release-gate: wrote {args.output}\n")
+        return EXIT_CLEAR
     render = {
         GraphFormat.MERMAID: render_mermaid,
         GraphFormat.DOT: render_dot,
         GraphFormat.SVG: html_report.render_svg,
-    }[GraphFormat(args.format)]
-    out.write(render(evaluation))
+    }[fmt]
+    if args.output:
+        Path(args.output).write_text(render(evaluation), encoding="utf-8")
+        io.err.write(f"release-gate: wrote {args.output}\n")
+    else:
+        out.write(render(evaluation))
     return EXIT_CLEAR
 
 

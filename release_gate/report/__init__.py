@@ -21,3 +21,4 @@ class GraphFormat(enum.StrEnum):
     DOT = "dot"
     MERMAID = "mermaid"
     SVG = "svg"
+    PNG = "png"

@@ -99,13 +99,14 @@ def _svg(evaluation: Evaluation) -> tuple[str, int, int]:
         x, y = place[node.id]
         status = evaluation.node_status.get(node.id, "")
         extra = " part" if node.id in parts_of else ""
+        kind_status = html.escape(f"{node.kind} · {status}" if status else str(node.kind))
         parts.append(
             f'<g class="node kind-{node.kind} status-{status.replace(" ", "-") or "none"}{extra}" '
             f'data-id="{html.escape(node.id)}" data-label="{html.escape(node.label)}" tabindex="0" '
             f'transform="translate({x},{y})"><title>{html.escape(node.label)}: {html.escape(status)}</title>'
             f'<rect width="{_WIDTH}" height="{_HEIGHT}" rx="6"/>'
             f'<text x="10" y="19" class="label">{html.escape(node.label[:28])}</text>'
-            f'<text x="10" y="36" class="status">{html.escape(node.kind)} · {html.escape(status)}</text></g>'
+            f'<text x="10" y="36" class="status">{kind_status}</text></g>'
         )
     parts.append("</svg>")
     return "".join(parts), width, height

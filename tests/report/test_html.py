@@ -90,3 +90,13 @@ def test_timeline_strips(run_cli: Callable[..., Run], tmp_path: Path) -> None:
     assert "<h2>Timeline</h2>" in page
     strip = page.split('<span class="who">release jupyterhub</span>', 1)[1].split("</div>", 1)[0]
     assert re.findall(r'class="segment status-(\w+)"', strip) == ["unblocked", "released"]
+
+
+def test_graph_as_png(browser: Path, run_cli: Callable[..., Run], tmp_path: Path) -> None:
+    """`graph --format png -o FILE` draws the picture with Chromium; without -o it is a usage error."""
+    del browser  # makes sure chromium is there
+    out = tmp_path / "graph.png"
+    result = run_cli("graph", "--format", "png", "-o", str(out))
+    assert result.code == 0, result.err
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert run_cli("graph", "--format", "png").code == 2
