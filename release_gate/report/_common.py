@@ -85,6 +85,12 @@ def chain(reason: Reason, depth: int = 0) -> Iterator[tuple[int, Reason]]:
         yield from chain(cause, depth + 1)
 
 
+def _some(names: list[str], most: int = 8) -> str:
+    """Name up to *most* items, then how many more: a large plan's verdict line stays one line."""
+    shown = ", ".join(names[:most])
+    return shown if len(names) <= most else f"{shown} and {len(names) - most} more"
+
+
 def verdict_line(evaluation: Evaluation) -> str:
     """One sentence: the answer and the counts behind it."""
     planned = [r for r in evaluation.releases if r.release.intent is Intent.PLANNED]
@@ -97,11 +103,11 @@ def verdict_line(evaluation: Evaluation) -> str:
     ):
         ids = [r.id for r in planned if r.status is status]
         if ids:
-            parts.append(f"{len(ids)} {word} ({', '.join(ids)})")
+            parts.append(f"{len(ids)} {word} ({_some(ids)})")
     for hold_status in (HoldStatus.VIOLATED, HoldStatus.UNKNOWN, HoldStatus.HELD):
         prs = [pr.label for h in evaluation.holds for pr in h.prs if pr.status is hold_status]
         if prs:
-            parts.append(f"{len(prs)} PR{'s' if len(prs) != 1 else ''} {hold_status} ({', '.join(prs)})")
+            parts.append(f"{len(prs)} PR{'s' if len(prs) != 1 else ''} {hold_status} ({_some(prs)})")
     answer = evaluation.answer()
     head = {Answer.CLEAR: "clear", Answer.BLOCKED: "blocked", Answer.UNKNOWN: "unknown"}[answer]
     return f"{head}: {'; '.join(parts) if parts else 'nothing planned'}"
