@@ -1,0 +1,104 @@
+"""The token never shows: not in output, logs, snapshots, reports or error text, whatever GitHub answers."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from release_gate.testing import FakeGitHub, Fault
+from tests.conftest import EXAMPLE_STATE, Run
+
+SENTINEL = "ghp_SENTINEL0123456789abcdefABCDEF0123"
+FORMS = (SENTINEL, base64.b64encode(SENTINEL.encode()).decode(), base64.b64encode(f"x:{SENTINEL}".encode()).decode())
+
+
+def _commands(plan: Path, folder: Path, url: str) -> list[tuple[str, ...]]:
+    live = ("--github-url", url, "--timeout", "2")
+    return [
+        ("check", str(plan), "-v", *live),
+        ("check", str(plan), "--format", "json", *live),
+        ("explain", "chart", str(plan), *live),
+        ("graph", str(plan), "--format", "mermaid", *live),
+        ("next", str(plan), *live),
+        ("report", str(plan), "-o", str(folder / "report.html"), *live),
+        ("snapshot", str(plan), "-o", str(folder / "snapshot.json"), *live),
+        ("timeline", "2018-08-01", "2018-08-09", str(plan), *live),
+        ("validate", str(plan), "--live", *live),
+    ]
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [None, Fault.SERVER_ERROR, Fault.PRIMARY_EXHAUSTED, Fault.MALFORMED_JSON, Fault.RESET, "bad-token"],
+    ids=lambda f: str(f or "no-fault"),
+)
+def test_no_command_shows_the_token(  # noqa: PLR0917 - pytest fixtures
+    fake_github: FakeGitHub,
+    live_plan: Path,
+    run_cli: Callable[..., Run],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    fault: Fault | str | None,
+) -> None:
+    """Every command, verbose, with a sentinel token, against a GitHub that answers or fails: zero sightings."""
+    caplog.set_level(logging.DEBUG)  # PyGithub's own debug log (it masks the Authorization header) included
+    if fault == "bad-token":
+        fake_github.token = "some-other-token"  # noqa: S105 - a wrong token on purpose
+    else:
+        fake_github.token = SENTINEL
+        if fault is not None:
+            assert isinstance(fault, Fault)
+            fake_github.inject(fault, times=None)
+    texts: list[str] = []
+    for argv in _commands(live_plan, tmp_path, fake_github.url):
+        result = run_cli(*argv, env={"GH_TOKEN": SENTINEL, "RUNNER_DEBUG": "1"})
+        texts += [result.out, result.err]
+        assert "Traceback" not in result.err
+        assert result.code in (0, 1, 2, 3), (argv, result.err)
+    texts.append(caplog.text)
+    texts += [path.read_text(encoding="utf-8") for path in tmp_path.iterdir() if path.is_file()]
+    for text in texts:
+        for form in FORMS:
+            assert form not in text
+    assert any(r.authorized for r in fake_github.requests)  # the token was sent: there was something to leak
+
+
+def test_snapshot_holds_no_headers_or_token(
+    fake_github: FakeGitHub, live_plan: Path, run_cli: Callable[..., Run], tmp_path: Path
+) -> None:
+    """A recorded snapshot holds the state only: no token, no Authorization, no HTTP headers."""
+    fake_github.token = SENTINEL
+    out = tmp_path / "state.json"
+    assert (
+        run_cli(
+            "snapshot", str(live_plan), "-o", str(out), "--github-url", fake_github.url, env={"GH_TOKEN": SENTINEL}
+        ).code
+        == 0
+    )
+    text = out.read_text(encoding="utf-8")
+    assert SENTINEL not in text
+    assert not {"authorization", "x-ratelimit-limit", "etag"} & {k.lower() for k in _keys(json.loads(text))}
+    assert json.loads(text)["schema_version"] == json.loads(EXAMPLE_STATE.read_text(encoding="utf-8"))["schema_version"]
+
+
+def _keys(value: object) -> set[str]:
+    if isinstance(value, dict):
+        return set(value) | {k for v in value.values() for k in _keys(v)}
+    if isinstance(value, list):
+        return {k for v in value for k in _keys(v)}
+    return set()
+
+
+def test_help_shows_no_token_default(run_cli: Callable[..., Run], monkeypatch: pytest.MonkeyPatch) -> None:
+    """--help never echoes a token from the environment as a default."""
+    monkeypatch.setenv("GH_TOKEN", SENTINEL)
+    monkeypatch.setenv("GITHUB_TOKEN", SENTINEL)
+    for command in ("check", "gate", "snapshot"):
+        result = run_cli(command, "--help")
+        assert result.code == 0
+        assert SENTINEL not in result.out + result.err
