@@ -132,61 +132,43 @@ def live_plan(fake_registries: FakeRegistries, tmp_path: Path) -> Path:
 
 
 MERMAID = ("mermaid@11.17.2", "jsdom@25.0.1")
+PLAYWRIGHT = ("playwright-core@1.65.1",)
 
 
-@pytest.fixture(scope="session")
-def mermaid_parser() -> Path:
-    """Return a folder where `node parse.mjs FILE` parses FILE with the real Mermaid parser (npm, pinned, in .cache/).
+def _node_tool(name: str, packages: tuple[str, ...], script: str, what: str, problem: str | None = None) -> Path:
+    """Install pinned npm *packages* into .cache/NAME (once) beside a copy of tests/SCRIPT; return the folder.
 
     Missing in CI is a failure, never a skip.
     """
-    folder = ROOT / ".cache" / "mermaid"
-    if not (folder / "node_modules" / "mermaid").is_dir():
+    folder = ROOT / ".cache" / name
+    module = packages[0].rsplit("@", 1)[0]
+    if problem is None and not (folder / "node_modules" / module).is_dir():
         try:
             folder.mkdir(parents=True, exist_ok=True)
             subprocess.run(
-                ["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(folder), *MERMAID],
+                ["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(folder), *packages],
                 check=True,
                 capture_output=True,
                 timeout=600,
             )
         except (OSError, subprocess.SubprocessError) as error:
-            if os.environ.get("CI"):  # noqa: TID251 - CI's own variable decides skip or fail
-                pytest.fail(f"the Mermaid parser is needed in CI and could not be installed: {error}")
-            pytest.skip(f"the Mermaid parser could not be installed (npm): {error}")
-    (folder / "parse.mjs").write_text(
-        (ROOT / "tests" / "mermaid_parse.mjs").read_text(encoding="utf-8"), encoding="utf-8"
-    )
+            problem = str(error)
+    if problem is not None:
+        if os.environ.get("CI"):  # noqa: TID251 - CI's own variable decides skip or fail
+            pytest.fail(f"{what} is needed in CI: {problem}")
+        pytest.skip(f"{what} is not available: {problem}")
+    (folder / script).write_text((ROOT / "tests" / script).read_text(encoding="utf-8"), encoding="utf-8")
     return folder
 
 
-PLAYWRIGHT = "playwright-core@1.65.1"
+@pytest.fixture(scope="session")
+def mermaid_parser() -> Path:
+    """Return a folder where `node mermaid_parse.mjs FILE` parses FILE with the real Mermaid parser."""
+    return _node_tool("mermaid", MERMAID, "mermaid_parse.mjs", "the Mermaid parser (npm)")
 
 
 @pytest.fixture(scope="session")
 def browser() -> Path:
-    """Return a folder where `node check.mjs PAGE SHOT` drives headless Chromium (Debian's, with playwright-core).
-
-    Missing in CI is a failure, never a skip (.ci/run installs Debian's chromium).
-    """
-    folder = ROOT / ".cache" / "playwright"
-    problem: object = "no chromium on PATH (apt-get install chromium)" if shutil.which("chromium") is None else None
-    try:
-        if problem is None and not (folder / "node_modules" / "playwright-core").is_dir():
-            folder.mkdir(parents=True, exist_ok=True)
-            subprocess.run(
-                ["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(folder), PLAYWRIGHT],
-                check=True,
-                capture_output=True,
-                timeout=600,
-            )
-    except (OSError, subprocess.SubprocessError) as error:
-        problem = error
-    if problem is not None:
-        if os.environ.get("CI"):  # noqa: TID251 - CI's own variable decides skip or fail
-            pytest.fail(f"the browser test needs chromium and playwright-core in CI: {problem}")
-        pytest.skip(f"no browser for the dashboard test: {problem}")
-    (folder / "check.mjs").write_text(
-        (ROOT / "tests" / "browser_check.mjs").read_text(encoding="utf-8"), encoding="utf-8"
-    )
-    return folder
+    """Return a folder where `node browser_check.mjs PAGE SHOT` drives Debian's chromium with playwright-core."""
+    missing = "no chromium on PATH (apt-get install chromium)" if shutil.which("chromium") is None else None
+    return _node_tool("playwright", PLAYWRIGHT, "browser_check.mjs", "the dashboard's browser test", missing)

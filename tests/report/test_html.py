@@ -44,7 +44,7 @@ def test_page_in_a_real_browser(example: Evaluation, browser: Path, tmp_path: Pa
     screenshot = ROOT / "artifacts" / "report.png"
     screenshot.parent.mkdir(exist_ok=True)
     result = subprocess.run(
-        ["node", "check.mjs", str(page), str(screenshot)],
+        ["node", "browser_check.mjs", str(page), str(screenshot)],
         cwd=browser,
         capture_output=True,
         text=True,

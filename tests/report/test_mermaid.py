@@ -25,7 +25,12 @@ def _parse(parser: Path, text: str, tmp_path: Path) -> subprocess.CompletedProce
     diagram = tmp_path / "diagram.mmd"
     diagram.write_text(text, encoding="utf-8")
     return subprocess.run(
-        ["node", "parse.mjs", str(diagram)], cwd=parser, capture_output=True, text=True, check=False, timeout=120
+        ["node", "mermaid_parse.mjs", str(diagram)],
+        cwd=parser,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
     )
 
 
