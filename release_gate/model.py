@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from release_gate.versions import Scheme, VersionRequirement
 
@@ -204,21 +205,27 @@ class Plan:
     families: tuple[Family, ...] = ()
     holds: tuple[Hold, ...] = ()
     watch: tuple[Watch, ...] = ()
+    _index: dict[str, dict[str, Any]] = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
+    """Lookups by id and by slug, built once (large plans look things up often)."""
+
+    def __post_init__(self) -> None:
+        self._index.update(
+            repos={r.id: r for r in self.repos},
+            releases={r.id: r for r in self.releases},
+            slugs={r.slug.lower(): r.id for r in reversed(self.repos)},
+        )
 
     def repo(self, repo_id: str) -> Repo:
         """Return the repo with *repo_id* (it exists: the plan was validated)."""
-        return next(r for r in self.repos if r.id == repo_id)
+        repo: Repo = self._index["repos"][repo_id]
+        return repo
 
     def release(self, release_id: str) -> Release:
         """Return the release with *release_id*; :class:`KeyError` if there is none."""
-        for release in self.releases:
-            if release.id == release_id:
-                return release
-        raise KeyError(release_id)
+        release: Release = self._index["releases"][release_id]
+        return release
 
     def short(self, ref: ItemRef) -> str:
         """Return ``repo-id#N`` when the ref's repo is in the plan, else ``owner/name#N``."""
-        for repo in self.repos:
-            if repo.slug.lower() == ref.slug.lower():
-                return f"{repo.id}#{ref.number}"
-        return str(ref)
+        repo_id = self._index["slugs"].get(ref.slug.lower())
+        return f"{repo_id}#{ref.number}" if repo_id is not None else str(ref)
