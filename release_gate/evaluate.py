@@ -419,7 +419,7 @@ class _Evaluator:
             status = ReleaseStatus.UNKNOWN
             reasons = (
                 Reason(
-                    _source_node(repo, deciding),
+                    f"repo:{repo.slug.lower()}",
                     f"{_SOURCE_WORDS[deciding]} of {repo.slug}",
                     Outcome.UNKNOWN,
                     f"cannot tell whether {release.id} is out: {decided.unknown.reason}",
@@ -434,7 +434,7 @@ class _Evaluator:
             where = f"tag {first.tag}" if first.tag else _SOURCE_WORDS[first.source]
             reasons = (
                 Reason(
-                    _source_node(repo, deciding),
+                    f"repo:{repo.slug.lower()}",
                     f"{first.version} published ({_SOURCE_WORDS[deciding]})",
                     Outcome.UNMET,
                     f"{where} has {first.version}, but not the {_SOURCE_WORDS[deciding]} yet",
@@ -869,11 +869,6 @@ _SOURCE_WORDS = {
     Source.PYPI: "PyPI",
     Source.HELM: "Helm chart index",
 }
-
-
-def _source_node(repo: Repo, source: Source) -> str:
-    del source  # every source of a repo is drawn as the repo
-    return f"repo:{repo.slug.lower()}"
 
 
 @dataclass(frozen=True, slots=True)
