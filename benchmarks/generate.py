@@ -14,7 +14,7 @@ from release_gate import Plan, parse_plan
 from release_gate.model import ItemRef
 from release_gate.state import Issue, IssueState, PrState, PullRequest, RepoState, Tag, World
 
-__all__ = ["generated", "plan_text"]
+__all__ = ["generated", "generated_world", "plan_text", "sized"]
 
 START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 TAKEN = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
@@ -48,10 +48,29 @@ def plan_text(repos: int, prs: int, *, seed: int = 7) -> str:
     return "\n".join(lines) + "\n"
 
 
+def sized(nodes: int, *, prs_per_repo: int = 20) -> tuple[int, int]:
+    """Return ``(repos, prs)`` for a generated plan whose graph has about *nodes* nodes.
+
+    Each repo brings a repo node, a release node, *prs_per_repo* PR nodes and (with more
+    than 5 PRs) a hold node: 23 nodes a repo by default, as in ``generated(100, 2000)``.
+
+    >>> sized(100_000)
+    (4348, 86960)
+    """
+    per_repo = 2 + prs_per_repo + (1 if prs_per_repo > 5 else 0)
+    repos = max(round(nodes / per_repo), 1)
+    return repos, repos * prs_per_repo
+
+
 def generated(repos: int = 100, prs: int = 2000, *, seed: int = 7) -> tuple[Plan, World]:
     """Return a generated plan and a world for it (deterministic for a given *seed*)."""
-    rng = random.Random(seed)
     plan = parse_plan(plan_text(repos, prs, seed=seed), path=f"generated-{repos}-{prs}.toml")
+    return plan, generated_world(repos, prs, seed=seed)
+
+
+def generated_world(repos: int = 100, prs: int = 2000, *, seed: int = 7) -> World:
+    """Return the world of ``generated(repos, prs)`` alone (no plan is parsed)."""
+    rng = random.Random(seed)
     per_repo = max(prs // repos, 1)
     states: dict[str, RepoState] = {}
     items: dict[tuple[str, int], PullRequest | Issue] = {}
@@ -73,4 +92,4 @@ def generated(repos: int = 100, prs: int = 2000, *, seed: int = 7) -> tuple[Plan
             )
         issue = ItemRef(slug, per_repo + 1)
         items[issue.key] = Issue(issue, IssueState.OPEN, "An issue")
-    return plan, World(TAKEN, "generated", dict(states), dict(items))
+    return World(TAKEN, "generated", dict(states), dict(items))

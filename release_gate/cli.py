@@ -24,6 +24,7 @@ from typing import NoReturn, TextIO
 
 from release_gate import __version__
 from release_gate.actions import annotation_lines, outputs, summary
+from release_gate.cache import ResponseCache
 from release_gate.errors import InputError, ReleaseGateError, StateUnavailableError, UsageError
 from release_gate.evaluate import Answer, Evaluation, evaluate
 from release_gate.examples import PLAN as EXAMPLE_PLAN
@@ -49,13 +50,25 @@ from release_gate.timeline import moments, timeline
 from release_gate.times import show_time
 from release_gate.whatif import parse_assumption, what_if
 
-__all__ = ["main"]
+__all__ = ["EXIT_CODES", "main"]
 
 EXIT_CLEAR = 0
 EXIT_BLOCKED = 1
 EXIT_INPUT = 2
 EXIT_STATE = 3
 EXIT_BUG = 4
+EXIT_CODES = (
+    (EXIT_CLEAR, "clear", "the question asked is clear: nothing planned is blocked, held or unknown"),
+    (EXIT_BLOCKED, "blocked", "something is blocked, held or violated (and nothing it depends on is unknown)"),
+    (EXIT_INPUT, "usage or input error", "a bad option, plan file, snapshot or event file; the message names the fix"),
+    (
+        EXIT_STATE,
+        "unknown",
+        "anything the answer depends on could not be read (GitHub, PyPI, a Helm index): fail closed",
+    ),
+    (EXIT_BUG, "internal error", "a bug in release-gate; RELEASE_GATE_DEBUG=1 shows the traceback"),
+)
+"""Every exit code, its name and meaning: the help text and docs/reference/exit-codes.md are made from it."""
 
 _ANSWER_EXIT = {Answer.CLEAR: EXIT_CLEAR, Answer.BLOCKED: EXIT_BLOCKED, Answer.UNKNOWN: EXIT_STATE}
 
@@ -74,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
             "requests must still wait. Without a plan file, runs the built-in example: the "
             "JupyterHub plan of 2018-08-09 against the state recorded at that meeting."
         ),
-        epilog="Exit codes: 0 clear, 1 blocked/held/violated, 2 usage or input error, 3 state unknown or unavailable.",
+        epilog="Exit codes: " + ", ".join(f"{code} {name}" for code, name, _ in EXIT_CODES) + ".",
     )
     parser.add_argument("--version", action="version", version=f"release-gate {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -195,10 +208,13 @@ def _parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser(
         "validate",
-        help="Check a plan file and report every problem at once.",
-        description="Check a plan file and report every problem at once.",
+        help="Check plan files and report every problem at once.",
+        description=(
+            "Check plan files and report every problem at once. Several files are checked one "
+            "after the other (as pre-commit passes them); the exit code is 2 if any is invalid."
+        ),
     )
-    validate.add_argument("plan", nargs="?", metavar="PLAN", help="the plan file (TOML); default: the built-in example")
+    validate.add_argument("plans", nargs="*", metavar="PLAN", help="plan files (TOML); default: the built-in example")
     validate.add_argument(
         "--live",
         action="store_true",
@@ -212,6 +228,15 @@ def _parser() -> argparse.ArgumentParser:
         help="Print the JSON Schema of plan files.",
         description="Print the JSON Schema of plan files (for editors).",
     )
+    example = commands.add_parser(
+        "example",
+        help="Write the built-in example's plan and recorded state to a folder, to read and edit.",
+        description=(
+            "Write the built-in example (the JupyterHub plan of 2018-08-09, and the GitHub state "
+            "recorded at that meeting) to a folder. Existing files are never overwritten."
+        ),
+    )
+    example.add_argument("-o", "--output", metavar="DIR", default=".", help="the folder (default: the current one)")
     return parser
 
 
@@ -234,8 +259,11 @@ def _github_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cache-dir",
         metavar="DIR",
-        help="keep Helm indexes here and ask for them again with If-None-Match (default: no cache)",
+        help="keep the answers of GitHub's REST API, PyPI and Helm indexes here and ask for them again with "
+        "If-None-Match, so unchanged answers cost no rate limit (default: the user cache folder, "
+        "e.g. ~/.cache/release-gate)",
     )
+    parser.add_argument("--no-cache", action="store_true", help="keep no answers on disk")
 
 
 def _output_options(parser: argparse.ArgumentParser) -> None:
@@ -319,9 +347,30 @@ def _github(
         raise UsageError(
             "--timeout", f"{args.timeout} is not a number of seconds", "Use a whole number of seconds >= 1"
         )
-    github = GitHubStateProvider(token=token or None, base_url=url, timeout=args.timeout, progress=progress)
-    cache = Path(args.cache_dir) if args.cache_dir else None
-    return LiveStateProvider(github, RegistryReader(timeout=args.timeout, cache_dir=cache, progress=progress))
+    cache = _cache(args, env)
+    github = GitHubStateProvider(
+        token=token or None, base_url=url, timeout=args.timeout, cache=cache, progress=progress
+    )
+    return LiveStateProvider(github, RegistryReader(timeout=args.timeout, cache=cache, progress=progress))
+
+
+def _cache(args: argparse.Namespace, env: Mapping[str, str]) -> ResponseCache | None:
+    """Return the answer cache the options ask for: ``--cache-dir``, else the user cache folder."""
+    if args.no_cache:
+        return None
+    if args.cache_dir:
+        return ResponseCache(Path(args.cache_dir))
+    return ResponseCache(user_cache_dir(env))
+
+
+def user_cache_dir(env: Mapping[str, str]) -> Path:
+    """Return where release-gate keeps answers by default, as each system expects it."""
+    if sys.platform == "win32":
+        base = Path(env.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+        return base / "release-gate" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "release-gate"
+    return Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "release-gate"
 
 
 _BUILTIN_PLAN = f"{EXAMPLE_PLAN} (built-in example)"
@@ -417,6 +466,13 @@ def _known_release(evaluation: Evaluation, release_id: str) -> None:
         close = difflib.get_close_matches(release_id, ids, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise UsageError("--release", f"the plan has no release {release_id!r}{hint}", f"Use one of: {', '.join(ids)}")
+
+
+def _count(n: int, word: str) -> str:
+    """Return "1 hold", "2 holds", "2 PR families"."""
+    if n == 1:
+        return f"1 {word}"
+    return f"{n} {word[:-1]}ies" if word.endswith("y") else f"{n} {word}s"
 
 
 def _ref(plan: Plan, text: str, option: str) -> ItemRef:
@@ -575,10 +631,25 @@ def _cmd_snapshot(args: argparse.Namespace, io: _IO) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace, io: _IO) -> int:
+    if args.live and len(args.plans) > 1:
+        raise UsageError("--live", "reads the state of one plan at a time", "Name one plan file with --live")
+    if len(args.plans) <= 1:
+        return _validate_one(args.plans[0] if args.plans else None, args, io)
+    code = EXIT_CLEAR
+    for name in args.plans:  # every file, so one run reports every broken plan
+        try:
+            _validate_one(name, args, io)
+        except InputError as exc:
+            io.err.write(f"release-gate: error: {exc}\n")
+            code = EXIT_INPUT
+    return code
+
+
+def _validate_one(name: str | None, args: argparse.Namespace, io: _IO) -> int:
     out = io.out
-    path = Path(args.plan) if args.plan else example_path(EXAMPLE_PLAN)
+    path = Path(name) if name else example_path(EXAMPLE_PLAN)
     plan = load_plan(path)
-    shown = args.plan or _BUILTIN_PLAN
+    shown = name or _BUILTIN_PLAN
     graph = build_graph(plan)
     if args.live:
         provider: StateProvider = SnapshotStateProvider(args.state) if args.state else _github(args, io.env)
@@ -595,11 +666,18 @@ def _cmd_validate(args: argparse.Namespace, io: _IO) -> int:
                 f"release-gate: suggestion: {pin.path} line {pin.line} pins {pin.name}, the package of release "
                 f"{upstream!r}: add {upstream!r} to releases.{release_id}.after\n"
             )
-    out.write(
-        f"{shown}: ok: {len(plan.repos)} repos, {len(plan.releases)} releases, {len(plan.holds)} holds, "
-        f"{len(plan.families)} PR families, {len(graph.pull_requests())} PRs and {len(graph.issues())} issues to read; "
-        f"release order: {' -> '.join(' + '.join(w) for w in graph.release_waves())}\n"
+    counts = ", ".join(
+        _count(n, word)
+        for n, word in (
+            (len(plan.repos), "repo"),
+            (len(plan.releases), "release"),
+            (len(plan.holds), "hold"),
+            (len(plan.families), "PR family"),
+        )
     )
+    to_read = f"{_count(len(graph.pull_requests()), 'PR')} and {_count(len(graph.issues()), 'issue')} to read"
+    order = " -> ".join(" + ".join(w) for w in graph.release_waves())
+    out.write(f"{shown}: ok: {counts}, {to_read}; release order: {order}\n")
     return EXIT_CLEAR
 
 
@@ -607,6 +685,26 @@ def _cmd_schema(args: argparse.Namespace, io: _IO) -> int:
     del args
     out = io.out
     out.write(json.dumps(json_schema(), indent=2) + "\n")
+    return EXIT_CLEAR
+
+
+def _cmd_example(args: argparse.Namespace, io: _IO) -> int:
+    folder = Path(args.output)
+    targets = [(example_path(name), folder / name) for name in (EXAMPLE_PLAN, EXAMPLE_STATE)]
+    existing = [str(target) for _, target in targets if target.exists()]
+    if existing:
+        verb = "exists" if len(existing) == 1 else "exist"
+        raise UsageError("--output", f"{' and '.join(existing)} already {verb}", "Remove them, or name another folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for source, target in targets:
+            target.write_bytes(source.read_bytes())
+    except OSError as exc:
+        raise UsageError(
+            "--output", f"cannot write to {folder} ({exc.strerror})", "Name a folder you can write"
+        ) from None
+    for _, target in targets:
+        io.out.write(f"wrote {target}\n")
     return EXIT_CLEAR
 
 
@@ -630,9 +728,11 @@ def _cmd_gate(args: argparse.Namespace, io: _IO) -> int:
         ) from None
     except ValueError as exc:
         raise UsageError("GITHUB_EVENT_PATH", f"{path}: {exc}", "Check the workflow's triggers") from None
+    except RecursionError:
+        raise UsageError("GITHUB_EVENT_PATH", f"{path}: nested too deeply to be an event", "Check the file") from None
     token = env.get(args.token_env or "GH_TOKEN") or ("" if args.token_env else env.get("GITHUB_TOKEN", ""))
     url = args.github_url or env.get("GITHUB_API_URL") or DEFAULT_API_URL
-    client = GitHubGateClient(token=token or None, base_url=url, timeout=args.timeout)
+    client = GitHubGateClient(token=token or None, base_url=url, timeout=args.timeout, cache=_cache(args, env))
     run = env.get("GITHUB_RUN_ID")
     target = f"{env.get('GITHUB_SERVER_URL', 'https://github.com')}/{slug}/actions/runs/{run}" if run else ""
     if event.kind is EventKind.SWEEP:
@@ -674,7 +774,8 @@ def _cmd_gate(args: argparse.Namespace, io: _IO) -> int:
                     slug, sha, state=state, description=decision.description, context=args.context, target_url=target
                 )
     held = [d.label for _, d in decisions if d.held]
-    verdict = "error" if evaluation is None else "held" if held else "clear"
+    unknown = [d.label for _, d in decisions if d.unknown]
+    verdict = "error" if evaluation is None or unknown else "held" if held else "clear"
     for line in annotation_lines(d for _, d in decisions):
         io.out.write(line + "\n")
     report = summary(evaluation, [d for _, d in decisions], note=str(failure) if failure else "")
@@ -688,6 +789,9 @@ def _cmd_gate(args: argparse.Namespace, io: _IO) -> int:
     if failure is not None:
         io.err.write(f"release-gate: error: {failure}\n")
         return EXIT_INPUT if isinstance(failure, InputError) else EXIT_STATE
+    if unknown:  # fail closed in both modes: a PR whose verdict is unknown never passes
+        io.err.write(f"release-gate: error: the state cannot tell whether {', '.join(unknown)} is held\n")
+        return EXIT_STATE
     if args.mode == "check" and held:
         return EXIT_BLOCKED
     return EXIT_CLEAR
@@ -706,6 +810,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, _IO], int]] = {
     "snapshot": _cmd_snapshot,
     "validate": _cmd_validate,
     "schema": _cmd_schema,
+    "example": _cmd_example,
 }
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from release_gate.graph import Edge, Node, NodeKind, ReleaseGraph, item_node, release_node
 from release_gate.model import Deadline, Hold, Intent, ItemRef, Plan, Release, Repo, Source, Watch
@@ -370,13 +371,15 @@ class _Evaluator:
         self.world = world
         self.as_of = as_of
         self.verdicts: dict[str, ReleaseVerdict] = {}
+        self.as_read = as_of >= world.taken_at
+        """Asked at the moment the state was taken: every item is what was read."""
         self.family_members = self._families()
 
     # -- state at the evaluation time ---------------------------------------------------
 
     def item(self, ref: ItemRef) -> PullRequest | Issue | Unknown | None:
         item = self.world.item(ref)
-        if isinstance(item, Unknown) or self.as_of >= self.world.taken_at:
+        if self.as_read or isinstance(item, Unknown):
             return item  # asked at the moment the state was taken: it is what was read
         return item.at(self.as_of)
 
@@ -505,45 +508,42 @@ class _Evaluator:
         offers = self.offers(release, repo, source)
         if isinstance(offers, Unknown):
             return _Look(None, (), (), offers)
-        candidates: list[tuple[dt.datetime, Candidate]] = []
+        # (when, tag, index, candidate): sorted by when and tag; the index keeps equal ones as offered.
+        candidates: list[tuple[dt.datetime, str, int, Candidate]] = []
         skipped: list[str] = []
-        satisfying: list[tuple[dt.datetime, ParsedVersion, Evidence]] = []
+        satisfying: list[tuple[dt.datetime, ParsedVersion, _Offer]] = []
         undated: list[str] = []
         # Old chart tags (v0.6) lack the patch number; a Helm index must hold exact SemVer.
         partial = repo.scheme is Scheme.SEMVER and source is not Source.HELM
+        # Read once: this loop runs for every tag of every release.
+        scheme, requirement, as_of, taken_at = repo.scheme, release.requirement, self.as_of, self.world.taken_at
+        satisfies = f"satisfies {requirement}"
         for offer in offers:
-            version = parse_version(repo.scheme, offer.text, partial=partial) if offer.text else None
+            version = parse_version(scheme, offer.text, partial=partial) if offer.text else None
             if version is None:
                 skipped.append(offer.name if source is Source.TAGS else f"{source} {offer.name}")
                 continue
-            if offer.date is not None and offer.date > self.as_of:
+            date = offer.date
+            if date is not None and date > as_of:
                 continue  # not there yet at the evaluation time
-            why = offer.rejected or release.requirement.check(version)
-            if why is None and offer.date is None and self.as_of < self.world.taken_at:
+            why = offer.rejected or requirement.check(version)
+            if why is None and date is None and as_of < taken_at:
                 undated.append(offer.name)
                 why = "its date is not recorded, so it may not have existed yet"
-            when = offer.date or self.world.taken_at
+            when = date or taken_at
             accepted = why is None
-            candidates.append(
-                (
-                    when,
-                    Candidate(
-                        offer.name,
-                        version.text,
-                        accepted,
-                        why or f"satisfies {release.requirement}",
-                        source,
-                        offer.date,
-                    ),
-                )
-            )
+            candidate = Candidate(offer.name, version.text, accepted, why or satisfies, source, date)
+            candidates.append((when, offer.name, len(candidates), candidate))
             if accepted:
-                tag = offer.name if source in (Source.TAGS, Source.GITHUB_RELEASES) else ""
-                satisfying.append((when, version, Evidence(version.text, tag, offer.date, offer.sha, source)))
-        ordered = tuple(c for _, c in sorted(candidates, key=lambda pair: (pair[0], pair[1].tag)))  # oldest first
+                satisfying.append((when, version, offer))
+        candidates.sort()  # oldest first
+        ordered = tuple(c for _, _, _, c in candidates)
         if satisfying:
-            satisfying.sort(key=lambda s: (s[0], s[1]))
-            return _Look(satisfying[0][2], ordered, tuple(sorted(skipped)), None)
+            satisfying.sort(key=lambda s: (s[0], s[1]))  # stable: the first offered of equal ones
+            _, version, offer = satisfying[0]
+            tag = offer.name if source in (Source.TAGS, Source.GITHUB_RELEASES) else ""
+            evidence = Evidence(version.text, tag, offer.date, offer.sha, source)
+            return _Look(evidence, ordered, tuple(sorted(skipped)), None)
         if undated:
             unknown = Unknown(f"{undated[0]} satisfies {release.requirement} but its date is not recorded")
             return _Look(None, ordered, tuple(sorted(skipped)), unknown)
@@ -736,13 +736,18 @@ class _Evaluator:
         exempt = {ref.key for ref in hold.exempt}
         members: dict[tuple[str, int], tuple[ItemRef, FoundBy]] = {}
         for ref in hold.prs:
-            family = self.family_members.get(ref.key)
-            members.setdefault(ref.key, (ref, FoundBy.PLAN))
+            key = ref.key
+            family = self.family_members.get(key)
+            members.setdefault(key, (ref, FoundBy.PLAN))
             for part, how in family or ():
                 members.setdefault(part.key, (part, how))
         until = [self.verdicts[r] for r in hold.until]
         waiting = tuple(v.id for v in until if v.status is not ReleaseStatus.RELEASED)
-        prs = tuple(self.held_pr(ref, how, until) for key, (ref, how) in sorted(members.items()) if key not in exempt)
+        waits = ", ".join(f"{v.id} {v.release.requirement}" for v in until if v.status is not ReleaseStatus.RELEASED)
+        releases = _Until(tuple(until), tuple(v.id for v in until if v.status is ReleaseStatus.UNKNOWN), waits)
+        prs = tuple(
+            self.held_pr(ref, how, releases) for key, (ref, how) in sorted(members.items()) if key not in exempt
+        )
         statuses = {pr.status for pr in prs}
         for status in (HoldStatus.VIOLATED, HoldStatus.UNKNOWN, HoldStatus.HELD):
             if status in statuses:
@@ -751,49 +756,52 @@ class _Evaluator:
             status = HoldStatus.FREE
         return HoldVerdict(hold, status, prs, waiting)
 
-    def held_pr(self, ref: ItemRef, found_by: FoundBy, until: list[ReleaseVerdict]) -> HeldPr:
+    def held_pr(self, ref: ItemRef, found_by: FoundBy, releases: _Until) -> HeldPr:
+        """Judge one PR of a hold against the releases it waits for."""
+        until, unknown = releases.verdicts, releases.unknown
         label = self.plan.short(ref)
         item = self.item(ref)
-        title = item.title if isinstance(item, PullRequest | Issue) else ""
-
-        def verdict(status: HoldStatus, detail: str) -> HeldPr:
-            return HeldPr(ref, label, status, detail, found_by, title)
-
         if isinstance(item, Unknown):
-            return verdict(HoldStatus.UNKNOWN, item.reason)
+            return HeldPr(ref, label, HoldStatus.UNKNOWN, item.reason, found_by, "")
         if isinstance(item, Issue):
-            return verdict(HoldStatus.UNKNOWN, "is an issue, not a pull request; fix the hold")
-        unknown = [v.id for v in until if v.status is ReleaseStatus.UNKNOWN]
+            detail = "is an issue, not a pull request; fix the hold"
+            return HeldPr(ref, label, HoldStatus.UNKNOWN, detail, found_by, item.title)
+        title = "" if item is None else item.title
         if item is not None and item.state is PrState.MERGED:
             merged = item.merged_at
             broken = []
+            unsure = list(unknown)
             for v in until:
                 if v.status is ReleaseStatus.UNKNOWN:
                     continue
                 if v.released is None:
                     broken.append(f"{v.id} is still not released")
                 elif merged is None or v.released.date is None:
-                    unknown.append(v.id)
+                    unsure.append(v.id)
                 elif v.released.date > merged:
                     broken.append(f"{v.id} {v.released.version} came out later ({_fmt(v.released.date)})")
             if broken:
-                return verdict(HoldStatus.VIOLATED, f"merged {_fmt(merged)} but {'; '.join(broken)}")
-            if unknown:
-                return verdict(
-                    HoldStatus.UNKNOWN,
-                    f"merged {_fmt(merged)}; whether {', '.join(unknown)} was out by then is unknown",
-                )
-            return verdict(HoldStatus.FREE, f"merged {_fmt(merged)}, after its releases")
+                detail = f"merged {_fmt(merged)} but {'; '.join(broken)}"
+                return HeldPr(ref, label, HoldStatus.VIOLATED, detail, found_by, title)
+            if unsure:
+                detail = f"merged {_fmt(merged)}; whether {', '.join(unsure)} was out by then is unknown"
+                return HeldPr(ref, label, HoldStatus.UNKNOWN, detail, found_by, title)
+            return HeldPr(ref, label, HoldStatus.FREE, f"merged {_fmt(merged)}, after its releases", found_by, title)
         if unknown:
-            return verdict(HoldStatus.UNKNOWN, f"whether {', '.join(unknown)} is out is unknown")
+            detail = f"whether {', '.join(unknown)} is out is unknown"
+            return HeldPr(ref, label, HoldStatus.UNKNOWN, detail, found_by, title)
         state = "not opened yet" if item is None else ("closed" if item.state is PrState.CLOSED else "open")
-        if ref.key in self.family_members:
+        if self.family_members and ref.key in self.family_members:
             state += ", split into parts: the parts still to come wait too"
-        pending = [v for v in until if v.status is not ReleaseStatus.RELEASED]
-        if pending:
-            waits = ", ".join(f"{v.id} {v.release.requirement}" for v in pending)
-            return verdict(HoldStatus.HELD, f"{state}; waits for {waits}")
-        return verdict(HoldStatus.FREE, f"{state}; every release it waited for is out")
+        shared = releases.details.get(state)
+        if shared is None:  # one text per state, shared by the hold's PRs
+            shared = (
+                f"{state}; waits for {releases.waits}"
+                if releases.waits
+                else f"{state}; every release it waited for is out"
+            )
+            releases.details[state] = shared
+        return HeldPr(ref, label, HoldStatus.HELD if releases.waits else HoldStatus.FREE, shared, found_by, title)
 
     # -- everything -------------------------------------------------------------------------
 
@@ -846,22 +854,40 @@ class _Evaluator:
             status[f"hold:{hold.id}"] = hold.status.value
             for pr in hold.prs:
                 pr_node = item_node(NodeKind.PR, pr.ref)
-                rank = [HoldStatus.FREE, HoldStatus.HELD, HoldStatus.UNKNOWN, HoldStatus.VIOLATED]
-                if pr_node not in held or rank.index(pr.status) > rank.index(held[pr_node]):
+                if pr_node not in held or _HOLD_RANK.index(pr.status) > _HOLD_RANK.index(held[pr_node]):
                     held[pr_node] = pr.status
+        items = (NodeKind.PR, NodeKind.ISSUE)
         for node in nodes:
-            if node.id in status or node.kind not in (NodeKind.PR, NodeKind.ISSUE):
+            node_id = node.id
+            if node_id in status or node.kind not in items:
                 continue
-            if node.id in held and held[node.id] is not HoldStatus.FREE:
-                status[node.id] = held[node.id].value
+            worst = held.get(node_id)
+            if worst is not None and worst is not HoldStatus.FREE:
+                status[node_id] = worst.value
                 continue
             assert node.ref is not None  # PR and issue nodes carry their ref
             item = self.item(node.ref)
-            status[node.id] = (
+            status[node_id] = (
                 "unknown" if isinstance(item, Unknown) else "not opened" if item is None else item.state.value
             )
         return status
 
+
+@dataclass(frozen=True, slots=True)
+class _Until:
+    """The releases a hold waits for, and what they say: the same for every PR of the hold."""
+
+    verdicts: tuple[ReleaseVerdict, ...]
+    unknown: tuple[str, ...]
+    """Ids of those whose state is unknown."""
+    waits: str
+    """Those not out yet, with their requirements (``chart >=0.7.0``); empty when all are out."""
+    details: dict[str, str] = field(default_factory=dict)
+    """The detail of a PR that is not merged, by its state (``open``)."""
+
+
+_HOLD_RANK = (HoldStatus.FREE, HoldStatus.HELD, HoldStatus.UNKNOWN, HoldStatus.VIOLATED)
+"""Hold statuses from least to most severe: a PR in several holds is drawn in its worst."""
 
 _SOURCE_WORDS = {
     Source.TAGS: "tags",
@@ -871,8 +897,9 @@ _SOURCE_WORDS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class _Offer:
+class _Offer(NamedTuple):
+    """One name a source offers (a named tuple: there is one for every tag of every release)."""
+
     name: str
     text: str | None
     date: dt.datetime | None

@@ -65,7 +65,7 @@ class Event:
     """The commit to post on: the PR head, or the merge group's head."""
 
 
-_QUEUE_REF = re.compile(r"gh-readonly-queue/.*/pr-(\d+)-")
+_QUEUE_REF = re.compile(r"gh-readonly-queue/.*/pr-([1-9][0-9]{0,17})-")
 
 
 def parse_event(name: str, payload: object) -> Event:
@@ -74,17 +74,20 @@ def parse_event(name: str, payload: object) -> Event:
         raise ValueError("the event payload is not a JSON object")  # noqa: TRY004 - bad input, one error kind
     if name in ("pull_request", "pull_request_target"):
         pr = payload.get("pull_request")
-        if not isinstance(pr, dict) or not isinstance(pr.get("number"), int):
+        number = pr.get("number") if isinstance(pr, dict) else None
+        if not isinstance(number, int) or isinstance(number, bool) or number <= 0:
             raise ValueError(f"a {name} event without pull_request.number")
-        sha = (pr.get("head") or {}).get("sha")
+        head = pr.get("head") if isinstance(pr, dict) else None
+        sha = head.get("sha") if isinstance(head, dict) else None
         if not isinstance(sha, str) or not sha:
             raise ValueError(f"a {name} event without pull_request.head.sha")
-        return Event(EventKind.PULL_REQUEST, pr["number"], sha)
+        return Event(EventKind.PULL_REQUEST, number, sha)
     if name == "merge_group":
         group = payload.get("merge_group")
         if not isinstance(group, dict):
             raise ValueError("a merge_group event without merge_group")
-        match = _QUEUE_REF.search(str(group.get("head_ref", "")))
+        head_ref = group.get("head_ref")
+        match = _QUEUE_REF.search(head_ref) if isinstance(head_ref, str) else None
         sha = group.get("head_sha")
         if match is None or not isinstance(sha, str) or not sha:
             raise ValueError("a merge_group event whose head_ref names no PR (gh-readonly-queue/BASE/pr-N-SHA)")
@@ -125,6 +128,8 @@ class Decision:
     held: bool
     detail: str
     """The full explanation (for the job summary and annotations)."""
+    unknown: bool = False
+    """Whether the state could not tell: the gate then fails closed (exit 3, whatever the mode)."""
 
 
 def shorten(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
@@ -142,7 +147,7 @@ def unavailable(ref: ItemRef, label: str, problem: str, detail: str, *, merge_gr
     The status is ``error`` (``failure`` in a merge group, which takes only success or failure).
     """
     state = StatusState.FAILURE if merge_group else StatusState.ERROR
-    return Decision(ref, label, state, shorten(f"release-gate: {problem}"), held=False, detail=detail)
+    return Decision(ref, label, state, shorten(f"release-gate: {problem}"), held=False, detail=detail, unknown=True)
 
 
 def decide(
@@ -168,7 +173,7 @@ def decide(
         detail = f"{label}: cannot tell whether it is held: {verdict.detail}"
         text = shorten(f"release-gate could not read the state: {verdict.detail}")
         state = StatusState.FAILURE if merge_group else StatusState.ERROR
-        return Decision(ref, label, state, text, held=False, detail=detail)
+        return Decision(ref, label, state, text, held=False, detail=detail, unknown=True)
     if verdict.answer is Answer.BLOCKED:
         if override is not None and override.honoured:
             when = f" {show_time(override.at)}" if override.at else ""

@@ -34,11 +34,13 @@ from github.GithubException import (
     UnknownObjectException,
 )
 
+from release_gate.cache import CachedAnswer, ResponseCache
 from release_gate.errors import StateUnavailableError
 from release_gate.github_query import (
     Answer,
     Batch,
     GraphQLRateLimited,
+    failed_in_passing,
     first_batches,
     more_batches,
     read_answer,
@@ -68,6 +70,9 @@ MAX_ROUNDS = 20
 MAX_REST_TAG_PAGES = 10
 
 T = TypeVar("T")
+_BACKOFF = 0.5
+"""Seconds before asking again for an answer that came back broken; doubled each time."""
+_BODY_ERRORS = (json.JSONDecodeError, requests.exceptions.ChunkedEncodingError)
 
 
 class _BoundedRetry(GithubRetry):
@@ -80,8 +85,14 @@ class _BoundedRetry(GithubRetry):
         return wait
 
 
-def _client(token: str | None, base_url: str, timeout: int, retries: int, max_wait: float) -> Github:
-    """Return PyGithub configured on purpose: no throttle, bounded retries and waits, quiet logs."""
+def _client(  # noqa: PLR0917 - private, called in two places
+    token: str | None, base_url: str, timeout: int, retries: int, max_wait: float, cache: ResponseCache | None = None
+) -> Github:
+    """Return PyGithub configured on purpose: no throttle, bounded retries and waits, quiet logs.
+
+    With *cache*, every REST GET is conditional on the ETag of the answer kept from an
+    earlier read (:func:`_conditional`).
+    """
     # PyGithub logs every retry at INFO and urllib3 at WARNING, straight to stderr.
     github.set_log_level(logging.WARNING)
     logging.getLogger("urllib3").setLevel(logging.ERROR)
@@ -92,7 +103,7 @@ def _client(token: str | None, base_url: str, timeout: int, retries: int, max_wa
         secondary_rate_wait=60,  # GitHub asks for a minute; above max_wait this fails fast
         max_rate_limit_wait=max_wait,
     )
-    return Github(
+    client = Github(
         auth=Auth.Token(token) if token else None,
         base_url=base_url,
         timeout=timeout,
@@ -103,6 +114,71 @@ def _client(token: str | None, base_url: str, timeout: int, retries: int, max_wa
         seconds_between_writes=None,
         user_agent="release-gate",
     )
+    if cache is not None:
+        _conditional(client.requester, cache)
+    return client
+
+
+class _Replayed:
+    """A kept answer given to PyGithub as if GitHub had sent it (after GitHub said 304)."""
+
+    def __init__(self, kept: CachedAnswer, headers: Mapping[str, str]) -> None:
+        self.status = 200
+        self.headers = {k.lower(): v for k, v in headers.items()} | {k.lower(): v for k, v in kept.headers.items()}
+        self._body = kept.body.decode("utf-8", errors="replace")
+
+    def getheaders(self) -> Any:
+        return self.headers.items()
+
+    def read(self) -> str:
+        return self._body
+
+
+def _conditional(requester: Any, cache: ResponseCache) -> None:
+    """Make *requester*'s GETs conditional on the answers kept in *cache*, and keep new ones.
+
+    PyGithub has no public hook for this: its requester builds each connection from the
+    class in its (private) ``__connectionClass`` attribute, so this sets, on this requester
+    only, a subclass that adds ``If-None-Match`` and replays the kept answer on a 304. If
+    a PyGithub release builds connections otherwise, nothing is cached and every answer is
+    read in full, as without a cache; tests/test_cache.py notices.
+    """
+    attribute = "_Requester__connectionClass"
+    base = getattr(requester, attribute, None)
+    if not isinstance(base, type):
+        return
+
+    class Conditional(base):  # type: ignore[misc,valid-type]
+        def request(
+            self,
+            verb: str,
+            url: str,
+            input: Any,  # noqa: A002 - PyGithub's name
+            headers: dict[str, str],
+            stream: bool = False,
+        ) -> None:
+            self.kept_key = ""
+            self.kept: CachedAnswer | None = None
+            if verb == "GET" and not stream:
+                self.kept_key = f"{self.protocol}://{self.host}:{self.port}{url} {headers.get('Accept', '')}"
+                self.kept = cache.get(self.kept_key)
+                if self.kept is not None:
+                    headers = {**headers, "If-None-Match": self.kept.etag}
+            super().request(verb, url, input, headers, stream)
+
+        def getresponse(self) -> Any:
+            response = super().getresponse()
+            if not self.kept_key:
+                return response
+            if response.status == 304 and self.kept is not None:
+                cache.revalidated += 1
+                return _Replayed(self.kept, response.headers)
+            etag = response.headers.get("ETag")
+            if response.status == 200 and etag:
+                cache.put(self.kept_key, etag, response.read().encode("utf-8"), response.headers)
+            return response
+
+    setattr(requester, attribute, Conditional)
 
 
 def _reset_of(headers: Mapping[str, Any] | None) -> dt.datetime | None:
@@ -131,17 +207,21 @@ class GitHubStateProvider:
         retries: int = 2,
         max_wait: float = 30.0,
         budget: float = 60.0,
+        cache: ResponseCache | None = None,
         clock: Callable[[], dt.datetime] | None = None,
         progress: Callable[[str], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.budget = budget
+        self.retries = retries
         self.progress = progress
         """Called with a short line before each request (what is read, requests so far)."""
         self._has_token = bool(token)
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
-        self._github = _client(token, self.base_url, timeout, retries, max_wait)
+        self.cache = cache
+        self._github = _client(token, self.base_url, timeout, retries, max_wait, cache)
         self._requests = 0
+        self._asked_again = 0
         self._started = 0.0
 
     @property
@@ -153,6 +233,7 @@ class GitHubStateProvider:
     def fetch(self, request: StateRequest) -> World:
         """Read everything *request* names; see the class and module docs for how."""
         self._requests = 0
+        self._asked_again = 0
         self._started = time.monotonic()
         taken_at = self._clock()
         try:
@@ -170,13 +251,24 @@ class GitHubStateProvider:
     # -- GraphQL -------------------------------------------------------------------------
 
     def _post(self, batch: Batch, answer: Answer, request: StateRequest) -> None:
-        self._spend()
         requester = self._github.requester
-        headers, data = requester.requestJsonAndCheck(
-            "POST", requester.graphql_url, input={"query": batch.text, "variables": dict(batch.variables)}
-        )
-        if not isinstance(data, dict) or not isinstance(data.get("data", {}), dict | None):
-            self._unavailable("GitHub's GraphQL answer was not a GraphQL response")
+        for attempt in range(self.retries + 1):
+            headers, data = self._call(
+                requester.requestJsonAndCheck,
+                "POST",
+                requester.graphql_url,
+                None,
+                None,
+                {"query": batch.text, "variables": dict(batch.variables)},
+            )
+            if not isinstance(data, dict) or not isinstance(data.get("data", {}), dict | None):
+                self._unavailable("GitHub's GraphQL answer was not a GraphQL response")
+            # Part of the query timed out on GitHub's side: ask again, as often as the
+            # retries allow in the whole read (a GitHub that keeps failing is not asked forever).
+            if attempt == self.retries or not failed_in_passing(data) or self._asked_again >= self.retries:
+                break
+            self._asked_again += 1
+            time.sleep(_BACKOFF * 2**attempt)
         answer.reset = _reset_of(headers) or answer.reset  # GraphQL's rateLimit may be missing from an error
         read_answer(batch, data, answer, request)
 
@@ -201,9 +293,12 @@ class GitHubStateProvider:
     # -- REST (no token) ----------------------------------------------------------------------
 
     def _call(self, read: Callable[..., T], *args: Any) -> T:
-        """Run one read that sends one request (a lazy object's first property, one page)."""
-        self._spend()
-        return read(*args)
+        """Run one read that sends one request (a lazy object's first property, one page).
+
+        urllib3 retries what fails before the answer's body; a body cut short or that is
+        not JSON is asked for again here, as often as the retries allow.
+        """
+        return _again(read, args, self.retries, self._spend)
 
     def _fetch_rest(self, request: StateRequest, taken_at: dt.datetime) -> World:
         repos: dict[str, RepoState | Unknown] = {}
@@ -305,6 +400,20 @@ class GitHubStateProvider:
         raise StateUnavailableError(f"GitHub ({self.base_url})", problem, hint)
 
 
+def _again(call: Callable[..., T], args: tuple[Any, ...], retries: int, before: Callable[[], None] | None = None) -> T:
+    """Return ``call(*args)``, called again (up to *retries* times) while the answer comes back broken."""
+    for attempt in range(retries + 1):
+        if before is not None:
+            before()
+        try:
+            return call(*args)
+        except _BODY_ERRORS:
+            if attempt == retries:
+                raise
+            time.sleep(_BACKOFF * 2**attempt)
+    raise AssertionError  # pragma: no cover - the loop returns or raises
+
+
 def _describe(error: BaseException) -> tuple[str, str] | None:
     """Say what went wrong and what to do, for the errors a live read can meet (never the token)."""
     if isinstance(error, BadCredentialsException):
@@ -334,6 +443,8 @@ def _describe(error: BaseException) -> tuple[str, str] | None:
         if re.search(r"refused|resolve|Name or service|NameResolution", text):
             return "cannot connect", "Check the network and the API URL (--github-url, GITHUB_API_URL)"
         return "the connection broke off, again after the retries", "GitHub may be having trouble; try again later"
+    if isinstance(error, requests.exceptions.ChunkedEncodingError):
+        return "GitHub's answer was cut short, again after the retries", "GitHub may be having trouble; try again later"
     if isinstance(error, requests.exceptions.RequestException):
         return f"the request failed ({type(error).__name__})", "Try again later"
     if isinstance(error, json.JSONDecodeError):  # a body that is not JSON
@@ -386,14 +497,21 @@ class GitHubGateClient:
     """
 
     def __init__(
-        self, *, token: str | None, base_url: str = DEFAULT_API_URL, timeout: int = 10, retries: int = 2
+        self,
+        *,
+        token: str | None,
+        base_url: str = DEFAULT_API_URL,
+        timeout: int = 10,
+        retries: int = 2,
+        cache: ResponseCache | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self._github = _client(token, self.base_url, timeout, retries, 30.0)
+        self.retries = retries
+        self._github = _client(token, self.base_url, timeout, retries, 30.0, cache)
 
     def _guard(self, what: str, call: Callable[..., T], *args: Any) -> T:
         try:
-            return call(*args)
+            return _again(call, args, self.retries)
         except StateUnavailableError:
             raise
         except Exception as error:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
+from release_gate.errors import StateUnavailableError
 from release_gate.model import ItemRef
 from release_gate.state import (
     GitHubRelease,
@@ -38,11 +39,14 @@ __all__ = [
     "Answer",
     "Batch",
     "GraphQLRateLimited",
+    "failed_in_passing",
     "first_batches",
     "more_batches",
     "read_answer",
     "world_of",
 ]
+
+_S = TypeVar("_S", PrState, IssueState)
 
 PAGE = 100
 """Items per connection page: GitHub's maximum."""
@@ -261,16 +265,85 @@ def more_batches(answer: Answer, slugs: Mapping[str, str]) -> list[Batch]:
     return _pack(targets)
 
 
+class _Unreadable(Exception):  # noqa: N818 - a condition of GitHub's answer, not an error of ours
+    """A part of GitHub's answer that is not shaped as the query asked: it is read as :class:`Unknown`."""
+
+
+def _kind(value: object) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def _obj(value: object, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise _Unreadable(f"{what} is {_kind(value)}, not an object")
+    return value
+
+
+def _child(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """Return the object ``data[key]``; an empty one for null."""
+    value = data.get(key)
+    return {} if value is None else _obj(value, key)
+
+
+def _text(data: Mapping[str, Any], key: str, *, null: bool = False) -> str:
+    """Return the string ``data[key]``; ``""`` for null where *null*."""
+    value = data.get(key)
+    if value is None and null:
+        return ""
+    if not isinstance(value, str):
+        raise _Unreadable(f"{key} is {_kind(value)}, not a string")
+    return value
+
+
+def _flag(data: Mapping[str, Any], key: str) -> bool:
+    value = data.get(key)
+    if not isinstance(value, bool):
+        raise _Unreadable(f"{key} is {_kind(value)}, not true or false")
+    return value
+
+
+def _when(data: Mapping[str, Any], key: str) -> dt.datetime | None:
+    """Return the time ``data[key]``; ``None`` for null."""
+    value = data.get(key)
+    if value is None:
+        return None
+    parsed = parse_time(value) if isinstance(value, str) else None
+    if parsed is None:
+        raise _Unreadable(f"{key} is not an ISO 8601 time")
+    return parsed
+
+
+def _nodes(connection: object, what: str, *, null: bool = False) -> list[Mapping[str, Any]]:
+    """Return the nodes of *connection*, without null nodes; none for a null connection where *null*."""
+    if connection is None and null:
+        return []
+    nodes = _obj(connection, what).get("nodes")
+    if not isinstance(nodes, list):
+        raise _Unreadable(f"{what}.nodes is {_kind(nodes)}, not a list")
+    return [_obj(node, f"{what}.nodes[{i}]") for i, node in enumerate(nodes) if node is not None]
+
+
+def _state(data: Mapping[str, Any], key: str, states: Mapping[str, _S]) -> _S:
+    value = _text(data, key)
+    if value not in states:
+        raise _Unreadable(f"{key} is not {' or '.join(states)}")
+    return states[value]
+
+
+_PR_STATES = {"OPEN": PrState.OPEN, "MERGED": PrState.MERGED, "CLOSED": PrState.CLOSED}
+_ISSUE_STATES = {"OPEN": IssueState.OPEN, "CLOSED": IssueState.CLOSED}
+
+
 def _tag(node: Mapping[str, Any]) -> Tag:
-    target = node.get("target") or {}
-    date = None
+    target = _child(node, "target")
     if target.get("__typename") == "Tag":
-        date = (target.get("tagger") or {}).get("date") or (target.get("target") or {}).get("committedDate")
-        sha = (target.get("target") or {}).get("oid", "")
+        inner = _child(target, "target")
+        date = _when(_child(target, "tagger"), "date") or _when(inner, "committedDate")
+        sha = _text(inner, "oid", null=True)
     else:
-        date = target.get("committedDate")
-        sha = target.get("oid", "")
-    return Tag(node["name"], sha or "", parse_time(date) if date else None)
+        date = _when(target, "committedDate")
+        sha = _text(target, "oid", null=True)
+    return Tag(_text(node, "name"), sha, date)
 
 
 def _time(value: object) -> dt.datetime | None:
@@ -278,36 +351,73 @@ def _time(value: object) -> dt.datetime | None:
 
 
 def _pull(ref: ItemRef, data: Mapping[str, Any]) -> PullRequest:
-    owner = (data.get("headRepositoryOwner") or {}).get("login")
-    head = f"{owner}:{data.get('headRefName', '')}" if owner else data.get("headRefName") or ""
-    commits = (data.get("commits") or {}).get("nodes") or []
-    rollup = ((commits[0] or {}).get("commit") or {}).get("statusCheckRollup") if commits else None
+    owner = _text(_child(data, "headRepositoryOwner"), "login", null=True)
+    branch = _text(data, "headRefName")
+    commits = _nodes(data.get("commits"), "commits", null=True)
+    rollup = _child(_child(commits[0], "commit"), "statusCheckRollup") if commits else {}
     return PullRequest(
         ref=ref,
-        state={"OPEN": PrState.OPEN, "MERGED": PrState.MERGED}.get(data.get("prState", ""), PrState.CLOSED),
-        title=data.get("title") or "",
-        draft=bool(data.get("isDraft")),
-        head=head,
-        created_at=_time(data.get("createdAt")),
-        merged_at=_time(data.get("mergedAt")),
-        closed_at=_time(data.get("closedAt")),
-        head_sha=data.get("headRefOid") or "",
-        review_decision=data.get("reviewDecision") or "",
-        checks=(rollup or {}).get("state") or "",
-        labels=tuple(label["name"] for label in ((data.get("labels") or {}).get("nodes") or []) if label),
+        state=_state(data, "prState", _PR_STATES),
+        title=_text(data, "title"),
+        draft=_flag(data, "isDraft"),
+        head=f"{owner}:{branch}" if owner else branch,
+        created_at=_when(data, "createdAt"),
+        merged_at=_when(data, "mergedAt"),
+        closed_at=_when(data, "closedAt"),
+        head_sha=_text(data, "headRefOid"),
+        review_decision=_text(data, "reviewDecision", null=True),
+        checks=_text(rollup, "state", null=True),
+        labels=tuple(_text(label, "name") for label in _nodes(data.get("labels"), "labels", null=True)),
     )
 
 
 def _item(ref: ItemRef, data: Mapping[str, Any]) -> PullRequest | Issue:
-    if data.get("__typename") == "PullRequest":
+    kind = data.get("__typename")
+    if kind == "PullRequest":
         return _pull(ref, data)
+    if kind != "Issue":
+        raise _Unreadable("__typename is not Issue or PullRequest")
     return Issue(
         ref=ref,
-        state=IssueState.CLOSED if data.get("issueState") == "CLOSED" else IssueState.OPEN,
-        title=data.get("title") or "",
-        created_at=_time(data.get("createdAt")),
-        closed_at=_time(data.get("closedAt")),
+        state=_state(data, "issueState", _ISSUE_STATES),
+        title=_text(data, "title"),
+        created_at=_when(data, "createdAt"),
+        closed_at=_when(data, "closedAt"),
     )
+
+
+def _repo_page(value: object, *, first: bool) -> tuple[dict[str, Any], list[Tag], str | None]:
+    """Read a repo's answer: default branch and releases (on the first page), tags, the next page's cursor."""
+    repo = _obj(value, "repository")
+    fields: dict[str, Any] = {}
+    if first:
+        fields["default_branch"] = _text(_child(repo, "defaultBranchRef"), "name", null=True)
+        fields["releases"] = [
+            GitHubRelease(_text(r, "tagName"), _flag(r, "isDraft"), _flag(r, "isPrerelease"), _when(r, "publishedAt"))
+            for r in _nodes(repo.get("releases"), "releases")
+        ]
+    tags = [_tag(node) for node in _nodes(repo.get("tags"), "tags")]
+    info = _obj(_obj(repo.get("tags"), "tags").get("pageInfo"), "tags.pageInfo")
+    return fields, tags, _text(info, "endCursor", null=True) if _flag(info, "hasNextPage") else None
+
+
+def _search_page(parent: ItemRef, value: object) -> tuple[list[PullRequest], str | None]:
+    """Read one page of the search for *parent*'s parts: the parts it found, the next page's cursor."""
+    if value is None:
+        return [], None
+    page = _obj(value, "search")
+    parts = []
+    for node in _nodes(page, "search"):
+        if node.get("__typename") != "PullRequest":
+            continue
+        number = node.get("number")
+        if not isinstance(number, int) or isinstance(number, bool) or number <= 0:
+            raise _Unreadable(f"a result's number is {_kind(number)}, not a PR number")
+        part = ItemRef(parent.slug, number)
+        if number != parent.number and is_part_of(parent.number, _text(node, "title"), _text(node, "body")):
+            parts.append(_pull(part, node))
+    info = _obj(page.get("pageInfo"), "search.pageInfo")
+    return parts, _text(info, "endCursor", null=True) if _flag(info, "hasNextPage") else None
 
 
 def _at(data: Any, path: Sequence[str]) -> Any:
@@ -318,33 +428,69 @@ def _at(data: Any, path: Sequence[str]) -> Any:
     return data
 
 
-def read_answer(batch: Batch, response: Mapping[str, Any], answer: Answer, request: StateRequest) -> None:
+_TRANSIENT_TYPES = frozenset({"INTERNAL", "TIMEOUT", "SERVICE_UNAVAILABLE"})
+
+
+def failed_in_passing(response: Mapping[str, Any]) -> bool:
+    """Whether *response* has errors worth asking again: a part of the query that timed out.
+
+    GitHub answers "Something went wrong while executing your query" for a part that took
+    too long, with that part's path and no type; NOT_FOUND, FORBIDDEN and the like are
+    answers, and asking again would give them again.
+    """
+    errors = response.get("errors")
+    if not isinstance(errors, list):
+        return False
+    return any(
+        isinstance(error, Mapping)
+        and error.get("path")
+        and (not error.get("type") or (isinstance(error["type"], str) and error["type"] in _TRANSIENT_TYPES))
+        for error in errors
+    )
+
+
+def read_answer(batch: Batch, response: object, answer: Answer, request: StateRequest) -> None:
     """Fold one query's *response* (``{"data": ..., "errors": [...]}``) into *answer*.
 
     Errors with a path make that target :class:`Unknown` (``not found`` for NOT_FOUND); a
-    RATE_LIMITED error raises :class:`GraphQLRateLimited`; an error without a path makes
-    every target of the query unknown.
+    RATE_LIMITED error raises :class:`GraphQLRateLimited`; an error without a path, or one
+    that cannot be read, makes every target of the query unknown. A target whose answer is
+    not shaped as the query asked is unknown too (a search: as if it failed). A response
+    that is not a GraphQL response raises :class:`~release_gate.errors.StateUnavailableError`.
     """
-    data = response.get("data") or {}
-    errors = list(response.get("errors") or [])
-    rate = data.get("rateLimit") or {}
-    answer.cost += int(rate.get("cost") or 0)
-    if rate.get("remaining") is not None:
-        answer.remaining = int(rate["remaining"])
-    answer.reset = _time(rate.get("resetAt")) or answer.reset
+    data = response.get("data") if isinstance(response, Mapping) else None
+    errors = response.get("errors") if isinstance(response, Mapping) else None
+    if not isinstance(response, Mapping) or not isinstance(data, Mapping | None) or not isinstance(errors, list | None):
+        raise StateUnavailableError(
+            "GitHub", "its GraphQL answer was not a GraphQL response", "GitHub may be having trouble; try again later"
+        )
+    data = data or {}
+    errors = errors or []
+    rate = data.get("rateLimit")
+    if isinstance(rate, Mapping):
+        cost, remaining = rate.get("cost"), rate.get("remaining")
+        answer.cost += cost if isinstance(cost, int) and not isinstance(cost, bool) else 0
+        if isinstance(remaining, int) and not isinstance(remaining, bool):
+            answer.remaining = remaining
+        answer.reset = _time(rate.get("resetAt")) or answer.reset
     for error in errors:
-        if error.get("type") == "RATE_LIMITED":
-            raise GraphQLRateLimited(str(error.get("message") or "API rate limit exceeded"), answer.reset)
+        if isinstance(error, Mapping) and error.get("type") == "RATE_LIMITED":
+            message = error.get("message")
+            raise GraphQLRateLimited(message if isinstance(message, str) else "API rate limit exceeded", answer.reset)
     failed: dict[tuple[str, ...], str] = {}
     whole_query: str | None = None
     for error in errors:
-        path = tuple(str(p) for p in (error.get("path") or []))
-        message = str(error.get("message") or "error")
+        if not isinstance(error, Mapping) or not isinstance(error.get("path"), list | None):
+            whole_query = "GitHub answered an error that could not be read"
+            continue
+        path = tuple(p if isinstance(p, str) else "" for p in (error.get("path") or [])[:2])
+        message = error.get("message")
+        message = message if isinstance(message, str) and message else "error"
         reason: str = "not found" if error.get("type") == "NOT_FOUND" else f"GitHub answered: {message}"
         if not path:
             whole_query = reason
         else:
-            failed[path[:2] if len(path) >= 2 and path[1].startswith(("i", "f")) else path[:1]] = reason
+            failed[path if len(path) >= 2 and path[1].startswith(("i", "f")) else path[:1]] = reason
     for path, target in batch.targets.items():
         found = whole_query or failed.get(path) or (failed.get(path[:1]) if len(path) > 1 else None)
         value = _at(data, path)
@@ -362,21 +508,16 @@ def read_answer(batch: Batch, response: Mapping[str, Any], answer: Answer, reque
             entry = answer.repos.setdefault(key, {"slug": target.slug, "tags": [], "files": {}})
             if "unknown" in entry:
                 continue
-            if target.kind == "repo":
-                entry["default_branch"] = (value.get("defaultBranchRef") or {}).get("name", "")
-                entry["releases"] = [
-                    GitHubRelease(
-                        r["tagName"], bool(r.get("isDraft")), bool(r.get("isPrerelease")), _time(r.get("publishedAt"))
-                    )
-                    for r in ((value.get("releases") or {}).get("nodes") or [])
-                    if r
-                ]
-            page = value.get("tags") or {}
-            entry["tags"].extend(_tag(n) for n in (page.get("nodes") or []) if n)
-            info = page.get("pageInfo") or {}
             answer.more_tags.pop(key, None)
-            if info.get("hasNextPage") and not request.tags_decided(target.slug, entry["tags"]):
-                answer.more_tags[key] = info.get("endCursor") or ""
+            try:
+                fields, tags, cursor = _repo_page(value, first=target.kind == "repo")
+            except _Unreadable as error:
+                answer.repos[key] = {"unknown": f"{target.slug}: GitHub's answer could not be read ({error})"}
+                continue
+            entry.update(fields)
+            entry["tags"].extend(tags)
+            if cursor is not None and not request.tags_decided(target.slug, entry["tags"]):
+                answer.more_tags[key] = cursor
         elif target.kind == "item":
             assert target.ref is not None
             if found or value is None:
@@ -384,7 +525,10 @@ def read_answer(batch: Batch, response: Mapping[str, Any], answer: Answer, reque
                 hint = f"no PR or issue #{target.ref.number} in {target.ref.slug}; check the number in the plan"
                 answer.items[target.ref.key] = Unknown(hint if why == "not found" else why)
             else:
-                answer.items[target.ref.key] = _item(target.ref, value)
+                try:
+                    answer.items[target.ref.key] = _item(target.ref, _obj(value, "the answer"))
+                except _Unreadable as error:
+                    answer.items[target.ref.key] = Unknown(f"{target.ref}: GitHub's answer could not be read ({error})")
         elif target.kind == "file":
             entry = answer.repos.setdefault(key, {"slug": target.slug, "tags": [], "files": {}})
             if not found and isinstance(value, Mapping) and isinstance(value.get("text"), str):
@@ -394,19 +538,16 @@ def read_answer(batch: Batch, response: Mapping[str, Any], answer: Answer, reque
             parts = answer.families.setdefault(target.ref.key, [])
             if found:
                 continue  # the parts listed in the plan still count; titles in the state too
-            for node in (value or {}).get("nodes") or []:
-                if not node or node.get("__typename") != "PullRequest":
-                    continue
-                part = ItemRef(target.ref.slug, int(node["number"]))
-                if part.number != target.ref.number and is_part_of(
-                    target.ref.number, node.get("title") or "", node.get("body") or ""
-                ):
-                    parts.append(part)
-                    answer.items.setdefault(part.key, _pull(part, node))
-            info = (value or {}).get("pageInfo") or {}
             answer.more_search.pop(target.ref, None)
-            if info.get("hasNextPage"):
-                answer.more_search[target.ref] = info.get("endCursor") or ""
+            try:
+                pulls, cursor = _search_page(target.ref, value)
+            except _Unreadable:
+                continue  # as if the search failed
+            for pull in pulls:
+                parts.append(pull.ref)
+                answer.items.setdefault(pull.ref.key, pull)
+            if cursor is not None:
+                answer.more_search[target.ref] = cursor
 
 
 def world_of(answer: Answer, request: StateRequest, *, taken_at: dt.datetime, source: str, stats: ReadStats) -> World:

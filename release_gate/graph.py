@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from operator import attrgetter
 
 import networkx as nx
 
@@ -88,6 +89,9 @@ def find_cycle(after: Mapping[str, Iterable[str]]) -> tuple[str, ...] | None:
     >>> find_cycle({"chart": ["kubespawner"], "kubespawner": []}) is None
     True
     """
+    after = {release: list(upstreams) for release, upstreams in after.items()}  # iterables are read twice
+    if _acyclic(after):
+        return None  # the usual answer, found without building a networkx graph
     graph: nx.DiGraph[str] = nx.DiGraph()
     for release, upstreams in after.items():
         graph.add_node(release)
@@ -100,24 +104,63 @@ def find_cycle(after: Mapping[str, Iterable[str]]) -> tuple[str, ...] | None:
     return tuple(path)
 
 
+def _acyclic(after: Mapping[str, Iterable[str]]) -> bool:
+    """Return whether the releases in *after* can be ordered (no cycle), peeling off those that wait on none."""
+    upstreams = {release: {u for u in ups if u in after} for release, ups in after.items()}
+    dependents: dict[str, list[str]] = {release: [] for release in upstreams}
+    for release, ups in upstreams.items():
+        for upstream in ups:
+            dependents[upstream].append(release)
+    waiting = {release: len(ups) for release, ups in upstreams.items()}
+    ready = [release for release, count in waiting.items() if count == 0]
+    placed = 0
+    while ready:
+        release = ready.pop()
+        placed += 1
+        for dependent in dependents[release]:
+            waiting[dependent] -= 1
+            if waiting[dependent] == 0:
+                ready.append(dependent)
+    return placed == len(upstreams)
+
+
 class ReleaseGraph:
-    """The dependency graph of one plan (immutable once built)."""
+    """The dependency graph of one plan (immutable once built).
 
-    __slots__ = ("_graph", "plan")
+    It keeps its nodes by id and its typed edges as plain values, which is what large plans
+    (100,000 nodes) need to evaluate quickly; questions about the structure that need graph
+    algorithms go to a networkx graph built from them on first use.
+    """
 
-    def __init__(self, plan: Plan, graph: nx.MultiDiGraph[str]) -> None:
+    __slots__ = ("_edge_set", "_edges", "_networkx", "_node_map", "_nodes", "plan")
+
+    def __init__(self, plan: Plan, nodes: Mapping[str, Node], edges: Iterable[Edge]) -> None:
         self.plan = plan
-        self._graph = graph
+        self._node_map = dict(nodes)
+        self._edge_set = frozenset(edges)
+        self._nodes: tuple[Node, ...] | None = None
+        self._edges: tuple[Edge, ...] | None = None
+        self._networkx: nx.MultiDiGraph[str] | None = None
 
     @property
     def nodes(self) -> tuple[Node, ...]:
         """Every node, sorted by id."""
-        return tuple(sorted(Node(n, d["kind"], d["label"], d.get("ref")) for n, d in self._graph.nodes(data=True)))
+        if self._nodes is None:
+            # Ids are unique, so ordering by id is the nodes' own order.
+            self._nodes = tuple(sorted(self._node_map.values(), key=_NODE_ORDER))
+        return self._nodes
 
     @property
     def edges(self) -> tuple[Edge, ...]:
         """Every edge, sorted."""
-        return tuple(sorted({Edge(s, t, k) for s, t, k in self._graph.edges(keys=True)}))
+        if self._edges is None:
+            # The edges' own order, (source, target, kind), by stable sorts on one field at a time
+            # from the last: no key tuples to build (and for the garbage collector to chase).
+            edges = sorted(self._edge_set, key=_EDGE_KIND)
+            edges.sort(key=_EDGE_TARGET)
+            edges.sort(key=_EDGE_SOURCE)
+            self._edges = tuple(edges)
+        return self._edges
 
     def release_waves(self, release_ids: Iterable[str] | None = None) -> tuple[tuple[str, ...], ...]:
         """Return releases in waves: each wave's releases wait only on earlier waves.
@@ -126,27 +169,54 @@ class ReleaseGraph:
         which gives the order of what is still to ship.
         """
         wanted = set(release_ids) if release_ids is not None else {r.id for r in self.plan.releases}
-        order: nx.DiGraph[str] = nx.DiGraph()
-        order.add_nodes_from(wanted)
+        waiting = dict.fromkeys(wanted, 0)
+        downstream: dict[str, list[str]] = {release_id: [] for release_id in wanted}
         for release in self.plan.releases:
             if release.id in wanted:
-                order.add_edges_from((u, release.id) for u in release.after if u in wanted)
-        return tuple(tuple(sorted(wave)) for wave in nx.topological_generations(order))
+                for upstream in {u for u in release.after if u in wanted}:
+                    downstream[upstream].append(release.id)
+                    waiting[release.id] += 1
+        waves: list[tuple[str, ...]] = []
+        wave = [release_id for release_id, count in waiting.items() if count == 0]
+        while wave:
+            waves.append(tuple(sorted(wave)))
+            after: list[str] = []
+            for release_id in wave:
+                for dependent in downstream[release_id]:
+                    waiting[dependent] -= 1
+                    if waiting[dependent] == 0:
+                        after.append(dependent)
+            wave = after
+        if sum(map(len, waves)) != len(wanted):
+            raise nx.NetworkXUnfeasible("Graph contains a cycle or graph changed during iteration")
+        return tuple(waves)
 
     def with_parts(self, parts: Mapping[ItemRef, Iterable[ItemRef]]) -> ReleaseGraph:
-        """Return a copy with more family parts (found in the state) attached to their parents."""
-        graph = self._graph.copy()
-        for parent, found in parts.items():
-            for part in found:
-                _add_item(graph, self.plan, NodeKind.PR, part)
-                graph.add_edge(item_node(NodeKind.PR, part), item_node(NodeKind.PR, parent), key=EdgeKind.PART_OF)
-        return ReleaseGraph(self.plan, graph)
+        """Return a copy with more family parts (found in the state) attached to their parents.
+
+        When every part is attached already, the graph itself is returned (it never changes).
+        """
+        new = [
+            (part, edge)
+            for parent, found in parts.items()
+            for part in found
+            if (edge := Edge(item_node(NodeKind.PR, part), item_node(NodeKind.PR, parent), EdgeKind.PART_OF))
+            not in self._edge_set
+        ]
+        if not new:
+            return self
+        nodes, edges = dict(self._node_map), set(self._edge_set)
+        for part, edge in new:
+            _add_item(nodes, edges, self.plan, NodeKind.PR, part)
+            edges.add(edge)
+        return ReleaseGraph(self.plan, nodes, edges)
 
     def dependents(self, node_id: str) -> tuple[str, ...]:
         """Return the nodes that depend on *node_id* directly."""
-        if node_id not in self._graph:
+        graph = self._graph()
+        if node_id not in graph:
             return ()
-        return tuple(sorted(set(self._graph.predecessors(node_id))))
+        return tuple(sorted(set(graph.predecessors(node_id))))
 
     def pull_requests(self) -> tuple[ItemRef, ...]:
         """Every PR the plan names (needs, holds, families), sorted."""
@@ -157,57 +227,68 @@ class ReleaseGraph:
         return self._items(NodeKind.ISSUE)
 
     def _items(self, kind: NodeKind) -> tuple[ItemRef, ...]:
-        return tuple(sorted({d["ref"] for _, d in self._graph.nodes(data=True) if d["kind"] is kind}))
+        return tuple(sorted({n.ref for n in self._node_map.values() if n.kind is kind and n.ref is not None}))
+
+    def _graph(self) -> nx.MultiDiGraph[str]:
+        """Return the graph as networkx sees it (built on first use)."""
+        if self._networkx is None:
+            graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
+            graph.add_nodes_from(self._node_map)
+            graph.add_edges_from((e.source, e.target, e.kind) for e in self._edge_set)
+            self._networkx = graph
+        return self._networkx
 
 
-def _add_item(graph: nx.MultiDiGraph[str], plan: Plan, kind: NodeKind, ref: ItemRef) -> str:
+_NODE_ORDER = attrgetter("id")
+_EDGE_SOURCE = attrgetter("source")
+_EDGE_TARGET = attrgetter("target")
+_EDGE_KIND = attrgetter("kind")
+
+
+def _add_item(nodes: dict[str, Node], edges: set[Edge], plan: Plan, kind: NodeKind, ref: ItemRef) -> str:
     """Add a PR or issue node (and its repo) unless it is there; return its id."""
     node = item_node(kind, ref)
-    if node not in graph:
+    if node not in nodes:
         repo = f"repo:{ref.slug.lower()}"
-        if repo not in graph:
-            graph.add_node(repo, kind=NodeKind.REPO, label=ref.slug)
-        graph.add_node(node, kind=kind, label=plan.short(ref), ref=ref)
-        graph.add_edge(node, repo, key=EdgeKind.IN_REPO)
+        if repo not in nodes:
+            nodes[repo] = Node(repo, NodeKind.REPO, ref.slug)
+        nodes[node] = Node(node, kind, plan.short(ref), ref)
+        edges.add(Edge(node, repo, EdgeKind.IN_REPO))
     return node
 
 
 def build_graph(plan: Plan) -> ReleaseGraph:
     """Build the dependency graph of a validated *plan*."""
-    graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
+    nodes: dict[str, Node] = {}
+    edges: set[Edge] = set()
 
     def add_item(kind: NodeKind, ref: ItemRef) -> str:
-        return _add_item(graph, plan, kind, ref)
+        return _add_item(nodes, edges, plan, kind, ref)
 
     for repo in plan.repos:
-        graph.add_node(f"repo:{repo.slug.lower()}", kind=NodeKind.REPO, label=repo.id)
+        node = f"repo:{repo.slug.lower()}"
+        nodes[node] = Node(node, NodeKind.REPO, repo.id)
     for release in plan.releases:
         node = release_node(release.id)
-        graph.add_node(node, kind=NodeKind.RELEASE, label=release.id)
-        graph.add_edge(node, f"repo:{plan.repo(release.repo).slug.lower()}", key=EdgeKind.IN_REPO)
+        nodes[node] = Node(node, NodeKind.RELEASE, release.id)
+        edges.add(Edge(node, f"repo:{plan.repo(release.repo).slug.lower()}", EdgeKind.IN_REPO))
     for release in plan.releases:
         node = release_node(release.id)
-        for upstream in release.after:
-            graph.add_edge(node, release_node(upstream), key=EdgeKind.AFTER)
-        for ref in release.needs_prs:
-            graph.add_edge(node, add_item(NodeKind.PR, ref), key=EdgeKind.NEEDS_PR)
-        for ref in release.needs_issues:
-            graph.add_edge(node, add_item(NodeKind.ISSUE, ref), key=EdgeKind.NEEDS_ISSUE)
+        edges.update(Edge(node, release_node(upstream), EdgeKind.AFTER) for upstream in release.after)
+        edges.update(Edge(node, add_item(NodeKind.PR, ref), EdgeKind.NEEDS_PR) for ref in release.needs_prs)
+        edges.update(Edge(node, add_item(NodeKind.ISSUE, ref), EdgeKind.NEEDS_ISSUE) for ref in release.needs_issues)
     for family in plan.families:
         parent = add_item(NodeKind.PR, family.parent)
-        for part in family.parts:
-            graph.add_edge(add_item(NodeKind.PR, part), parent, key=EdgeKind.PART_OF)
+        edges.update(Edge(add_item(NodeKind.PR, part), parent, EdgeKind.PART_OF) for part in family.parts)
     for hold in plan.holds:
         node = f"hold:{hold.id}"
-        graph.add_node(node, kind=NodeKind.HOLD, label=hold.id)
+        nodes[node] = Node(node, NodeKind.HOLD, hold.id)
         for ref in (*hold.prs, *hold.exempt):
             add_item(NodeKind.PR, ref)
-        for ref in hold.prs:
-            graph.add_edge(node, item_node(NodeKind.PR, ref), key=EdgeKind.HOLDS)
-        for release_id in hold.until:
-            graph.add_edge(node, release_node(release_id), key=EdgeKind.UNTIL)
+        edges.update(Edge(node, item_node(NodeKind.PR, ref), EdgeKind.HOLDS) for ref in hold.prs)
+        edges.update(Edge(node, release_node(release_id), EdgeKind.UNTIL) for release_id in hold.until)
     for watch in plan.watch:
         # A watched number may be a PR or an issue; the state tells. It is drawn as an issue,
         # attached to its repo only: it never blocks anything.
         add_item(NodeKind.ISSUE, watch.ref)
-    return ReleaseGraph(plan, graph)
+    return ReleaseGraph(plan, nodes, edges)

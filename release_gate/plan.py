@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import re
 import tomllib
 from collections.abc import Iterable
@@ -43,6 +44,7 @@ MAX_PLAN_BYTES = 5_000_000
 """Plans larger than this are refused: a plan is a human-written file, not a data dump."""
 
 _REF = re.compile(r"^(?P<repo>[^#\s]+)#(?P<number>[^#\s]*)$")
+_DIGITS = re.compile(r"[0-9]+")
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
@@ -71,7 +73,14 @@ def load_plan(path: str | Path) -> Plan:
 
 
 def parse_plan(text: str, *, path: str = "<plan>") -> Plan:
-    """Parse and validate plan file *text*; *path* is used in messages only."""
+    """Parse and validate plan file *text*; *path* is used in messages only.
+
+    The size limit holds here too, for plans read from anywhere (the gate reads its plan
+    through GitHub's API).
+    """
+    size = len(text.encode("utf-8", errors="surrogatepass"))
+    if size > MAX_PLAN_BYTES:
+        raise PlanError(path, (PlanIssue("", f"is {size:,} bytes; a plan may have at most {MAX_PLAN_BYTES:,}"),))
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -130,7 +139,7 @@ class _Reader:
                     key, f"must be one of {', '.join(spec.choices)}, not {value!r}{_hint(value, spec.choices)}"
                 )
                 return None, False
-            case Kind.STRING if spec.pattern and not re.match(spec.pattern, value):
+            case Kind.STRING if spec.pattern and not _pattern(spec.pattern).match(value):
                 return value, True  # the meaning pass says what a good value looks like
             case Kind.INTEGER if spec.minimum is not None and value < spec.minimum:
                 self.problem(key, f"must be at least {spec.minimum}, not {value}")
@@ -164,7 +173,7 @@ class _Reader:
                 entries: dict[str, Any] = {}
                 for name, sub in value.items():
                     where = _join(key, name)
-                    if spec.key_pattern and not re.match(spec.key_pattern, name):
+                    if spec.key_pattern and not _pattern(spec.key_pattern).match(name):
                         what = (
                             "a PR reference like 'kubespawner#205'"
                             if "#" in spec.key_pattern
@@ -431,7 +440,7 @@ class _Reader:
 
     def ref(self, text: str, key: str) -> ItemRef | None:
         match = _REF.match(text)
-        if match is None or not re.fullmatch(r"[0-9]+", match.group("number")) or int(match.group("number")) < 1:
+        if match is None or not _DIGITS.fullmatch(match.group("number")) or int(match.group("number")) < 1:
             self.problem(
                 key,
                 f"{text!r} is not a PR or issue reference; write REPO-ID#NUMBER or OWNER/NAME#NUMBER, "
@@ -444,7 +453,7 @@ class _Reader:
                 self.problem(key, f"{repo!r} in {text!r} is not OWNER/NAME")
                 return None
             return ItemRef(repo, number)
-        if repo in self.dropped("repos"):
+        if ("repos", repo) in self.broken:
             return None  # the repo's own problem is reported already
         if repo not in self.repo_ids:
             self.problem(
@@ -504,8 +513,14 @@ def _kind_of(value: object) -> Kind | None:
     return None
 
 
+@functools.lru_cache(maxsize=64)
+def _pattern(pattern: str) -> re.Pattern[str]:
+    """Return *pattern* compiled (the spec's few patterns are matched against every value of a large plan)."""
+    return re.compile(pattern)
+
+
 def _join(key: str, name: str) -> str:
-    part = name if re.match(ID_PATTERN, name) else f'"{name}"'
+    part = name if _pattern(ID_PATTERN).match(name) else f'"{name}"'
     return f"{key}.{part}" if key else part
 
 

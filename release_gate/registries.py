@@ -3,8 +3,9 @@
 :class:`RegistryReader` reads what a plan's sources need over HTTP (requests, with bounded
 retries and a timeout): for a PyPI project, the project document lists the versions and the
 per-version endpoint confirms, for each version that could satisfy a release, its files and
-which are yanked; for a Helm chart, the repository's ``index.yaml`` (redirects followed,
-conditional GET with an ETag when a cache folder is given). What cannot be read is an
+which are yanked; for a Helm chart, the repository's ``index.yaml`` (redirects followed).
+With a :class:`~release_gate.cache.ResponseCache`, every GET is conditional on the ETag of
+the answer kept from an earlier read. What cannot be read is an
 :class:`~release_gate.state.Unknown` with the reason, never an exception.
 
 :class:`LiveStateProvider` joins it to the GitHub provider: one ``fetch`` reads everything.
@@ -14,11 +15,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import json
 import re
+import time
+import urllib.parse
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 
 import requests
@@ -27,6 +28,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from release_gate import __version__
+from release_gate.cache import ResponseCache
 from release_gate.model import Repo, Source
 from release_gate.state import (
     Published,
@@ -41,9 +43,13 @@ from release_gate.state import (
 from release_gate.times import parse_time
 from release_gate.versions import VersionRequirement, parse_version
 
-__all__ = ["LiveStateProvider", "RegistryReader"]
+__all__ = ["MAX_ANSWER", "LiveStateProvider", "RegistryReader"]
 
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when libyaml is there: indexes are big
+
+
+MAX_ANSWER = 64 << 20
+"""The most one answer may carry (64 MiB; the largest public Helm indexes are a few MiB)."""
 
 
 class RegistryReader:
@@ -54,22 +60,32 @@ class RegistryReader:
         *,
         timeout: float = 10,
         retries: int = 2,
-        cache_dir: Path | None = None,
+        budget: float = 60.0,
+        cache: ResponseCache | None = None,
         progress: Callable[[str], None] | None = None,
     ) -> None:
         self.timeout = timeout
+        self.retries = retries
+        self.budget = budget
+        self._started = 0.0
         self.progress = progress
-        self.cache_dir = cache_dir
+        self.cache = cache
         self.requests = 0
+        self._down: dict[str, str] = {}
+        """Hosts that failed in this read, and why."""
         self._session = requests.Session()
         self._session.headers["User-Agent"] = f"release-gate/{__version__}"
-        retry = Retry(total=retries, backoff_factor=0.5, status_forcelist=(500, 502, 503, 504), allowed_methods={"GET"})
+        retry = _CappedRetry(
+            total=retries, backoff_factor=0.5, status_forcelist=(429, 500, 502, 503, 504), allowed_methods={"GET"}
+        )
         self._session.mount("http://", HTTPAdapter(max_retries=retry))
         self._session.mount("https://", HTTPAdapter(max_retries=retry))
 
     def read(self, request: StateRequest) -> dict[str, Registry | Unknown]:
         """Read every registry *request* names."""
         found: dict[str, Registry | Unknown] = {}
+        self._down.clear()
+        self._started = time.monotonic()
         for source, name, url in request.registries:
             if self.progress is not None:
                 self.progress(f"reading {name} ({source}): {self.requests} request(s) to package indexes so far")
@@ -82,58 +98,67 @@ class RegistryReader:
 
     # -- HTTP -----------------------------------------------------------------------------
 
-    def _get(self, url: str, *, conditional: bool = False) -> tuple[int, bytes]:
-        """GET *url*: ``(status, body)``; raises requests' exceptions when it cannot be read."""
+    def _get(self, url: str, parse: Callable[[bytes], Any]) -> tuple[int, Any]:
+        """GET *url* and parse a 200's body with *parse*: ``(status, parsed)``, ``None`` unless 200.
+
+        A body cut short or one that does not parse is asked for again, as often as the
+        retries allow (urllib3 retries only what fails before the body); raises requests'
+        exceptions or *parse*'s when it still cannot be read.
+        """
+        host = urllib.parse.urlsplit(url).netloc
+        if host in self._down:
+            raise _GaveUpError(f"not asked: {host} failed earlier in this read ({self._down[host]})")
+        if time.monotonic() - self._started > self.budget:
+            raise _GaveUpError(f"not asked: the package indexes took longer than {self.budget:.0f} s in all")
+        for attempt in range(self.retries + 1):
+            try:
+                status, body = self._fetch(url)
+                return status, parse(body) if status == 200 else None
+            except (requests.exceptions.ChunkedEncodingError, ValueError, yaml.YAMLError):
+                if attempt == self.retries:
+                    raise
+                time.sleep(0.5 * 2**attempt)
+            except requests.RequestException as error:
+                # A host that fails after the retries is not asked again in this read, so a
+                # plan with many projects on one index that is down ends in bounded time.
+                self._down[host] = _why(error)
+                raise
+        raise AssertionError  # pragma: no cover - the loop returns or raises
+
+    def _fetch(self, url: str) -> tuple[int, bytes]:
+        """GET *url*: ``(status, body)``; raises requests' exceptions when it cannot be read.
+
+        With a cache, an answer kept from an earlier read is asked for with its ETag, and a
+        304 gives the kept body.
+        """
         headers = {"Accept": "application/json"}
-        cached = self._cached(url) if conditional else None
+        cached = self.cache.get(url) if self.cache is not None else None
         if cached is not None:
-            headers["If-None-Match"] = cached[0]
+            headers["If-None-Match"] = cached.etag
         self.requests += 1
-        response = self._session.get(url, headers=headers, timeout=self.timeout, allow_redirects=True)
-        if response.status_code == 304 and cached is not None:
-            return 200, cached[1]
-        if conditional and response.status_code == 200 and response.headers.get("ETag"):
-            self._store(url, response.headers["ETag"], response.content)
-        return response.status_code, response.content
-
-    def _cache_path(self, url: str) -> Path | None:
-        if self.cache_dir is None:
-            return None
-        return self.cache_dir / (hashlib.sha256(url.encode()).hexdigest()[:32] + ".json")
-
-    def _cached(self, url: str) -> tuple[str, bytes] | None:
-        path = self._cache_path(url)
-        try:
-            entry = json.loads(path.read_text(encoding="utf-8")) if path else None
-        except (OSError, ValueError):
-            return None
-        if not isinstance(entry, dict) or entry.get("url") != url:
-            return None
-        return str(entry["etag"]), str(entry["body"]).encode()
-
-    def _store(self, url: str, etag: str, body: bytes) -> None:
-        path = self._cache_path(url)
-        if path is None:
-            return
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(
-                json.dumps({"url": url, "etag": etag, "body": body.decode("utf-8", "replace")}), encoding="utf-8"
-            )
-        except OSError:
-            pass  # a cache that cannot be written only costs the next run a full download
+        with self._session.get(url, headers=headers, timeout=self.timeout, allow_redirects=True, stream=True) as answer:
+            if answer.status_code == 304 and cached is not None and self.cache is not None:
+                self.cache.revalidated += 1
+                return 200, cached.body
+            body = bytearray()
+            for chunk in answer.iter_content(1 << 16):
+                body += chunk
+                if len(body) > MAX_ANSWER:
+                    raise _GaveUpError(f"{url} answered more than {MAX_ANSWER >> 20} MiB; release-gate stops there")
+            if self.cache is not None and answer.status_code == 200 and answer.headers.get("ETag"):
+                self.cache.put(url, answer.headers["ETag"], bytes(body), answer.headers)
+            return answer.status_code, bytes(body)
 
     # -- PyPI -----------------------------------------------------------------------------
 
     def _pypi(self, name: str, index: str, wants: list[tuple[Repo, VersionRequirement]]) -> Registry | Unknown:
         project = f"{index.rstrip('/')}/{name}"
         try:
-            status, body = self._get(f"{project}/json")
+            status, document = self._get(f"{project}/json", json.loads)
             if status == 404:
                 return Unknown(f"PyPI ({index}) has no project {name!r}; check published.pypi in the plan")
             if status != 200:
                 return Unknown(f"PyPI ({index}) answered {status} for {name!r}")
-            document = json.loads(body)
             releases = document.get("releases")
             if not isinstance(releases, dict):
                 return Unknown(f"PyPI ({index}) gave no version list for {name!r}")
@@ -142,12 +167,12 @@ class RegistryReader:
                 if not _could_satisfy(version, wants):
                     continue
                 # The per-version document is the authority on a candidate's files and yanks.
-                status, body = self._get(f"{project}/{version}/json")
+                status, document = self._get(f"{project}/{version}/json", json.loads)
                 if status == 200:
-                    versions[version] = _published(version, json.loads(body).get("urls") or [])
+                    versions[version] = _published(version, document.get("urls") or [])
                 elif status == 404:
                     versions[version] = Published(version, None, 0, 0)
-        except (requests.RequestException, ValueError, AttributeError, TypeError) as error:
+        except (requests.RequestException, ValueError, AttributeError, TypeError, RecursionError) as error:
             return Unknown(f"PyPI ({index}) could not be read for {name!r}: {_why(error)}")
         return Registry(Source.PYPI, name, index, tuple(versions.values()))
 
@@ -155,15 +180,13 @@ class RegistryReader:
 
     def _helm(self, chart: str, url: str) -> Registry | Unknown:
         try:
-            status, body = self._get(url, conditional=True)
+            status, index = self._get(url, _yaml)
         except requests.RequestException as error:
             return Unknown(f"the Helm index {url} could not be read: {_why(error)}")
+        except (yaml.YAMLError, ValueError, RecursionError):  # ValueError: a date or number out of range
+            return Unknown(f"the Helm index {url} is not YAML")
         if status != 200:
             return Unknown(f"the Helm index {url} answered {status}")
-        try:
-            index = yaml.load(body, Loader=_LOADER)  # noqa: S506 - a safe loader (CSafeLoader or SafeLoader)
-        except yaml.YAMLError:
-            return Unknown(f"the Helm index {url} is not YAML")
         entries = index.get("entries") if isinstance(index, dict) else None
         if not isinstance(entries, dict):
             return Unknown(f"{url} is not a Helm repository index (no 'entries')")
@@ -172,9 +195,23 @@ class RegistryReader:
         versions = [
             Published(str(entry["version"]), _helm_time(entry.get("created")))
             for entry in entries[chart]
-            if isinstance(entry, dict) and entry.get("version") is not None
+            if isinstance(entry, dict) and isinstance(entry.get("version"), str | int | float)
         ]
         return Registry(Source.HELM, chart, url, tuple(versions))
+
+
+def _yaml(body: bytes) -> Any:
+    return yaml.load(body, Loader=_LOADER)  # noqa: S506 - a safe loader (CSafeLoader or SafeLoader)
+
+
+class _CappedRetry(Retry):
+    """urllib3's Retry, honouring Retry-After only up to a minute (urllib3 would sleep any)."""
+
+    MAX_WAIT = 60.0
+
+    def get_retry_after(self, response: Any) -> float | None:
+        wait = super().get_retry_after(response)
+        return None if wait is None else min(wait, self.MAX_WAIT)
 
 
 def _publishes(repo: Repo, source: Source, name: str) -> bool:
@@ -191,8 +228,10 @@ def _could_satisfy(version: str, wants: Iterable[tuple[Repo, VersionRequirement]
     return False
 
 
-def _published(version: str, files: list[Any]) -> Published:
+def _published(version: str, files: object) -> Published:
     """Read a PyPI version from its files: the first upload's time, how many files, how many yanked."""
+    if not isinstance(files, list) or not all(isinstance(f, dict) for f in files):
+        raise TypeError(f"the files of {version} are not a list of objects")
     times = [t for f in files if isinstance(f, dict) and (t := parse_time(str(f.get("upload_time_iso_8601", ""))))]
     yanked = sum(1 for f in files if isinstance(f, dict) and f.get("yanked"))
     return Published(version, min(times) if times else None, len(files), yanked)
@@ -201,11 +240,20 @@ def _published(version: str, files: list[Any]) -> Published:
 def _helm_time(value: object) -> dt.datetime | None:
     """Read an entry's ``created``: YAML loads it as a datetime, or it stays a string."""
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC) if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+        try:
+            return value.astimezone(dt.UTC) if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+        except OverflowError:  # 0001-01-01 east of UTC
+            return None
     return parse_time(value) if isinstance(value, str) else None
 
 
+class _GaveUpError(requests.RequestException):
+    """A read skipped because its host already failed in this read."""
+
+
 def _why(error: BaseException) -> str:
+    if isinstance(error, _GaveUpError):
+        return str(error)
     text = str(error)
     if isinstance(error, requests.exceptions.RetryError):
         status = re.search(r"too many (\d+) error", text)
@@ -214,7 +262,7 @@ def _why(error: BaseException) -> str:
         return "no answer in time"
     if isinstance(error, requests.ConnectionError):
         return "cannot connect"
-    if isinstance(error, ValueError):
+    if isinstance(error, ValueError | RecursionError):
         return "the answer is not valid JSON"
     return type(error).__name__
 

@@ -231,15 +231,24 @@ class World:
     def registry(self, source: Source, name: str) -> Registry | Unknown:
         """Return what *source* holds for *name*, or :class:`Unknown` if it was not read."""
         key = registry_key(source, name)
-        return self.registries.get(key, Unknown(f"{key} is not in the state ({self.source})"))
+        try:
+            return self.registries[key]
+        except KeyError:  # the reason is written only when it is needed (large plans ask often)
+            return Unknown(f"{key} is not in the state ({self.source})")
 
     def repo(self, slug: str) -> RepoState | Unknown:
         """Return the state of repo *slug*, or :class:`Unknown` if it was not read."""
-        return self.repos.get(slug.lower(), Unknown(f"{slug} is not in the state ({self.source})"))
+        try:
+            return self.repos[slug.lower()]
+        except KeyError:
+            return Unknown(f"{slug} is not in the state ({self.source})")
 
     def item(self, ref: ItemRef) -> PullRequest | Issue | Unknown:
         """Return the PR or issue *ref*, or :class:`Unknown` if it was not read."""
-        return self.items.get(ref.key, Unknown(f"{ref} is not in the state ({self.source})"))
+        try:
+            return self.items[ref.key]
+        except KeyError:
+            return Unknown(f"{ref} is not in the state ({self.source})")
 
     def pull_requests(self, slug: str) -> Iterator[PullRequest]:
         """Yield every PR of repo *slug* in the state (for finding the parts of a family)."""

@@ -80,6 +80,7 @@ class Fault(enum.StrEnum):
 
     SERVER_ERROR = "500"
     BAD_GATEWAY = "502"
+    SERVICE_UNAVAILABLE = "503"
     SECONDARY_RATE_LIMIT = "403-secondary"
     """403 with GitHub's secondary-rate-limit message and ``Retry-After``."""
     TOO_MANY_REQUESTS = "429"
@@ -88,6 +89,9 @@ class Fault(enum.StrEnum):
     """403 "API rate limit exceeded" with ``x-ratelimit-remaining: 0`` and a reset an hour away."""
     GRAPHQL_RATE_LIMITED = "graphql-rate-limited"
     """200 whose body carries a RATE_LIMITED GraphQL error (how GitHub's GraphQL says it)."""
+    GRAPHQL_PARTIAL = "graphql-partial"
+    """200 with the data of the first alias missing and an error with its path (GitHub's
+    "Something went wrong while executing your query"); REST requests are answered normally."""
     MALFORMED_JSON = "malformed-json"
     TRUNCATED = "truncated"
     """A body shorter than its Content-Length."""
@@ -119,6 +123,11 @@ class PostedStatus:
     context: str
     description: str
     target_url: str
+
+
+_POLL = 0.02
+"""How often a fake's server loop looks for shutdown (the stdlib's 0.5 s makes every stop slow)."""
+_GRAPHQL_ONLY = frozenset({Fault.GRAPHQL_RATE_LIMITED, Fault.GRAPHQL_PARTIAL})
 
 
 @dataclass(slots=True)
@@ -183,7 +192,48 @@ def _iso(value: dt.datetime | None) -> str | None:
 _EPOCH = "1970-01-01T00:00:00Z"
 
 
-class FakeGitHub:
+class _Faults:
+    """Fault injection shared by the fakes (see :class:`Fault`)."""
+
+    _injections: list[_Injection]
+    _lock: threading.Lock
+    close_connections: bool = False
+    """Close the connection after every answer, so each request connects (and resolves) anew."""
+
+    def inject(
+        self, fault: Fault, *, times: int | None = 1, skip: int = 0, where: str = "any", retry_after: int = 1
+    ) -> None:
+        """Fail the next *times* matching requests (``None``: all) after *skip* of them.
+
+        *where* is ``any``, ``graphql`` or ``rest``.
+        """
+        with self._lock:
+            self._injections.append(_Injection(fault, times, skip, where, retry_after))
+
+    def clear_faults(self) -> None:
+        """Forget every injected fault."""
+        with self._lock:
+            self._injections.clear()
+
+    def _take_fault(self, is_graphql: bool) -> _Injection | None:
+        with self._lock:
+            for injection in self._injections:
+                if injection.where not in ("any", "graphql" if is_graphql else "rest"):
+                    continue
+                if not is_graphql and injection.fault in _GRAPHQL_ONLY:
+                    continue
+                if injection.skip > 0:
+                    injection.skip -= 1
+                    return None
+                if injection.times is None:
+                    return injection
+                if injection.times > 0:
+                    injection.times -= 1
+                    return injection
+            return None
+
+
+class FakeGitHub(_Faults):
     """A fake GitHub serving *world* on ``http://127.0.0.1:PORT``; use it as a context manager.
 
     *schema* is GitHub's GraphQL schema (:func:`load_github_schema`); without it the GraphQL
@@ -226,10 +276,14 @@ class FakeGitHub:
         """PRs or issues whose GraphQL node fails with this error type (a partial error)."""
         self.rate_limit = 5000
         self.rate_used = 0
+        self.not_modified = 0
+        """REST GETs answered 304 Not Modified (their If-None-Match named the current ETag)."""
         self.graphql_cost = 0
         """GraphQL points charged so far (see :func:`_estimated_cost`)."""
         self._injections: list[_Injection] = []
         self._lock = threading.Lock()
+        self.host = "127.0.0.1"
+        """The host its URLs name (it listens on 127.0.0.1; tests may resolve another name to it)."""
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -246,7 +300,9 @@ class FakeGitHub:
         """Start serving on a free port of 127.0.0.1."""
         handler = functools.partial(_Handler, self)
         self._server = _Server(("127.0.0.1", 0), handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-github", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(_POLL,), name="fake-github", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -265,39 +321,7 @@ class FakeGitHub:
     @property
     def url(self) -> str:
         """The REST API root to give PyGithub (``base_url``)."""
-        return f"http://127.0.0.1:{self.port}{self.prefix}"
-
-    # -- faults ---------------------------------------------------------------------------
-
-    def inject(
-        self, fault: Fault, *, times: int | None = 1, skip: int = 0, where: str = "any", retry_after: int = 1
-    ) -> None:
-        """Fail the next *times* matching requests (``None``: all) after *skip* of them.
-
-        *where* is ``any``, ``graphql`` or ``rest``.
-        """
-        with self._lock:
-            self._injections.append(_Injection(fault, times, skip, where, retry_after))
-
-    def clear_faults(self) -> None:
-        """Forget every injected fault."""
-        with self._lock:
-            self._injections.clear()
-
-    def _take_fault(self, is_graphql: bool) -> _Injection | None:
-        with self._lock:
-            for injection in self._injections:
-                if injection.where not in ("any", "graphql" if is_graphql else "rest"):
-                    continue
-                if injection.skip > 0:
-                    injection.skip -= 1
-                    return None
-                if injection.times is None:
-                    return injection
-                if injection.times > 0:
-                    injection.times -= 1
-                    return injection
-            return None
+        return f"http://{self.host}:{self.port}{self.prefix}"
 
     @property
     def graphql_requests(self) -> list[RecordedRequest]:
@@ -529,7 +553,7 @@ class FakeGitHub:
         self, method: str, path: str, query: Mapping[str, list[str]], body: Any
     ) -> tuple[int, Any, dict[str, str]]:
         """Answer one REST request: ``(status, JSON body, extra headers)``."""
-        base = f"http://127.0.0.1:{self.port}{self.prefix}"
+        base = self.url
         page = int((query.get("page") or ["1"])[0])
         per_page = int((query.get("per_page") or ["30"])[0])
         not_found: tuple[int, Any, dict[str, str]] = (
@@ -753,16 +777,69 @@ class _Server(ThreadingHTTPServer):
 _SECONDARY_MESSAGE = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _FaultyHandler(BaseHTTPRequestHandler):
+    """What the fakes' handlers share: sending an answer, and the faults of any HTTP server."""
+
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # keep-alive answers would otherwise stall ~40 ms each
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+        """Stay quiet: tests read the recorded requests instead."""
+
+    fake: _Faults
+
+    def _send(self, status: int, payload: bytes, content_type: str, headers: Mapping[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        if self.fake.close_connections:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _transport_fault(self, injection: _Injection, slow_seconds: float) -> bool:
+        """Answer with *injection* when it is one any server can give; False: answer normally."""
+        match injection.fault:
+            case Fault.SERVER_ERROR:
+                self._send(500, b'{"message": "Server Error"}', "application/json")
+            case Fault.BAD_GATEWAY:
+                self._send(502, b"<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html")
+            case Fault.SERVICE_UNAVAILABLE:
+                self._send(503, b"<html><body><h1>503 Service Unavailable</h1></body></html>", "text/html")
+            case Fault.TOO_MANY_REQUESTS:
+                retry = {"Retry-After": str(injection.retry_after)}
+                self._send(429, b'{"message": "Too Many Requests"}', "application/json", retry)
+            case Fault.MALFORMED_JSON:
+                self._send(200, b'{"data": {"r0": [', "application/json; charset=utf-8")
+            case Fault.TRUNCATED:
+                payload = b'{"data": {"rateLimit": {"cost": 1}}}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(payload) + 100))
+                self.end_headers()
+                self.wfile.write(payload)
+                self.wfile.flush()
+                self.close_connection = True
+            case Fault.RESET:
+                self.close_connection = True
+                self.connection.shutdown(2)
+            case Fault.SLOW:
+                time.sleep(slow_seconds)
+                return False
+            case _:
+                return False  # a fault only GitHub gives
+        return True
+
+
+class _Handler(_FaultyHandler):
+    fake: FakeGitHub
 
     def __init__(self, fake: FakeGitHub, *args: Any) -> None:
         self.fake = fake
         super().__init__(*args)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
-        """Stay quiet: tests read the recorded requests instead."""
 
     def do_GET(self) -> None:
         self._serve("GET")
@@ -808,14 +885,23 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             fake.rate_used += 1
             variables = body.get("variables") if isinstance(body, dict) else None
-            self._json(200, fake.graphql(document, variables), resource="graphql")
+            answer = fake.graphql(document, variables)
+            if injection is not None and injection.fault is Fault.GRAPHQL_PARTIAL:
+                answer = _partial(answer)
+            self._json(200, answer, resource="graphql")
             return
         prefix = fake.prefix
         if prefix and not path.startswith(prefix + "/") and path != prefix:
             self._json(404, {"message": "Not Found"})
             return
-        fake.rate_used += 1
         status, data, headers = fake.rest(method, path[len(prefix) :] or "/", urllib.parse.parse_qs(parsed.query), body)
+        if method == "GET" and status == 200 and self.headers.get("If-None-Match") == _etag(data):
+            # GitHub: a 304 to an authorised request does not count against the rate limit.
+            fake.rate_used += 0 if given else 1
+            fake.not_modified += 1
+            self._send(304, b"", "application/json; charset=utf-8", {**self._rate_headers(None), "ETag": _etag(data)})
+            return
+        fake.rate_used += 1
         self._json(status, data, headers=headers)
 
     def _fault(self, injection: _Injection) -> bool:
@@ -824,16 +910,14 @@ class _Handler(BaseHTTPRequestHandler):
         match injection.fault:
             case Fault.SERVER_ERROR:
                 self._json(500, {"message": "Server Error"})
-            case Fault.BAD_GATEWAY:
-                self._send(502, b"<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html")
+            case Fault.GRAPHQL_PARTIAL:
+                return False  # answered by the GraphQL branch, with one alias failed
             case Fault.SECONDARY_RATE_LIMIT:
                 self._json(
                     403,
                     {"message": _SECONDARY_MESSAGE},
                     headers={"Retry-After": str(injection.retry_after)},
                 )
-            case Fault.TOO_MANY_REQUESTS:
-                self._json(429, {"message": "Too Many Requests"}, headers={"Retry-After": str(injection.retry_after)})
             case Fault.PRIMARY_EXHAUSTED:
                 self._json(
                     403,
@@ -856,23 +940,8 @@ class _Handler(BaseHTTPRequestHandler):
                     remaining=0,
                     resource="graphql",
                 )
-            case Fault.MALFORMED_JSON:
-                self._send(200, b'{"data": {"r0": [', "application/json; charset=utf-8")
-            case Fault.TRUNCATED:
-                payload = b'{"data": {"rateLimit": {"cost": 1}}}'
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(payload) + 100))
-                self.end_headers()
-                self.wfile.write(payload)
-                self.wfile.flush()
-                self.close_connection = True
-            case Fault.RESET:
-                self.close_connection = True
-                self.connection.shutdown(2)
-            case Fault.SLOW:
-                time.sleep(fake.slow_seconds)
-                return False
+            case _:
+                return self._transport_fault(injection, fake.slow_seconds)
         return True
 
     def _json(
@@ -884,38 +953,51 @@ class _Handler(BaseHTTPRequestHandler):
         remaining: int | None = None,
         resource: str = "core",
     ) -> None:
+        extra = {**self._rate_headers(remaining, resource), "ETag": _etag(data), **(headers or {})}
+        self._send(status, json.dumps(data).encode(), "application/json; charset=utf-8", extra)
+
+    def _rate_headers(self, remaining: int | None, resource: str = "core") -> dict[str, str]:
         fake = self.fake
         left = fake.rate_limit - fake.rate_used if remaining is None else remaining
-        extra = {
+        return {
             "x-ratelimit-limit": str(fake.rate_limit),
             "x-ratelimit-remaining": str(max(left, 0)),
             "x-ratelimit-reset": str(int(fake._reset_time().timestamp())),  # noqa: SLF001
             "x-ratelimit-used": str(fake.rate_used),
             "x-ratelimit-resource": resource,
-            "ETag": '"' + _sha(json.dumps(data, sort_keys=True, default=str)) + '"',
-            **(headers or {}),
         }
-        self._send(status, json.dumps(data).encode(), "application/json; charset=utf-8", extra)
-
-    def _send(self, status: int, payload: bytes, content_type: str, headers: Mapping[str, str] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(payload)
 
 
-class FakeRegistries:
+def _etag(data: Any) -> str:
+    return '"' + _sha(json.dumps(data, sort_keys=True, default=str)) + '"'
+
+
+def _partial(answer: dict[str, Any]) -> dict[str, Any]:
+    """Fail the first alias of *answer* as GitHub does when part of a query times out."""
+    data = dict(answer.get("data") or {})
+    alias = next((key for key in data if key != "rateLimit"), next(iter(data), None))
+    if alias is None:
+        return answer
+    data[alias] = None
+    error = {
+        "path": [alias],
+        "locations": [{"line": 1, "column": 1}],
+        "message": "Something went wrong while executing your query. This may be the result of a timeout.",
+    }
+    return {"data": data, "errors": [*(answer.get("errors") or []), error]}
+
+
+class FakeRegistries(_Faults):
     """A fake PyPI JSON API and Helm repository, serving a World's registries on 127.0.0.1.
 
     PyPI answers ``/pypi/NAME/json`` (every version, with its files: a version may have none,
     some files are yanked) and ``/pypi/NAME/VERSION/json``; each Helm chart is served at
     ``/helm/CHART/index.yaml`` (entries unsorted, ``ETag`` and ``304`` on ``If-None-Match``),
-    and ``/moved/CHART/index.yaml`` redirects there. :attr:`pypi_index` and :meth:`helm_index`
-    are the URLs to put in a plan; :attr:`extra_entries` adds raw index entries (dev builds,
-    entries that are not SemVer); :attr:`broken_index` serves a body that is not YAML.
+    and ``/moved/CHART/index.yaml`` redirects there. :meth:`inject` fails requests as any
+    HTTP server can (5xx, 429, malformed or truncated bodies, resets, slow answers).
+    :attr:`pypi_index` and :meth:`helm_index` are the URLs to put in a plan;
+    :attr:`extra_entries` adds raw index entries (dev builds, entries that are not SemVer);
+    :attr:`broken_index` serves a body that is not YAML.
     """
 
     def __init__(self, world: World, *, latency: float = 0.0) -> None:
@@ -926,12 +1008,21 @@ class FakeRegistries:
         self.broken_index = False
         self.down = False
         """Answer 503 to everything (an index that is down)."""
+        self.slow_seconds = 5.0
+        """How late a :attr:`Fault.SLOW` answer comes."""
+        self.not_modified = 0
+        """GETs answered 304 Not Modified."""
+        self._injections: list[_Injection] = []
+        self._lock = threading.Lock()
+        self.host = "127.0.0.1"
+        """The host its URLs name (it listens on 127.0.0.1; tests may resolve another name to it)."""
         self._server: _Server | None = None
 
     def __enter__(self) -> Self:
         handler = functools.partial(_RegistryHandler, self)
         self._server = _Server(("127.0.0.1", 0), handler)
-        threading.Thread(target=self._server.serve_forever, name="fake-registries", daemon=True).start()
+        server = threading.Thread(target=self._server.serve_forever, args=(_POLL,), name="fake-registries", daemon=True)
+        server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -943,7 +1034,7 @@ class FakeRegistries:
     def url(self) -> str:
         """The server's root URL."""
         assert self._server is not None, "start the fake first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"http://{self.host}:{self._server.server_address[1]}"
 
     @property
     def pypi_index(self) -> str:
@@ -953,6 +1044,18 @@ class FakeRegistries:
     def helm_index(self, chart: str) -> str:
         """Return the ``index.yaml`` URL to put in ``published.helm.index``."""
         return f"{self.url}/helm/{chart}/index.yaml"
+
+    def example_plan(self) -> str:
+        """Return the built-in example plan's text with its PyPI and Helm URLs pointing here."""
+        from release_gate.examples import PLAN, example_path  # noqa: PLC0415 - only this needs it
+
+        text = example_path(PLAN).read_text(encoding="utf-8")
+        text = text.replace("https://jupyterhub.github.io/helm-chart/index.yaml", self.helm_index("jupyterhub"))
+        return re.sub(
+            r'published = \{ pypi = "([^"]+)" \}',
+            rf'published = {{ pypi = "\1", pypi_index = "{self.pypi_index}" }}',
+            text,
+        )
 
     def answer(self, path: str) -> tuple[int, bytes, str]:
         """Answer a GET of *path*: ``(status, body, content type)``."""
@@ -1019,22 +1122,21 @@ def _files(name: str, published: Published) -> list[dict[str, Any]]:
     ]
 
 
-class _RegistryHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
+class _RegistryHandler(_FaultyHandler):
+    fake: FakeRegistries
 
     def __init__(self, fake: FakeRegistries, *args: Any) -> None:
         self.fake = fake
         super().__init__(*args)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
-        """Stay quiet."""
 
     def do_GET(self) -> None:
         path = urllib.parse.urlsplit(self.path).path
         self.fake.requests.append(RecordedRequest("GET", path))
         if self.fake.latency:
             time.sleep(self.fake.latency)
+        injection = self.fake._take_fault(is_graphql=False)  # noqa: SLF001
+        if injection is not None and self._transport_fault(injection, self.fake.slow_seconds):
+            return
         if moved := re.match(r"^/moved/([^/]+)/index\.yaml$", path):
             self.send_response(301)
             self.send_header("Location", f"{self.fake.url}/helm/{moved.group(1)}/index.yaml")
@@ -1044,17 +1146,10 @@ class _RegistryHandler(BaseHTTPRequestHandler):
         status, body, kind = self.fake.answer(path)
         etag = '"' + hashlib.sha1(body, usedforsecurity=False).hexdigest() + '"'
         if status == 200 and self.headers.get("If-None-Match") == etag:
-            self.send_response(304)
-            self.send_header("ETag", etag)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self.fake.not_modified += 1
+            self._send(304, b"", kind, {"ETag": etag})
             return
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("ETag", etag)
-        self.end_headers()
-        self.wfile.write(body)
+        self._send(status, body, kind, {"ETag": etag})
 
 
 def main(argv: list[str] | None = None) -> int:

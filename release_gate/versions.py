@@ -12,6 +12,7 @@ PEP 440 and a pre-release in SemVer, so a repo's scheme decides which reading ap
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from dataclasses import dataclass
 from functools import total_ordering
@@ -67,9 +68,12 @@ class Accept(enum.StrEnum):
         >>> Accept.PRE.admits(VersionKind.DEV)
         False
         """
-        order = {VersionKind.FINAL: 0, VersionKind.PRE: 1, VersionKind.DEV: 2}
-        limit = {Accept.FINAL: 0, Accept.PRE: 1, Accept.DEV: 2}
-        return order[kind] <= limit[self]
+        # Identity tests, not dicts keyed by enum members: this runs for every tag of every release.
+        if self is Accept.DEV:
+            return True
+        if self is Accept.PRE:
+            return kind is not VersionKind.DEV
+        return kind is VersionKind.FINAL
 
 
 # A SemVer pre-release counts as a labelled pre-release when its first identifier is one
@@ -117,6 +121,10 @@ def _semver_kind(version: semver.Version) -> VersionKind:
     return VersionKind.DEV
 
 
+MAX_VERSION_LENGTH = 256
+"""Longer text is no version (and Python would refuse to read its numbers past 4,300 digits)."""
+
+
 def parse_version(scheme: Scheme, text: str, *, partial: bool = False) -> ParsedVersion | None:
     """Read *text* as a version in *scheme*; return ``None`` when it is not one.
 
@@ -130,7 +138,17 @@ def parse_version(scheme: Scheme, text: str, *, partial: bool = False) -> Parsed
     <VersionKind.DEV: 'dev'>
     >>> parse_version(Scheme.SEMVER, "not-a-version") is None
     True
+    >>> parse_version(Scheme.PEP440, "9" * 5000) is None  # no version is that long
+    True
     """
+    if len(text) > MAX_VERSION_LENGTH:
+        return None
+    return _parse_version(scheme, text, partial)
+
+
+@functools.lru_cache(maxsize=65536, typed=True)
+def _parse_version(scheme: Scheme, text: str, partial: bool) -> ParsedVersion | None:
+    """Parse once: plans read the same tag names for many releases (a ParsedVersion never changes)."""
     if scheme is Scheme.PEP440:
         try:
             pep = Version(text)
@@ -160,14 +178,20 @@ class _SemverClause:
 
     def holds(self, version: semver.Version) -> bool:
         comparison = version.compare(self.bound)
-        return {
-            "==": comparison == 0,
-            "!=": comparison != 0,
-            ">=": comparison >= 0,
-            "<=": comparison <= 0,
-            ">": comparison > 0,
-            "<": comparison < 0,
-        }[self.op]
+        match self.op:
+            case "==":
+                return comparison == 0
+            case "!=":
+                return comparison != 0
+            case ">=":
+                return comparison >= 0
+            case "<=":
+                return comparison <= 0
+            case ">":
+                return comparison > 0
+            case "<":
+                return comparison < 0
+        raise KeyError(self.op)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,14 +228,18 @@ class VersionRequirement:
         if self._pep is not None:
             # packaging 26 changed the default pre-release handling of `contains`; the
             # policy above already decided on pre-releases, so ask the pure range question.
-            if not self._pep.contains(str(version.text), prereleases=True):
-                return f"outside {self.text}"
+            # The parsed version saves parsing the text again; `===` compares the text as written
+            # (without "===" in the requirement, no clause can be an arbitrary equality).
+            key = version._key  # noqa: SLF001 - same module: the comparison key of a ParsedVersion
+            item = key if isinstance(key, Version) and "===" not in self.text else str(version.text)
+            if not self._pep.contains(item, prereleases=True):
+                return _outside(self.text)
             return None
         key = version._key  # noqa: SLF001 - same module: the comparison key of a ParsedVersion
         assert isinstance(key, semver.Version)
         for clause in self._sem:
             if not clause.holds(key):
-                return f"outside {self.text}"
+                return _outside(self.text)
         return None
 
     def is_below(self, version: ParsedVersion) -> bool:
@@ -247,7 +275,8 @@ def parse_requirement(scheme: Scheme, text: str, accept: Accept | None = None) -
 
     SemVer requirements are comma-separated clauses, each one of ``== != >= <= > <``
     followed by a full SemVer version. When *accept* is ``None`` the policy is derived as
-    PEP 440 does: pre-releases are accepted when a bound names one, else finals only.
+    PEP 440 does: pre-releases are accepted when a bound names one (dev builds too when a
+    bound names a dev build), else finals only.
 
     Raises :class:`ValueError` with a message fit for a plan error.
 
@@ -255,6 +284,8 @@ def parse_requirement(scheme: Scheme, text: str, accept: Accept | None = None) -
     <Accept.PRE: 'pre'>
     >>> parse_requirement(Scheme.PEP440, ">0.9.1").accept
     <Accept.FINAL: 'final'>
+    >>> parse_requirement(Scheme.PEP440, ">=1.0.dev0").accept  # naming a dev build admits dev builds
+    <Accept.DEV: 'dev'>
     """
     if not text.strip():
         raise ValueError("the requirement is empty")
@@ -264,10 +295,14 @@ def parse_requirement(scheme: Scheme, text: str, accept: Accept | None = None) -
         except InvalidSpecifier:
             raise ValueError(f"{text!r} is not a PEP 440 requirement (e.g. '>=0.9.0b1')") from None
         # As PEP 440 says, only inclusive bounds imply pre-releases: `!=1.5b1` excludes one.
-        names_pre = any(
-            Version(s.version.rstrip(".*")).is_prerelease for s in spec if s.operator != "!=" and _plain(s.version)
+        named = [Version(s.version.rstrip(".*")) for s in spec if s.operator != "!=" and _plain(s.version)]
+        derived = (
+            Accept.DEV
+            if any(v.is_devrelease for v in named)
+            else Accept.PRE
+            if any(v.is_prerelease for v in named)
+            else Accept.FINAL
         )
-        derived = Accept.PRE if names_pre else Accept.FINAL
         return VersionRequirement(scheme, text, accept or derived, spec, ())
     clauses: list[_SemverClause] = []
     for raw in text.split(","):
@@ -285,8 +320,15 @@ def parse_requirement(scheme: Scheme, text: str, accept: Accept | None = None) -
                 f"{bound_text!r} in {text!r} is not a SemVer 2.0.0 version (MAJOR.MINOR.PATCH, e.g. '0.7.0-beta.1')"
             ) from None
         clauses.append(_SemverClause(op, bound))
-    derived = Accept.PRE if any(c.bound.prerelease and c.op != "!=" for c in clauses) else Accept.FINAL
+    kinds = {_semver_kind(c.bound) for c in clauses if c.bound.prerelease and c.op != "!="}
+    derived = Accept.DEV if VersionKind.DEV in kinds else Accept.PRE if kinds else Accept.FINAL
     return VersionRequirement(scheme, text, accept or derived, None, tuple(clauses))
+
+
+@functools.lru_cache(maxsize=1024)
+def _outside(text: str) -> str:
+    """Return why a version fails *text*: one string for all the tags a requirement rejects."""
+    return f"outside {text}"
 
 
 def _plain(version: str) -> bool:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import io
+import json
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -17,6 +19,8 @@ import pytest
 
 from release_gate import Evaluation, SnapshotStateProvider, check, load_world
 from release_gate.cli import main
+from release_gate.model import ItemRef
+from release_gate.state import PrState, Published, PullRequest, Registry, RepoState, Tag, World
 from release_gate.testing import FakeGitHub, FakeRegistries
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,15 +54,20 @@ class Run:
 
 
 @pytest.fixture
-def run_cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Run]:
-    """Run ``release-gate ARGS`` in-process with colour-neutral environment; return code and output."""
+def run_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., Run]:
+    """Run ``release-gate ARGS`` in-process with colour-neutral environment; return code and output.
+
+    The answer cache defaults to a folder of the test's own (XDG_CACHE_HOME), never the user's.
+    """
     for name in ("NO_COLOR", "FORCE_COLOR", "RELEASE_GATE_DEBUG", "GH_TOKEN", "GITHUB_TOKEN", "GITHUB_API_URL"):
         monkeypatch.delenv(name, raising=False)
+    cache = str(tmp_path / "user-cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", cache)
 
     def run(*argv: str, env: dict[str, str] | None = None) -> Run:
         """Run with *argv*; *env* (default: the cleaned process environment) stands for os.environ."""
         out, err = io.StringIO(), io.StringIO()
-        code = main(list(argv), stdout=out, stderr=err, env=env)
+        code = main(list(argv), stdout=out, stderr=err, env=None if env is None else {"XDG_CACHE_HOME": cache, **env})
         return Run(code, out.getvalue(), err.getvalue())
 
     return run
@@ -114,13 +123,7 @@ def fake_registries() -> Iterator[FakeRegistries]:
 
 def plan_text_for(registries: FakeRegistries) -> str:
     """Return the founding plan's text with its PyPI and Helm URLs pointing at *registries*."""
-    text = EXAMPLE_PLAN.read_text(encoding="utf-8")
-    text = text.replace("https://jupyterhub.github.io/helm-chart/index.yaml", registries.helm_index("jupyterhub"))
-    return re.sub(
-        r'published = \{ pypi = "([^"]+)" \}',
-        rf'published = {{ pypi = "\1", pypi_index = "{registries.pypi_index}" }}',
-        text,
-    )
+    return registries.example_plan()
 
 
 @pytest.fixture
@@ -172,3 +175,116 @@ def browser() -> Path:
     """Return a folder where `node browser_check.mjs PAGE SHOT` drives Debian's chromium with playwright-core."""
     missing = "no chromium on PATH (apt-get install chromium)" if shutil.which("chromium") is None else None
     return _node_tool("playwright", PLAYWRIGHT, "browser_check.mjs", "the dashboard's browser test", missing)
+
+
+# -- a simulated gated repository (the merge gate's tests and the fault matrix) ----------------
+
+KS = "jupyterhub/kubespawner"
+PLAN_PATH = ".github/release-plan.toml"
+SHA_205 = "2" * 40
+
+
+@dataclasses.dataclass
+class Repo:
+    """A simulated gated repository: the fakes, and a helper to run the gate on an event."""
+
+    github: FakeGitHub
+    registries: FakeRegistries
+    folder: Path
+    run_cli: Callable[..., Run]
+
+    def gate(self, event: str, payload: dict[str, Any], *args: str, env: dict[str, str] | None = None) -> Run:
+        """Run `release-gate gate ARGS` for *event*, with the variables GitHub Actions sets."""
+        path = self.folder / f"{event}.json"
+        path.write_text(json.dumps(payload), encoding="utf-8")
+        variables = {
+            "GITHUB_EVENT_NAME": event,
+            "GITHUB_EVENT_PATH": str(path),
+            "GITHUB_REPOSITORY": KS,
+            "GITHUB_API_URL": self.github.url,
+            "GITHUB_TOKEN": str(self.github.token),
+            "GITHUB_SERVER_URL": "https://github.example",
+            "GITHUB_RUN_ID": "4242",
+            "GITHUB_STEP_SUMMARY": str(self.folder / "summary.md"),
+            "GITHUB_OUTPUT": str(self.folder / "output.txt"),
+            **(env or {}),
+        }
+        return self.run_cli("gate", *args, env=variables)
+
+    def statuses(self, sha: str) -> list[tuple[str, str]]:
+        """Return the statuses posted on *sha*, oldest first."""
+        return [(s.state, s.description) for s in self.github.statuses if s.sha == sha]
+
+    def release_kubespawner(self) -> None:
+        """Make the world one in which kubespawner 0.9.0b1 is out (its PRs merged, tagged, on PyPI)."""
+        world = self.github.world
+        when = dt.datetime(2018, 8, 19, 12, tzinfo=dt.UTC)
+        items = dict(world.items)
+        for number in (230, 232):
+            ref = ItemRef(KS, number)
+            items[ref.key] = PullRequest(ref, PrState.MERGED, f"part {number}", merged_at=when - dt.timedelta(days=1))
+        repos = dict(world.repos)
+        repo = repos[KS]
+        assert isinstance(repo, RepoState)
+        repos[KS] = dataclasses.replace(repo, tags=(*repo.tags, Tag("v0.9.0b1", "", when)))
+        registries = dict(world.registries)
+        pypi = registries["pypi:jupyterhub-kubespawner"]
+        assert isinstance(pypi, Registry)
+        registries["pypi:jupyterhub-kubespawner"] = dataclasses.replace(
+            pypi, versions=(*pypi.versions, Published("0.9.0b1", when))
+        )
+        new = dataclasses.replace(world, items=items, repos=repos, registries=registries)
+        self.github.world = self.registries.world = new
+
+
+def _world_with_plan(registries: FakeRegistries) -> World:
+    world = load_world(EXAMPLE_STATE)
+    repos = dict(world.repos)
+    repo = repos[KS]
+    assert isinstance(repo, RepoState)
+    repos[KS] = dataclasses.replace(repo, files={**repo.files, PLAN_PATH: plan_text_for(registries)})
+    items = dict(world.items)
+    ref = ItemRef(KS, 205)
+    old = items[ref.key]
+    assert isinstance(old, PullRequest)
+    items[ref.key] = dataclasses.replace(old, head_sha=SHA_205)
+    return dataclasses.replace(world, repos=repos, items=items)
+
+
+@pytest.fixture
+def repo(github_schema: Any, tmp_path: Path, run_cli: Callable[..., Run]) -> Iterator[Repo]:
+    """Simulate the kubespawner repository of 2018-08-09, with the founding plan on its default branch."""
+    with FakeRegistries(load_world(EXAMPLE_STATE)) as registries:
+        world = _world_with_plan(registries)
+        registries.world = world
+        with FakeGitHub(world, schema=github_schema) as github:
+            yield Repo(github, registries, tmp_path, run_cli)
+        assert github.invalid_queries == []
+
+
+REPOSITORY = {"full_name": KS, "name": "kubespawner", "owner": {"login": "jupyterhub"}, "default_branch": "master"}
+
+
+def pr_payload(number: int, sha: str) -> dict[str, Any]:
+    """Return a pull_request(_target) payload shaped like GitHub's (the fields that matter here)."""
+    return {
+        "action": "synchronize",
+        "number": number,
+        "pull_request": {
+            "number": number,
+            "state": "open",
+            "draft": False,
+            "title": f"[Part {number} of #205] ::error::a title that tries to inject a command",
+            "user": {"login": "consideRatio"},
+            "labels": [],
+            "head": {
+                "sha": sha,
+                "ref": "big-pr",
+                "label": "consideRatio:big-pr",
+                "repo": {"full_name": "consideRatio/kubespawner"},
+            },
+            "base": {"sha": "0" * 40, "ref": "master", "label": "jupyterhub:master", "repo": REPOSITORY},
+        },
+        "repository": REPOSITORY,
+        "sender": {"login": "consideRatio"},
+    }

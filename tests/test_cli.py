@@ -757,3 +757,32 @@ def test_version(run_cli: RunCli) -> None:
     run = run_cli("--version")
     assert run.code == 0
     assert run.out == f"release-gate {__version__}\n"
+
+
+def test_example_writes_the_plan_and_state_once(run_cli: Callable[..., Run], tmp_path: Path) -> None:
+    """`example -o DIR` writes the built-in plan and state, which check as the built-in run does; never overwrites."""
+    first = run_cli("example", "-o", str(tmp_path / "ex"))
+    assert first.code == 0, first.err
+    plan, state = tmp_path / "ex" / "jupyterhub-2018.toml", tmp_path / "ex" / "jupyterhub-2018-08-09.state.json"
+    assert first.out == f"wrote {plan}\nwrote {state}\n"
+    assert run_cli("check", str(plan), "--state", str(state)).out.splitlines()[2:] == run_cli().out.splitlines()[2:]
+    again = run_cli("example", "-o", str(tmp_path / "ex"))
+    assert again.code == 2
+    assert "already exist" in again.err
+    assert "Traceback" not in again.err
+
+
+def test_validate_checks_every_file_given(run_cli: Callable[..., Run], tmp_path: Path) -> None:
+    """`validate A B C` (as pre-commit calls it) checks each file, reports each broken one, and exits 2 if any is."""
+    good = ROOT / "config" / "jupyterhub-2018.toml"
+    bad = tmp_path / "bad.plan.toml"
+    bad.write_text('[plan]\nname = "x"\n[releases.a]\nversion = ">=1"\n', encoding="utf-8")
+    worse = tmp_path / "worse.plan.toml"
+    worse.write_text("[plan\n", encoding="utf-8")
+    run = run_cli("validate", str(good), str(bad), str(worse))
+    assert run.code == 2
+    assert f"{good}: ok:" in run.out
+    assert str(bad) in run.err
+    assert str(worse) in run.err
+    assert "Traceback" not in run.err
+    assert run_cli("validate", str(good), str(good)).code == 0

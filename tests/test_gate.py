@@ -4,135 +4,24 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 
-from release_gate import load_world
 from release_gate.actions import annotation_lines, escape_data, outputs
 from release_gate.gate import Decision, EventKind, StatusState, parse_event, shorten
 from release_gate.model import ItemRef
-from release_gate.state import PrState, Published, PullRequest, Registry, RepoState, Tag, World
-from release_gate.testing import FakeGitHub, FakeRegistries, Fault
-from tests.conftest import EXAMPLE_STATE, Run, plan_text_for
-
-KS = "jupyterhub/kubespawner"
-PLAN_PATH = ".github/release-plan.toml"
-SHA_205 = "2" * 40
-
-
-@dataclasses.dataclass
-class Repo:
-    """A simulated gated repository: the fakes, and a helper to run the gate on an event."""
-
-    github: FakeGitHub
-    registries: FakeRegistries
-    folder: Path
-    run_cli: Callable[..., Run]
-
-    def gate(self, event: str, payload: dict[str, Any], *args: str, env: dict[str, str] | None = None) -> Run:
-        """Run `release-gate gate ARGS` for *event*, with the variables GitHub Actions sets."""
-        path = self.folder / f"{event}.json"
-        path.write_text(json.dumps(payload), encoding="utf-8")
-        variables = {
-            "GITHUB_EVENT_NAME": event,
-            "GITHUB_EVENT_PATH": str(path),
-            "GITHUB_REPOSITORY": KS,
-            "GITHUB_API_URL": self.github.url,
-            "GITHUB_TOKEN": str(self.github.token),
-            "GITHUB_SERVER_URL": "https://github.example",
-            "GITHUB_RUN_ID": "4242",
-            "GITHUB_STEP_SUMMARY": str(self.folder / "summary.md"),
-            "GITHUB_OUTPUT": str(self.folder / "output.txt"),
-            **(env or {}),
-        }
-        return self.run_cli("gate", *args, env=variables)
-
-    def statuses(self, sha: str) -> list[tuple[str, str]]:
-        """Return the statuses posted on *sha*, oldest first."""
-        return [(s.state, s.description) for s in self.github.statuses if s.sha == sha]
-
-    def release_kubespawner(self) -> None:
-        """Make the world one in which kubespawner 0.9.0b1 is out (its PRs merged, tagged, on PyPI)."""
-        world = self.github.world
-        when = dt.datetime(2018, 8, 19, 12, tzinfo=dt.UTC)
-        items = dict(world.items)
-        for number in (230, 232):
-            ref = ItemRef(KS, number)
-            items[ref.key] = PullRequest(ref, PrState.MERGED, f"part {number}", merged_at=when - dt.timedelta(days=1))
-        repos = dict(world.repos)
-        repo = repos[KS]
-        assert isinstance(repo, RepoState)
-        repos[KS] = dataclasses.replace(repo, tags=(*repo.tags, Tag("v0.9.0b1", "", when)))
-        registries = dict(world.registries)
-        pypi = registries["pypi:jupyterhub-kubespawner"]
-        assert isinstance(pypi, Registry)
-        registries["pypi:jupyterhub-kubespawner"] = dataclasses.replace(
-            pypi, versions=(*pypi.versions, Published("0.9.0b1", when))
-        )
-        new = dataclasses.replace(world, items=items, repos=repos, registries=registries)
-        self.github.world = self.registries.world = new
-
-
-def _world_with_plan(registries: FakeRegistries) -> World:
-    world = load_world(EXAMPLE_STATE)
-    repos = dict(world.repos)
-    repo = repos[KS]
-    assert isinstance(repo, RepoState)
-    repos[KS] = dataclasses.replace(repo, files={**repo.files, PLAN_PATH: plan_text_for(registries)})
-    items = dict(world.items)
-    ref = ItemRef(KS, 205)
-    old = items[ref.key]
-    assert isinstance(old, PullRequest)
-    items[ref.key] = dataclasses.replace(old, head_sha=SHA_205)
-    return dataclasses.replace(world, repos=repos, items=items)
-
-
-@pytest.fixture
-def repo(github_schema: Any, tmp_path: Path, run_cli: Callable[..., Run]) -> Iterator[Repo]:
-    """Simulate the kubespawner repository of 2018-08-09, with the founding plan on its default branch."""
-    with FakeRegistries(load_world(EXAMPLE_STATE)) as registries:
-        world = _world_with_plan(registries)
-        registries.world = world
-        with FakeGitHub(world, schema=github_schema) as github:
-            yield Repo(github, registries, tmp_path, run_cli)
-        assert github.invalid_queries == []
-
-
-REPOSITORY = {"full_name": KS, "name": "kubespawner", "owner": {"login": "jupyterhub"}, "default_branch": "master"}
-
-
-def _pr(number: int, sha: str) -> dict[str, Any]:
-    """Return a pull_request(_target) payload shaped like GitHub's (the fields that matter here)."""
-    return {
-        "action": "synchronize",
-        "number": number,
-        "pull_request": {
-            "number": number,
-            "state": "open",
-            "draft": False,
-            "title": f"[Part {number} of #205] ::error::a title that tries to inject a command",
-            "user": {"login": "consideRatio"},
-            "labels": [],
-            "head": {
-                "sha": sha,
-                "ref": "big-pr",
-                "label": "consideRatio:big-pr",
-                "repo": {"full_name": "consideRatio/kubespawner"},
-            },
-            "base": {"sha": "0" * 40, "ref": "master", "label": "jupyterhub:master", "repo": REPOSITORY},
-        },
-        "repository": REPOSITORY,
-        "sender": {"login": "consideRatio"},
-    }
+from release_gate.state import PullRequest
+from release_gate.testing import Fault
+from tests.conftest import KS, PLAN_PATH, REPOSITORY, SHA_205, Repo, plan_text_for, pr_payload
 
 
 def test_held_pr_gets_pending_naming_its_release(repo: Repo) -> None:
     """A held PR's head gets a pending status naming the release it waits for, linked to the run."""
-    result = repo.gate("pull_request_target", _pr(205, SHA_205))
+    result = repo.gate("pull_request_target", pr_payload(205, SHA_205))
     assert result.code == 0, result.err
     assert repo.statuses(SHA_205) == [("pending", "waits for kubespawner >=0.9.0b1 to be released")]
     assert repo.github.statuses[0].target_url == "https://github.example/jupyterhub/kubespawner/actions/runs/4242"
@@ -147,7 +36,7 @@ def test_held_pr_gets_pending_naming_its_release(repo: Repo) -> None:
 
 def test_pr_not_in_the_plan_gets_success(repo: Repo) -> None:
     """Every PR gets a status: one the plan does not hold gets success, or a required context would block it."""
-    result = repo.gate("pull_request_target", _pr(230, "3" * 40))
+    result = repo.gate("pull_request_target", pr_payload(230, "3" * 40))
     assert result.code == 0, result.err
     assert repo.statuses("3" * 40) == [("success", "not held by the plan")]
 
@@ -206,7 +95,7 @@ def _label(repo: Repo, who: str, permission: str) -> None:
 def test_override_by_someone_without_write_is_ignored(repo: Repo) -> None:
     """An override label added by a user with read permission changes nothing, and the report says why."""
     _label(repo, "passerby", "read")
-    result = repo.gate("pull_request_target", _pr(205, SHA_205))
+    result = repo.gate("pull_request_target", pr_payload(205, SHA_205))
     assert repo.statuses(SHA_205) == [("pending", "waits for kubespawner >=0.9.0b1 to be released")]
     assert "the release-gate/override label by @passerby is ignored (read permission, not write)" in result.out
 
@@ -214,7 +103,7 @@ def test_override_by_someone_without_write_is_ignored(repo: Repo) -> None:
 def test_override_by_a_maintainer_frees_the_pr_and_names_them(repo: Repo) -> None:
     """An override label added by a maintainer frees the PR; the status names who and when."""
     _label(repo, "minrk", "admin")
-    assert repo.gate("pull_request_target", _pr(205, SHA_205)).code == 0
+    assert repo.gate("pull_request_target", pr_payload(205, SHA_205)).code == 0
     (state, description) = repo.statuses(SHA_205)[-1]
     assert state == "success"
     assert description.startswith("overridden by @minrk 2018-08-09 17:00 UTC; was waiting for kubespawner >=0.9.0b1")
@@ -224,7 +113,7 @@ def test_a_plan_edited_in_the_pr_changes_nothing(repo: Repo) -> None:
     """The plan is read from the default branch: a PR whose branch drops its own hold stays held."""
     freed = plan_text_for(repo.registries).replace('prs = ["kubespawner#205"]', 'prs = ["kubespawner#9999"]')
     repo.github.branch_files["consideRatio:big-pr"] = {PLAN_PATH: freed}
-    repo.gate("pull_request_target", _pr(205, SHA_205))
+    repo.gate("pull_request_target", pr_payload(205, SHA_205))
     assert repo.statuses(SHA_205) == [("pending", "waits for kubespawner >=0.9.0b1 to be released")]
     reads = [r for r in repo.github.requests if r.path.endswith(PLAN_PATH)]
     assert [r.query for r in reads] == ["ref=master"]
@@ -232,16 +121,16 @@ def test_a_plan_edited_in_the_pr_changes_nothing(repo: Repo) -> None:
 
 def test_check_mode_fails_the_job_and_posts_nothing(repo: Repo) -> None:
     """--mode check exits 1 while the PR is held and posts no status; 0 once it is free."""
-    assert repo.gate("pull_request", _pr(205, SHA_205), "--mode", "check").code == 1
+    assert repo.gate("pull_request", pr_payload(205, SHA_205), "--mode", "check").code == 1
     assert repo.github.statuses == []
     repo.release_kubespawner()
-    assert repo.gate("pull_request", _pr(205, SHA_205), "--mode", "check").code == 0
+    assert repo.gate("pull_request", pr_payload(205, SHA_205), "--mode", "check").code == 0
 
 
 def test_state_unavailable_posts_error_and_exits_3(repo: Repo) -> None:
     """When GitHub's GraphQL keeps failing, the PR gets an error status (fail closed) and the gate exits 3."""
     repo.github.inject(Fault.SERVER_ERROR, times=None, where="graphql")
-    result = repo.gate("pull_request_target", _pr(205, SHA_205), "--timeout", "2")
+    result = repo.gate("pull_request_target", pr_payload(205, SHA_205), "--timeout", "2")
     assert result.code == 3
     assert repo.statuses(SHA_205) == [("error", "release-gate: the state could not be read")]
     assert "release-gate: error: GitHub" in result.err
@@ -251,7 +140,7 @@ def test_state_unavailable_posts_error_and_exits_3(repo: Repo) -> None:
 def test_token_without_statuses_write_is_exit_3_with_a_hint(repo: Repo) -> None:
     """A token that may not post statuses ends in exit 3 saying which permission is missing."""
     repo.github.forbid_statuses = True
-    result = repo.gate("pull_request_target", _pr(205, SHA_205))
+    result = repo.gate("pull_request_target", pr_payload(205, SHA_205))
     assert result.code == 3
     assert "statuses: write" in result.err
     assert "Traceback" not in result.err
@@ -259,7 +148,7 @@ def test_token_without_statuses_write_is_exit_3_with_a_hint(repo: Repo) -> None:
 
 def test_pr_that_does_not_exist_is_exit_3(repo: Repo) -> None:
     """An event naming a PR that does not exist is exit 3 with a message, and no status is posted."""
-    result = repo.gate("pull_request_target", _pr(99999, "4" * 40))
+    result = repo.gate("pull_request_target", pr_payload(99999, "4" * 40))
     assert result.code == 3
     assert "#99999" in result.err
     assert repo.github.statuses == []
@@ -276,7 +165,7 @@ def test_pr_that_does_not_exist_is_exit_3(repo: Repo) -> None:
 )
 def test_bad_event_is_exit_2(repo: Repo, setup: Callable[[Path], dict[str, str]], needle: str) -> None:
     """A missing event file, an event kind the gate does not handle or a missing variable: exit 2, one message."""
-    result = repo.gate("pull_request_target", _pr(205, SHA_205), env=setup(repo.folder))
+    result = repo.gate("pull_request_target", pr_payload(205, SHA_205), env=setup(repo.folder))
     assert result.code == 2
     assert needle in result.err
     assert "Traceback" not in result.err
@@ -305,8 +194,8 @@ def test_outputs_use_a_delimiter_the_report_cannot_close() -> None:
 @pytest.mark.parametrize(
     ("name", "payload", "kind", "number"),
     [
-        ("pull_request_target", _pr(7, "a" * 40), EventKind.PULL_REQUEST, 7),
-        ("pull_request", _pr(8, "b" * 40), EventKind.PULL_REQUEST, 8),
+        ("pull_request_target", pr_payload(7, "a" * 40), EventKind.PULL_REQUEST, 7),
+        ("pull_request", pr_payload(8, "b" * 40), EventKind.PULL_REQUEST, 8),
         (
             "merge_group",
             {"merge_group": {"head_sha": "c" * 40, "head_ref": "refs/heads/gh-readonly-queue/main/pr-12-abc"}},
@@ -338,10 +227,15 @@ def test_action_passes_inputs_through_env_to_real_options() -> None:
     action = yaml.safe_load((Path(__file__).resolve().parent.parent / "action.yml").read_text(encoding="utf-8"))
     steps = action["runs"]["steps"]
     assert action["runs"]["using"] == "composite"
-    assert all("${{" not in step["run"] for step in steps)
+    assert all("${{" not in step["run"] for step in steps if "run" in step)
+    (cache,) = [step for step in steps if step.get("uses", "").startswith("actions/cache@")]
+    assert cache["with"]["path"] == "${{ runner.temp }}/release-gate-cache"
+    assert '--cache-dir "$RUNNER_TEMP/release-gate-cache"' in steps[-1]["run"]
     args = _parser().parse_args(
         ["gate", "--plan", "p.toml", "--mode", "check", "--context", "c", "--override-label", "l", "--plan-repo", "o/r"]
     )
+    assert _parser().parse_args(["gate", "--cache-dir", "d"]).cache_dir == "d"
+    assert _parser().parse_args(["gate", "--no-cache"]).no_cache
     assert (args.plan, args.mode, args.context, args.override_label, args.plan_repo) == (
         "p.toml",
         "check",
@@ -354,8 +248,8 @@ def test_action_passes_inputs_through_env_to_real_options() -> None:
 @pytest.mark.parametrize(
     ("name", "permissions"),
     [
-        ("release-gate.yml", {"statuses": "write", "pull-requests": "read", "contents": "read"}),
-        ("release-gate-check.yml", {"pull-requests": "read", "contents": "read"}),
+        ("release-gate.yml", {"statuses": "write", "pull-requests": "read", "issues": "read", "contents": "read"}),
+        ("release-gate-check.yml", {"pull-requests": "read", "issues": "read", "contents": "read"}),
     ],
 )
 def test_example_workflows_ask_for_least_privilege(name: str, permissions: dict[str, str]) -> None:
@@ -377,3 +271,15 @@ def test_merge_group_gets_failure_when_the_state_cannot_be_read(repo: Repo) -> N
     }
     assert repo.gate("merge_group", group, "--timeout", "2").code == 3
     assert repo.statuses("7" * 40) == [("failure", "release-gate: the state could not be read")]
+
+
+@pytest.mark.parametrize("mode", ["status", "check"])
+def test_an_unknown_verdict_fails_closed_in_both_modes(repo: Repo, mode: str) -> None:
+    """When the plan and GitHub read fine but one PR's hold cannot be decided, the gate exits 3 in either mode."""
+    repo.github.node_errors[ItemRef(KS, 205)] = "FORBIDDEN"
+    result = repo.gate("pull_request_target", pr_payload(205, SHA_205), "--mode", mode)
+    assert result.code == 3, result.out
+    assert "cannot tell whether kubespawner#205 is held" in result.err
+    assert (repo.folder / "output.txt").read_text(encoding="utf-8").startswith("verdict=error\n")
+    expected = [("error", ANY)] if mode == "status" else []
+    assert repo.statuses(SHA_205) == expected

@@ -819,3 +819,13 @@ def test_parse_ref_rejects_bad_refs(example: Plan, text: str, message: str) -> N
     """parse_ref raises ValueError saying what is wrong with a bad ref."""
     with pytest.raises(ValueError, match=message):
         parse_ref(example, text)
+
+
+def test_a_plan_past_the_size_limit_is_refused_from_text_too() -> None:
+    """A plan text over MAX_PLAN_BYTES (as the gate reads one through the API) is a PlanError naming the limit."""
+    from release_gate.plan import MAX_PLAN_BYTES  # noqa: PLC0415
+
+    with pytest.raises(PlanError) as raised:
+        parse_plan("#" * (MAX_PLAN_BYTES + 1), path="o/r:.github/release-plan.toml@main")
+    assert "a plan may have at most 5,000,000" in str(raised.value)
+    assert "o/r:.github/release-plan.toml@main" in str(raised.value)

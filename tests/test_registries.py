@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from release_gate import FakeStateProvider, ReleaseStatus, check, load_world, parse_plan
+from release_gate.cache import ResponseCache
 from release_gate.model import Source
 from release_gate.registries import RegistryReader
 from release_gate.state import Published, Registry, StateRequest, Unknown, registry_key
@@ -140,8 +141,8 @@ def test_helm_redirect_and_conditional_get(tmp_path: Path) -> None:
             plan.repos[1], helm=dataclasses.replace(plan.repos[1].helm, index=f"{fake.url}/moved/app/index.yaml")
         )
         plan = dataclasses.replace(plan, repos=(plan.repos[0], moved))
-        first = _read(plan, cache_dir=tmp_path)
-        second = _read(plan, cache_dir=tmp_path)
+        first = _read(plan, cache=ResponseCache(tmp_path))
+        second = _read(plan, cache=ResponseCache(tmp_path))
     assert first == second
     assert isinstance(first["helm:app"], Registry)
     assert [r.path for r in fake.requests].count("/helm/app/index.yaml") == 2  # both after the redirect
@@ -246,3 +247,25 @@ def test_plan_mistakes_in_sources_are_exit_2(run_cli: Callable[..., Run], tmp_pa
     assert "releases.lib.decided_by: helm is not a source of repos.lib" in result.err
     assert "repos.chart.published.helm.index: 'ftp://x/index.yaml' is not an http(s) URL" in result.err
     assert "Traceback" not in result.err
+
+
+def test_an_answer_past_the_size_limit_is_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An answer larger than MAX_ANSWER is not read to the end: its release is unknown, saying why."""
+    monkeypatch.setattr("release_gate.registries.MAX_ANSWER", 100)
+    with FakeRegistries(_world(LIB, APP)) as fake:
+        found = _read(_plan(fake))
+    assert isinstance(found["pypi:lib"], Unknown)
+    assert "more than 0 MiB" in found["pypi:lib"].reason
+
+
+def test_a_host_that_failed_is_not_asked_again_in_the_read() -> None:
+    """Once a host fails after its retries, the read's other projects on it are unknown without asking again."""
+    with FakeRegistries(_world(LIB, APP)) as fake:
+        fake.down = True
+        found = _read(_plan(fake))
+        asked = len(fake.requests)
+    reasons = sorted((str(getattr(found[key], "reason", "")) for key in ("pypi:lib", "helm:app")), key=len)
+    assert "kept failing (503)" in reasons[0]
+    assert "not asked: 127.0.0.1" in reasons[1]
+    assert "failed earlier in this read (it kept failing (503)" in reasons[1]
+    assert asked == 2  # the first project's document, once and once again (retries=1); the other never

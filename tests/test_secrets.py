@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from release_gate.testing import FakeGitHub, Fault
-from tests.conftest import EXAMPLE_STATE, Run
+from tests.conftest import EXAMPLE_STATE, SHA_205, Repo, Run, pr_payload
 
 SENTINEL = "ghp_SENTINEL0123456789abcdefABCDEF0123"
 FORMS = (SENTINEL, base64.b64encode(SENTINEL.encode()).decode(), base64.b64encode(f"x:{SENTINEL}".encode()).decode())
@@ -61,7 +61,9 @@ def test_no_command_shows_the_token(  # noqa: PLR0917 - pytest fixtures
         assert "Traceback" not in result.err
         assert result.code in (0, 1, 2, 3), (argv, result.err)
     texts.append(caplog.text)
-    texts += [path.read_text(encoding="utf-8") for path in tmp_path.iterdir() if path.is_file()]
+    files = [path for path in tmp_path.rglob("*") if path.is_file()]  # reports, snapshots, the answer cache
+    assert any("user-cache" in path.parts for path in files) or fault is not None
+    texts += [path.read_text(encoding="utf-8", errors="replace") for path in files]
     for text in texts:
         for form in FORMS:
             assert form not in text
@@ -102,3 +104,26 @@ def test_help_shows_no_token_default(run_cli: Callable[..., Run], monkeypatch: p
         result = run_cli(command, "--help")
         assert result.code == 0
         assert SENTINEL not in result.out + result.err
+
+
+@pytest.mark.parametrize("fault", [None, Fault.SERVER_ERROR, Fault.RESET], ids=lambda f: str(f or "no-fault"))
+def test_the_gate_shows_no_token(repo: Repo, fault: Fault | None, caplog: pytest.LogCaptureFixture) -> None:
+    """The gate, in debug mode, leaves the token out of its output, job summary, outputs, statuses and cache."""
+    caplog.set_level(logging.DEBUG)
+    repo.github.token = SENTINEL
+    if fault is not None:
+        repo.github.inject(fault, times=None, where="graphql")
+    texts: list[str] = []
+    for event, payload in (("pull_request_target", pr_payload(205, SHA_205)), ("schedule", {})):
+        run = repo.gate(event, payload, env={"GITHUB_TOKEN": SENTINEL, "RUNNER_DEBUG": "1"})
+        assert run.code in (0, 3), run.err
+        texts += [run.out, run.err]
+    texts.append(caplog.text)
+    texts += [f"{s.description} {s.target_url}" for s in repo.github.statuses]
+    files = [path for path in repo.folder.rglob("*") if path.is_file()]  # summary, outputs, the answer cache
+    assert any(path.name == "summary.md" for path in files)
+    texts += [path.read_text(encoding="utf-8", errors="replace") for path in files]
+    for text in texts:
+        for form in FORMS:
+            assert form not in text
+    assert repo.github.statuses  # something was posted: there was something to leak

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 import requests
@@ -104,5 +105,8 @@ def test_every_fault_answers(fake_github: FakeGitHub, fault: Fault) -> None:
             answer.json()
     elif fault is Fault.GRAPHQL_RATE_LIMITED:
         assert answer.json()["errors"][0]["type"] == "RATE_LIMITED"
+    elif fault is Fault.GRAPHQL_PARTIAL:
+        assert answer.json() == {"data": {"rateLimit": None}, "errors": [ANY]}
+        assert answer.json()["errors"][0]["path"] == ["rateLimit"]
     else:
         assert answer.status_code >= 400

@@ -10,6 +10,7 @@ from release_gate.evaluate import (
     DeadlineVerdict,
     Evaluation,
     HoldStatus,
+    Outcome,
     Reason,
     ReleaseStatus,
     ReleaseVerdict,
@@ -68,9 +69,16 @@ def release_detail(verdict: ReleaseVerdict) -> str:
         case ReleaseStatus.UNBLOCKED:
             return "can be cut now (every precondition met)"
         case _:
-            count = len(verdict.blockers)
-            word = "unknown" if verdict.status is ReleaseStatus.UNKNOWN else "unmet"
-            return f"{count} precondition{'s' if count != 1 else ''} {word}"
+            unmet = sum(1 for r in verdict.blockers if r.outcome is Outcome.UNMET)
+            unknown = len(verdict.blockers) - unmet
+            parts = [
+                f"{n} precondition{'s' if n != 1 else ''} {word}"
+                for n, word in ((unmet, "unmet"), (unknown, "unknown"))
+                if n
+            ]
+            if verdict.status is ReleaseStatus.UNKNOWN and not unknown:
+                parts.append("whether it is out is unknown")
+            return ", ".join(parts) or "0 preconditions unmet"
 
 
 def reason_text(reason: Reason) -> str:
