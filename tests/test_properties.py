@@ -20,7 +20,7 @@ from release_gate.snapshot import SnapshotStateProvider
 from tests.conftest import EXAMPLE_PLAN
 
 SETTINGS = settings(
-    derandomize=True, database=None, max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    derandomize=True, database=None, max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 KEYS = st.sampled_from(
