@@ -89,6 +89,11 @@ def test_a_changed_answer_is_read_in_full(repo: Repo, tmp_path: Path) -> None:
     assert cache.revalidated == 1  # only the third read was unchanged
 
 
+def _live_check(plan: Path, github: FakeGitHub) -> tuple[str, ...]:
+    """Return the arguments of a live check of *plan* against *github*, as of the 2018 meeting."""
+    return ("check", str(plan), "--github-url", github.url, "--as-of", "2018-08-09T18:00:00Z", "-q")
+
+
 def test_cli_keeps_answers_in_the_user_cache_folder_without_the_token(
     fake_github: FakeGitHub,
     fake_registries: FakeRegistries,
@@ -99,7 +104,7 @@ def test_cli_keeps_answers_in_the_user_cache_folder_without_the_token(
     """By default a live check keeps REST, PyPI and Helm answers under XDG_CACHE_HOME; no file holds the token."""
     del fake_registries  # serving the plan's PyPI and Helm URLs
     cache = tmp_path / "xdg"
-    args = ("check", str(live_plan), "--github-url", fake_github.url, "--as-of", "2018-08-09T18:00:00Z", "-q")
+    args = _live_check(live_plan, fake_github)
     first = run_cli(*args, env={"XDG_CACHE_HOME": str(cache)})
     second = run_cli(*args, env={"XDG_CACHE_HOME": str(cache)})
     assert first.code == second.code == 1
@@ -124,7 +129,7 @@ def test_cli_no_cache_keeps_nothing(
     """--no-cache reads everything in full and writes no file."""
     del fake_registries  # serving the plan's PyPI and Helm URLs
     cache = tmp_path / "xdg"
-    args = ("check", str(live_plan), "--github-url", fake_github.url, "--as-of", "2018-08-09T18:00:00Z", "-q")
+    args = _live_check(live_plan, fake_github)
     for _ in range(2):
         assert run_cli(*args, "--no-cache", env={"XDG_CACHE_HOME": str(cache)}).code == 1
     assert not cache.exists()
@@ -141,7 +146,7 @@ def test_cli_cache_dir_names_the_folder(
     """--cache-dir puts the answers where it says."""
     del fake_registries  # serving the plan's PyPI and Helm URLs
     folder = tmp_path / "mine"
-    args = ("check", str(live_plan), "--github-url", fake_github.url, "--as-of", "2018-08-09T18:00:00Z", "-q")
+    args = _live_check(live_plan, fake_github)
     assert run_cli(*args, "--cache-dir", str(folder)).code == 1
     assert list(folder.glob("*.json"))
     assert not (tmp_path / "user-cache").exists()  # the default folder is not used
