@@ -8,8 +8,9 @@ REST API with lazy PyGithub objects and as few requests as the plan allows.
 PyGithub is configured on purpose: no throttle between requests (the reads are few and
 sequential), bounded retries with a short backoff, a per-request timeout, a cap on every
 rate-limit wait, and its logger quieted to warnings. A live read takes at most
-``budget`` seconds plus one request's worst case, ``(retries + 1) * timeout`` plus backoff
-(defaults: 60 s + 3 x 10 s + 1.5 s); past that, or on a bad token, an exhausted rate limit
+``budget`` seconds plus one request's worst case: ``(retries + 1) * timeout``, plus backoff
+and ``Retry-After`` waits of at most ``max_wait`` each (defaults: 60 s + 3 x 10 s + 1.5 s
++ 2 x 30 s, about 2.5 minutes); past that, or on a bad token, an exhausted rate limit
 or a server that keeps failing, it raises :class:`~release_gate.errors.StateUnavailableError`,
 which never names the token.
 """

@@ -118,6 +118,8 @@ class RegistryReader:
                 if attempt == self.retries:
                     raise
                 time.sleep(0.5 * 2**attempt)
+            except _TooLargeError:
+                raise  # the answer, not the host, is at fault: other projects there are still asked
             except requests.RequestException as error:
                 # A host that fails after the retries is not asked again in this read, so a
                 # plan with many projects on one index that is down ends in bounded time.
@@ -144,7 +146,7 @@ class RegistryReader:
             for chunk in answer.iter_content(1 << 16):
                 body += chunk
                 if len(body) > MAX_ANSWER:
-                    raise _GaveUpError(f"{url} answered more than {MAX_ANSWER >> 20} MiB; release-gate stops there")
+                    raise _TooLargeError(f"{url} answered more than {MAX_ANSWER >> 20} MiB; release-gate stops there")
             if self.cache is not None and answer.status_code == 200 and answer.headers.get("ETag"):
                 self.cache.put(url, answer.headers["ETag"], bytes(body), answer.headers)
             return answer.status_code, bytes(body)
@@ -248,7 +250,11 @@ def _helm_time(value: object) -> dt.datetime | None:
 
 
 class _GaveUpError(requests.RequestException):
-    """A read skipped because its host already failed in this read."""
+    """A read skipped because its host already failed in this read, or the budget is spent."""
+
+
+class _TooLargeError(_GaveUpError):
+    """An answer past :data:`MAX_ANSWER`, not read to its end."""
 
 
 def _why(error: BaseException) -> str:

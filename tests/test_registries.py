@@ -269,3 +269,18 @@ def test_a_host_that_failed_is_not_asked_again_in_the_read() -> None:
     assert "not asked: 127.0.0.1" in reasons[1]
     assert "failed earlier in this read (it kept failing (503)" in reasons[1]
     assert asked == 2  # the first project's document, once and once again (retries=1); the other never
+
+
+def test_an_answer_past_the_limit_does_not_mark_its_host_down(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A too-large answer makes only its own source unknown: the other projects on that host are still read."""
+    with FakeRegistries(_world(LIB, APP)) as fake:
+        plan = _plan(fake)
+        # The chart's index (read first) grows past the limit; PyPI's documents stay under it.
+        fake.extra_entries["app"] = [{"version": f"0.0.{n}", "name": "app"} for n in range(100)]
+        pypi = max(len(fake.answer(p)[1]) for p in ("/pypi/lib/json", "/pypi/lib/1.0.0rc1/json"))
+        assert len(fake.answer("/helm/app/index.yaml")[1]) > pypi
+        monkeypatch.setattr("release_gate.registries.MAX_ANSWER", pypi + 1)
+        found = _read(plan)
+    assert isinstance(found["helm:app"], Unknown)
+    assert "more than" in found["helm:app"].reason
+    assert isinstance(found["pypi:lib"], Registry)
