@@ -38,7 +38,7 @@ from release_gate import load_world
 from release_gate.cli import main
 from release_gate.examples import STATE, example_path
 from release_gate.model import ItemRef
-from release_gate.state import PrState, PullRequest, RepoState, World
+from release_gate.state import FileHistory, PrState, PullRequest, RepoState, World
 from release_gate.testing import FakeGitHub, FakeRegistries, fetch_github_schema, load_github_schema
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +53,8 @@ def _world(registries: FakeRegistries, open_prs: int) -> World:
     repos = dict(world.repos)
     repo = repos[KS]
     assert isinstance(repo, RepoState)
-    repos[KS] = dataclasses.replace(repo, files={**repo.files, PLAN_PATH: registries.example_plan()})
+    plan = FileHistory.current(registries.example_plan(), world.taken_at)
+    repos[KS] = dataclasses.replace(repo, files={**repo.files, PLAN_PATH: plan})
     items = dict(world.items)
     for n in range(open_prs):
         ref = ItemRef(KS, 1000 + n)

@@ -50,7 +50,7 @@ from release_gate.timeline import moments, timeline
 from release_gate.times import show_time
 from release_gate.whatif import parse_assumption, what_if
 
-__all__ = ["EXIT_CODES", "main"]
+__all__ = ["BUILTIN_NOTE", "EXIT_CODES", "PLAN_NAMES", "find_plan", "main"]
 
 EXIT_CLEAR = 0
 EXIT_BLOCKED = 1
@@ -71,6 +71,12 @@ EXIT_CODES = (
 """Every exit code, its name and meaning: the help text and docs/reference/exit-codes.md are made from it."""
 
 _ANSWER_EXIT = {Answer.CLEAR: EXIT_CLEAR, Answer.BLOCKED: EXIT_BLOCKED, Answer.UNKNOWN: EXIT_STATE}
+
+
+_PLAN_HELP = (
+    "the plan file (TOML); default: .github/release-plan.toml or release-plan.toml here, "
+    "else the built-in example with its recorded state"
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -121,9 +127,7 @@ def _parser() -> argparse.ArgumentParser:
     check_cmd = evaluated(
         "check", "Evaluate every release and hold of a plan (the default question: is everything clear?)."
     )
-    check_cmd.add_argument(
-        "plan", nargs="?", metavar="PLAN", help="the plan file (TOML); default: the built-in example"
-    )
+    check_cmd.add_argument("plan", nargs="?", metavar="PLAN", help=_PLAN_HELP)
     check_cmd.add_argument(
         "--format", choices=[f.value for f in Format], default=Format.TEXT.value, help="output format (default: text)"
     )
@@ -136,16 +140,14 @@ def _parser() -> argparse.ArgumentParser:
 
     explain = evaluated("explain", "Explain one release, hold or PR: the whole chain of reasons.")
     explain.add_argument("subject", metavar="ID", help="a release id, a hold id, or a PR ref (kubespawner#232)")
-    explain.add_argument("plan", nargs="?", metavar="PLAN", help="the plan file (TOML); default: the built-in example")
+    explain.add_argument("plan", nargs="?", metavar="PLAN", help=_PLAN_HELP)
     _output_options(explain)
 
     next_cmd = evaluated("next", "List the next actions, those that would unblock the most releases first.")
-    next_cmd.add_argument("plan", nargs="?", metavar="PLAN", help="the plan file (TOML); default: the built-in example")
+    next_cmd.add_argument("plan", nargs="?", metavar="PLAN", help=_PLAN_HELP)
 
     report_cmd = evaluated("report", "Write the report to a file: the HTML dashboard, or Markdown.")
-    report_cmd.add_argument(
-        "plan", nargs="?", metavar="PLAN", help="the plan file (TOML); default: the built-in example"
-    )
+    report_cmd.add_argument("plan", nargs="?", metavar="PLAN", help=_PLAN_HELP)
     report_cmd.add_argument("--format", choices=["html", "markdown"], default="html", help="html (default) or markdown")
     report_cmd.add_argument("-o", "--output", metavar="FILE", required=True, help="where to write it")
 
@@ -159,14 +161,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     timeline_cmd.add_argument("start", metavar="FROM", help="a date (2018-06-01) or time (2018-06-01T12:00:00Z)")
     timeline_cmd.add_argument("end", metavar="TO", help="a date or time, no later than when the state was taken")
-    timeline_cmd.add_argument(
-        "plan", nargs="?", metavar="PLAN", help="the plan file (TOML); default: the built-in example"
-    )
+    timeline_cmd.add_argument("plan", nargs="?", metavar="PLAN", help=_PLAN_HELP)
     timeline_cmd.add_argument("--state", metavar="FILE", help="a state snapshot (JSON), instead of live GitHub")
     _github_options(timeline_cmd)
 
     graph = evaluated("graph", "Print the dependency graph, coloured by status.")
-    graph.add_argument("plan", nargs="?", metavar="PLAN", help="the plan file (TOML); default: the built-in example")
+    graph.add_argument("plan", nargs="?", metavar="PLAN", help=_PLAN_HELP)
     graph.add_argument(
         "--format",
         choices=[f.value for f in GraphFormat],
@@ -202,8 +202,16 @@ def _parser() -> argparse.ArgumentParser:
         help="Record the live GitHub state a plan needs to a snapshot file (replay it with check --state).",
         description="Record the live GitHub state a plan needs to a snapshot file (replay it with check --state).",
     )
-    snapshot.add_argument("plan", nargs="?", metavar="PLAN", help="the plan file (TOML); default: the built-in example")
+    snapshot.add_argument("plan", nargs="?", metavar="PLAN", help=_PLAN_HELP)
     snapshot.add_argument("-o", "--output", metavar="FILE", required=True, help="where to write the snapshot (JSON)")
+    snapshot.add_argument(
+        "--since",
+        metavar="TIME",
+        help=(
+            "also record how the pin files changed since this moment (2018-08-01), so that --as-of and "
+            "timeline can look back to it; default: only their last version"
+        ),
+    )
     _github_options(snapshot)
 
     validate = commands.add_parser(
@@ -214,7 +222,12 @@ def _parser() -> argparse.ArgumentParser:
             "after the other (as pre-commit passes them); the exit code is 2 if any is invalid."
         ),
     )
-    validate.add_argument("plans", nargs="*", metavar="PLAN", help="plan files (TOML); default: the built-in example")
+    validate.add_argument(
+        "plans",
+        nargs="*",
+        metavar="PLAN",
+        help="plan files (TOML); default: .github/release-plan.toml or release-plan.toml",
+    )
     validate.add_argument(
         "--live",
         action="store_true",
@@ -313,6 +326,62 @@ def _parse_as_of(text: str | None, option: str = "--as-of") -> dt.datetime | Non
         ) from None
 
 
+PLAN_NAMES = (".github/release-plan.toml", "release-plan.toml")
+"""Where a repository keeps its plan, in the order they are looked for when no plan is named."""
+
+BUILTIN_NOTE = (
+    f"release-gate: no plan named, and no {' or '.join(PLAN_NAMES)} here: using the built-in example "
+    "(the JupyterHub plan of 2018-08-09 and its recorded state)\n"
+)
+"""What stderr says when a command falls back to the built-in example."""
+
+
+def find_plan(start: Path) -> Path | None:
+    """Return the repository's plan: in *start*, then at the top of the git repository holding it."""
+    top = next((folder for folder in (start, *start.parents) if (folder / ".git").exists()), start)
+    for folder in dict.fromkeys((start, top)):
+        for name in PLAN_NAMES:
+            if (folder / name).is_file():
+                return folder / name
+    return None
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _resolve_plan(args: argparse.Namespace, err: TextIO) -> None:
+    """Fill in the plan when none is named: the repository's own, else the built-in example; say which.
+
+    ``validate`` with nothing to validate is a usage error: a CI step meant to check the
+    team's plan must not pass by checking the example.
+    """
+    if args.command == "validate":
+        if args.plans:
+            return
+        found = find_plan(Path.cwd())
+        if found is None:
+            raise UsageError(
+                "validate",
+                f"no plan file named, and none found here ({' or '.join(PLAN_NAMES)})",
+                "Name the plan files to validate",
+            )
+        err.write(f"release-gate: no plan named: validating {_shown(found)}\n")
+        args.plans = [str(found)]
+        return
+    if getattr(args, "plan", "") is not None or args.command == "gate":
+        return
+    found = find_plan(Path.cwd())
+    if found is not None:
+        err.write(f"release-gate: no plan named: using {_shown(found)}\n")
+        args.plan = str(found)
+        return
+    err.write(BUILTIN_NOTE)
+
+
 def _load(args: argparse.Namespace) -> Plan:
     return load_plan(args.plan) if args.plan else replace(load_plan(example_path(EXAMPLE_PLAN)), path=_BUILTIN_PLAN)
 
@@ -373,6 +442,14 @@ def user_cache_dir(env: Mapping[str, str]) -> Path:
     return Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "release-gate"
 
 
+_REPORT_SPAN = dt.timedelta(days=365)
+"""How far back the dashboard's timeline looks."""
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 _BUILTIN_PLAN = f"{EXAMPLE_PLAN} (built-in example)"
 _BUILTIN_STATE = f"{EXAMPLE_STATE} (built-in example)"
 
@@ -400,7 +477,9 @@ def _evaluate_read(
     plan, provider = _plan_and_state(args, os.environ if env is None else env, err)
     as_of = _parse_as_of(args.as_of)
     graph = build_graph(plan)
-    world = provider.fetch(request_for(plan, (*graph.pull_requests(), *graph.issues())))
+    # The report's timeline looks back a year: read the pin files' versions over that time too.
+    since = (as_of or _now()) - _REPORT_SPAN if args.command == "report" else None
+    world = provider.fetch(request_for(plan, (*graph.pull_requests(), *graph.issues()), as_of=as_of, files_since=since))
     if _progress(args, err) is not None and not args.state and args.plan:
         err.write("\r\x1b[K")  # clear the progress line
     _notes(world, err)
@@ -521,7 +600,7 @@ def _cmd_report(args: argparse.Namespace, io: _IO) -> int:
     evaluation, world = _evaluate_read(args, io.err, io.env)
     if args.format == "html":
         # A strip per release over the last year of the state's recorded events (to the moment evaluated).
-        year_ago = evaluation.as_of - dt.timedelta(days=365)
+        year_ago = evaluation.as_of - _REPORT_SPAN
         start = max(min((m for m in moments(world) if m <= evaluation.as_of), default=year_ago), year_ago)
         page = html_report.render(evaluation, timeline(build_graph(evaluation.plan), world, start, evaluation.as_of))
     else:
@@ -541,11 +620,14 @@ def _cmd_next(args: argparse.Namespace, io: _IO) -> int:
 
 
 def _cmd_timeline(args: argparse.Namespace, io: _IO) -> int:
+    start, end = _parse_moment(args.start, "FROM"), _parse_moment(args.end, "TO")
     plan, provider = _plan_and_state(args, io.env)
     graph = build_graph(plan)
-    world = provider.fetch(request_for(plan, (*graph.pull_requests(), *graph.issues())))
+    # The pin files as they were over the period, not as they are now.
+    world = provider.fetch(
+        request_for(plan, (*graph.pull_requests(), *graph.issues()), as_of=min(end, _now()), files_since=start)
+    )
     _notes(world, io.err)
-    start, end = _parse_moment(args.start, "FROM"), _parse_moment(args.end, "TO")
     if end > world.taken_at:
         raise UsageError(
             "TO", f"{args.end} is after the state was taken ({show_time(world.taken_at)})", "Pick an earlier end"
@@ -613,7 +695,9 @@ def _cmd_snapshot(args: argparse.Namespace, io: _IO) -> int:
     plan = _load(args)
     graph = build_graph(plan)
     progress = _progress(args, io.err)
-    world = _github(args, io.env, progress).fetch(request_for(plan, (*graph.pull_requests(), *graph.issues())))
+    since = _parse_as_of(args.since, "--since")
+    request = request_for(plan, (*graph.pull_requests(), *graph.issues()), files_since=since)
+    world = _github(args, io.env, progress).fetch(request)
     if progress is not None:
         io.err.write("\r\x1b[K")  # clear the progress line
     _notes(world, io.err)
@@ -633,8 +717,8 @@ def _cmd_snapshot(args: argparse.Namespace, io: _IO) -> int:
 def _cmd_validate(args: argparse.Namespace, io: _IO) -> int:
     if args.live and len(args.plans) > 1:
         raise UsageError("--live", "reads the state of one plan at a time", "Name one plan file with --live")
-    if len(args.plans) <= 1:
-        return _validate_one(args.plans[0] if args.plans else None, args, io)
+    if len(args.plans) == 1:
+        return _validate_one(args.plans[0], args, io)
     code = EXIT_CLEAR
     for name in args.plans:  # every file, so one run reports every broken plan
         try:
@@ -645,11 +729,10 @@ def _cmd_validate(args: argparse.Namespace, io: _IO) -> int:
     return code
 
 
-def _validate_one(name: str | None, args: argparse.Namespace, io: _IO) -> int:
+def _validate_one(name: str, args: argparse.Namespace, io: _IO) -> int:
     out = io.out
-    path = Path(name) if name else example_path(EXAMPLE_PLAN)
-    plan = load_plan(path)
-    shown = name or _BUILTIN_PLAN
+    plan = load_plan(Path(name))
+    shown = name
     graph = build_graph(plan)
     if args.live:
         provider: StateProvider = SnapshotStateProvider(args.state) if args.state else _github(args, io.env)
@@ -659,7 +742,8 @@ def _validate_one(name: str | None, args: argparse.Namespace, io: _IO) -> int:
             (key, path): text
             for key, repo in world.repos.items()
             if not isinstance(repo, Unknown)
-            for path, text in repo.files.items()
+            for path, history in repo.files.items()
+            if not isinstance(history, Unknown) and history.latest and (text := history.latest.text) is not None
         }
         for release_id, upstream, pin in forgotten_after(plan, files):
             io.err.write(
@@ -844,6 +928,7 @@ def main(
     except SystemExit as exc:  # argparse: --help, --version, or a usage error (exit 2)
         return exc.code if isinstance(exc.code, int) else EXIT_INPUT
     try:
+        _resolve_plan(args, err)
         return _COMMANDS[args.command](args, io)
     except InputError as exc:
         err.write(f"release-gate: error: {exc}\n")

@@ -223,11 +223,20 @@ class HoldVerdict:
     prs: tuple[HeldPr, ...]
     waiting_on: tuple[str, ...]
     """Release ids that are not out yet."""
+    unknown_parts: tuple[str, ...] = ()
+    """Why parts of a held family may be missing (a search that failed or fell short): the
+    hold is then unknown, and so is every PR of those repositories that it does not list."""
 
     @property
     def id(self) -> str:
         """The hold id."""
         return self.hold.id
+
+    def may_cover(self, ref: ItemRef) -> bool:
+        """Whether *ref* may be an unlisted part of one of this hold's families (it is then unknown, not free)."""
+        slugs = {pr.ref.slug.lower() for pr in self.prs} | {r.slug.lower() for r in self.hold.prs}
+        exempt = {r.key for r in self.hold.exempt}
+        return bool(self.unknown_parts) and ref.slug.lower() in slugs and ref.key not in exempt
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,6 +327,12 @@ class Evaluation:
     def pr(self, ref: ItemRef) -> PrVerdict:
         """Return what the plan says about PR *ref*: may it merge, and what needs it."""
         holds = tuple((h.id, pr.status, pr.detail) for h in self.holds for pr in h.prs if pr.ref.key == ref.key)
+        listed = {hold_id for hold_id, _, _ in holds}
+        holds += tuple(
+            (h.id, HoldStatus.UNKNOWN, f"whether it is held is unknown: {'; '.join(h.unknown_parts)}")
+            for h in self.holds
+            if h.id not in listed and h.may_cover(ref)
+        )
         needed_by = tuple(r.id for r in self.releases if any(n.key == ref.key for n in r.release.needs_prs))
         statuses = {status for _, status, _ in holds}
         label = self.plan.short(ref)
@@ -373,6 +388,8 @@ class _Evaluator:
         self.verdicts: dict[str, ReleaseVerdict] = {}
         self.as_read = as_of >= world.taken_at
         """Asked at the moment the state was taken: every item is what was read."""
+        self.unsure_families: dict[tuple[str, int], Unknown] = {}
+        """Families whose parts may not all be known (a search that failed or fell short)."""
         self.family_members = self._families()
 
     # -- state at the evaluation time ---------------------------------------------------
@@ -391,7 +408,11 @@ class _Evaluator:
                 for pr in self.world.pull_requests(family.parent.slug):
                     if is_part_of(family.parent.number, pr.title) and pr.ref.key not in found:
                         found[pr.ref.key] = (pr.ref, FoundBy.TITLE)
-                for part in self.world.families.get(family.parent.key, ()):
+                searched = self.world.families.get(family.parent.key, ())
+                if isinstance(searched, Unknown):
+                    self.unsure_families[family.parent.key] = searched
+                    searched = ()
+                for part in searched:
                     found.setdefault(part.key, (part, FoundBy.SEARCH))
                 found = {key: (ref, how) for key, (ref, how) in found.items() if self._opened(ref, how)}
             members[family.parent.key] = tuple(sorted(found.values()))
@@ -560,19 +581,25 @@ class _Evaluator:
         pins: dict[str, Pin] = {}
         for entry in release.pins:
             path = (pin_entry(entry) or (entry, "", ""))[0]
-            text = state.files.get(path)
-            if text is None:
+            # The file as it was at the moment asked for, never as it is today.
+            version = state.file(path, self.as_of)
+            if isinstance(version, Unknown):
+                detail = f"not known as of {_fmt(self.as_of)}: {version.reason}"
+                action = f"read {path}'s history back to {self.as_of:%Y-%m-%d} (snapshot --since)"
+                return (Reason(node, f"pins in {path}", Outcome.UNKNOWN, detail, action=action),)
+            if version.text is None:
+                when = "" if self.as_read else f" as of {_fmt(self.as_of)}"
                 return (
                     Reason(
                         node,
                         f"pins in {path}",
                         Outcome.UNKNOWN,
-                        f"{path} is not on the default branch of {repo.slug} (or was not read)",
+                        f"{path} is not on the default branch of {repo.slug}{when}",
                         action=f"fix releases.{release.id}.pins, or add {path}",
                     ),
                 )
             try:
-                found = read_entry(text, entry, self.plan)
+                found = read_entry(version.text, entry, self.plan)
             except ValueError as exc:
                 return (Reason(node, f"pins in {path}", Outcome.UNKNOWN, str(exc), action=f"fix {path}"),)
             pins.update({pin.name: pin for pin in found})
@@ -650,6 +677,18 @@ class _Evaluator:
             self.pr_merged(part, f"needs {self.plan.short(part)} merged (part of {self.plan.short(ref)})")
             for part, _ in members
         )
+        unsure = self.unsure_families.get(ref.key)
+        if unsure is not None:  # a part the search missed may still be open
+            label = self.plan.short(ref)
+            reasons.append(
+                Reason(
+                    item_node(NodeKind.PR, ref),
+                    f"needs every part of {label} merged",
+                    Outcome.UNKNOWN,
+                    f"parts may be missing: {unsure.reason}",
+                    action=f"find the parts of {label} (list them in the plan's families)",
+                )
+            )
         return tuple(reasons)
 
     def pr_merged(self, ref: ItemRef, condition: str) -> Reason:
@@ -748,13 +787,22 @@ class _Evaluator:
         prs = tuple(
             self.held_pr(ref, how, releases) for key, (ref, how) in sorted(members.items()) if key not in exempt
         )
+        # Parts of a family that a search could not list are held too, if the hold still holds:
+        # unknown members make the hold unknown, never free.
+        unsure = tuple(
+            f"parts of {self.plan.short(ref)} may be missing: {self.unsure_families[ref.key].reason}"
+            for ref in hold.prs
+            if ref.key in self.unsure_families
+        )
         statuses = {pr.status for pr in prs}
+        if unsure and (waiting or releases.unknown):
+            statuses.add(HoldStatus.UNKNOWN)
         for status in (HoldStatus.VIOLATED, HoldStatus.UNKNOWN, HoldStatus.HELD):
             if status in statuses:
                 break
         else:
             status = HoldStatus.FREE
-        return HoldVerdict(hold, status, prs, waiting)
+        return HoldVerdict(hold, status, prs, waiting, unsure if status is not HoldStatus.FREE else ())
 
     def held_pr(self, ref: ItemRef, found_by: FoundBy, releases: _Until) -> HeldPr:
         """Judge one PR of a hold against the releases it waits for."""

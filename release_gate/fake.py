@@ -13,6 +13,8 @@ import datetime as dt
 
 from release_gate.model import ItemRef, Source
 from release_gate.state import (
+    FileHistory,
+    FileVersion,
     Issue,
     IssueState,
     PrState,
@@ -63,10 +65,28 @@ class FakeStateProvider:
         return repo
 
     def repo(self, slug: str, *, files: dict[str, str] | None = None) -> FakeStateProvider:
-        """Record repo *slug* (with no tags yet) and the default-branch *files*."""
+        """Record repo *slug* (with no tags yet) and the default-branch *files* as they are when the state is taken.
+
+        Those files are known at that moment only (``--as-of`` an earlier one finds them
+        unknown); :meth:`file` records a file with its history.
+        """
         repo = self._repo(slug)
+        read = {path: FileHistory.current(text, self.taken_at) for path, text in (files or {}).items()}
         self._repos[slug.lower()] = RepoState(
-            repo.slug, repo.tags, repo.default_branch or "main", {**repo.files, **(files or {})}
+            repo.slug, repo.tags, repo.default_branch or "main", {**repo.files, **read}
+        )
+        return self
+
+    def file(self, slug: str, path: str, *versions: tuple[str | None, str | dt.datetime]) -> FakeStateProvider:
+        """Record default-branch file *path* of *slug* by its versions ``(text, since)``, oldest first.
+
+        The file did not exist before the first version; a text of ``None`` deletes it.
+        """
+        repo = self._repo(slug)
+        newest_first = tuple(FileVersion(text, _time(since)) for text, since in reversed(versions))
+        history = FileHistory(self.taken_at, newest_first, complete=True)
+        self._repos[slug.lower()] = RepoState(
+            repo.slug, repo.tags, repo.default_branch or "main", {**repo.files, path: history}, repo.releases
         )
         return self
 

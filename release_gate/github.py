@@ -22,7 +22,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NoReturn, TypeVar
 
 import github
@@ -34,6 +34,7 @@ from github.GithubException import (
     RateLimitExceededException,
     UnknownObjectException,
 )
+from github.Issue import Issue as GithubIssue
 
 from release_gate.cache import CachedAnswer, ResponseCache
 from release_gate.errors import StateUnavailableError
@@ -49,6 +50,8 @@ from release_gate.github_query import (
 )
 from release_gate.model import ItemRef
 from release_gate.state import (
+    FileHistory,
+    FileVersion,
     Issue,
     IssueState,
     PrState,
@@ -69,6 +72,10 @@ DEFAULT_API_URL = "https://api.github.com"
 MAX_ROUNDS = 20
 """Follow-up rounds for older tag pages and search results before giving up on a repo."""
 MAX_REST_TAG_PAGES = 10
+MAX_REST_FILE_VERSIONS = 10
+"""Versions of one pin file read without a token (a request each); earlier moments are then unknown."""
+MAX_SEARCH_PAGES = 10
+"""GitHub's search gives at most 1,000 results: 10 pages of 100."""
 
 T = TypeVar("T")
 _BACKOFF = 0.5
@@ -284,8 +291,12 @@ class GitHubStateProvider:
             if rounds > MAX_ROUNDS:
                 for key in answer.more_tags:
                     answer.repos[key] = {"unknown": f"{slugs.get(key, key)}: more than {MAX_ROUNDS} pages of tags"}
+                for parent in answer.more_search:
+                    answer.families[parent.key] = Unknown(
+                        f"the search for the parts of {parent} has more than {MAX_ROUNDS} pages; parts may be missing"
+                    )
                 break
-            for batch in more_batches(answer, slugs):
+            for batch in more_batches(answer, request):
                 self._post(batch, answer, request)
         notes = (f"read older pages of tags or search results in {rounds} more round(s)",) if rounds else ()
         stats = ReadStats(self._requests, answer.cost, answer.remaining, answer.reset, notes)
@@ -304,7 +315,7 @@ class GitHubStateProvider:
     def _fetch_rest(self, request: StateRequest, taken_at: dt.datetime) -> World:
         repos: dict[str, RepoState | Unknown] = {}
         items: dict[tuple[str, int], PullRequest | Issue | Unknown] = {}
-        families: dict[tuple[str, int], tuple[ItemRef, ...]] = {}
+        families: dict[tuple[str, int], tuple[ItemRef, ...] | Unknown] = {}
         for slug in request.repos:
             repos[slug.lower()] = self._rest_repo(slug, request)
         for ref in request.items:
@@ -313,13 +324,7 @@ class GitHubStateProvider:
                 continue
             items[ref.key] = self._rest_item(ref)
         for parent in request.families:
-            parts = []
-            for issue in self._rest_search(parent):
-                part = ItemRef(parent.slug, issue.number)
-                if part.number != parent.number and is_part_of(parent.number, issue.title or "", issue.body or ""):
-                    parts.append(part)
-                    items.setdefault(part.key, _rest_issue(part, issue))
-            families[parent.key] = tuple(sorted(parts))
+            families[parent.key] = self._rest_family(parent, items)
         notes = (
             (
                 "no token: read anonymously through the REST API, which allows 60 requests an hour per IP "
@@ -360,16 +365,52 @@ class GitHubStateProvider:
         ]
         dates = {tag.name: self._call(_commit_date, repo, tag.sha) for tag in wanted}
         dated = tuple(Tag(t.name, t.sha, _utc(dates[t.name]) if t.name in dates else None) for t in tags)
-        files = {}
-        for file_slug, path in request.files:
-            if file_slug.lower() == slug.lower():
-                try:
-                    content = self._call(repo.get_contents, path)
-                except UnknownObjectException:
-                    continue
-                if not isinstance(content, list):
-                    files[path] = content.decoded_content.decode("utf-8", errors="replace")
+        read_at = request.as_of or self._clock()
+        files: dict[str, FileHistory | Unknown] = {
+            path: self._rest_file(repo, slug, path, request, read_at)
+            for file_slug, path in request.files
+            if file_slug.lower() == slug.lower()
+        }
         return RepoState(slug, dated, "", files)
+
+    def _rest_file(
+        self, repo: Any, slug: str, path: str, request: StateRequest, read_at: dt.datetime
+    ) -> FileHistory | Unknown:
+        """Read *path* on the default branch as of the request's moment: the commits that changed it, then its text.
+
+        One request lists the commits (newest first, up to the moment); one more reads the
+        text at each version needed (the last, or every one since ``files_since``).
+        """
+        if not _inside_repo(path):
+            return Unknown(f"{path!r} is not a path inside {slug}")
+        listed = repo.get_commits(path=path, until=request.as_of) if request.as_of else repo.get_commits(path=path)
+        page = self._call(listed.get_page, 0)
+        versions: list[FileVersion] = []
+        for commit in page:
+            since = _utc(commit.commit.committer.date)
+            if since is None or (versions and versions[-1].since is not None and since > versions[-1].since):
+                return FileHistory(read_at, tuple(versions), complete=False)  # undated or out of order: stop here
+            try:
+                text = self._rest_text(repo, path, commit.sha)
+            except _NotAFileError as error:
+                return Unknown(f"{path} of {slug} could not be read ({error})")
+            versions.append(FileVersion(text, since, commit.sha))
+            if request.files_since is None or since <= request.files_since:
+                break
+            if len(versions) == MAX_REST_FILE_VERSIONS:  # each costs a request of the anonymous 60 an hour
+                return FileHistory(read_at, tuple(versions), complete=False)
+        whole = len(versions) == len(page) and len(page) < 100
+        return FileHistory(read_at, tuple(versions), complete=whole)
+
+    def _rest_text(self, repo: Any, path: str, sha: str) -> str | None:
+        """Return the text of *path* at commit *sha*; ``None`` when the commit deleted it."""
+        try:
+            content = self._call(repo.get_contents, path, sha)
+        except UnknownObjectException:
+            return None
+        if isinstance(content, list) or content.encoding != "base64":
+            raise _NotAFileError(f"{path} is a folder or too large to read through the API")
+        return content.decoded_content.decode("utf-8", errors="replace")  # type: ignore[no-any-return]
 
     def _rest_item(self, ref: ItemRef) -> PullRequest | Issue | Unknown:
         issue = self._github.get_repo(ref.slug).get_issue(ref.number)  # lazy: no request
@@ -379,13 +420,46 @@ class GitHubStateProvider:
             return Unknown(f"no PR or issue #{ref.number} in {ref.slug}; check the number in the plan")
         return _rest_issue(ref, issue)
 
-    def _rest_search(self, parent: ItemRef) -> Iterator[Any]:
-        results = self._github.search_issues(f'repo:{parent.slug} is:pr "#{parent.number}"')
-        for page in range(10):
-            found = self._call(results.get_page, page)
-            yield from found
-            if len(found) < 100:
-                return
+    def _rest_family(
+        self, parent: ItemRef, items: dict[tuple[str, int], PullRequest | Issue | Unknown]
+    ) -> tuple[ItemRef, ...] | Unknown:
+        """Find the parts of split PR *parent* by search; unknown when the search is incomplete or unreadable.
+
+        GitHub's search may time out and say so with ``incomplete_results``; it also gives at
+        most 1,000 results. Either way parts may be missing, and a hold over the family must
+        not come out free because of it.
+        """
+        query = f'repo:{parent.slug} is:pr "#{parent.number}"'
+        parts: list[ItemRef] = []
+        given = 0
+        requester = self._github.requester
+        for page in range(1, MAX_SEARCH_PAGES + 1):
+            _, data = self._call(
+                requester.requestJsonAndCheck,
+                "GET",
+                "/search/issues",
+                {"q": query, "per_page": 100, "page": page},
+            )
+            why = _search_shape(data)
+            if why:
+                return Unknown(f"GitHub's answer to the search for the parts of {parent} could not be read ({why})")
+            if data["incomplete_results"]:
+                return Unknown(f"GitHub's search for the parts of {parent} gave incomplete results (it timed out)")
+            for raw in data["items"]:
+                given += 1
+                issue = self._github.create_from_raw_data(GithubIssue, raw)
+                part = ItemRef(parent.slug, raw["number"])
+                if part.number != parent.number and is_part_of(parent.number, raw["title"], raw.get("body") or ""):
+                    parts.append(part)
+                    items.setdefault(part.key, _rest_issue(part, issue))
+            if len(data["items"]) < 100 or given >= data["total_count"]:
+                break
+        if given < data["total_count"]:
+            return Unknown(
+                f"GitHub's search for the parts of {parent} counted {data['total_count']} results but gave "
+                f"{given}, so parts may be missing"
+            )
+        return tuple(sorted(parts))
 
     # -- limits and errors ------------------------------------------------------------------
 
@@ -451,6 +525,42 @@ def _describe(error: BaseException) -> tuple[str, str] | None:
     if isinstance(error, json.JSONDecodeError):  # a body that is not JSON
         return "GitHub's answer was not valid JSON", "GitHub may be having trouble; try again later"
     return None
+
+
+class _NotAFileError(Exception):
+    """A pin file that the contents API does not give as one text file."""
+
+
+def _inside_repo(path: str) -> bool:
+    """Whether *path* is a plain relative path inside a repository (no ``..``, no leading ``/``, no scheme).
+
+    >>> _inside_repo("images/hub/requirements.txt"), _inside_repo("../../rate_limit"), _inside_repo("/etc")
+    (True, False, False)
+    """
+    parts = path.split("/")
+    return bool(path) and ":" not in path and "\\" not in path and all(p not in ("", ".", "..") for p in parts)
+
+
+def _search_shape(data: object) -> str:
+    """Return what is wrong with a REST search answer's shape, or ``""`` when it is as documented."""
+    if not isinstance(data, dict):
+        return "not a JSON object"
+    count, items = data.get("total_count"), data.get("items")
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        return "total_count is not a count"
+    if not isinstance(data.get("incomplete_results"), bool):
+        return "incomplete_results is not true or false"
+    if not isinstance(items, list):
+        return "items is not a list"
+    for item in items:
+        if not isinstance(item, dict):
+            return "a result is not an object"
+        number = item.get("number")
+        if not isinstance(number, int) or isinstance(number, bool) or number <= 0:
+            return "a result has no number"
+        if not isinstance(item.get("title"), str) or not isinstance(item.get("body"), str | None):
+            return f"result #{number} has no title"
+    return ""
 
 
 def _commit_date(repo: Any, sha: str) -> dt.datetime | None:

@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 from release_gate.errors import StateUnavailableError
 from release_gate.model import ItemRef
 from release_gate.state import (
+    FileHistory,
+    FileVersion,
     GitHubRelease,
     Issue,
     IssueState,
@@ -31,7 +33,7 @@ from release_gate.state import (
     World,
     is_part_of,
 )
-from release_gate.times import parse_time
+from release_gate.times import iso_time, parse_time
 
 __all__ = [
     "MAX_UNITS",
@@ -84,6 +86,7 @@ _FRAGMENTS = {
 }""",
     # Search results carry no nested connections: each would cost a request per result.
     "SearchPage": """fragment SearchPage on SearchResultItemConnection {
+  issueCount
   pageInfo { hasNextPage endCursor }
   nodes {
     __typename
@@ -94,7 +97,12 @@ _FRAGMENTS = {
   }
 }""",
 }
-_NEEDS = {"repo": ("TagPage",), "tags": ("TagPage",), "item": ("Item", "Pull"), "search": ("SearchPage",)}
+_NEEDS = {
+    "repo": ("TagPage",),
+    "tags": ("TagPage",),
+    "item": ("Item", "Pull"),
+    "search": ("SearchPage",),
+}
 
 _TAGS = 'refs(refPrefix: "refs/tags/", first: 100{after}, orderBy: {{field: TAG_COMMIT_DATE, direction: DESC}})'
 
@@ -131,9 +139,14 @@ class Answer:
     """What the queries answered so far, gathered into the parts of a World."""
 
     repos: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """By lower-cased slug: ``tags`` (list), ``releases``, ``default_branch``, ``files``, or ``unknown``."""
+    """By lower-cased slug: ``tags`` (list), ``releases``, ``default_branch``, ``files``, or ``unknown``.
+
+    ``files`` maps a path to ``(versions newest first, complete)`` or :class:`Unknown`."""
     items: dict[tuple[str, int], PullRequest | Issue | Unknown] = field(default_factory=dict)
-    families: dict[tuple[str, int], list[ItemRef]] = field(default_factory=dict)
+    families: dict[tuple[str, int], list[ItemRef] | Unknown] = field(default_factory=dict)
+    """Parts found by search, by the parent's key; :class:`Unknown` once a search failed or fell short."""
+    search_read: dict[ItemRef, int] = field(default_factory=dict)
+    """How many results each family's search gave so far, to compare with GitHub's count."""
     cost: int = 0
     remaining: int | None = None
     reset: dt.datetime | None = None
@@ -154,7 +167,8 @@ def _units(target: _Target) -> int:
 
 
 class _Builder:
-    def __init__(self) -> None:
+    def __init__(self, request: StateRequest) -> None:
+        self.request = request
         self.repo_blocks: dict[str, list[str]] = {}
         self.repo_alias: dict[str, str] = {}
         self.top: list[str] = []
@@ -164,10 +178,10 @@ class _Builder:
         self.units = 0
         self.fragments: set[str] = set()
 
-    def var(self, prefix: str, value: str) -> str:
+    def var(self, prefix: str, value: str, kind: str = "String!") -> str:
         name = f"{prefix}{len(self.variables)}"
         self.variables[name] = value
-        self.declared.append(f"${name}: String!")
+        self.declared.append(f"${name}: {kind}")
         return f"${name}"
 
     def repo(self, slug: str) -> str:
@@ -211,9 +225,20 @@ class _Builder:
             block.append(f"{item_alias}: issueOrPullRequest(number: {target.ref.number}) {{ ...Item }}")
             self.targets[(alias, item_alias)] = target
         elif target.kind == "file":
+            # The commits of the default branch that changed the file, newest first, up to the
+            # moment asked for: the first one's text is the file at that moment, its date says
+            # since when. A timeline asks for a page of them, to go back in time.
             file_alias = f"f{len(block)}"
-            expression = self.var("e", f"HEAD:{target.path}")
-            block.append(f"{file_alias}: object(expression: {expression}) {{ ... on Blob {{ text }} }}")
+            path = self.var("p", target.path)
+            until = self.request.as_of
+            bound = f", until: {self.var('t', iso_time(until), 'GitTimestamp!')}" if until else ""
+            first = PAGE if self.request.files_since else 1
+            text = f"file(path: {path}) {{ object {{ ... on Blob {{ text isTruncated }} }} }}"
+            block.append(
+                f'{file_alias}: object(expression: "HEAD") {{ ... on Commit {{ '
+                f"history(first: {first}, path: {path}{bound}) {{ "
+                f"pageInfo {{ hasNextPage }} nodes {{ oid committedDate {text} }} }} }} }}"
+            )
             self.targets[(alias, file_alias)] = target
 
     def batch(self) -> Batch:
@@ -227,13 +252,13 @@ class _Builder:
         return Batch(text, dict(self.variables), dict(self.targets))
 
 
-def _pack(targets: Sequence[tuple[_Target, str | None]]) -> list[Batch]:
+def _pack(targets: Sequence[tuple[_Target, str | None]], request: StateRequest) -> list[Batch]:
     batches: list[Batch] = []
-    builder = _Builder()
+    builder = _Builder(request)
     for target, cursor in targets:
         if builder.units and builder.units + _units(target) > MAX_UNITS:
             batches.append(builder.batch())
-            builder = _Builder()
+            builder = _Builder(request)
         builder.add(target, cursor)
     if builder.units:
         batches.append(builder.batch())
@@ -253,16 +278,17 @@ def first_batches(request: StateRequest) -> list[Batch]:
     for group in by_repo.values():  # a repo's fields stay together in one query where they fit
         targets.extend((t, None) for t in group)
     targets.extend((_Target("search", parent.slug, parent), None) for parent in request.families)
-    return _pack(targets)
+    return _pack(targets, request)
 
 
-def more_batches(answer: Answer, slugs: Mapping[str, str]) -> list[Batch]:
+def more_batches(answer: Answer, request: StateRequest) -> list[Batch]:
     """Return the follow-up queries for older tag pages and more search results."""
+    slugs = {slug.lower(): slug for slug in request.repos}
     targets: list[tuple[_Target, str | None]] = [
         (_Target("tags", slugs.get(key, key)), cursor) for key, cursor in sorted(answer.more_tags.items())
     ]
     targets.extend((_Target("search", parent.slug, parent), cursor) for parent, cursor in answer.more_search.items())
-    return _pack(targets)
+    return _pack(targets, request)
 
 
 class _Unreadable(Exception):  # noqa: N818 - a condition of GitHub's answer, not an error of ours
@@ -401,11 +427,18 @@ def _repo_page(value: object, *, first: bool) -> tuple[dict[str, Any], list[Tag]
     return fields, tags, _text(info, "endCursor", null=True) if _flag(info, "hasNextPage") else None
 
 
-def _search_page(parent: ItemRef, value: object) -> tuple[list[PullRequest], str | None]:
-    """Read one page of the search for *parent*'s parts: the parts it found, the next page's cursor."""
-    if value is None:
-        return [], None
+def _search_page(parent: ItemRef, value: object) -> tuple[list[PullRequest], str | None, int, int]:
+    """Read one page of the search for *parent*'s parts.
+
+    Return the parts it found, the next page's cursor, how many results the page gave and
+    how many GitHub counts in all (``issueCount``).
+    """
     page = _obj(value, "search")
+    count = page.get("issueCount")
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        raise _Unreadable(f"issueCount is {_kind(count)}, not a count")
+    raw = page.get("nodes")
+    given = len(raw) if isinstance(raw, list) else 0
     parts = []
     for node in _nodes(page, "search"):
         if node.get("__typename") != "PullRequest":
@@ -417,7 +450,38 @@ def _search_page(parent: ItemRef, value: object) -> tuple[list[PullRequest], str
         if number != parent.number and is_part_of(parent.number, _text(node, "title"), _text(node, "body")):
             parts.append(_pull(part, node))
     info = _obj(page.get("pageInfo"), "search.pageInfo")
-    return parts, _text(info, "endCursor", null=True) if _flag(info, "hasNextPage") else None
+    cursor = _text(info, "endCursor", null=True) if _flag(info, "hasNextPage") else None
+    if cursor == "":
+        raise _Unreadable("pageInfo says there is a next page, without a cursor")
+    return parts, cursor, given, count
+
+
+def _file_versions(path: str, value: object) -> tuple[tuple[FileVersion, ...], bool]:
+    """Read the commits that changed *path* (newest first): the file's versions, and whether that is all of them."""
+    if value is None:  # no HEAD: an empty repository has no files
+        return (), True
+    history = _obj(_obj(value, "object").get("history"), "history")
+    versions: list[FileVersion] = []
+    for node in _nodes(history, "history"):
+        since = _when(node, "committedDate")
+        if since is None:
+            raise _Unreadable("a commit without committedDate")
+        entry = node.get("file")
+        text: str | None = None
+        if entry is not None:
+            blob = _child(_obj(entry, "file"), "object")
+            if blob.get("isTruncated") is True:
+                raise _Unreadable(f"GitHub cut the text of {path} short (too large)")
+            if not isinstance(blob.get("text"), str):
+                raise _Unreadable(f"{path} is not a text file")
+            text = blob["text"]
+        if versions and versions[-1].since is not None and since > versions[-1].since:
+            # Commit dates out of order (a branch merged with older commits): what came
+            # before cannot be placed in time, so the history read ends here.
+            return tuple(versions), False
+        versions.append(FileVersion(text, since, _text(node, "oid")))
+    more = _flag(_obj(history.get("pageInfo"), "history.pageInfo"), "hasNextPage")
+    return tuple(versions), not more
 
 
 def _at(data: Any, path: Sequence[str]) -> Any:
@@ -531,27 +595,64 @@ def read_answer(batch: Batch, response: object, answer: Answer, request: StateRe
                     answer.items[target.ref.key] = Unknown(f"{target.ref}: GitHub's answer could not be read ({error})")
         elif target.kind == "file":
             entry = answer.repos.setdefault(key, {"slug": target.slug, "tags": [], "files": {}})
-            if not found and isinstance(value, Mapping) and isinstance(value.get("text"), str):
-                entry.setdefault("files", {})[target.path] = value["text"]
+            files = entry.setdefault("files", {})
+            if found:
+                files[target.path] = Unknown(f"{target.path} of {target.slug}: {found}")
+                continue
+            try:
+                files[target.path] = _file_versions(target.path, value)
+            except _Unreadable as error:
+                files[target.path] = Unknown(f"{target.path} of {target.slug} could not be read ({error})")
         elif target.kind == "search":
             assert target.ref is not None
-            parts = answer.families.setdefault(target.ref.key, [])
-            if found:
-                continue  # the parts listed in the plan still count; titles in the state too
-            answer.more_search.pop(target.ref, None)
-            try:
-                pulls, cursor = _search_page(target.ref, value)
-            except _Unreadable:
-                continue  # as if the search failed
-            for pull in pulls:
-                parts.append(pull.ref)
-                answer.items.setdefault(pull.ref.key, pull)
-            if cursor is not None:
-                answer.more_search[target.ref] = cursor
+            _read_search(answer, target.ref, value, found)
+
+
+def _read_search(answer: Answer, parent: ItemRef, value: object, failed: str | None) -> None:
+    """Fold one page of the search for *parent*'s parts into *answer*; a failed or short search makes them unknown.
+
+    The parts listed in the plan and those titled as parts still count then, but the family
+    is not known to be whole, so a hold over it is never free by accident.
+    """
+    if isinstance(answer.families.get(parent.key), Unknown):
+        return
+    answer.more_search.pop(parent, None)
+    why = f"GitHub's search for the parts of {parent} failed" + (f": {failed}" if failed else "")
+    if failed or value is None:
+        answer.families[parent.key] = Unknown(why if failed else f"{why}: no answer")
+        return
+    try:
+        pulls, cursor, given, count = _search_page(parent, value)
+    except _Unreadable as error:
+        answer.families[parent.key] = Unknown(
+            f"GitHub's answer to the search for the parts of {parent} could not be read ({error})"
+        )
+        return
+    parts = answer.families.setdefault(parent.key, [])
+    assert not isinstance(parts, Unknown)
+    for pull in pulls:
+        parts.append(pull.ref)
+        answer.items.setdefault(pull.ref.key, pull)
+    answer.search_read[parent] = answer.search_read.get(parent, 0) + given
+    if cursor is not None:
+        answer.more_search[parent] = cursor
+    elif answer.search_read[parent] < count:
+        answer.families[parent.key] = Unknown(
+            f"GitHub's search for the parts of {parent} counted {count} results but gave "
+            f"{answer.search_read[parent]}, so parts may be missing"
+        )
+
+
+def _files(entry: Mapping[str, Any], read_at: dt.datetime) -> dict[str, FileHistory | Unknown]:
+    files: dict[str, FileHistory | Unknown] = {}
+    for path, read in entry.get("files", {}).items():
+        files[path] = read if isinstance(read, Unknown) else FileHistory(read_at, read[0], read[1])
+    return files
 
 
 def world_of(answer: Answer, request: StateRequest, *, taken_at: dt.datetime, source: str, stats: ReadStats) -> World:
     """Turn everything the queries answered into a :class:`World`; what is missing is unknown."""
+    read_at = request.as_of or taken_at
     repos: dict[str, RepoState | Unknown] = {}
     for slug in request.repos:
         entry = answer.repos.get(slug.lower())
@@ -564,11 +665,16 @@ def world_of(answer: Answer, request: StateRequest, *, taken_at: dt.datetime, so
                 entry.get("slug", slug),
                 tuple(entry["tags"]),
                 entry.get("default_branch", ""),
-                dict(entry.get("files", {})),
+                _files(entry, read_at),
                 tuple(entry.get("releases", ())),
             )
     items = dict(answer.items)
     for ref in request.items:
         items.setdefault(ref.key, Unknown(f"{ref}: GitHub gave no answer"))
-    families = {key: tuple(sorted(set(parts))) for key, parts in answer.families.items()}
+    families: dict[tuple[str, int], tuple[ItemRef, ...] | Unknown] = {
+        key: parts if isinstance(parts, Unknown) else tuple(sorted(set(parts)))
+        for key, parts in answer.families.items()
+    }
+    for parent in request.families:
+        families.setdefault(parent.key, Unknown(f"GitHub gave no answer to the search for the parts of {parent}"))
     return World(taken_at, source, repos, items, families, stats)

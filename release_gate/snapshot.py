@@ -1,6 +1,6 @@
 """Recorded state: the versioned snapshot file format, and the provider that replays it.
 
-A snapshot is one JSON document (``schema_version`` 1, described in ``docs/snapshot.md``)
+A snapshot is one JSON document (``schema_version`` 2, described in ``docs/snapshot.md``)
 holding, per repository, its tags with dates, its pull requests and issues with their
 open/merge/close times, and the default-branch files the plan reads. Timestamps make it
 possible to ask for verdicts as of any moment up to ``taken_at``.
@@ -18,6 +18,8 @@ from typing import Any
 from release_gate.errors import SnapshotError
 from release_gate.model import ItemRef, Source, parse_slug
 from release_gate.state import (
+    FileHistory,
+    FileVersion,
     GitHubRelease,
     Issue,
     IssueState,
@@ -37,8 +39,14 @@ from release_gate.times import iso_time, parse_time
 
 __all__ = ["SCHEMA_VERSION", "SnapshotStateProvider", "dump_world", "load_world"]
 
-SCHEMA_VERSION = 1
-"""The snapshot format this version reads and writes."""
+SCHEMA_VERSION = 2
+"""The snapshot format this version writes; it reads every version up to it.
+
+Version 2 records each default-branch file with the versions read and their commit dates
+(``{"read_at", "complete", "versions": [{"text", "since", "commit"}]}``), and a family
+whose search failed as ``{"unknown": reason}``; version 1 recorded a file as its text,
+known only at ``taken_at``.
+"""
 
 MAX_SNAPSHOT_BYTES = 200_000_000
 
@@ -50,6 +58,7 @@ def _format_time(value: dt.datetime | None) -> str | None:
 class _Reader:
     def __init__(self, path: str) -> None:
         self.path = path
+        self.taken_at = dt.datetime.min.replace(tzinfo=dt.UTC)
 
     def fail(
         self, where: str, problem: str, fix: str = "Fix the file, or record it again with release-gate"
@@ -103,7 +112,7 @@ class _Reader:
         if version > SCHEMA_VERSION:
             raise self.fail(
                 "schema_version",
-                f"is {version}, written by a newer release-gate; this one reads version {SCHEMA_VERSION}",
+                f"is {version}, written by a newer release-gate; this one reads versions 1 to {SCHEMA_VERSION}",
                 "Upgrade release-gate, or record the snapshot again with this version",
             )
         if version < 1:
@@ -111,9 +120,10 @@ class _Reader:
         taken_at = self.time(root, "taken_at", "")
         if taken_at is None:
             raise self.fail("taken_at", "is missing; a snapshot must say when it was taken")
+        self.taken_at = taken_at
         repos: dict[str, RepoState | Unknown] = {}
         items: dict[tuple[str, int], PullRequest | Issue | Unknown] = {}
-        families: dict[tuple[str, int], tuple[ItemRef, ...]] = {}
+        families: dict[tuple[str, int], tuple[ItemRef, ...] | Unknown] = {}
         for slug, entry in self.obj(root.get("repos", {}), "repos").items():
             where = f"repos.{slug}"
             if parse_slug(slug) is None:
@@ -197,18 +207,48 @@ class _Reader:
             )
             for w, r in self.objects(entry, "releases", where)
         )
-        files = self.obj(entry.get("files", {}), f"{where}.files")
-        for name, content in files.items():
-            if not isinstance(content, str):
-                raise self.fail(f"{where}.files.{name}", f"must be the file's text, not {_json_type(content)}")
-        return RepoState(slug, tags, self.text(entry, "default_branch", where), dict(files), releases)
+        files = {
+            name: self.file(content, f"{where}.files.{name}")
+            for name, content in self.obj(entry.get("files", {}), f"{where}.files").items()
+        }
+        return RepoState(slug, tags, self.text(entry, "default_branch", where), files, releases)
 
-    def families(self, slug: str, entry: dict[str, Any], where: str) -> dict[tuple[str, int], tuple[ItemRef, ...]]:
-        found: dict[tuple[str, int], tuple[ItemRef, ...]] = {}
+    def file(self, content: object, where: str) -> FileHistory | Unknown:
+        """Read one file: its text (version 1: known at ``taken_at`` only), its history, or why it is unknown."""
+        if isinstance(content, str):
+            return FileHistory.current(content, self.taken_at)
+        fields = self.obj(content, where)
+        if "unknown" in fields:
+            return Unknown(self.text(fields, "unknown", where))
+        read_at = self.time(fields, "read_at", where)
+        if read_at is None:
+            raise self.fail(f"{where}.read_at", "is missing; a file's history must say when it was read")
+        if read_at > self.taken_at:
+            raise self.fail(f"{where}.read_at", "is after the snapshot's taken_at")
+        versions: list[FileVersion] = []
+        for w, v in self.objects(fields, "versions", where):
+            text = v.get("text")
+            if text is not None and not isinstance(text, str):
+                raise self.fail(f"{w}.text", f"must be the file's text or null, not {_json_type(text)}")
+            since = self.time(v, "since", w)
+            if since is not None and since > read_at:
+                raise self.fail(f"{w}.since", "is after the file was read (read_at)")
+            if versions and (since is None or (versions[-1].since is not None and since > versions[-1].since)):
+                raise self.fail(f"{w}.since", "must be dated, and no later than the version before it (newest first)")
+            versions.append(FileVersion(text, since, self.text(v, "commit", w)))
+        return FileHistory(read_at, tuple(versions), self.flag(fields, "complete", where))
+
+    def families(
+        self, slug: str, entry: dict[str, Any], where: str
+    ) -> dict[tuple[str, int], tuple[ItemRef, ...] | Unknown]:
+        found: dict[tuple[str, int], tuple[ItemRef, ...] | Unknown] = {}
         for parent, parts in self.obj(entry.get("families", {}), f"{where}.families").items():
             key = f"{where}.families.{parent}"
             if not re.fullmatch(r"[0-9]+", parent):
                 raise self.fail(key, f"{parent!r} is not a number")
+            if isinstance(parts, dict) and "unknown" in parts:
+                found[ItemRef(slug, int(parent)).key] = Unknown(self.text(parts, "unknown", key))
+                continue
             if not isinstance(parts, list) or not all(isinstance(p, int) and not isinstance(p, bool) for p in parts):
                 raise self.fail(key, "must be a list of PR numbers")
             found[ItemRef(slug, int(parent)).key] = tuple(ItemRef(slug, p) for p in parts)
@@ -309,6 +349,16 @@ def load_world(path: str | Path) -> World:
     return _Reader(shown).world(data)
 
 
+def _dump_file(history: FileHistory | Unknown) -> dict[str, Any]:
+    if isinstance(history, Unknown):
+        return {"unknown": history.reason}
+    return {
+        "read_at": _format_time(history.read_at),
+        "complete": history.complete,
+        "versions": [{"text": v.text, "since": _format_time(v.since), "commit": v.commit} for v in history.versions],
+    }
+
+
 def dump_world(world: World, *, about: str = "") -> str:
     """Return *world* as snapshot JSON (deterministic: sorted keys, fixed layout).
 
@@ -323,7 +373,7 @@ def dump_world(world: World, *, about: str = "") -> str:
         repos[key] = {
             "default_branch": repo.default_branch,
             "tags": [{"name": t.name, "sha": t.sha, "date": _format_time(t.date)} for t in repo.tags],
-            "files": dict(sorted(repo.files.items())),
+            "files": {path: _dump_file(history) for path, history in sorted(repo.files.items())},
         }
         if repo.releases:
             repos[key]["releases"] = [
@@ -369,7 +419,8 @@ def dump_world(world: World, *, about: str = "") -> str:
         entry.setdefault(kind, {})[str(number)] = value
     for (slug, number), parts in sorted(world.families.items()):
         entry = repos.setdefault(slug, {"unknown": f"{slug} is not in the state"})
-        entry.setdefault("families", {})[str(number)] = [p.number for p in parts]
+        found = {"unknown": parts.reason} if isinstance(parts, Unknown) else [p.number for p in parts]
+        entry.setdefault("families", {})[str(number)] = found
     document: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "taken_at": _format_time(world.taken_at)}
     if about:
         document["about"] = about

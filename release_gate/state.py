@@ -20,6 +20,8 @@ from release_gate.times import show_time
 from release_gate.versions import ParsedVersion, Scheme, VersionRequirement, parse_version
 
 __all__ = [
+    "FileHistory",
+    "FileVersion",
     "GitHubRelease",
     "Issue",
     "IssueState",
@@ -143,15 +145,90 @@ class Issue:
 
 
 @dataclass(frozen=True, slots=True)
+class FileVersion:
+    """One version of a default-branch file: its text from the commit that made it."""
+
+    text: str | None
+    """The file's text; ``None`` where there was no such file (not added yet, or deleted)."""
+    since: dt.datetime | None = None
+    """When the commit that made this version was committed; ``None`` when not known."""
+    commit: str = ""
+    """That commit's SHA, where known."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileHistory:
+    """What was read of one file on a repository's default branch, up to one moment.
+
+    The versions are newest first; each lasts from its :attr:`FileVersion.since` until the
+    next newer one's, the newest until :attr:`read_at`. Before the oldest version the file
+    is unknown, unless the history is :attr:`complete` (then there was no such file). The
+    dates are commit dates, as git records them: not when a commit reached the branch.
+    """
+
+    read_at: dt.datetime
+    """The moment the default branch was read as of: when the state was taken, or ``--as-of``."""
+    versions: tuple[FileVersion, ...] = ()
+    complete: bool = False
+    """Whether the versions go back to the file's first commit."""
+
+    @classmethod
+    def current(cls, text: str | None, read_at: dt.datetime, since: dt.datetime | None = None) -> FileHistory:
+        """Return the history of a file read once: *text* at *read_at*, made at *since* if known."""
+        return cls(read_at, (FileVersion(text, since),))
+
+    @property
+    def latest(self) -> FileVersion | None:
+        """The version at :attr:`read_at`, if it was read."""
+        return self.versions[0] if self.versions else None
+
+    def at(self, when: dt.datetime) -> FileVersion | Unknown:
+        """Return the version the file had at *when*, or :class:`Unknown` when the history cannot tell.
+
+        >>> import datetime as dt
+        >>> day = lambda d: dt.datetime(2018, 8, d, tzinfo=dt.UTC)
+        >>> history = FileHistory(day(19), (FileVersion("new", day(18)), FileVersion("old", day(10))))
+        >>> history.at(day(19)).text, history.at(day(18)).text, history.at(day(12)).text
+        ('new', 'new', 'old')
+        >>> print(history.at(day(9)).reason)
+        its history was read back to 2018-08-10 00:00 UTC only
+        """
+        if when > self.read_at:
+            return Unknown(f"it was read as of {show_time(self.read_at)}, not later")
+        for index, version in enumerate(self.versions):
+            if version.since is None:
+                if index == 0 and when == self.read_at:
+                    return version
+                return Unknown(f"it was read as of {show_time(self.read_at)}, without the date of its last change")
+            if version.since <= when:
+                return version
+        if self.complete:
+            return FileVersion(None)
+        if not self.versions:
+            return Unknown("no version of it was read")
+        return Unknown(f"its history was read back to {show_time(self.versions[-1].since or self.read_at)} only")
+
+
+@dataclass(frozen=True, slots=True)
 class RepoState:
     """A repository's tags and the files of its default branch that the plan reads."""
 
     slug: str
     tags: tuple[Tag, ...] = ()
     default_branch: str = ""
-    files: Mapping[str, str] = field(default_factory=dict)
+    files: Mapping[str, FileHistory | Unknown] = field(default_factory=dict)
+    """By path: what was read of each file, or why it could not be read."""
     releases: tuple[GitHubRelease, ...] = ()
     """GitHub releases, newest first (what the plan's sources may read)."""
+
+    def file(self, path: str, when: dt.datetime) -> FileVersion | Unknown:
+        """Return file *path* as it was at *when*; :class:`Unknown` when it was not read for that moment."""
+        history = self.files.get(path)
+        if history is None:
+            return Unknown(f"{path} of {self.slug} was not read")
+        if isinstance(history, Unknown):
+            return history
+        return history.at(when)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,8 +298,9 @@ class World:
     """By lower-cased ``owner/name``."""
     items: Mapping[tuple[str, int], PullRequest | Issue | Unknown] = field(default_factory=dict)
     """By :attr:`ItemRef.key`."""
-    families: Mapping[tuple[str, int], tuple[ItemRef, ...]] = field(default_factory=dict)
-    """Parts of split PRs that the provider found (by GitHub search), by the parent's key."""
+    families: Mapping[tuple[str, int], tuple[ItemRef, ...] | Unknown] = field(default_factory=dict)
+    """Parts of split PRs that the provider found (by GitHub search), by the parent's key;
+    :class:`Unknown` where the search failed or was incomplete, so parts may be missing."""
     stats: ReadStats | None = None
     """The cost of a live read; ``None`` for recorded state."""
     registries: Mapping[str, Registry | Unknown] = field(default_factory=dict)
@@ -272,6 +350,10 @@ class StateRequest:
     """``(owner/name, path)`` of default-branch files the plan reads."""
     registries: tuple[tuple[Source, str, str], ...] = ()
     """``(source, name, url)`` of the package indexes and chart repositories to read."""
+    as_of: dt.datetime | None = None
+    """Read the default-branch :attr:`files` as they were at this moment (``None``: as they are now)."""
+    files_since: dt.datetime | None = None
+    """Also read the versions the files had since this moment (for a timeline); ``None``: only the last."""
 
     def tags_decided(self, slug: str, newest_first: Sequence[Tag]) -> bool:
         """Return whether the tags read so far (newest first) decide every release of repo *slug*.
@@ -307,8 +389,18 @@ def satisfies(repo: Repo, requirement: VersionRequirement, tag: Tag) -> bool:
     return version is not None and requirement.check(version) is None
 
 
-def request_for(plan: Plan, items: tuple[ItemRef, ...]) -> StateRequest:
-    """Return the state request for *plan*, given every item its graph names."""
+def request_for(
+    plan: Plan,
+    items: tuple[ItemRef, ...],
+    *,
+    as_of: dt.datetime | None = None,
+    files_since: dt.datetime | None = None,
+) -> StateRequest:
+    """Return the state request for *plan*, given every item its graph names.
+
+    *as_of* asks for the default-branch files as they were at that moment (pins are judged
+    by the file of their moment, never by today's); *files_since* for their versions since then.
+    """
     slugs = {r.slug for r in plan.repos} | {ref.slug for ref in items}
     registries: dict[str, tuple[Source, str, str]] = {}
     for repo in plan.repos:
@@ -325,6 +417,8 @@ def request_for(plan: Plan, items: tuple[ItemRef, ...]) -> StateRequest:
             sorted({(plan.repo(r.repo).slug, entry.split("#", 1)[0]) for r in plan.releases for entry in r.pins})
         ),
         registries=tuple(registries[key] for key in sorted(registries)),
+        as_of=as_of,
+        files_since=files_since,
     )
 
 

@@ -56,7 +56,7 @@ from release_gate.state import (
     World,
     registry_key,
 )
-from release_gate.times import iso_time
+from release_gate.times import iso_time, parse_time
 
 __all__ = [
     "SCHEMA_PACKAGE",
@@ -270,6 +270,9 @@ class FakeGitHub(_Faults):
         """Logins and their permission on every repo (``admin``, ``write``...); others have ``read``."""
         self.branch_files: dict[str, dict[str, str]] = {}
         """Files of branches other than the default one (a PR's head, say), by branch name."""
+        self.search_misses = 0
+        """Withhold the last this many results of every search, as a search that timed out on GitHub's
+        side does: REST says ``incomplete_results``, GraphQL still counts them in ``issueCount``."""
         self.forbid_statuses = False
         """Answer 403 to posted statuses (a token without ``statuses: write``)."""
         self.node_errors: dict[ItemRef, str] = {}
@@ -342,6 +345,35 @@ class FakeGitHub(_Faults):
 
     def _tag_sha(self, repo: RepoState, name: str, sha: str) -> str:
         return sha or _sha(repo.slug, "tag", name)
+
+    def _file_commits(self, repo: RepoState, path: str, until: dt.datetime | None = None) -> list[_FileCommit]:
+        """Return the commits that changed *path* on the default branch, newest first, up to *until*.
+
+        A version whose date the world does not know is served as made when the file was read.
+        Raises :class:`_FileUnreadableError` for a file the world records as unknown.
+        """
+        history = repo.files.get(path)
+        if history is None:
+            return []
+        if isinstance(history, Unknown):
+            raise _FileUnreadableError(history.reason)
+        commits = []
+        for version in history.versions:
+            when = version.since or history.read_at
+            if until is None or when <= until:
+                sha = version.commit or _sha(repo.slug, "file", path, iso_time(when))
+                commits.append(_FileCommit(sha, when, version.text))
+        return commits
+
+    def _file_text(self, repo: RepoState, path: str, ref: str | None = None) -> str | None:
+        """Return the text of *path* at commit *ref* (a SHA of :meth:`_file_commits`), or on the default branch."""
+        try:
+            commits = self._file_commits(repo, path)
+        except _FileUnreadableError:
+            return None
+        if ref is None:
+            return commits[0].text if commits else None
+        return next((c.text for c in commits if c.sha == ref), None)
 
     # GraphQL ------------------------------------------------------------------------------
 
@@ -421,9 +453,34 @@ class FakeGitHub(_Faults):
                 raise _NotFoundError(f"Could not resolve to an issue or pull request with the number of {number}.")
             return self._gql_item(found)
 
+        def history(
+            _info: Any, first: int = 100, path: str | None = None, until: str | None = None, **_: Any
+        ) -> dict[str, Any]:
+            if path is None:
+                raise _GitHubGraphQLError("INTERNAL", "the fake serves the history of one path only")
+            try:
+                commits = self._file_commits(repo, path, parse_time(until) if until else None)
+            except _FileUnreadableError as error:
+                raise _GitHubGraphQLError("FORBIDDEN", str(error)) from None
+
+            def entry(commit: _FileCommit) -> dict[str, Any] | None:
+                if commit.text is None:
+                    return None
+                return {"object": {"__typename": "Blob", "text": commit.text, "isTruncated": False}}
+
+            return {
+                "pageInfo": {"hasNextPage": len(commits) > first, "endCursor": None},
+                "nodes": [
+                    {"oid": c.sha, "committedDate": iso_time(c.when), "file": lambda _i, c=c, **_: entry(c)}
+                    for c in commits[:first]
+                ],
+            }
+
         def blob(_info: Any, expression: str) -> dict[str, Any] | None:
+            if expression == "HEAD":  # the default branch's head commit
+                return {"__typename": "Commit", "oid": _sha(repo.slug, "head"), "history": history}
             path = expression.split(":", 1)[1] if ":" in expression else expression
-            text = repo.files.get(path)
+            text = self._file_text(repo, path)
             return None if text is None else {"__typename": "Blob", "text": text}
 
         def releases(_info: Any, first: int = 100, **_: Any) -> dict[str, Any]:
@@ -462,12 +519,13 @@ class FakeGitHub(_Faults):
 
     def _gql_root(self, cost: int = 1) -> dict[str, Any]:
         def search(_info: Any, query: str, first: int = 100, after: str | None = None, **_: Any) -> dict[str, Any]:
-            results = self._search(query)
+            everything = self._search(query)
+            results = everything[: len(everything) - self.search_misses] if self.search_misses else everything
             start = int(after.split(":")[1]) if after else 0
             page = results[start : start + first]
             end = start + len(page)
             return {
-                "issueCount": len(results),
+                "issueCount": len(everything),
                 "pageInfo": {"hasNextPage": end < len(results), "endCursor": f"cursor:{end}" if page else None},
                 "nodes": [self._gql_pull(pr) for pr in page],
             }
@@ -570,14 +628,16 @@ class FakeGitHub(_Faults):
             }
             return 200, {"resources": {"core": core, "graphql": core}, "rate": core}, {}
         if path == "/search/issues":
-            results = self._search(urllib.parse.unquote_plus((query.get("q") or [""])[0]))
+            everything = self._search(urllib.parse.unquote_plus((query.get("q") or [""])[0]))
+            results = everything[: len(everything) - self.search_misses] if self.search_misses else everything
             chunk = results[(page - 1) * per_page : page * per_page]
             headers = {}
             if page * per_page < len(results):
                 q = urllib.parse.quote((query.get("q") or [""])[0])
                 headers["Link"] = f'<{base}/search/issues?q={q}&per_page={per_page}&page={page + 1}>; rel="next"'
             items = [self._rest_issue(base, pr) for pr in chunk]
-            return 200, {"total_count": len(results), "incomplete_results": False, "items": items}, headers
+            incomplete = len(results) < len(everything)
+            return 200, {"total_count": len(results), "incomplete_results": incomplete, "items": items}, headers
         match = re.match(r"^/repos/([^/]+)/([^/]+)(/.*)?$", path)
         if not match:
             return not_found
@@ -697,11 +757,37 @@ class FakeGitHub(_Faults):
                 assert isinstance(item, PullRequest)
                 return 200, self._rest_pull(base, item), {}
             return 200, self._rest_issue(base, item), {}
+        if rest == "/commits" and query.get("path"):
+            file_path = query["path"][0]
+            until = parse_time(query["until"][0]) if query.get("until") else None
+            try:
+                commits = self._file_commits(repo, file_path, until)
+            except _FileUnreadableError:
+                return 500, {"message": "Server Error"}, {}
+            listed = commits[(page - 1) * per_page : page * per_page]
+            return (
+                200,
+                [
+                    {
+                        "sha": c.sha,
+                        "url": f"{base}/repos/{slug}/commits/{c.sha}",
+                        "commit": {
+                            "message": f"Change {file_path}",
+                            "committer": {"name": "someone", "email": "someone@example.invalid", "date": _iso(c.when)},
+                            "author": {"name": "someone", "email": "someone@example.invalid", "date": _iso(c.when)},
+                        },
+                    }
+                    for c in listed
+                ],
+                {},
+            )
         if content := re.match(r"^/contents/(.+)$", rest):
             file_path = urllib.parse.unquote(content.group(1))
             ref = (query.get("ref") or [repo.default_branch or "main"])[0]
-            files = self.branch_files.get(ref, repo.files) if ref != (repo.default_branch or "main") else repo.files
-            text = files.get(file_path)
+            if ref in self.branch_files and ref != (repo.default_branch or "main"):
+                text = self.branch_files[ref].get(file_path)
+            else:
+                text = self._file_text(repo, file_path, ref if re.fullmatch(r"[0-9a-f]{40}", ref) else None)
             if text is None:
                 return not_found
             encoded = base64.b64encode(text.encode()).decode()
@@ -734,6 +820,20 @@ class FakeGitHub(_Faults):
                 {},
             )
         return not_found
+
+
+@dataclass(frozen=True, slots=True)
+class _FileCommit:
+    """A commit that changed one file, as the fake serves it."""
+
+    sha: str
+    when: dt.datetime
+    text: str | None
+    """The file's text after the commit; ``None`` when the commit deleted it."""
+
+
+class _FileUnreadableError(Exception):
+    """A file the fake's world records as unknown: GitHub fails to read it."""
 
 
 def _estimated_cost(document: str) -> int:

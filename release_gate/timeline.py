@@ -2,7 +2,7 @@
 
 Pure: the plan's graph and a World in; the moments where something changed out. The
 moments looked at are the times the state records (tags, GitHub releases, published
-versions, PRs and issues opened, merged or closed) inside the period, plus its start.
+versions, PRs and issues opened, merged or closed, pin files changed) inside the period, plus its start.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from release_gate.evaluate import evaluate
 from release_gate.graph import ReleaseGraph
-from release_gate.state import Issue, PullRequest, Registry, RepoState, World
+from release_gate.state import FileHistory, Issue, PullRequest, Registry, RepoState, World
 
 __all__ = ["Step", "moments", "timeline"]
 
@@ -31,12 +31,15 @@ class Step:
 
 
 def moments(world: World) -> set[dt.datetime]:
-    """Return every moment the state records: tags, releases, published versions, PRs and issues."""
+    """Return every moment the state records: tags, releases, published versions, PRs, issues, file changes."""
     moments: set[dt.datetime] = set()
     for repo in world.repos.values():
         if isinstance(repo, RepoState):
             moments.update(t.date for t in repo.tags if t.date)
             moments.update(r.published_at for r in repo.releases if r.published_at)
+            for history in repo.files.values():
+                if isinstance(history, FileHistory):
+                    moments.update(v.since for v in history.versions if v.since)
     for item in world.items.values():
         if isinstance(item, PullRequest | Issue):
             moments.update(m for m in (item.created_at, item.closed_at, getattr(item, "merged_at", None)) if m)

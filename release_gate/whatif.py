@@ -25,6 +25,7 @@ from release_gate.model import Plan, Source
 from release_gate.pins import canonical_name, pin_entry, read_pins
 from release_gate.plan import parse_ref
 from release_gate.state import (
+    FileHistory,
     GitHubRelease,
     Issue,
     IssueState,
@@ -34,6 +35,7 @@ from release_gate.state import (
     Registry,
     RepoState,
     Tag,
+    Unknown,
     World,
     registry_key,
 )
@@ -127,7 +129,10 @@ def apply(world: World, plan: Plan, assumptions: Sequence[Assumption], when: dt.
             path = next(p for p, key, _ in (pin_entry(e) or (e, "x", "") for e in release.pins) if not key)
             read = repos.get(repo.slug.lower())
             base = read if isinstance(read, RepoState) else RepoState(repo.slug)
-            text = base.files.get(path, "")
+            version = base.file(path, when)
+            if isinstance(version, Unknown) and path in base.files:
+                continue  # the file's other pins at that moment are not known: it stays unknown
+            text = "" if isinstance(version, Unknown) else version.text or ""
             wanted = canonical_name(assumption.package)
             kept = [
                 line
@@ -135,7 +140,8 @@ def apply(world: World, plan: Plan, assumptions: Sequence[Assumption], when: dt.
                 if not any(p.line == number and p.name == wanted for p in read_pins(text, path, plan))
             ]
             kept.append(f"{assumption.package}=={assumption.version}")
-            repos[repo.slug.lower()] = dataclasses.replace(base, files={**base.files, path: "\n".join(kept) + "\n"})
+            changed = FileHistory.current("\n".join(kept) + "\n", when, since=when)
+            repos[repo.slug.lower()] = dataclasses.replace(base, files={**base.files, path: changed})
     return dataclasses.replace(world, repos=repos, items=items, registries=registries)
 
 

@@ -20,7 +20,7 @@ import pytest
 from release_gate import Evaluation, SnapshotStateProvider, check, load_world
 from release_gate.cli import main
 from release_gate.model import ItemRef
-from release_gate.state import PrState, Published, PullRequest, Registry, RepoState, Tag, World
+from release_gate.state import FileHistory, PrState, Published, PullRequest, Registry, RepoState, Tag, World
 from release_gate.testing import FakeGitHub, FakeRegistries
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -242,7 +242,8 @@ def _world_with_plan(registries: FakeRegistries) -> World:
     repos = dict(world.repos)
     repo = repos[KS]
     assert isinstance(repo, RepoState)
-    repos[KS] = dataclasses.replace(repo, files={**repo.files, PLAN_PATH: plan_text_for(registries)})
+    plan = FileHistory.current(plan_text_for(registries), world.taken_at)
+    repos[KS] = dataclasses.replace(repo, files={**repo.files, PLAN_PATH: plan})
     items = dict(world.items)
     ref = ItemRef(KS, 205)
     old = items[ref.key]

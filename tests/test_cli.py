@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from release_gate import __version__
+from release_gate.cli import BUILTIN_NOTE, PLAN_NAMES
 from tests.conftest import ROOT, Run
 
 RunCli = Callable[..., Run]
@@ -122,7 +123,7 @@ def test_default_job_reports_the_2018_example_as_blocked(run_cli: RunCli, argv: 
     """Without a plan, release-gate evaluates the built-in 2018-08-09 example offline and exits 1."""
     run = run_cli(*argv)
     assert run.code == 1, run.err
-    assert run.err == ""
+    assert run.err == BUILTIN_NOTE
     for release in EXAMPLE_RELEASES:
         assert re.search(rf"^  {release}\s", run.out, re.MULTILINE), f"release {release} missing from the table"
     assert "jupyterhub is unblocked: can be cut now" in run.out
@@ -198,7 +199,7 @@ def test_exit_code_answers_the_question_asked(run_cli: RunCli, argv: tuple[str, 
     run = run_cli(*argv)
     assert run.code == code, run.out + run.err
     assert expected in run.out
-    assert run.err == ""
+    assert run.err == BUILTIN_NOTE
 
 
 def test_a_repo_missing_from_the_state_exits_3(run_cli: RunCli, tmp_path: Path) -> None:
@@ -341,10 +342,10 @@ ERROR_CASES: list[ErrorCase] = [
     ),
     (
         "state-newer-schema",
-        {"plan.toml": PLAN, "state.json": SNAPSHOT.replace('"schema_version": 1', '"schema_version": 2')},
+        {"plan.toml": PLAN, "state.json": SNAPSHOT.replace('"schema_version": 1', '"schema_version": 3')},
         _CHECK,
         2,
-        ("state.json", "schema_version: is 2", "newer release-gate", "Upgrade release-gate"),
+        ("state.json", "schema_version: is 3", "newer release-gate", "Upgrade release-gate"),
     ),
     (
         "state-bad-taken-at",
@@ -459,7 +460,7 @@ def test_bad_input_gives_one_clear_error(
     assert run.code == code, run.out + run.err
     _assert_no_traceback(run)
     assert run.out == ""
-    head, marker, message = run.err.partition("release-gate: error: ")
+    head, marker, message = run.err.removeprefix(BUILTIN_NOTE).partition("release-gate: error: ")
     assert marker, f"no 'release-gate: error:' in {run.err!r}"
     assert head == "" or head.startswith("usage: release-gate"), f"unexpected text before the error: {head!r}"
     assert "release-gate: error:" not in message, "more than one error message"
@@ -643,7 +644,7 @@ def test_explain_unknown_subject_is_a_usage_error(run_cli: RunCli, subject: str,
     run = run_cli("explain", subject)
     assert run.code == 2
     assert run.out == ""
-    assert run.err.startswith(f"release-gate: error: explain: {subject!r} is no release, hold or PR ref")
+    assert run.err.startswith(f"{BUILTIN_NOTE}release-gate: error: explain: {subject!r} is no release, hold or PR ref")
     assert hint in run.err
     assert "kubespawner-big-prs" in run.err
     _assert_no_traceback(run)
@@ -665,11 +666,54 @@ def test_graph_defaults_to_dot(run_cli: RunCli) -> None:
 
 
 def test_validate_the_example(run_cli: RunCli) -> None:
-    """`validate` on the built-in example exits 0 and says ok with a count of what it read."""
-    run = run_cli("validate")
+    """`validate` on the example plan exits 0 and says ok with a count of what it read."""
+    run = run_cli("validate", str(ROOT / "config" / "jupyterhub-2018.toml"))
     assert run.code == 0
     assert ": ok: 5 repos, 5 releases, 2 holds" in run.out
     assert run.out.rstrip().endswith("-> chart")
+
+
+@pytest.mark.parametrize("where", PLAN_NAMES)
+def test_validate_without_a_plan_validates_the_repositorys_plan(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """`validate` with no file checks the repository's plan, says which on stderr, and fails when it is broken."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / where).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / where).write_text(PLAN.replace('github = "o/b"', 'github = "o/b"\nnonsense = 1'), encoding="utf-8")
+    (tmp_path / "docs").mkdir()
+    monkeypatch.chdir(tmp_path / "docs")  # a folder inside the repository: the plan at its top is found
+    run = run_cli("validate")
+    assert run.code == 2, run.out + run.err
+    assert run.err.startswith(f"release-gate: no plan named: validating {tmp_path / where}\n")
+    assert "nonsense" in run.err
+    assert "ok:" not in run.out
+
+
+def test_validate_with_nothing_to_validate_exits_2(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`validate` with no file and no plan in the repository is a usage error, never "ok" on the example."""
+    monkeypatch.chdir(tmp_path)
+    run = run_cli("validate")
+    assert run.code == 2
+    assert run.out == ""
+    assert "no plan file named, and none found here (.github/release-plan.toml or release-plan.toml)" in run.err
+
+
+def test_check_without_a_plan_uses_the_repositorys_plan(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`check` with no plan in a repository that has .github/release-plan.toml evaluates that plan, not the example."""
+    (tmp_path / ".github").mkdir()
+    (tmp_path / ".github" / "release-plan.toml").write_text(PLAN, encoding="utf-8")
+    (tmp_path / "release-plan.toml").write_text("not even TOML [", encoding="utf-8")  # the first found wins
+    _write(tmp_path, {"state.json": SNAPSHOT})
+    monkeypatch.chdir(tmp_path)
+    run = run_cli("check", "--state", "state.json")
+    assert run.code == 0, run.out + run.err
+    assert run.err == f"release-gate: no plan named: using {Path('.github') / 'release-plan.toml'}\n"
+    assert run.out.startswith("two releases\n")
 
 
 def test_validate_a_plan_file(run_cli: RunCli, tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from release_gate.model import Intent, ItemRef, Plan, Source
 from release_gate.pipeline import check
 from release_gate.plan import load_plan, parse_plan
 from release_gate.snapshot import SnapshotStateProvider, load_world
-from release_gate.state import Published, Registry, RepoState, StateRequest, Tag, World
+from release_gate.state import FileHistory, Published, Registry, RepoState, StateRequest, Tag, Unknown, World
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_PLAN = ROOT / "config" / "jupyterhub-2018.toml"
@@ -196,7 +196,8 @@ def test_example_batchspawner_does_not_change_the_answer() -> None:
     chart = repos[Z2JH]
     assert isinstance(chart, RepoState)
     pins = "jupyterhub==0.9.2\njupyterhub-kubespawner==0.9.0b1\noauthenticator==0.8.0\n"
-    repos[Z2JH] = replace(chart, files={**chart.files, "images/hub/requirements.txt": pins})
+    pinned = FileHistory.current(pins, world.taken_at)
+    repos[Z2JH] = replace(chart, files={**chart.files, "images/hub/requirements.txt": pinned})
     evaluation = evaluate(build_graph(load_plan(EXAMPLE_PLAN)), replace(world, repos=repos, registries=registries))
     assert {v.id: v.status for v in evaluation.releases} == {
         "kubespawner": ReleaseStatus.RELEASED,
@@ -943,3 +944,44 @@ def test_answer_clear_when_everything_is_out() -> None:
         .pull("org/app", 10, "merged", merged_at="2018-08-03T00:00:00Z")
     )
     assert check(held(), world).answer() is Answer.CLEAR
+
+
+# -- a family whose parts may not all be known -----------------------------------------------------
+
+
+def _unsure_family(world: World) -> World:
+    """Return *world* with the search for the parts of z2jh#758 failed."""
+    why = Unknown("GitHub's search for the parts of z2jh#758 gave incomplete results")
+    return replace(world, families={**world.families, ("jupyterhub/zero-to-jupyterhub-k8s", 758): why})
+
+
+def test_a_hold_over_a_family_with_unknown_parts_is_unknown_while_it_holds() -> None:
+    """Parts a search may have missed make the hold unknown (never free) while its release is not out."""
+    world = _unsure_family(load_world(EXAMPLE_STATE))
+    evaluation = evaluate(build_graph(load_plan(EXAMPLE_PLAN)), world)
+    hold = evaluation.hold("z2jh-big-prs")
+    assert hold.status is HoldStatus.UNKNOWN
+    assert hold.unknown_parts == (
+        "parts of z2jh#758 may be missing: GitHub's search for the parts of z2jh#758 gave incomplete results",
+    )
+    unlisted = evaluation.pr(ItemRef("jupyterhub/zero-to-jupyterhub-k8s", 842))
+    assert unlisted.answer is Answer.UNKNOWN  # it may be a part the search missed
+    assert evaluation.pr(ItemRef("jupyterhub/zero-to-jupyterhub-k8s", 758)).answer is Answer.BLOCKED
+    assert evaluation.pr(ItemRef("jupyterhub/jupyterhub", 842)).answer is Answer.CLEAR  # another repository
+    assert evaluation.answer() is Answer.UNKNOWN
+
+
+def test_unknown_parts_do_not_matter_once_the_release_is_out() -> None:
+    """When every release a hold waits for is out, every part is free, found or not: the hold is free."""
+    world = _unsure_family(load_world(EXAMPLE_STATE))
+    registries = dict(world.registries)
+    helm = registries["helm:jupyterhub"]
+    assert isinstance(helm, Registry)
+    registries["helm:jupyterhub"] = replace(
+        helm, versions=(*helm.versions, Published("0.7.0-beta.1", at("2018-08-09T12:00:00Z")))
+    )
+    evaluation = evaluate(build_graph(load_plan(EXAMPLE_PLAN)), replace(world, registries=registries))
+    hold = evaluation.hold("z2jh-big-prs")
+    assert hold.status is HoldStatus.FREE
+    assert hold.unknown_parts == ()
+    assert evaluation.pr(ItemRef("jupyterhub/zero-to-jupyterhub-k8s", 842)).answer is Answer.CLEAR

@@ -11,7 +11,17 @@ from release_gate.fake import FakeStateProvider
 from release_gate.model import ItemRef
 from release_gate.pipeline import check
 from release_gate.plan import parse_plan
-from release_gate.state import Issue, IssueState, PrState, PullRequest, RepoState, StateRequest, Tag, Unknown
+from release_gate.state import (
+    FileVersion,
+    Issue,
+    IssueState,
+    PrState,
+    PullRequest,
+    RepoState,
+    StateRequest,
+    Tag,
+    Unknown,
+)
 
 TAKEN = dt.datetime(2018, 8, 20, tzinfo=dt.UTC)
 REQUEST = StateRequest(repos=("org/lib",), items=(ItemRef("org/lib", 1),))
@@ -56,7 +66,10 @@ def test_repo_records_files_and_default_branch() -> None:
     repo = world.repo("org/lib")
     assert isinstance(repo, RepoState)
     assert repo.default_branch == "main"
-    assert dict(repo.files) == {"a.txt": "A", "b.txt": "B"}
+    assert {path: repo.file(path, world.taken_at) for path in repo.files} == {
+        "a.txt": FileVersion("A"),
+        "b.txt": FileVersion("B"),
+    }
     assert repo.tags == ()
 
 

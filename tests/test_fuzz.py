@@ -339,7 +339,7 @@ def _read(batch: gq.Batch, request: StateRequest, response: object) -> World:
         gq.failed_in_passing(response)
     answer = gq.Answer()
     gq.read_answer(batch, response, answer, request)
-    gq.more_batches(answer, {slug.lower(): slug for slug in request.repos})
+    gq.more_batches(answer, request)
     return gq.world_of(answer, request, taken_at=MEETING, source="fuzz", stats=ReadStats())
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -26,16 +27,14 @@ from release_gate import (
 )
 from release_gate.github import GitHubStateProvider
 from release_gate.model import ItemRef
-from release_gate.state import PrState, PullRequest, Tag
+from release_gate.state import PrState, PullRequest, Tag, World
 from release_gate.testing import FakeGitHub, Fault
 from tests.conftest import EXAMPLE_PLAN, EXAMPLE_STATE, Run
 
 MEETING = dt.datetime(2018, 8, 9, 18, tzinfo=dt.UTC)
 # These tests are about GitHub: the founding plan with tags as every repo's only source.
-PLAN = parse_plan(
-    re.sub(r"^(sources|published|pins) = .*$", "", EXAMPLE_PLAN.read_text(encoding="utf-8"), flags=re.MULTILINE),
-    path=str(EXAMPLE_PLAN),
-)
+TAGS_ONLY = re.sub(r"^(sources|published|pins) = .*$", "", EXAMPLE_PLAN.read_text(encoding="utf-8"), flags=re.MULTILINE)
+PLAN = parse_plan(TAGS_ONLY, path=str(EXAMPLE_PLAN))
 
 
 def provider(fake: FakeGitHub, *, token: str | None = "", **kwargs: Any) -> GitHubStateProvider:
@@ -134,6 +133,63 @@ def test_parts_found_by_search_are_covered_and_labelled(github_schema: Any) -> N
         "kubespawner#240": FoundBy.SEARCH,
         "kubespawner#241": FoundBy.TITLE,
     }
+
+
+def _z2jh_with_a_described_part() -> tuple[World, dict[ItemRef, str]]:
+    """Return the 2018 world plus z2jh#842, a part of #758 named only in its description (found by search only)."""
+    world = load_world(EXAMPLE_STATE)
+    ref = ItemRef("jupyterhub/zero-to-jupyterhub-k8s", 842)
+    items = {**world.items, ref.key: PullRequest(ref, PrState.OPEN, "User scheduler")}
+    return dataclasses.replace(world, items=items), {ref: "Split out of #758: the user scheduler."}
+
+
+@pytest.mark.parametrize("token", [True, False], ids=["graphql", "rest"])
+def test_an_incomplete_search_makes_the_hold_unknown_never_free(
+    github_schema: Any, tmp_path: Path, run_cli: Callable[..., Run], token: bool
+) -> None:
+    """A part the search missed (incomplete results) is unknown, exit 3: `check --pr` never clears it."""
+    world, bodies = _z2jh_with_a_described_part()
+    plan = tmp_path / "plan.toml"
+    plan.write_text(TAGS_ONLY, encoding="utf-8")
+    with FakeGitHub(world, schema=github_schema, bodies=bodies) as fake:
+        env = {"GH_TOKEN": str(fake.token)} if token else {}
+        live = ("--github-url", fake.url, "--no-cache")
+        whole = run_cli("check", str(plan), "--pr", "z2jh#842", *live, env=env)
+        fake.search_misses = 1
+        short = run_cli("check", str(plan), "--pr", "z2jh#842", *live, env=env)
+        other = run_cli("check", str(plan), "--pr", "z2jh#900", *live, env=env)
+        listed = run_cli("check", str(plan), "--pr", "z2jh#758", *live, env=env)
+        assert fake.invalid_queries == []
+    assert whole.code == 1, whole.out + whole.err  # found by search: held
+    assert short.code == 3, short.out + short.err  # the search fell short: unknown, never clear
+    assert "parts of z2jh#758 may be missing" in short.out
+    assert other.code == 3  # any PR of the repository may be the part the search missed
+    assert listed.code == 1  # the parent itself is still held
+
+
+def test_a_failed_search_makes_a_needed_family_unknown(github_schema: Any) -> None:
+    """A release that needs a family whose search fell short is unknown, not unblocked."""
+    world, bodies = _z2jh_with_a_described_part()
+    items = dict(world.items)
+    for number, state in ((758, PrState.CLOSED), (842, PrState.MERGED)):
+        ref = ItemRef("jupyterhub/zero-to-jupyterhub-k8s", number)
+        items[ref.key] = PullRequest(ref, state, "x", merged_at=MEETING if state is PrState.MERGED else None)
+    world = dataclasses.replace(world, items=items)
+    plan = parse_plan(
+        '[plan]\nname = "t"\n[repos.z2jh]\ngithub = "jupyterhub/zero-to-jupyterhub-k8s"\nscheme = "semver"\n'
+        'tags = ["v{version}", "{version}"]\n[releases.chart]\nrepo = "z2jh"\nversion = ">=0.7.0-beta.1"\n'
+        'accept = "pre"\nneeds = { prs = ["z2jh#758"] }\n[families."z2jh#758"]\ndiscover = true\n'
+    )
+    with FakeGitHub(world, schema=github_schema, bodies=bodies) as fake:
+        whole = check(plan, provider(fake)).release("chart")
+        fake.search_misses = 1
+        short = check(plan, provider(fake)).release("chart")
+        assert fake.invalid_queries == []
+    assert whole.status is ReleaseStatus.UNBLOCKED  # every part merged
+    assert short.status is ReleaseStatus.UNKNOWN  # a part may be missing: never unblocked by accident
+    unknown = [r for r in short.reasons if r.outcome.value == "unknown"]
+    assert [r.condition for r in unknown] == ["needs every part of z2jh#758 merged"]
+    assert "counted 1 results but gave 0" in unknown[0].detail
 
 
 def test_missing_repo_and_pr_are_unknown_with_a_hint(github_schema: Any) -> None:

@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from release_gate.model import ItemRef
 from release_gate.pins import Pin, canonical_name, read_entry, read_pins
 from release_gate.plan import load_plan
+from release_gate.snapshot import load_world
+from release_gate.state import (
+    FileHistory,
+    FileVersion,
+    PrState,
+    Published,
+    PullRequest,
+    Registry,
+    RepoState,
+    Tag,
+    Unknown,
+    World,
+)
+from release_gate.testing import FakeGitHub, FakeRegistries
+from release_gate.times import parse_time
 from tests.conftest import EXAMPLE_PLAN, EXAMPLE_STATE, Run
 
 PLAN = load_plan(EXAMPLE_PLAN)
@@ -133,3 +153,170 @@ def test_a_malformed_pin_entry_is_a_plan_error() -> None:
     with pytest.raises(PlanError) as raised:
         parse_plan('[plan]\nname = "p"\n[repos.a]\ngithub = "o/a"\n[releases.a]\nversion = ">1"\npins = ["a b#c"]\n')
     assert "PATH#KEY=PACKAGE" in str(raised.value)
+
+
+# -- pins as of a moment: the file of that moment, never today's --------------------------------
+
+Z2JH = "jupyterhub/zero-to-jupyterhub-k8s"
+HUB_PINS = "images/hub/requirements.txt"
+FROM_GIT = "jupyterhub==0.9.1\ngit+https://github.com/jupyterhub/kubespawner@7ae9900\noauthenticator==0.7.2\n"
+RELEASED = "jupyterhub==0.9.2\njupyterhub-kubespawner==0.9.0b1\noauthenticator==0.8.0\n"
+SEPTEMBER = "jupyterhub==0.9.3\njupyterhub-kubespawner==0.9.0b1\noauthenticator==0.8.0\n"
+
+
+def _at(text: str) -> dt.datetime:
+    parsed = parse_time(text)
+    assert parsed is not None
+    return parsed
+
+
+def _history(taken_at: str, *versions: tuple[str, str]) -> FileHistory:
+    """Return the hub image's pins read at *taken_at*: *versions* ``(text, since)``, oldest first."""
+    newest_first = tuple(FileVersion(text, _at(since), f"{n:040x}") for n, (text, since) in enumerate(versions))[::-1]
+    return FileHistory(_at(taken_at), newest_first, complete=True)
+
+
+def _world_of_0819(*, september: bool = False) -> World:
+    """GitHub and the indexes on 2018-08-19 09:00 (or in September): the packages out, the pins moved at 08:00."""
+    taken_at = "2018-09-10T12:00:00Z" if september else "2018-08-19T09:00:00Z"
+    world = load_world(EXAMPLE_STATE)
+    repos, items, registries = dict(world.repos), dict(world.items), dict(world.registries)
+    for number in (230, 232):
+        ref = ItemRef("jupyterhub/kubespawner", number)
+        old = items[ref.key]
+        assert isinstance(old, PullRequest)
+        items[ref.key] = dataclasses.replace(old, state=PrState.MERGED, merged_at=_at("2018-08-15T09:00:00Z"))
+    for slug, tag, key, version, when in (
+        ("jupyterhub/kubespawner", "v0.9.0b1", "pypi:jupyterhub-kubespawner", "0.9.0b1", "2018-08-19T07:00:00Z"),
+        ("jupyterhub/jupyterhub", "0.9.2", "pypi:jupyterhub", "0.9.2", "2018-08-11T10:00:00Z"),
+        ("jupyterhub/oauthenticator", "0.8.0", "pypi:oauthenticator", "0.8.0", "2018-08-11T11:00:00Z"),
+    ):
+        repo = repos[slug]
+        assert isinstance(repo, RepoState)
+        repos[slug] = dataclasses.replace(repo, tags=(*repo.tags, Tag(tag, f"{hash(tag) & 0xFFFF:040x}", _at(when))))
+        registry = registries[key]
+        assert isinstance(registry, Registry)
+        registries[key] = dataclasses.replace(registry, versions=(*registry.versions, Published(version, _at(when))))
+    versions = [(FROM_GIT, "2018-07-11T10:00:00Z"), (RELEASED, "2018-08-19T08:00:00Z")]
+    if september:
+        versions.append((SEPTEMBER, "2018-09-05T10:00:00Z"))
+    chart = repos[Z2JH]
+    assert isinstance(chart, RepoState)
+    repos[Z2JH] = dataclasses.replace(chart, files={**chart.files, HUB_PINS: _history(taken_at, *versions)})
+    return dataclasses.replace(world, taken_at=_at(taken_at), repos=repos, items=items, registries=registries)
+
+
+@pytest.fixture
+def august_19(github_schema: Any, tmp_path: Path) -> Iterator[tuple[FakeGitHub, Path]]:
+    """Serve 2018-08-19 09:00 from a fake GitHub and registries; give the founding plan pointing at them."""
+    world = _world_of_0819()
+    with FakeRegistries(world) as registries, FakeGitHub(world, schema=github_schema) as github:
+        plan = tmp_path / "plan.toml"
+        plan.write_text(registries.example_plan(), encoding="utf-8")
+        yield github, plan
+        assert github.invalid_queries == []
+
+
+@pytest.mark.parametrize("token", [True, False], ids=["graphql", "rest"])
+@pytest.mark.parametrize(
+    ("as_of", "code", "shown"),
+    [
+        ("2018-08-19T07:50:00Z", 1, "pins jupyterhub-kubespawner from git 7ae9900; the plan needs >=0.9.0b1 released"),
+        ("2018-08-19T08:30:00Z", 0, "pins jupyterhub-kubespawner==0.9.0b1, released 2018-08-19 07:00 UTC"),
+        (None, 0, "pins jupyterhub-kubespawner==0.9.0b1, released 2018-08-19 07:00 UTC"),
+    ],
+    ids=["before-the-pin-moved", "after-it-moved", "now"],
+)
+def test_pins_are_read_as_of_the_moment_asked(  # noqa: PLR0917 - fixtures and parameters
+    august_19: tuple[FakeGitHub, Path],
+    run_cli: Callable[..., Run],
+    as_of: str | None,
+    code: int,
+    shown: str,
+    token: bool,
+) -> None:
+    """`--as-of` judges the chart by its pin file at that moment: from git at 07:50 (blocked), released at 08:30."""
+    github, plan = august_19
+    moment = ("--as-of", as_of) if as_of else ()
+    env = {"GH_TOKEN": str(github.token)} if token else {}
+    run = run_cli("explain", "chart", str(plan), *moment, "--github-url", github.url, "--no-cache", env=env)
+    assert run.code == code, run.out + run.err
+    assert shown in run.out
+    if token:
+        assert len(github.graphql_requests) == 1  # the files of that moment come in the same round trip
+
+
+def test_pins_as_of_an_earlier_moment_never_name_later_versions(
+    github_schema: Any, tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    """On a September state, --as-of 2018-08-19 08:30 reads the pins of that morning, not jupyterhub==0.9.3."""
+    world = _world_of_0819(september=True)
+    with FakeRegistries(world) as registries, FakeGitHub(world, schema=github_schema) as github:
+        plan = tmp_path / "plan.toml"
+        plan.write_text(registries.example_plan(), encoding="utf-8")
+        env = {"GH_TOKEN": str(github.token)}
+        run = run_cli(
+            "explain", "chart", str(plan), "--as-of", "2018-08-19T08:30:00Z", "--github-url", github.url, env=env
+        )
+        now = run_cli("explain", "chart", str(plan), "--github-url", github.url, env=env)
+    assert run.code == 0, run.out + run.err
+    assert "0.9.3" not in run.out
+    assert "pins jupyterhub==0.9.2, released 2018-08-11 10:00 UTC" in run.out
+    assert now.code == 1  # today the file pins jupyterhub==0.9.3, which the indexes do not have
+    assert "pins jupyterhub==0.9.3, not released yet" in now.out
+
+
+def test_a_snapshot_replays_pins_only_as_far_back_as_it_recorded_them(
+    august_19: tuple[FakeGitHub, Path], run_cli: Callable[..., Run], tmp_path: Path
+) -> None:
+    """A snapshot with the pin file's last version only is unknown before it; `snapshot --since` records more."""
+    github, plan = august_19
+    env = {"GH_TOKEN": str(github.token)}
+    short, long = tmp_path / "short.json", tmp_path / "long.json"
+    assert run_cli("snapshot", str(plan), "-o", str(short), "--github-url", github.url, env=env).code == 0
+    assert (
+        run_cli(
+            "snapshot", str(plan), "-o", str(long), "--since", "2018-08-01", "--github-url", github.url, env=env
+        ).code
+        == 0
+    )
+    before = ("--as-of", "2018-08-19T07:50:00Z", "--release", "chart")
+    unknown = run_cli("check", str(plan), "--state", str(short), *before)
+    assert unknown.code == 3, unknown.out  # never "unblocked" from a file it did not record for that moment
+    assert "images/hub/requirements.txt: not known as of 2018-08-19 07:50 UTC" in unknown.out
+    blocked = run_cli("check", str(plan), "--state", str(long), *before)
+    assert blocked.code == 1, blocked.out
+    assert run_cli("check", str(plan), "--state", str(short), "--release", "chart").code == 0
+
+
+def test_timeline_shows_when_the_pins_freed_the_chart(
+    august_19: tuple[FakeGitHub, Path], run_cli: Callable[..., Run]
+) -> None:
+    """A live timeline reads the pin file's versions over the period: the chart is unblocked at 08:00, not before."""
+    github, plan = august_19
+    run = run_cli(
+        "timeline", "2018-08-18", "2018-08-19T09:00:00Z", str(plan), "--github-url", github.url,
+        env={"GH_TOKEN": str(github.token)},
+    )  # fmt: skip
+    assert run.code == 0, run.err
+    assert re.search(r"^2018-08-19 07:00 UTC\s+release\s+kubespawner\s+unblocked\s+released$", run.out, re.MULTILINE)
+    assert re.search(r"^2018-08-19 08:00 UTC\s+release\s+chart\s+blocked\s+unblocked$", run.out, re.MULTILINE)
+
+
+def test_a_pin_file_whose_history_cannot_be_read_is_unknown(
+    august_19: tuple[FakeGitHub, Path], run_cli: Callable[..., Run]
+) -> None:
+    """A pin file GitHub cannot give as of the moment makes the chart unknown (exit 3), never judged by today's file."""
+    github, plan = august_19
+    chart = github.world.repos[Z2JH]
+    assert isinstance(chart, RepoState)
+    files = {**chart.files, HUB_PINS: Unknown("forbidden")}
+    github.world = dataclasses.replace(
+        github.world, repos={**github.world.repos, Z2JH: dataclasses.replace(chart, files=files)}
+    )
+    run = run_cli(
+        "check", str(plan), "--as-of", "2018-08-19T08:30:00Z", "--release", "chart", "--github-url", github.url,
+        env={"GH_TOKEN": str(github.token)},
+    )  # fmt: skip
+    assert run.code == 3, run.out + run.err
+    assert "pins in images/hub/requirements.txt" in run.out

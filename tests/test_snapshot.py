@@ -13,6 +13,8 @@ from release_gate.errors import SnapshotError
 from release_gate.model import ItemRef
 from release_gate.snapshot import SCHEMA_VERSION, SnapshotStateProvider, dump_world, load_world
 from release_gate.state import (
+    FileHistory,
+    FileVersion,
     Issue,
     IssueState,
     PrState,
@@ -80,7 +82,10 @@ def test_load_example_world() -> None:
     chart = world.repo("jupyterhub/zero-to-jupyterhub-k8s")
     assert isinstance(chart, RepoState)
     assert "jupyterhub/Chart.yaml" in chart.files
-    assert chart.files["jupyterhub/Chart.yaml"].startswith("name: jupyterhub")
+    chart_yaml = chart.file("jupyterhub/Chart.yaml", world.taken_at)
+    assert isinstance(chart_yaml, FileVersion)
+    assert chart_yaml.text is not None
+    assert chart_yaml.text.startswith("name: jupyterhub")
 
 
 def test_snapshot_provider_fetch_returns_the_world() -> None:
@@ -117,7 +122,15 @@ def test_example_round_trip_equals(tmp_path: Path) -> None:
 
 def test_round_trip_with_unknowns_and_undated_items(tmp_path: Path) -> None:
     """A world with unknown repos and items, undated tags and closed items round-trips equal."""
-    lib = RepoState("Org/Lib", (Tag("v1.0", "abc", None), Tag("v1.1", "", TAKEN)), "main", {"f.txt": "x"})
+    history = FileHistory(
+        TAKEN, (FileVersion("x", TAKEN - dt.timedelta(days=1), "c2"), FileVersion(None, TAKEN - dt.timedelta(days=9)))
+    )
+    files: dict[str, FileHistory | Unknown] = {
+        "f.txt": FileHistory.current("x", TAKEN),
+        "g.txt": history,
+        "h.txt": Unknown("too large"),
+    }
+    lib = RepoState("Org/Lib", (Tag("v1.0", "abc", None), Tag("v1.1", "", TAKEN)), "main", files)
     world = World(
         taken_at=TAKEN,
         source="built",
@@ -135,11 +148,13 @@ def test_round_trip_with_unknowns_and_undated_items(tmp_path: Path) -> None:
             ("org/lib", 2): Issue(ItemRef("Org/Lib", 2), IssueState.CLOSED, "bug", None, TAKEN),
             ("org/lib", 3): Unknown("timed out"),
         },
+        families={("org/lib", 1): (ItemRef("Org/Lib", 4),), ("org/lib", 5): Unknown("incomplete search")},
     )
     again = load_world(_write(tmp_path, dump_world(world)))
     assert again.taken_at == world.taken_at
     assert again.repos == world.repos
     assert again.items == world.items
+    assert again.families == world.families
 
 
 def test_round_trip_keeps_a_repo_missing_from_the_state_unknown(tmp_path: Path) -> None:

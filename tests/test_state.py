@@ -6,6 +6,8 @@ import datetime as dt
 
 from release_gate.model import ItemRef, Plan, Release, Repo
 from release_gate.state import (
+    FileHistory,
+    FileVersion,
     Issue,
     IssueState,
     PrState,
@@ -226,3 +228,45 @@ def test_tags_decided_stops_below_the_lower_bound() -> None:
     assert request.tags_decided("o/lib", tags("v2.1", "v2.0", "v1.9"))  # satisfied, and the oldest does not
     assert request.tags_decided("o/lib", tags("v1.9", "v1.8"))  # nothing satisfies, and 1.8 is below 2.0
     assert request.tags_decided("other/repo", tags())  # no release of that repo is wanted
+
+
+# -- a file's history: what it said at a moment ---------------------------------------------------
+
+
+def _day(day: int, hour: int = 0) -> dt.datetime:
+    return dt.datetime(2018, 8, day, hour, tzinfo=dt.UTC)
+
+
+def test_a_file_is_known_from_its_last_change_to_when_it_was_read() -> None:
+    """A file read with the date of its last change says the same from then until it was read, and nothing else."""
+    history = FileHistory(_day(19, 9), (FileVersion("new", _day(19, 8)), FileVersion("old", _day(10))))
+    assert history.at(_day(19, 9)) == FileVersion("new", _day(19, 8))
+    assert history.at(_day(19, 7)) == FileVersion("old", _day(10))
+    assert isinstance(history.at(_day(9)), Unknown)  # before the oldest version read: not known
+    assert isinstance(history.at(_day(20)), Unknown)  # after it was read: not known either
+
+
+def test_a_file_read_without_a_date_is_known_only_at_that_moment() -> None:
+    """A file read once without the date of its last change is unknown at every earlier moment."""
+    history = FileHistory.current("text", _day(19))
+    assert history.at(_day(19)) == FileVersion("text")
+    unknown = history.at(_day(18))
+    assert isinstance(unknown, Unknown)
+    assert "without the date of its last change" in unknown.reason
+
+
+def test_a_complete_history_says_the_file_did_not_exist_before() -> None:
+    """Before the first commit of a complete history the file did not exist: no text, which is not unknown."""
+    history = FileHistory(_day(19), (FileVersion(None, _day(15)), FileVersion("x", _day(10))), complete=True)
+    assert history.at(_day(16)) == FileVersion(None, _day(15))  # deleted on the 15th
+    assert history.at(_day(12)).text == "x"  # type: ignore[union-attr]
+    assert history.at(_day(9)) == FileVersion(None)
+
+
+def test_repo_file_says_which_file_was_not_read() -> None:
+    """A file the state did not read is unknown, naming the file and the repository."""
+    repo = RepoState("o/r", files={"a.txt": Unknown("too large")})
+    assert repo.file("a.txt", _day(1)) == Unknown("too large")
+    missing = repo.file("b.txt", _day(1))
+    assert isinstance(missing, Unknown)
+    assert missing.reason == "b.txt of o/r was not read"

@@ -116,6 +116,7 @@ def document(evaluation: Evaluation) -> dict[str, Any]:
                 "owner": h.hold.owner,
                 "until": list(h.hold.until),
                 "waiting_on": list(h.waiting_on),
+                "unknown_parts": list(h.unknown_parts),
                 "prs": [
                     {
                         "ref": str(pr.ref),

@@ -80,6 +80,7 @@ def _render(evaluation: Evaluation, *, graph: bool) -> str:
             owner = f" (owner: {_cell(hold.hold.owner)})" if hold.hold.owner else ""
             why = f": {_cell(hold.hold.reason)}" if hold.hold.reason else ""
             lines.append(f"- **{_cell(hold.id)}** is **{hold.status}** until {until} is out{owner}{why}")
+            lines.extend(f"  - unknown: {_cell(unsure)}" for unsure in hold.unknown_parts)
         lines += ["", "| Hold | PR | Status | Detail |", "|---|---|---|---|"]
         for hold in evaluation.holds:
             for pr in hold.prs:

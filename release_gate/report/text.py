@@ -131,6 +131,8 @@ def _hold_head(out: _Out, evaluation: Evaluation, verdict: HoldVerdict) -> None:
     out.add(f"  {out.bold(hold.id)} is {out.paint(str(verdict.status))}: until {until} is out{owner}")
     if hold.reason:
         out.add(f"    why: {hold.reason}")
+    for unsure in verdict.unknown_parts:
+        out.add(f"    unknown: {unsure}")
 
 
 def render(evaluation: Evaluation, *, color: bool = False, verbose: bool = False) -> str:
@@ -244,6 +246,8 @@ def render_hold(evaluation: Evaluation, hold_id: str, *, color: bool = False) ->
         out.add(f"  why: {hold.reason}")
     if hold.owner:
         out.add(f"  owner: {hold.owner}")
+    for unsure in verdict.unknown_parts:
+        out.add(f"  unknown: {unsure}")
     for release_id in hold.until:
         release = evaluation.release(release_id)
         out.add(
