@@ -48,6 +48,7 @@ from release_gate.github_query import (
     world_of,
 )
 from release_gate.model import ItemRef
+from release_gate.plan import pin_path_problem
 from release_gate.state import (
     Issue,
     IssueState,
@@ -362,7 +363,7 @@ class GitHubStateProvider:
         dated = tuple(Tag(t.name, t.sha, _utc(dates[t.name]) if t.name in dates else None) for t in tags)
         files = {}
         for file_slug, path in request.files:
-            if file_slug.lower() == slug.lower():
+            if file_slug.lower() == slug.lower() and pin_path_problem(path) is None:  # never another API path
                 try:
                     content = self._call(repo.get_contents, path)
                 except UnknownObjectException:
