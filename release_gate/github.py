@@ -49,6 +49,7 @@ from release_gate.github_query import (
     world_of,
 )
 from release_gate.model import ItemRef
+from release_gate.plan import pin_path_problem
 from release_gate.state import (
     FileHistory,
     FileVersion,
@@ -381,8 +382,9 @@ class GitHubStateProvider:
         One request lists the commits (newest first, up to the moment); one more reads the
         text at each version needed (the last, or every one since ``files_since``).
         """
-        if not _inside_repo(path):
-            return Unknown(f"{path!r} is not a path inside {slug}")
+        problem = pin_path_problem(path)
+        if problem is not None:  # the plan reader refuses it; never build another API path from it
+            return Unknown(f"{path!r} is not a path inside {slug}: {problem}")
         listed = repo.get_commits(path=path, until=request.as_of) if request.as_of else repo.get_commits(path=path)
         page = self._call(listed.get_page, 0)
         versions: list[FileVersion] = []
@@ -529,16 +531,6 @@ def _describe(error: BaseException) -> tuple[str, str] | None:
 
 class _NotAFileError(Exception):
     """A pin file that the contents API does not give as one text file."""
-
-
-def _inside_repo(path: str) -> bool:
-    """Whether *path* is a plain relative path inside a repository (no ``..``, no leading ``/``, no scheme).
-
-    >>> _inside_repo("images/hub/requirements.txt"), _inside_repo("../../rate_limit"), _inside_repo("/etc")
-    (True, False, False)
-    """
-    parts = path.split("/")
-    return bool(path) and ":" not in path and "\\" not in path and all(p not in ("", ".", "..") for p in parts)
 
 
 def _search_shape(data: object) -> str:

@@ -13,8 +13,9 @@ import datetime as dt
 import difflib
 import functools
 import re
+import reprlib
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,17 +36,27 @@ from release_gate.model import (
     Watch,
     parse_slug,
 )
-from release_gate.spec import ID_PATTERN, PLAN, Field, Kind
+from release_gate.spec import ID_PATTERN, MAX_ITEM_NUMBER, PIN_PATTERN, PLAN, Field, Kind
 from release_gate.versions import Accept, Scheme, parse_requirement
 
-__all__ = ["load_plan", "parse_plan", "parse_ref"]
+__all__ = ["MAX_NESTING", "load_plan", "parse_plan", "parse_ref", "pin_path_problem"]
 
 MAX_PLAN_BYTES = 5_000_000
 """Plans larger than this are refused: a plan is a human-written file, not a data dump."""
 
+MAX_NESTING = 32
+"""How deep tables and arrays may nest (a plan needs about five levels); deeper is refused, never a crash."""
+
+_INT64 = (-(2**63), 2**63 - 1)
+"""TOML's integers are 64-bit; tomllib reads any size."""
+
 _REF = re.compile(r"^(?P<repo>[^#\s]+)#(?P<number>[^#\s]*)$")
 _DIGITS = re.compile(r"[0-9]+")
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+_TOML_INTEGERS = "past TOML's integers, which are 64-bit: from -9,223,372,036,854,775,808 to 9,223,372,036,854,775,807"
+_TOO_DEEP = (
+    f"is nested too deeply: a plan may nest tables and arrays at most {MAX_NESTING} levels deep; write it flatter"
+)
 
 
 def load_plan(path: str | Path) -> Plan:
@@ -92,7 +103,126 @@ def parse_plan(text: str, *, path: str = "<plan>") -> Plan:
         raise PlanError(
             path, (PlanIssue("", f"is not valid TOML{where}: {reason}; fix the syntax there", line),)
         ) from None
+    except RecursionError:
+        # tomllib reads nested arrays and inline tables recursively: thousands of levels exhaust the stack.
+        key, line = _TomlScan(text).deep()
+        raise PlanError(path, (PlanIssue(key, _TOO_DEEP, line),)) from None
+    except ValueError:
+        # tomllib reads integers with int(), which refuses more than 4,300 digits.
+        key, line, digits = _TomlScan(text).longest_number()
+        message = f"has an integer of {digits:,} digits, {_TOML_INTEGERS}"
+        raise PlanError(path, (PlanIssue(key, message, line),)) from None
+    lines = text.splitlines()
+    limits = _limits(data)
+    if limits:
+        raise PlanError(path, tuple(PlanIssue(key, message, _find_line(lines, key)) for key, message in limits))
     return _Reader(path, text).read(data)
+
+
+def _limits(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """Return ``(key, problem)`` for nesting deeper than MAX_NESTING and for integers past 64 bits.
+
+    Walks the data without recursion, carrying the plan format's declaration along, so that a
+    problem is reported at the deepest key the format knows (``releases.chart.pins``, or the
+    unknown key itself), never at a path thousands of levels long.
+    """
+    found: list[tuple[str, str]] = []
+    stack: list[tuple[Any, int, str, Field | None]] = [(data, 0, "", PLAN)]
+    while stack:
+        value, depth, key, spec = stack.pop()
+        if not isinstance(value, dict | list):
+            if not _INT64[0] <= value <= _INT64[1]:
+                found.append((key, f"is an integer {_TOML_INTEGERS}"))
+            continue
+        if depth > MAX_NESTING:
+            return [(key, _TOO_DEEP)]  # that says it all
+        children: Iterable[tuple[str | int, Any]] = value.items() if isinstance(value, dict) else enumerate(value)
+        for name, child in children:
+            if isinstance(child, bool) or not isinstance(child, dict | list | int):
+                continue
+            child_key, sub = key, None  # outside the format: the key named so far says where
+            if spec is not None:
+                child_key = f"{key}[{name}]" if isinstance(name, int) else _join(key, name)
+                sub = spec.fields.get(str(name)) if Kind.TABLE in spec.kinds else spec.item
+                if sub is not None and not _fits(child, sub):
+                    # A table or list where the format wants something else: name the key, not its item.
+                    child_key, sub = (key if isinstance(name, int) else child_key), None
+            stack.append((child, depth + 1, child_key, sub))
+    return found
+
+
+def _fits(value: object, spec: Field) -> bool:
+    """Return whether the table or list *value* is of a kind *spec* allows."""
+    if isinstance(value, dict):
+        return Kind.TABLE in spec.kinds or Kind.MAP in spec.kinds
+    return not isinstance(value, list) or Kind.LIST in spec.kinds
+
+
+class _TomlScan:
+    """Find where in a TOML text a problem is, without parsing it (for what tomllib cannot read)."""
+
+    _TOKENS = re.compile(
+        r'''"""(?:[^\\"]|\\[\s\S]?|"(?!""))*(?:"""(?:""?)?|\Z)'''  # multi-line basic string
+        r"|'''(?:[^']|'(?!''))*(?:'''(?:''?)?|\Z)"  # multi-line literal string
+        r'|"(?:[^"\\\n]|\\[^\n]?)*"?'  # basic string
+        r"|'[^'\n]*'?"  # literal string
+        r"|#[^\n]*"  # comment
+        r"|(?P<number>[0-9][0-9_]*)"
+        r"|(?P<bracket>[\[\]{}])"
+    )
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def _tokens(self) -> Iterator[tuple[re.Match[str], tuple[str, int], int]]:
+        """Yield ``(token, key of the value it is in, line of that key)`` outside strings and comments."""
+        text = self.text
+        depth = 0
+        table = ""
+        arrays: dict[str, int] = {}
+        where: tuple[str, int] = ("", 1)
+        line, counted = 1, 0  # lines are counted as the scan goes: a large text is read once
+        for token in self._TOKENS.finditer(text):
+            if token.group("number") is None and token.group("bracket") is None:
+                continue
+            start = token.start()
+            if depth == 0:
+                line, counted = line + text.count("\n", counted, start), start
+                line_start = text.rfind("\n", 0, start) + 1
+                before = text[line_start:start]
+                if token.group() == "[" and not before.strip():
+                    end = text.find("\n", start)
+                    header = text[start : end if end >= 0 else len(text)].strip()
+                    table = ".".join(_join("", part) for part in _header_parts(header))
+                    if header.startswith("[["):
+                        arrays[table] = arrays.get(table, -1) + 1
+                        table = f"{table}[{arrays[table]}]"
+                else:
+                    assignment = re.match(r"^\s*(.*?)\s*=", before)
+                    names = re.findall(r'"[^"]*"|\'[^\']*\'|[^.\s]+', assignment.group(1)) if assignment else []
+                    key = table
+                    for name in names:
+                        key = _join(key, name.strip("\"'"))
+                    where = (key, line)
+            if token.group("bracket") is not None:
+                depth = depth + 1 if token.group() in "[{" else max(depth - 1, 0)
+            yield token, where, depth
+
+    def deep(self) -> tuple[str, int | None]:
+        """Return the key and line of the first value nested more than MAX_NESTING deep."""
+        for _, (key, line), depth in self._tokens():
+            if depth > MAX_NESTING:
+                return key, line
+        return "", None
+
+    def longest_number(self) -> tuple[str, int | None, int]:
+        """Return the key and line of the integer with the most digits, and how many it has."""
+        best: tuple[str, int | None, int] = ("", None, 0)
+        for token, (key, line), _ in self._tokens():
+            digits = len(token.group().replace("_", "")) if token.group("number") else 0
+            if digits > best[2]:
+                best = (key, line, digits)
+        return best
 
 
 class _Reader:
@@ -144,6 +274,9 @@ class _Reader:
             case Kind.INTEGER if spec.minimum is not None and value < spec.minimum:
                 self.problem(key, f"must be at least {spec.minimum}, not {value}")
                 return None, False
+            case Kind.INTEGER if spec.maximum is not None and value > spec.maximum:
+                self.problem(key, f"must be at most {spec.maximum}, not {value}")
+                return None, False
             case Kind.LIST:
                 assert spec.item is not None
                 items = [self.clean(item, spec.item, f"{key}[{index}]") for index, item in enumerate(value)]
@@ -179,7 +312,8 @@ class _Reader:
                             if "#" in spec.key_pattern
                             else "an id of letters, digits, '.', '_' and '-'"
                         )
-                        self.problem(where, f"{name!r} is not {what}")
+                        too_big = "#" in spec.key_pattern and _number_past_github(name)
+                        self.problem(where, _number_message(name) if too_big else f"{name!r} is not {what}")
                         self.broken.add((key, name))
                         continue
                     cleaned, sub_ok = self.clean(sub, spec.item, where)
@@ -195,6 +329,10 @@ class _Reader:
 
     def read(self, raw: dict[str, Any]) -> Plan:
         data, _ = self.clean(raw, PLAN, "")
+        for section in ("repos", "releases", "holds"):
+            entries = raw.get(section)
+            if isinstance(entries, dict):
+                self.case_twins(section, [name for name in entries if _pattern(ID_PATTERN).match(name)])
         if not raw.get("releases") and not raw.get("holds"):
             self.problem("releases", "the plan has no releases and no holds; add a [releases.ID] table")
         deadlines = tuple(self.read_deadline(i, d) for i, d in data.get("deadlines", {}).items())
@@ -352,11 +490,21 @@ class _Reader:
     def pins(self, key: str, data: dict[str, Any]) -> tuple[str, ...]:
         entries = []
         for index, entry in _good(data.get("pins", [])):
-            if not re.fullmatch(r"[^#\s]+(#[A-Za-z0-9_.-]+=[A-Za-z0-9_.-]+)?", entry):
+            path, hash_sign, yaml_key = entry.partition("#")
+            problem = pin_path_problem(path)
+            if hash_sign and not re.fullmatch(r"[A-Za-z0-9_.-]+=[A-Za-z0-9_.-]+", yaml_key):
                 self.problem(
                     f"{key}.pins[{index}]",
-                    f"{entry!r} is not a pin entry: write a path (images/hub/requirements.txt) or "
+                    f"{_clip(entry)!r} is not a pin entry: write a path (images/hub/requirements.txt) or "
                     "PATH#KEY=PACKAGE for a YAML key (jupyterhub/Chart.yaml#appVersion=jupyterhub)",
+                )
+            elif problem is None and not _pattern(PIN_PATTERN).match(entry):
+                problem = "it is not a plain relative path"  # what the JSON Schema refuses, the reader refuses too
+            if problem is not None:
+                self.problem(
+                    f"{key}.pins[{index}]",
+                    f"{_clip(entry)!r} is not a path inside the repository: {problem}; write it from the "
+                    "repository's root, e.g. images/hub/requirements.txt",
                 )
             entries.append(entry)
         return tuple(entries)
@@ -440,14 +588,17 @@ class _Reader:
 
     def ref(self, text: str, key: str) -> ItemRef | None:
         match = _REF.match(text)
-        if match is None or not _DIGITS.fullmatch(match.group("number")) or int(match.group("number")) < 1:
+        if match is None or not _DIGITS.fullmatch(match.group("number")) or not match.group("number").strip("0"):
             self.problem(
                 key,
-                f"{text!r} is not a PR or issue reference; write REPO-ID#NUMBER or OWNER/NAME#NUMBER, "
+                f"{_clip(text)!r} is not a PR or issue reference; write REPO-ID#NUMBER or OWNER/NAME#NUMBER, "
                 "e.g. 'kubespawner#232' or 'jupyterhub/kubespawner#232'",
             )
             return None
-        repo, number = match.group("repo"), int(match.group("number"))
+        if _number_past_github(text):
+            self.problem(key, _number_message(text))
+            return None
+        repo, number = match.group("repo"), int(match.group("number").lstrip("0"))
         if "/" in repo:
             if parse_slug(repo) is None:
                 self.problem(key, f"{repo!r} in {text!r} is not OWNER/NAME")
@@ -463,6 +614,18 @@ class _Reader:
             )
             return None
         return ItemRef(self.repo_ids[repo].slug, number)
+
+    def case_twins(self, section: str, ids: list[str]) -> None:
+        """Report ids of *section* that differ only in case (``JupyterHub`` beside ``jupyterhub``)."""
+        first: dict[str, str] = {}
+        for name in ids:
+            earlier = first.setdefault(name.casefold(), name)
+            if earlier != name:
+                self.problem(
+                    f"{section}.{name}",
+                    f"{section}.{earlier} and {section}.{name} differ only in case, which reports, graph node ids "
+                    "and lookups such as --release cannot tell apart; rename one of them",
+                )
 
     def no_duplicates(self, values: list[Any], key: str) -> None:
         seen: set[str] = set()
@@ -524,9 +687,68 @@ def _join(key: str, name: str) -> str:
     return f"{key}.{part}" if key else part
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel = 3  # a bounded walk: a table of thousands of levels is never printed whole (or recursively)
+_REPR.maxstring = _REPR.maxother = 60
+
+
 def _short(value: object) -> str:
-    text = repr(value)
+    text = _REPR.repr(value) if isinstance(value, dict | list) else repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _clip(text: str) -> str:
+    """Return *text*, cut to 60 characters: a value of thousands is not repeated whole in a message."""
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _number_past_github(ref: str) -> bool:
+    """Return whether *ref* is ``REPO#DIGITS`` with a number past the largest GitHub has."""
+    match = _REF.match(ref)
+    digits = match.group("number").lstrip("0") if match else ""
+    return _DIGITS.fullmatch(digits) is not None and (
+        len(digits) > len(str(MAX_ITEM_NUMBER)) or int(digits) > MAX_ITEM_NUMBER
+    )
+
+
+def _number_message(ref: str) -> str:
+    return (
+        f"{_clip(ref)!r} has a number larger than any on GitHub: PR and issue numbers are at most "
+        f"{MAX_ITEM_NUMBER:,} (GitHub's 32-bit Int); check the number"
+    )
+
+
+def pin_path_problem(path: str) -> str | None:
+    """Return why *path* (of a ``pins`` entry) is not a relative path inside a repository, or ``None``.
+
+    The reader refuses such plans; :mod:`release_gate.github` asks again before it builds a
+    request from a path, so that no path can reach another API endpoint.
+
+    >>> pin_path_problem("images/hub/requirements.txt") is None
+    True
+    >>> pin_path_problem("../../rate_limit")
+    "it has a '.' or '..' part"
+    """
+    problem = None
+    if not path:
+        problem = "the path is empty"
+    elif any(ord(char) < 0x20 or 0x7F <= ord(char) <= 0x9F for char in path):
+        problem = "it has a control character"
+    elif re.search(r"\s", path):
+        problem = "it has a space"
+    elif "\\" in path:
+        problem = "it has '\\'; separate folders with '/'"
+    elif "?" in path:
+        problem = "it has '?'; a pin names a file, with no query"
+    elif ":" in path:
+        problem = "it has ':' (a URL, or a scheme such as https: or file:)"
+    elif path.startswith("/"):
+        problem = "it starts with '/'"
+    elif "" in path.split("/"):
+        problem = "it has an empty part ('//', or '/' at the end)"
+    elif {".", ".."} & set(path.split("/")):
+        problem = "it has a '.' or '..' part"
+    return problem
 
 
 def _hint(word: str, choices: Iterable[str]) -> str:
@@ -587,7 +809,8 @@ def _header_parts(line: str) -> list[str]:
 def parse_ref(plan: Plan, text: str) -> ItemRef:
     """Read a PR or issue reference (``kubespawner#232`` or ``owner/name#232``) against *plan*.
 
-    Raises :class:`ValueError` saying what is wrong and what would be right.
+    Raises :class:`ValueError` saying what is wrong and what would be right, also for a number
+    past :data:`~release_gate.spec.MAX_ITEM_NUMBER` (GitHub would reject the query).
     """
     reader = _Reader(plan.path, "")
     reader.repo_ids = {repo.id: repo for repo in plan.repos}

@@ -19,8 +19,45 @@ from release_gate.versions import Accept, Scheme
 
 __all__ = ["PLAN", "Field", "Kind", "json_schema"]
 
+MAX_ITEM_NUMBER = 2**31 - 1
+"""The largest PR or issue number: GitHub's GraphQL ``Int`` is 32-bit, and a query with a larger one fails whole."""
+
+MAX_WARN_DAYS = 3650
+"""The most days of warning a deadline may give (ten years)."""
+
+
+def _up_to(limit: int) -> str:
+    """Return a regular expression for the decimal numbers 1 to *limit*, leading zeros allowed.
+
+    JSON Schema has no maximum for a number inside a string, so the ref pattern spells it out.
+
+    >>> _up_to(250)
+    '0*(?:[1-9][0-9]{0,1}|1[0-9]{2}|2[0-4][0-9]|250)'
+    """
+    digits = str(limit)
+    shorter = "[1-9]" + (f"[0-9]{{0,{len(digits) - 2}}}" if len(digits) > 2 else "") if len(digits) > 1 else ""
+    same_length = []
+    for index, digit in enumerate(digits):
+        low = "1" if index == 0 else "0"
+        if digit > low:
+            rest = len(digits) - index - 1
+            top = str(int(digit) - 1)
+            span = top if top == low else f"[{low}-{top}]"
+            tail = "" if rest == 0 else "[0-9]" if rest == 1 else f"[0-9]{{{rest}}}"
+            same_length.append(digits[:index] + span + tail)
+    same_length.append(digits)
+    return "0*(?:" + "|".join(([shorter] if shorter else []) + same_length) + ")"
+
+
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
-REF_PATTERN = r"^([A-Za-z0-9][A-Za-z0-9-]*/)?[A-Za-z0-9._-]+#[0-9]+$"
+REF_PATTERN = rf"^([A-Za-z0-9][A-Za-z0-9-]*/)?[A-Za-z0-9._-]+#{_up_to(MAX_ITEM_NUMBER)}$"
+
+_PATH_CHAR = r"[^/\\#?:\s\x00-\x1f\x7f-\x9f]"
+_PATH_START = r"[^./\\#?:\s\x00-\x1f\x7f-\x9f]"
+_PATH_SEGMENT = rf"(?:{_PATH_START}{_PATH_CHAR}*|\.{_PATH_START}{_PATH_CHAR}*|\.\.{_PATH_CHAR}+)"
+PIN_PATTERN = rf"^{_PATH_SEGMENT}(?:/{_PATH_SEGMENT})*(?:#[A-Za-z0-9_.-]+=[A-Za-z0-9_.-]+)?$"
+"""A pins entry: a relative path inside the repository (no '.' or '..' part, no leading '/', no '\\',
+no ':', '?', whitespace or control character, no empty part), then optionally #KEY=PACKAGE."""
 
 
 class Kind(enum.Enum):
@@ -52,6 +89,7 @@ class Field:
     """The element of a LIST, or the value of each entry of a MAP."""
     pattern: str | None = None
     minimum: int | None = None
+    maximum: int | None = None
     key_pattern: str | None = None
     """For a MAP: what its keys must look like."""
     example: str = ""
@@ -73,7 +111,11 @@ def _map(item: Field, doc: str, key_pattern: str = ID_PATTERN) -> Field:
     return Field((Kind.MAP,), doc, item=item, key_pattern=key_pattern)
 
 
-_REF = _str("A pull request or issue: REPO-ID#N or OWNER/NAME#N.", pattern=REF_PATTERN, example="kubespawner#232")
+_REF = _str(
+    f"A pull request or issue: REPO-ID#N or OWNER/NAME#N, N at most {MAX_ITEM_NUMBER:,} (GitHub's largest).",
+    pattern=REF_PATTERN,
+    example="kubespawner#232",
+)
 _ID = _str("An id defined elsewhere in the plan.", pattern=ID_PATTERN)
 
 PLAN = _table(
@@ -96,9 +138,10 @@ PLAN = _table(
                     "note": _str("What happens on that day."),
                     "warn_days": Field(
                         (Kind.INTEGER,),
-                        'A blocked release is "at risk" when this many days or fewer are left.',
+                        f'A blocked release is "at risk" when this many days or fewer are left (0 to {MAX_WARN_DAYS}).',
                         default=7,
                         minimum=0,
+                        maximum=MAX_WARN_DAYS,
                     ),
                 },
             ),
@@ -191,9 +234,10 @@ PLAN = _table(
                     ),
                     "pins": _list(
                         _str(
-                            "A requirements file in the release's repository, or PATH#KEY=PACKAGE for a key of a "
-                            "YAML file (jupyterhub/Chart.yaml#appVersion=jupyterhub).",
-                            pattern=r"^[^#\s]+(#[A-Za-z0-9_.-]+=[A-Za-z0-9_.-]+)?$",
+                            "A requirements file in the release's repository, as a path from the repository's root "
+                            "(no '.' or '..' part, no leading '/', no '\\', ':', '?' or whitespace), or "
+                            "PATH#KEY=PACKAGE for a key of a YAML file (jupyterhub/Chart.yaml#appVersion=jupyterhub).",
+                            pattern=PIN_PATTERN,
                         ),
                         "Files on the default branch that pin its upstreams: the release waits until they pin "
                         "released versions that satisfy each upstream's requirement.",
@@ -264,6 +308,8 @@ def _json_kind(spec: Field, kind: Kind) -> dict[str, Any]:
             out = {"type": "integer"}
             if spec.minimum is not None:
                 out["minimum"] = spec.minimum
+            if spec.maximum is not None:
+                out["maximum"] = spec.maximum
             return out
         case Kind.BOOLEAN:
             return {"type": "boolean"}

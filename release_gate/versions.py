@@ -124,6 +124,11 @@ def _semver_kind(version: semver.Version) -> VersionKind:
 MAX_VERSION_LENGTH = 256
 """Longer text is no version (and Python would refuse to read its numbers past 4,300 digits)."""
 
+MAX_VERSION_DIGITS = 64
+"""The most digits one number of a version in a requirement may have (``>=1.0.post123``: 3)."""
+
+_NUMBER = re.compile(r"\d+")
+
 
 def parse_version(scheme: Scheme, text: str, *, partial: bool = False) -> ParsedVersion | None:
     """Read *text* as a version in *scheme*; return ``None`` when it is not one.
@@ -278,7 +283,8 @@ def parse_requirement(scheme: Scheme, text: str, accept: Accept | None = None) -
     PEP 440 does: pre-releases are accepted when a bound names one (dev builds too when a
     bound names a dev build), else finals only.
 
-    Raises :class:`ValueError` with a message fit for a plan error.
+    Raises :class:`ValueError` with a message fit for a plan error, also when a number of the
+    requirement has more than :data:`MAX_VERSION_DIGITS` digits.
 
     >>> parse_requirement(Scheme.SEMVER, ">=0.7.0-beta.1").accept
     <Accept.PRE: 'pre'>
@@ -289,6 +295,10 @@ def parse_requirement(scheme: Scheme, text: str, accept: Accept | None = None) -
     """
     if not text.strip():
         raise ValueError("the requirement is empty")
+    longest = max((len(number) for number in _NUMBER.findall(text)), default=0)
+    if longest > MAX_VERSION_DIGITS:
+        # Python refuses to read numbers past 4,300 digits; no real version comes near either limit.
+        raise ValueError(f"a version part may have at most {MAX_VERSION_DIGITS} digits, not {longest:,}")
     if scheme is Scheme.PEP440:
         try:
             spec = SpecifierSet(text)

@@ -18,6 +18,7 @@ import pytest
 
 from release_gate import __version__
 from release_gate.cli import BUILTIN_NOTE, PLAN_NAMES
+from release_gate.testing import FakeGitHub
 from tests.conftest import ROOT, Run
 
 RunCli = Callable[..., Run]
@@ -425,6 +426,100 @@ ERROR_CASES: list[ErrorCase] = [
         ("plan.toml", "a -> b -> a"),
     ),
     (
+        "validate-nested-arrays",
+        {"plan.toml": _one_release("x = " + "[" * 5000 + "]" * 5000 + "\n")},
+        ("validate", "plan.toml"),
+        2,
+        ("plan.toml:9: releases.a.x", "nested too deeply", "write it flatter"),
+    ),
+    (
+        "check-nested-inline-tables",
+        {"plan.toml": _one_release("x = " + "{a = " * 5000 + "1" + "}" * 5000 + "\n"), "state.json": SNAPSHOT},
+        _CHECK,
+        2,
+        ("plan.toml:9: releases.a.x", "nested too deeply"),
+    ),
+    (
+        "check-nested-pins",
+        {"plan.toml": _one_release("pins = " + "[" * 5000 + "]" * 5000 + "\n"), "state.json": SNAPSHOT},
+        _CHECK,
+        2,
+        ("plan.toml:9: releases.a.pins", "nested too deeply"),
+    ),
+    (
+        "check-nested-dotted-keys",
+        {"plan.toml": _one_release("note" + ".a" * 5000 + " = 1\n"), "state.json": SNAPSHOT},
+        _CHECK,
+        2,
+        ("releases.a.note", "nested too deeply"),
+    ),
+    (
+        "validate-pin-outside-the-repository",
+        {"plan.toml": _one_release('pins = ["../../../../rate_limit"]\n')},
+        ("validate", "plan.toml"),
+        2,
+        ("plan.toml:9: releases.a.pins[0]", "is not a path inside the repository", "images/hub/requirements.txt"),
+    ),
+    (
+        "validate-pr-number-past-github-int",
+        {"plan.toml": _one_release('needs.prs = ["a#99999999999"]\n')},
+        ("validate", "plan.toml"),
+        2,
+        ("releases.a.needs.prs[0]", "at most 2,147,483,647"),
+    ),
+    (
+        "validate-version-of-thousands-of-digits",
+        {"plan.toml": _plan_with('version = ">=1.0"', 'version = ">=1' + "0" * 5000 + '"')},
+        ("validate", "plan.toml"),
+        2,
+        ("plan.toml:11: releases.a.version", "a version part may have at most 64 digits"),
+    ),
+    (
+        "check-integer-of-thousands-of-digits",
+        {
+            "plan.toml": PLAN + "\n[deadlines.d]\ndate = 2020-01-01\nwarn_days = " + "7" * 5000 + "\n",
+            "state.json": SNAPSHOT,
+        },
+        _CHECK,
+        2,
+        ("deadlines.d.warn_days", "64-bit"),
+    ),
+    (
+        "validate-release-ids-differ-in-case",
+        {"plan.toml": PLAN + '\n[releases.A]\nrepo = "a"\nversion = ">=3.0"\n'},
+        ("validate", "plan.toml"),
+        2,
+        ("releases.A", "releases.a", "differ only in case"),
+    ),
+    (
+        "pr-past-github-int",
+        {},
+        ("check", "--pr", "kubespawner#99999999999"),
+        2,
+        ("--pr", "at most 2,147,483,647"),
+    ),
+    (
+        "pr-of-thousands-of-digits",
+        {},
+        ("check", "--pr", "kubespawner#" + "9" * 5000),
+        2,
+        ("--pr", "at most 2,147,483,647"),
+    ),
+    (
+        "explain-pr-past-github-int",
+        {},
+        ("explain", "jupyterhub/kubespawner#2147483648"),
+        2,
+        ("explain", "at most 2,147,483,647"),
+    ),
+    (
+        "assume-pr-past-github-int",
+        {},
+        ("check", "--assume", "kubespawner#99999999999 merged"),
+        2,
+        ("--assume", "at most 2,147,483,647"),
+    ),
+    (
         "unknown-command",
         {},
         ("frobnicate",),
@@ -830,3 +925,21 @@ def test_validate_checks_every_file_given(run_cli: Callable[..., Run], tmp_path:
     assert str(worse) in run.err
     assert "Traceback" not in run.err
     assert run_cli("validate", str(good), str(good)).code == 0
+
+
+def test_a_pin_outside_the_repository_never_reaches_github(
+    run_cli: RunCli, tmp_path: Path, fake_github: FakeGitHub
+) -> None:
+    """Without a token, a pin path of '..' segments is refused with exit 2 before any request to GitHub."""
+    plan = tmp_path / "plan.toml"
+    plan.write_text(
+        '[plan]\nname = "t"\n[repos.kubespawner]\ngithub = "jupyterhub/kubespawner"\n'
+        '[releases.kubespawner]\nversion = ">=0.9.0b1"\npins = ["../../../../rate_limit"]\n',
+        encoding="utf-8",
+    )
+    run = run_cli("check", str(plan), "--github-url", fake_github.url, env={})
+    assert run.code == 2, run.err
+    _assert_no_traceback(run)
+    assert run.err.count("release-gate: error:") == 1
+    assert "releases.kubespawner.pins[0]" in run.err
+    assert fake_github.requests == []

@@ -31,9 +31,20 @@ from release_gate.github import _describe
 from release_gate.graph import ReleaseGraph, build_graph
 from release_gate.model import ItemRef, Plan
 from release_gate.registries import RegistryReader
-from release_gate.state import GitHubRelease, ReadStats, Registry, RepoState, StateRequest, Tag, World, request_for
+from release_gate.state import (
+    FileHistory,
+    GitHubRelease,
+    ReadStats,
+    Registry,
+    RepoState,
+    StateRequest,
+    Tag,
+    World,
+    request_for,
+)
 from release_gate.testing import FakeGitHub
-from tests.conftest import EXAMPLE_PLAN, EXAMPLE_STATE, Run
+from tests.conftest import EXAMPLE_PLAN, EXAMPLE_STATE, PLAN_PATH, SHA_205, Repo, Run, pr_payload
+from tests.test_properties import edge_plans
 
 SETTINGS = settings(
     derandomize=True, database=None, max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -607,6 +618,29 @@ def test_any_registry_body_gives_a_registry_or_unknown(
     world = World(dt.datetime(2024, 6, 1, tzinfo=dt.UTC), "fuzz", {}, {}, {}, None, found)
     evaluation = evaluate(build_graph(REGISTRY_PLAN), world)
     assert [r.id for r in evaluation.releases] == ["lib", "chart"]
+
+
+# -- a plan past the edges, read by the gate through GitHub ------------------------------------
+
+GATE_SETTINGS = settings(CLI_SETTINGS, max_examples=20)
+
+
+@GATE_SETTINGS
+@given(text=edge_plans())
+def test_gate_posts_error_for_a_plan_past_the_edges(repo: Repo, text: str) -> None:
+    """A plan on GitHub past the edges (too deep, huge numbers, pins outside the repo): error status, exit 2."""
+    world = repo.github.world
+    state = world.repos[KS.lower()]
+    assert isinstance(state, RepoState)
+    plan = FileHistory.current(text, world.taken_at)
+    repos = {**world.repos, KS.lower(): dataclasses.replace(state, files={**state.files, PLAN_PATH: plan})}
+    repo.github.world = dataclasses.replace(world, repos=repos)
+    result = repo.gate("pull_request", pr_payload(205, SHA_205))
+    assert result.code == 2, result.err
+    assert "Traceback" not in result.err
+    assert "internal error" not in result.err
+    assert "the plan has" in result.err
+    assert repo.statuses(SHA_205)[-1][0] == "error"
 
 
 # -- bugs found outside the files these tests may change (fix there, then drop the marker) -------------

@@ -451,3 +451,17 @@ def test_progress_line_only_on_a_terminal(
     )
     assert code == 1
     assert ("reading GitHub (GraphQL): request 1" in err.getvalue()) is shown
+
+
+def test_rest_never_requests_a_pin_path_outside_the_repository(fake_github: FakeGitHub) -> None:
+    """A Plan made in code with a '..' pin path (the reader refuses it) reads no such file: the release is unknown."""
+    import dataclasses  # noqa: PLC0415
+
+    plan = parse_plan(EXAMPLE_PLAN.read_text(encoding="utf-8"), path=str(EXAMPLE_PLAN))
+    bad = "../../../../rate_limit"
+    releases = tuple(dataclasses.replace(r, pins=(bad,)) if r.id == "chart" else r for r in plan.releases)
+    evaluation = check(dataclasses.replace(plan, releases=releases), provider(fake_github, token=None))
+    assert all("rate_limit" not in request.path for request in fake_github.requests)
+    chart = next(r for r in evaluation.releases if r.id == "chart")
+    assert str(chart.status) == "unknown"
+    assert any(bad in reason.detail for reason in chart.reasons)

@@ -829,3 +829,302 @@ def test_a_plan_past_the_size_limit_is_refused_from_text_too() -> None:
         parse_plan("#" * (MAX_PLAN_BYTES + 1), path="o/r:.github/release-plan.toml@main")
     assert "a plan may have at most 5,000,000" in str(raised.value)
     assert "o/r:.github/release-plan.toml@main" in str(raised.value)
+
+
+# -- the edges: nesting, paths, numbers, case ----------------------------------------------------
+
+_RELEASE = '[releases.chart]\nrepo = "z2jh"\nversion = ">=0.7.0"\n'
+
+
+def _nested_arrays(depth: int, inner: str = "") -> str:
+    return "[" * depth + inner + "]" * depth
+
+
+def _nested_tables(depth: int) -> str:
+    return "{a = " * depth + "1" + "}" * depth
+
+
+@pytest.mark.parametrize(
+    ("extra", "key", "needle"),
+    [
+        pytest.param(f"x = {_nested_arrays(5000)}\n", "releases.chart.x", "x =", id="arrays-5000"),
+        pytest.param(f"x = {_nested_arrays(400)}\n", "releases.chart.x", "x =", id="arrays-400"),
+        pytest.param(f"x = {_nested_arrays(40)}\n", "releases.chart.x", "x =", id="arrays-past-the-limit"),
+        pytest.param(f"x = {_nested_tables(5000)}\n", "releases.chart.x", "x =", id="inline-tables-5000"),
+        pytest.param(f"x = {_nested_tables(40)}\n", "releases.chart.x", "x =", id="inline-tables-past-the-limit"),
+        pytest.param(f"pins = {_nested_arrays(5000)}\n", "releases.chart.pins", "pins =", id="pins-5000"),
+        pytest.param("pins = " + _nested_arrays(40, '"a"') + "\n", "releases.chart.pins", "pins =", id="pins-40"),
+        pytest.param(
+            "needs = { prs = " + _nested_arrays(3000) + " }\n", "releases.chart.needs", "needs =", id="needs-prs"
+        ),
+        pytest.param("note" + ".a" * 5000 + " = 1\n", "releases.chart.note", "note.a", id="dotted-keys-5000"),
+        pytest.param("note = {" + "a." * 5000 + "a = 1}\n", "releases.chart.note", "note =", id="dotted-inline"),
+    ],
+)
+def test_deep_nesting_is_a_plan_error(extra: str, key: str, needle: str) -> None:
+    """Arrays, inline tables or dotted keys nested deeper than a plan needs are one PlanError naming key and line."""
+    text = plan_text(_RELEASE + extra)
+    issue = only_issue(text)
+    assert issue.key == key
+    assert issue.line == line_of(text, needle)
+    assert "nested too deeply" in issue.message
+    assert "write it flatter" in issue.message
+
+
+def test_deep_table_headers_are_a_plan_error() -> None:
+    """A table header of thousands of dotted parts under a known key is a PlanError, not a RecursionError."""
+    text = plan_text(_RELEASE + "[releases.chart.note" + ".a" * 5000 + "]\n")
+    issue = only_issue(text)
+    assert issue.key == "releases.chart.note"
+    assert "nested too deeply" in issue.message
+
+
+def test_deep_nesting_of_a_top_level_value_names_its_key_and_line() -> None:
+    """A deep value before any table header names its top-level key and line."""
+    text = "x = " + _nested_tables(3000) + "\n" + plan_text(_RELEASE)
+    issue = only_issue(text)
+    assert (issue.key, issue.line) == ("x", 1)
+    assert "nested too deeply" in issue.message
+
+
+def test_deep_nesting_in_a_table_array_names_the_table() -> None:
+    """A deep value in the second [[watch]] table is reported as watch[1].KEY at its line."""
+    text = plan_text(_RELEASE + '[[watch]]\nref = "z2jh#1"\n[[watch]]\nref = "z2jh#2"\nnote = ' + _nested_arrays(3000))
+    issue = only_issue(text)
+    assert issue.key == "watch[1].note"
+    assert issue.line == line_of(text, "note =")
+
+
+def test_nesting_up_to_the_limit_is_read_as_usual() -> None:
+    """Nesting up to MAX_NESTING levels gives the ordinary messages; one level more is 'too deeply'."""
+    from release_gate.plan import MAX_NESTING  # noqa: PLC0415
+
+    # releases, chart and the pins list are three levels: MAX_NESTING - 2 arrays reach the limit exactly.
+    text = plan_text(_RELEASE + "pins = " + _nested_arrays(MAX_NESTING - 2, '"a"') + "\n")
+    issue = only_issue(text)
+    assert issue.key == "releases.chart.pins[0]"
+    assert "must be a string, not a list ([[[[" in issue.message
+    text = plan_text(_RELEASE + "pins = " + _nested_arrays(MAX_NESTING - 1, '"a"') + "\n")
+    assert "nested too deeply" in only_issue(text).message
+
+
+def test_deep_nesting_with_little_stack_left_is_still_a_plan_error() -> None:
+    """When the interpreter's stack runs out inside the TOML reader, the answer is still 'nested too deeply'."""
+    import sys  # noqa: PLC0415
+    import traceback  # noqa: PLC0415
+
+    text = plan_text(_RELEASE + f"x = {_nested_arrays(30)}\n")
+    depth = sum(1 for _ in traceback.walk_stack(None))  # leave the reader only a little of the stack
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(depth + 40)
+    try:
+        with pytest.raises(PlanError) as info:
+            parse_plan(text, path="plan.toml")
+    finally:
+        sys.setrecursionlimit(old)
+    assert "nested too deeply" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "pin",
+    [
+        "../../../../rate_limit",
+        "images/../../x.txt",
+        "..",
+        "./requirements.txt",
+        "images/./requirements.txt",
+        "/etc/passwd",
+        "images\\\\hub\\\\requirements.txt",
+        "https://example.com/requirements.txt",
+        "file:requirements.txt",
+        "images//requirements.txt",
+        "images/",
+        "a\\u0007b.txt",
+        "a\\u009bb.txt",
+        "requirements.txt?ref=main",
+        "../Chart.yaml#appVersion=jupyterhub",
+        "#appVersion=jupyterhub",
+    ],
+)
+def test_pin_path_must_be_a_path_inside_the_repository(pin: str) -> None:
+    """A pin that leaves the repository, is absolute, a URL, or has odd parts is a PlanError with a fix."""
+    text = plan_text(_RELEASE.replace('version = ">=0.7.0"', f'version = ">=0.7.0"\npins = ["{pin}"]'))
+    issue = only_issue(text)
+    assert issue.key == "releases.chart.pins[0]"
+    assert issue.line == line_of(text, "pins =")
+    assert "is not a path inside the repository" in issue.message
+    assert "images/hub/requirements.txt" in issue.message  # the fix: what a good entry looks like
+
+
+@pytest.mark.parametrize(
+    "pin",
+    [
+        "images/hub/requirements.txt",
+        ".github/requirements.txt",
+        "..hidden/requirements.txt",
+        "a.../b.txt",
+        "jupyterhub/Chart.yaml#appVersion=jupyterhub",
+        "docs/r\u00e9sum\u00e9/requirements.txt",
+    ],
+)
+def test_pin_paths_inside_the_repository_are_read(pin: str) -> None:
+    """Relative paths (dot-files and the PATH#KEY=PACKAGE form too) are accepted as written."""
+    text = plan_text(_RELEASE.replace('version = ">=0.7.0"', f'version = ">=0.7.0"\npins = ["{pin}"]'))
+    assert parse_plan(text).release("chart").pins == (pin,)
+
+
+_BIG_NUMBERS = ["2147483648", "99999999999", "9" * 5000]
+
+
+@pytest.mark.parametrize("number", _BIG_NUMBERS, ids=["2**31", "11-digits", "5000-digits"])
+@pytest.mark.parametrize(
+    ("extra", "key", "needle"),
+    [
+        (_RELEASE + 'needs.prs = ["z2jh#N"]\n', "releases.chart.needs.prs[0]", "needs.prs"),
+        (_RELEASE + 'needs.issues = ["jupyterhub/z2jh#N"]\n', "releases.chart.needs.issues[0]", "needs.issues"),
+        (_RELEASE + '[holds.h]\nprs = ["z2jh#N"]\nuntil = ["chart"]\n', "holds.h.prs[0]", "prs ="),
+        (
+            _RELEASE + '[holds.h]\nprs = ["z2jh#1"]\nexcept = ["z2jh#N"]\nuntil = ["chart"]\n',
+            "holds.h.except[0]",
+            "except =",
+        ),
+        (_RELEASE + '[families."z2jh#N"]\nparts = ["z2jh#1"]\n', 'families."z2jh#N"', "[families."),
+        (_RELEASE + '[families."z2jh#1"]\nparts = ["z2jh#N"]\n', 'families."z2jh#1".parts[0]', "parts ="),
+        (_RELEASE + '[[watch]]\nref = "z2jh#N"\n', "watch[0].ref", "ref ="),
+    ],
+    ids=["needs.prs", "needs.issues", "hold-prs", "hold-except", "family-parent", "family-parts", "watch"],
+)
+def test_pr_and_issue_numbers_past_github_s_int_are_a_plan_error(
+    extra: str, key: str, needle: str, number: str
+) -> None:
+    """A PR or issue number GitHub's GraphQL Int cannot hold (> 2,147,483,647) is a PlanError, wherever it is."""
+    text = plan_text(extra.replace("#N", f"#{number}"))
+    issue = only_issue(text)
+    assert issue.key == key.replace("#N", f"#{number}")
+    assert issue.line == line_of(text, needle)
+    assert "at most 2,147,483,647" in issue.message
+    assert "Exceeds the limit" not in issue.message
+    assert len(issue.message) < 400  # a number of thousands of digits is not repeated whole
+
+
+def test_the_largest_github_number_is_accepted() -> None:
+    """2,147,483,647 itself is a PR number (leading zeros are read as the number)."""
+    text = plan_text(_RELEASE + 'needs.prs = ["z2jh#2147483647", "z2jh#0000000000002"]\n')
+    assert [ref.number for ref in parse_plan(text).release("chart").needs_prs] == [2147483647, 2]
+
+
+@pytest.mark.parametrize(
+    ("repo", "version"),
+    [
+        ("kubespawner", ">=1" + "0" * 5000),
+        ("kubespawner", "==1.0.post" + "9" * 5000),
+        ("kubespawner", "===1" + "0" * 5000),
+        ("kubespawner", ">=1.0, <2" + "0" * 100),
+        ("z2jh", ">=1" + "0" * 5000 + ".0.0"),
+        ("z2jh", ">=1.0.0-beta." + "1" * 5000),
+        ("z2jh", ">=1.0.0, <2" + "0" * 100 + ".0.0"),
+    ],
+    ids=[
+        "pep440-release",
+        "pep440-post",
+        "pep440-arbitrary",
+        "pep440-100-digits",
+        "semver-major",
+        "semver-pre",
+        "semver-100",
+    ],
+)
+def test_a_version_part_of_too_many_digits_is_a_plan_issue(repo: str, version: str) -> None:
+    """A requirement with a number of hundreds or thousands of digits is reported in release-gate's words."""
+    text = plan_text(f'[releases.r]\nrepo = "{repo}"\nversion = "{version}"\n')
+    issue = only_issue(text)
+    assert issue.key == "releases.r.version"
+    assert issue.line == line_of(text, "version =")
+    assert "a version part may have at most 64 digits" in issue.message
+    assert "Exceeds the limit" not in issue.message
+    assert "set_int_max_str_digits" not in issue.message
+    assert len(issue.message) < 400
+
+
+@pytest.mark.parametrize(
+    ("literal", "needle"),
+    [
+        ("1" * 5000, "digits"),
+        ("1" + "_0" * 4400, "digits"),
+        ("0x" + "f" * 3600, "64-bit"),
+        ("9223372036854775808", "64-bit"),
+        ("-9223372036854775809", "64-bit"),
+    ],
+    ids=["5000-digits", "underscores", "hex", "2**63", "-2**63-1"],
+)
+def test_an_integer_past_toml_s_64_bits_is_a_plan_error(literal: str, needle: str) -> None:
+    """A TOML integer past 64 bits (TOML's own limit) is a PlanError, even one Python will not print."""
+    text = plan_text(_RELEASE + "[deadlines.d]\ndate = 2018-08-23\nwarn_days = " + literal + "\n")
+    issue = only_issue(text)
+    assert issue.key == "deadlines.d.warn_days"
+    assert issue.line == line_of(text, "warn_days")
+    assert needle in issue.message
+    assert "Exceeds the limit" not in issue.message
+    assert len(issue.message) < 400
+
+
+def test_warn_days_has_a_maximum() -> None:
+    """warn_days past its maximum (ten years of days) is reported with the maximum."""
+    text = plan_text(_RELEASE + "[deadlines.d]\ndate = 2018-08-23\nwarn_days = 3651\n")
+    issue = only_issue(text)
+    assert issue.key == "deadlines.d.warn_days"
+    assert "must be at most 3650, not 3651" in issue.message
+
+
+@pytest.mark.parametrize(
+    ("extra", "key", "first"),
+    [
+        (
+            (
+                '[releases.JupyterHub]\nrepo = "kubespawner"\nversion = ">1"\n'
+                '[releases.jupyterhub]\nrepo = "kubespawner"\nversion = ">2"\n'
+            ),
+            "releases.jupyterhub",
+            "releases.JupyterHub",
+        ),
+        (
+            (
+                '[repos.Spawner]\ngithub = "o/spawner"\n[repos.spawner]\ngithub = "o/other"\n'
+                '[releases.s]\nrepo = "spawner"\nversion = ">1"\n'
+            ),
+            "repos.spawner",
+            "repos.Spawner",
+        ),
+        (
+            (
+                '[releases.k]\nrepo = "kubespawner"\nversion = ">1"\n'
+                '[holds.Big]\nprs = ["kubespawner#1"]\nuntil = ["k"]\n'
+                '[holds.big]\nprs = ["kubespawner#2"]\nuntil = ["k"]\n'
+            ),
+            "holds.big",
+            "holds.Big",
+        ),
+    ],
+    ids=["releases", "repos", "holds"],
+)
+def test_ids_that_differ_only_in_case_are_a_plan_error(extra: str, key: str, first: str) -> None:
+    """Two release, repo or hold ids that differ only in case are reported on the second, naming both."""
+    text = plan_text(extra)
+    issue = only_issue(text)
+    assert issue.key == key
+    assert issue.line == line_of(text, f"[{key}]")
+    assert first in issue.message
+    assert key in issue.message
+    assert "differ only in case" in issue.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["kubespawner#2147483648", "jupyterhub/kubespawner#99999999999", "kubespawner#" + "9" * 5000],
+    ids=["2**31", "11-digits", "5000-digits"],
+)
+def test_parse_ref_rejects_numbers_past_github_s_int(example: Plan, text: str) -> None:
+    """parse_ref refuses a number GitHub cannot hold, saying the limit in its own words."""
+    with pytest.raises(ValueError, match="at most 2,147,483,647") as info:
+        parse_ref(example, text)
+    assert len(str(info.value)) < 400

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from release_gate import PlanError, SnapshotError, check, load_plan, load_world, parse_plan
+from release_gate.plan import MAX_NESTING
 from release_gate.snapshot import SnapshotStateProvider
 from tests.conftest import EXAMPLE_PLAN
 
@@ -80,6 +83,84 @@ def test_a_valid_plan_mutated_stays_readable(extra: dict[str, Any]) -> None:
         return
     with contextlib.suppress(PlanError):
         parse_plan(text, path="mutated.toml")
+
+
+# -- the edges: nesting, numbers and paths no plan needs ---------------------------------------------
+
+FOUNDING = EXAMPLE_PLAN.read_text(encoding="utf-8")
+_LINES = FOUNDING.splitlines()
+_HEADERS = [index for index, line in enumerate(_LINES) if line.startswith("[")]
+_DEPTHS = st.integers(min_value=MAX_NESTING + 1, max_value=6000)
+
+
+def _nested(depth: int, kinds: str) -> str:
+    """Return a TOML value of arrays and inline tables *depth* deep, the kinds taken in turn from *kinds*."""
+    opening = "".join("[" if kinds[level % len(kinds)] == "a" else "{a = " for level in range(depth))
+    closing = "".join("]" if kinds[level % len(kinds)] == "a" else "}" for level in reversed(range(depth)))
+    return opening + "1" + closing
+
+
+DEEP_VALUES = st.builds(_nested, _DEPTHS, st.sampled_from(["a", "t", "at", "ta", "aat"]))
+DOTTED = _DEPTHS.map(lambda depth: "a." * depth + "a = 1")
+HUGE_INTEGERS = st.one_of(
+    st.integers(min_value=19, max_value=6000).map(lambda digits: "9" * digits),
+    st.integers(min_value=19, max_value=6000).map(lambda digits: "-" + "9" * digits),
+    st.integers(min_value=20, max_value=4500).map(lambda digits: "1" + "_0" * digits),
+    st.integers(min_value=16, max_value=4000).map(lambda digits: "0x" + "f" * digits),
+    st.integers(min_value=64, max_value=12000).map(lambda digits: "0b" + "1" * digits),
+)
+HUGE_NUMBERS = st.one_of(
+    st.integers(min_value=2**31, max_value=10**12).map(str),
+    st.integers(min_value=11, max_value=6000).map(lambda digits: "9" * digits),
+    st.integers(min_value=11, max_value=6000).map(lambda digits: "0" + "8" * digits),
+)
+BAD_PINS = st.sampled_from(
+    ["../../../../rate_limit", "a/../../b", "/etc/passwd", "a\\\\b", "https://x.invalid/r.txt", "file:r.txt",
+     "a//b", "a/", ".", "./a", "a?b", "a\\u0000b", "a\\u0085b", "a b", "../Chart.yaml#appVersion=jupyterhub"]
+)  # fmt: skip
+
+
+@st.composite
+def edge_plans(draw: st.DrawFn) -> str:
+    """Return the founding plan with one thing no plan needs: deep nesting, a huge number, a pin path outside."""
+    lines = list(_LINES)
+    where = draw(st.sampled_from(_HEADERS)) + 1
+    match draw(st.sampled_from(["deep", "dotted", "integer", "ref", "version", "pin"])):
+        case "deep":
+            key = draw(st.sampled_from(["x", "pins", "after", "note", "tags", "prs", "needs.prs", "ref", '"a b"']))
+            lines.insert(where, f"{key} = {draw(DEEP_VALUES)}")
+        case "dotted":
+            lines.insert(where, f"{draw(st.sampled_from(['note', 'x', 'needs', 'published']))}.{draw(DOTTED)}")
+        case "integer":
+            key = draw(st.sampled_from(["warn_days", "x", "discover", "version"]))
+            lines.insert(where, f"{key} = {draw(HUGE_INTEGERS)}")
+        case "ref":
+            refs = [
+                i for i, line in enumerate(lines) if re.search(r'"(?:[A-Za-z0-9-]+/)?[A-Za-z0-9._-]+#[0-9]+"', line)
+            ]
+            at = draw(st.sampled_from(refs))
+            number = draw(HUGE_NUMBERS)
+            lines[at] = re.sub(r'("(?:[A-Za-z0-9-]+/)?[A-Za-z0-9._-]+#)[0-9]+"', rf'\g<1>{number}"', lines[at], count=1)
+        case "version":
+            at = draw(st.sampled_from([i for i, line in enumerate(lines) if line.startswith("version = ")]))
+            digits = "7" * draw(st.integers(min_value=65, max_value=6000))
+            lines[at] = re.sub(r"[0-9]+", digits, lines[at], count=1)
+        case _:
+            at = next(i for i, line in enumerate(lines) if line.startswith("pins = "))
+            lines[at] = f'pins = ["{draw(BAD_PINS)}"]'
+    return "\n".join(lines) + "\n"
+
+
+@SETTINGS
+@given(edge_plans())
+def test_deep_nesting_huge_numbers_and_bad_paths_are_a_plan_error(text: str) -> None:
+    """Nesting past the limit, numbers past 64 bits or GitHub's Int, and pins outside the repo are a PlanError."""
+    with pytest.raises(PlanError) as raised:
+        parse_plan(text, path="edge.toml")
+    message = str(raised.value)
+    assert "Exceeds the limit" not in message
+    assert "set_int_max_str_digits" not in message
+    assert all(len(issue.message) < 500 for issue in raised.value.issues)
 
 
 JSON = st.recursive(

@@ -392,7 +392,7 @@ def test_every_field_has_its_description(path: str) -> None:
 
 @pytest.mark.parametrize("path", list(_declared(PLAN, "$")))
 def test_every_field_has_its_constraints(path: str) -> None:
-    """Each field's required keys, enum, pattern, minimum and default are carried into the schema."""
+    """Each field's required keys, enum, pattern, minimum, maximum and default are carried into the schema."""
     nodes = {walked: (spec, node) for walked, spec, node in _walk(PLAN, json_schema(), "$")}
     spec, node = nodes[path]
     if spec.default is not None:
@@ -418,6 +418,7 @@ def test_every_field_has_its_constraints(path: str) -> None:
             assert alternative["format"] == "date"
         if kind is Kind.INTEGER:
             assert alternative.get("minimum") == spec.minimum
+            assert alternative.get("maximum") == spec.maximum
         if kind is Kind.TABLE:
             required = [name for name, sub in spec.fields.items() if sub.required]
             assert alternative.get("required", []) == required
@@ -438,3 +439,102 @@ def test_shipped_schema_file_is_current() -> None:
     """release_gate/plan.schema.json, shipped for editors, is exactly what `release-gate schema` prints."""
     shipped = Path(__file__).resolve().parent.parent / "release_gate" / "plan.schema.json"
     assert shipped.read_text(encoding="utf-8") == json.dumps(json_schema(), indent=2) + "\n"
+
+
+# -- the schema and the parser agree at the edges -------------------------------------------------
+
+
+def _plan_accepts(plan: dict[str, Any]) -> bool:
+    """Return whether release-gate's own reader accepts *plan* (written as TOML)."""
+    import tomli_w  # noqa: PLC0415
+
+    from release_gate import PlanError, parse_plan  # noqa: PLC0415
+
+    try:
+        parse_plan(tomli_w.dumps(plan), path="schema-check.toml")
+    except PlanError:
+        return False
+    return True
+
+
+_BAD_PINS = [
+    "../../../../rate_limit",
+    "images/../requirements.txt",
+    "./requirements.txt",
+    "..",
+    "/etc/passwd",
+    "images\\hub\\requirements.txt",
+    "https://example.com/requirements.txt",
+    "file:requirements.txt",
+    "images//requirements.txt",
+    "images/",
+    "a\x07b.txt",
+    "a\x9bb.txt",
+    "a\tb.txt",
+    "requirements.txt?ref=main",
+    "../Chart.yaml#appVersion=jupyterhub",
+    "Chart.yaml#appVersion",
+    "",
+]
+_GOOD_PINS = [
+    "images/hub/requirements.txt",
+    ".github/requirements.txt",
+    "..hidden/requirements.txt",
+    "a.../b.txt",
+    "jupyterhub/Chart.yaml#appVersion=jupyterhub",
+    "docs/r\u00e9sum\u00e9/requirements.txt",
+]
+
+
+@pytest.mark.parametrize("pin", _BAD_PINS + _GOOD_PINS)
+def test_pin_pattern_agrees_with_the_reader(pin: str) -> None:
+    """The schema's pattern for pins accepts exactly the paths inside the repository that the reader accepts."""
+    plan = _minimal()
+    plan["releases"]["chart"]["pins"] = [pin]
+    errors = _errors(plan)
+    assert [(error.validator, list(error.absolute_path)) for error in errors] == (
+        [] if pin in _GOOD_PINS else [("pattern", ["releases", "chart", "pins", 0])]
+    )
+    assert _plan_accepts(plan) is (pin in _GOOD_PINS)
+
+
+@pytest.mark.parametrize(
+    ("number", "valid"),
+    [
+        ("1", True),
+        ("999999999", True),
+        ("1999999999", True),
+        ("2147483639", True),
+        ("2147483647", True),
+        ("0002147483647", True),
+        ("0", False),
+        ("000", False),
+        ("2147483648", False),
+        ("2147483650", False),
+        ("2147483700", False),
+        ("2200000000", False),
+        ("3000000000", False),
+        ("9999999999", False),
+        ("10000000000", False),
+        ("9" * 5000, False),
+    ],
+)
+def test_ref_number_pattern_stops_at_github_s_int(number: str, valid: bool) -> None:
+    """A ref's number passes the schema exactly when the reader takes it: 1 to 2,147,483,647 (GitHub's Int)."""
+    plan = _minimal()
+    plan["watch"] = [{"ref": f"jupyterhub/kubespawner#{number}"}]
+    plan["families"] = {f"jupyterhub/kubespawner#{number}": {"parts": []}}
+    errors = _errors(plan)
+    assert sorted(error.validator for error in errors) == ([] if valid else ["pattern", "pattern"])
+    assert _plan_accepts(plan) is valid
+
+
+@pytest.mark.parametrize(("warn_days", "valid"), [(0, True), (3650, True), (3651, False), (2**63 - 1, False)])
+def test_warn_days_maximum_agrees_with_the_reader(warn_days: int, valid: bool) -> None:
+    """warn_days passes the schema exactly when the reader takes it: 0 to 3650 days."""
+    plan = _minimal()
+    plan["deadlines"] = {"d": {"date": "2018-08-23", "warn_days": warn_days}}
+    errors = _errors(plan)
+    assert [error.validator for error in errors] == ([] if valid else ["maximum"])
+    plan["deadlines"]["d"]["date"] = dt.date(2018, 8, 23)  # a TOML date for the reader
+    assert _plan_accepts(plan) is valid

@@ -595,3 +595,46 @@ def test_check_other_scheme_is_a_miss() -> None:
     sem_req = parse_requirement(SEM, ">=0.7.0", Accept.DEV)
     assert pep_req.check(_v(SEM, "0.8.0")) == "semver version, the requirement is pep440"
     assert sem_req.check(_v(PEP, "0.8.0")) == "pep440 version, the requirement is semver"
+
+
+# -- numbers of too many digits ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("scheme", "text"),
+    [
+        pytest.param(PEP, ">=1" + "0" * 5000, id="pep440-release-5000"),
+        pytest.param(PEP, ">=1.0.dev" + "1" * 4400, id="pep440-dev-4400"),
+        pytest.param(PEP, "===1" + "0" * 5000, id="pep440-arbitrary-equality"),
+        pytest.param(PEP, "!=1.0, >=1." + "2" * 65, id="pep440-65"),
+        pytest.param(SEM, ">=1" + "0" * 5000 + ".0.0", id="semver-major-5000"),
+        pytest.param(SEM, ">=1.0.0-rc." + "1" * 5000, id="semver-prerelease-5000"),
+        pytest.param(SEM, ">=1.0.0, <1." + "2" * 65 + ".0", id="semver-65"),
+    ],
+)
+def test_a_requirement_with_a_part_of_too_many_digits_is_refused_in_our_words(scheme: Scheme, text: str) -> None:
+    """A requirement whose number has more than 64 digits is a ValueError saying the limit, not Python's."""
+    with pytest.raises(ValueError, match="a version part may have at most 64 digits") as excinfo:
+        parse_requirement(scheme, text)
+    message = str(excinfo.value)
+    assert "set_int_max_str_digits" not in message
+    assert len(message) < 200  # the thousands of digits are not repeated
+
+
+@pytest.mark.parametrize(
+    ("scheme", "text", "version"),
+    [
+        pytest.param(PEP, ">=" + "9" * 64, "1" + "0" * 64, id="pep440"),
+        pytest.param(SEM, ">=" + "9" * 64 + ".0.0", "1" + "0" * 64 + ".0.0", id="semver"),
+    ],
+)
+def test_a_requirement_of_64_digit_parts_still_reads(scheme: Scheme, text: str, version: str) -> None:
+    """Up to the limit, long numbers read and compare as numbers."""
+    assert _satisfies(parse_requirement(scheme, text), _v(scheme, version))
+
+
+@pytest.mark.parametrize("scheme", [PEP, SEM])
+def test_a_version_of_thousands_of_digits_is_still_no_version(scheme: Scheme) -> None:
+    """A version read from GitHub or a registry with a part of thousands of digits is no version, as before."""
+    assert parse_version(scheme, "1" + "0" * 5000 + ".0.0") is None
+    assert parse_version(scheme, "1.0.0-rc." + "1" * 5000) is None
