@@ -49,6 +49,13 @@ known only at ``taken_at``.
 """
 
 MAX_SNAPSHOT_BYTES = 200_000_000
+MAX_NUMBER = 2**31 - 1
+"""The largest PR or issue number GitHub has (its GraphQL ``Int``)."""
+
+
+def _short(key: str, most: int = 20) -> str:
+    """Return *key* cut to *most* characters for a message (a key can be anything in a broken file)."""
+    return key if len(key) <= most else key[:most] + "..."
 
 
 def _format_time(value: dt.datetime | None) -> str | None:
@@ -136,10 +143,8 @@ class _Reader:
             families.update(self.families(slug, fields, where))
             for kind in ("pulls", "issues"):
                 for number, item in self.obj(fields.get(kind, {}), f"{where}.{kind}").items():
-                    item_where = f"{where}.{kind}.{number}"
-                    if not re.fullmatch(r"[0-9]+", number):
-                        raise self.fail(item_where, f"{number!r} is not a number")
-                    ref = ItemRef(slug, int(number))
+                    item_where = f"{where}.{kind}.{_short(number)}"
+                    ref = ItemRef(slug, self.number(number, item_where))
                     items[ref.key] = self.item(ref, kind, self.obj(item, item_where), item_where)
         return World(
             taken_at=taken_at,
@@ -243,16 +248,23 @@ class _Reader:
     ) -> dict[tuple[str, int], tuple[ItemRef, ...] | Unknown]:
         found: dict[tuple[str, int], tuple[ItemRef, ...] | Unknown] = {}
         for parent, parts in self.obj(entry.get("families", {}), f"{where}.families").items():
-            key = f"{where}.families.{parent}"
-            if not re.fullmatch(r"[0-9]+", parent):
-                raise self.fail(key, f"{parent!r} is not a number")
+            key = f"{where}.families.{_short(parent)}"
+            number = self.number(parent, key)
             if isinstance(parts, dict) and "unknown" in parts:
-                found[ItemRef(slug, int(parent)).key] = Unknown(self.text(parts, "unknown", key))
+                found[ItemRef(slug, number).key] = Unknown(self.text(parts, "unknown", key))
                 continue
-            if not isinstance(parts, list) or not all(isinstance(p, int) and not isinstance(p, bool) for p in parts):
+            if not isinstance(parts, list) or not all(
+                isinstance(p, int) and not isinstance(p, bool) and 0 < p <= MAX_NUMBER for p in parts
+            ):
                 raise self.fail(key, "must be a list of PR numbers")
-            found[ItemRef(slug, int(parent)).key] = tuple(ItemRef(slug, p) for p in parts)
+            found[ItemRef(slug, number).key] = tuple(ItemRef(slug, p) for p in parts)
         return found
+
+    def number(self, text: str, where: str) -> int:
+        """Read a PR or issue number written as a key: 1 to GitHub's largest (a 32-bit ``Int``)."""
+        if not re.fullmatch(r"[0-9]{1,10}", text) or not 0 < int(text) <= MAX_NUMBER:
+            raise self.fail(where, f"{_short(text)!r} is not a PR or issue number")
+        return int(text)
 
     def stats(self, data: object) -> ReadStats | None:
         if data is None:

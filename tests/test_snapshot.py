@@ -330,17 +330,27 @@ def test_bad_repo_slug(tmp_path: Path) -> None:
     assert "is not OWNER/NAME" in _error(_write(tmp_path, _doc({"lib": {}}))).problem
 
 
-@pytest.mark.parametrize("key", ["abc", "-1", "1.5", ""])
+@pytest.mark.parametrize("key", ["abc", "-1", "1.5", "", "0", "2147483648", "9" * 5000])
 def test_non_numeric_pr_key(tmp_path: Path, key: str) -> None:
-    """A PR key that is not a number is refused, naming it."""
+    """A PR key that is not a PR number (1 to 2**31-1) is refused, naming it: never a crash on 5,000 digits."""
     error = _error(_write(tmp_path, _doc({"org/lib": {"pulls": {key: {"state": "open"}}}})))
-    assert "is not a number" in error.problem
+    assert "is not a PR or issue number" in error.problem
+    assert len(str(error)) < 300
+
+
+@pytest.mark.parametrize("key", ["9" * 5000, "0"])
+def test_a_family_key_or_part_past_the_limit_is_refused(tmp_path: Path, key: str) -> None:
+    """A family parent or part that is not a PR number is a SnapshotError, not a crash."""
+    error = _error(_write(tmp_path, _doc({"org/lib": {"families": {key: [1]}}})))
+    assert "is not a PR or issue number" in error.problem
+    error = _error(_write(tmp_path, _doc({"org/lib": {"families": {"1": [2**40]}}})))
+    assert "must be a list of PR numbers" in error.problem
 
 
 def test_unicode_digit_pr_key(tmp_path: Path) -> None:
     """A PR key of a non-ASCII digit character (superscript two) is a SnapshotError, not a crash."""
     error = _error(_write(tmp_path, _doc({"org/lib": {"pulls": {"\u00b2": {"state": "open"}}}})))
-    assert "is not a number" in error.problem
+    assert "is not a PR or issue number" in error.problem
 
 
 def test_tags_not_a_list(tmp_path: Path) -> None:
