@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import datetime as dt
 import difflib
+import ipaddress
 import json
 import os
 import re
@@ -17,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,8 +32,8 @@ from release_gate.evaluate import Answer, Evaluation, evaluate
 from release_gate.examples import PLAN as EXAMPLE_PLAN
 from release_gate.examples import STATE as EXAMPLE_STATE
 from release_gate.examples import example_path
-from release_gate.gate import EventKind, Override, decide, parse_event, unavailable
-from release_gate.github import DEFAULT_API_URL, GitHubGateClient, GitHubStateProvider
+from release_gate.gate import Decision, Event, EventKind, Override, decide, parse_event, unavailable
+from release_gate.github import DEFAULT_API_URL, GitHubGateClient, GitHubStateProvider, OpenPull
 from release_gate.graph import build_graph
 from release_gate.model import ItemRef, Plan
 from release_gate.pins import forgotten_after
@@ -393,14 +395,21 @@ def _plan_and_state(
     if args.state:
         return plan, SnapshotStateProvider(args.state)
     if args.plan:
-        return plan, _github(args, env, _progress(args, err))
+        return plan, _github(args, env, _progress(args, err), err=sys.stderr if err is None else err)
     return plan, SnapshotStateProvider(example_path(EXAMPLE_STATE), label=_BUILTIN_STATE)
 
 
 def _github(
-    args: argparse.Namespace, env: Mapping[str, str], progress: Callable[[str], None] | None = None
+    args: argparse.Namespace,
+    env: Mapping[str, str],
+    progress: Callable[[str], None] | None = None,
+    *,
+    err: TextIO | None = None,
 ) -> LiveStateProvider:
-    """Return the live provider, with the token and API URL from the options and environment."""
+    """Return the live provider, with the token and API URL from the options and environment.
+
+    With *err*, warns there when the token would go to another machine over plain http://.
+    """
     if args.token_env:
         token = env.get(args.token_env, "")
         if not token:
@@ -409,18 +418,53 @@ def _github(
             )
     else:
         token = env.get("GH_TOKEN") or env.get("GITHUB_TOKEN") or ""
-    url = args.github_url or env.get("GITHUB_API_URL") or DEFAULT_API_URL
-    if not url.startswith(("https://", "http://")):
-        raise UsageError("--github-url", f"{url!r} is not an http(s) URL", "Use e.g. https://HOST/api/v3")
-    if args.timeout < 1:
-        raise UsageError(
-            "--timeout", f"{args.timeout} is not a number of seconds", "Use a whole number of seconds >= 1"
-        )
+    url = _api_url(args, env)
+    if err is not None:
+        _plain_http_warning(url, token, err)
     cache = _cache(args, env)
     github = GitHubStateProvider(
         token=token or None, base_url=url, timeout=args.timeout, cache=cache, progress=progress
     )
     return LiveStateProvider(github, RegistryReader(timeout=args.timeout, cache=cache, progress=progress))
+
+
+def _api_url(args: argparse.Namespace, env: Mapping[str, str]) -> str:
+    """Return GitHub's REST API root from the options and environment (and check --timeout with it)."""
+    url: str = args.github_url or env.get("GITHUB_API_URL") or DEFAULT_API_URL
+    try:
+        host = urllib.parse.urlsplit(url).hostname
+    except ValueError:
+        host = None
+    if not url.startswith(("https://", "http://")) or not host:
+        raise UsageError("--github-url", f"{url!r} is not an http(s) URL", "Use e.g. https://HOST/api/v3")
+    if args.timeout < 1:
+        raise UsageError(
+            "--timeout", f"{args.timeout} is not a number of seconds", "Use a whole number of seconds >= 1"
+        )
+    return url
+
+
+_LOOPBACK_NAMES = frozenset({"localhost"})
+
+
+def _plain_http_warning(url: str, token: str, err: TextIO) -> None:
+    """Warn, in one line naming the host (never the token), when *token* would cross the network unencrypted.
+
+    Plain ``http://`` to this machine (127.0.0.1, ::1, localhost: a fake, a tunnel) is
+    not warned about.
+    """
+    if not token or not url.lower().startswith("http://"):
+        return
+    host = urllib.parse.urlsplit(url).hostname or ""  # _api_url checked it is there
+    try:
+        loopback = host in _LOOPBACK_NAMES or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        err.write(
+            f"release-gate: warning: the GitHub token goes unencrypted over plain http:// to {host}; "
+            "anyone on the way can read it: use an https:// API URL (--github-url, GITHUB_API_URL)\n"
+        )
 
 
 def _cache(args: argparse.Namespace, env: Mapping[str, str]) -> ResponseCache | None:
@@ -697,7 +741,7 @@ def _cmd_snapshot(args: argparse.Namespace, io: _IO) -> int:
     progress = _progress(args, io.err)
     since = _parse_as_of(args.since, "--since")
     request = request_for(plan, (*graph.pull_requests(), *graph.issues()), files_since=since)
-    world = _github(args, io.env, progress).fetch(request)
+    world = _github(args, io.env, progress, err=io.err).fetch(request)
     if progress is not None:
         io.err.write("\r\x1b[K")  # clear the progress line
     _notes(world, io.err)
@@ -735,7 +779,7 @@ def _validate_one(name: str, args: argparse.Namespace, io: _IO) -> int:
     shown = name
     graph = build_graph(plan)
     if args.live:
-        provider: StateProvider = SnapshotStateProvider(args.state) if args.state else _github(args, io.env)
+        provider: StateProvider = SnapshotStateProvider(args.state) if args.state else _github(args, io.env, err=io.err)
         world = provider.fetch(request_for(plan, (*graph.pull_requests(), *graph.issues())))
         _notes(world, io.err)
         files = {
@@ -792,8 +836,8 @@ def _cmd_example(args: argparse.Namespace, io: _IO) -> int:
     return EXIT_CLEAR
 
 
-def _cmd_gate(args: argparse.Namespace, io: _IO) -> int:
-    env = io.env
+def _gate_event(env: Mapping[str, str]) -> tuple[str, Event]:
+    """Return the gated repository and the event, from the variables GitHub Actions sets."""
     name, path, slug = env.get("GITHUB_EVENT_NAME"), env.get("GITHUB_EVENT_PATH"), env.get("GITHUB_REPOSITORY")
     for variable, value in (("GITHUB_EVENT_NAME", name), ("GITHUB_EVENT_PATH", path), ("GITHUB_REPOSITORY", slug)):
         if not value:
@@ -805,7 +849,7 @@ def _cmd_gate(args: argparse.Namespace, io: _IO) -> int:
     assert slug
     try:
         payload = json.loads(Path(path).read_text(encoding="utf-8"))
-        event = parse_event(name, payload)
+        return slug, parse_event(name, payload)
     except OSError as exc:
         raise UsageError(
             "GITHUB_EVENT_PATH", f"cannot read {path} ({exc.strerror})", "Point it at the event file"
@@ -814,55 +858,163 @@ def _cmd_gate(args: argparse.Namespace, io: _IO) -> int:
         raise UsageError("GITHUB_EVENT_PATH", f"{path}: {exc}", "Check the workflow's triggers") from None
     except RecursionError:
         raise UsageError("GITHUB_EVENT_PATH", f"{path}: nested too deeply to be an event", "Check the file") from None
+
+
+def _gate_client(args: argparse.Namespace, env: Mapping[str, str], err: TextIO) -> GitHubGateClient:
+    """Return the client the gate reads PRs and posts statuses with (warning when the token would go unencrypted)."""
     token = env.get(args.token_env or "GH_TOKEN") or ("" if args.token_env else env.get("GITHUB_TOKEN", ""))
-    url = args.github_url or env.get("GITHUB_API_URL") or DEFAULT_API_URL
-    client = GitHubGateClient(token=token or None, base_url=url, timeout=args.timeout, cache=_cache(args, env))
+    url = _api_url(args, env)
+    _plain_http_warning(url, token, err)
+    return GitHubGateClient(token=token or None, base_url=url, timeout=args.timeout, cache=_cache(args, env))
+
+
+@dataclass(frozen=True, slots=True)
+class _Judged:
+    """One PR's decision, the commit it goes on, and why it could not be decided ("" when it could)."""
+
+    sha: str
+    decision: Decision
+    problem: str = ""
+
+
+def _bug(bugs: list[Exception], exc: Exception) -> str:
+    """Keep *exc* in *bugs*, raised once the statuses are out (exit 4); return what the PR's report says meanwhile."""
+    bugs.append(exc)
+    return f"internal error in release-gate {__version__}: {type(exc).__name__}: {exc}"
+
+
+def _gate_targets(
+    client: GitHubGateClient, slug: str, event: Event, bugs: list[Exception]
+) -> list[tuple[OpenPull, str]]:
+    """Return the PRs to judge, each with why its labels could not be read ("" when they could).
+
+    A sweep whose listing of open PRs fails has nothing to post on: that raises (exit 3).
+    A PR event names the head to post on, so a PR whose labels cannot be read is still judged
+    (``error``), never left with whatever status it had.
+    """
+    if event.kind is EventKind.SWEEP:
+        return [
+            (pull, "" if pull.labels is not None else f"GitHub listed #{pull.number} without labels of the known shape")
+            for pull in client.open_pulls(slug)
+        ]
+    assert event.number is not None
+    try:
+        return [(OpenPull(event.number, event.sha, client.labels(slug, event.number)), "")]
+    except StateUnavailableError as exc:
+        return [(OpenPull(event.number, event.sha, None), str(exc))]
+    except Exception as exc:  # noqa: BLE001 - a bug: the PR still gets error, then it is reported
+        return [(OpenPull(event.number, event.sha, None), _bug(bugs, exc))]
+
+
+def _gate_judge(  # noqa: PLR0917 - private, one call site
+    args: argparse.Namespace,
+    client: GitHubGateClient,
+    slug: str,
+    pull: OpenPull,
+    problem: str,
+    evaluation: Evaluation | None,
+    failure: Exception | None,
+    merge_group: bool,
+) -> _Judged:
+    """Decide one PR; when anything it depends on cannot be read, the decision is ``unavailable`` (fail closed)."""
+    ref = ItemRef(slug, pull.number)
+    if pull.labels is None:
+        detail = f"#{pull.number}: its labels could not be read: {problem}"
+        return _Judged(
+            pull.sha,
+            unavailable(ref, f"#{pull.number}", "the PR could not be read", detail, merge_group=merge_group),
+            problem,
+        )
+    if evaluation is None:
+        what = "the plan is invalid" if isinstance(failure, InputError) else "the state could not be read"
+        return _Judged(
+            pull.sha, unavailable(ref, f"#{pull.number}", what, str(failure), merge_group=merge_group), str(failure)
+        )
+    verdict = evaluation.pr(ref)
+    override = None
+    if args.override_label in pull.labels and verdict.answer is Answer.BLOCKED:
+        try:
+            added = client.label_added(slug, pull.number, args.override_label)
+            by, at = added or ("someone", None)
+            override = Override(args.override_label, by, at, client.permission(slug, by) if added else "none")
+        except StateUnavailableError as exc:
+            detail = (
+                f"{verdict.label}: cannot tell who added the {args.override_label} label, or whether they may: {exc}"
+            )
+            what = f"could not check the {args.override_label} label"
+            return _Judged(pull.sha, unavailable(ref, verdict.label, what, detail, merge_group=merge_group), str(exc))
+    return _Judged(pull.sha, decide(evaluation, ref, merge_group=merge_group, override=override))
+
+
+def _gate_post(client: GitHubGateClient, slug: str, judged: _Judged, context: str, target_url: str) -> list[str]:
+    """Post the decision on its commit unless the same status is there already; return what went wrong.
+
+    The current status is read only to avoid posting the same one twice: when that read
+    fails, the status is posted anyway.
+    """
+    problems = []
+    state, description = str(judged.decision.state), judged.decision.description
+    try:
+        current = client.status(slug, judged.sha, context)
+    except StateUnavailableError as exc:
+        current = None
+        problems.append(f"{exc} (the status is posted without that check)")
+    if current != (state, description):
+        try:
+            client.post_status(
+                slug, judged.sha, state=state, description=description, context=context, target_url=target_url
+            )
+        except StateUnavailableError as exc:
+            problems.append(str(exc))
+    return problems
+
+
+def _cmd_gate(args: argparse.Namespace, io: _IO) -> int:
+    env = io.env
+    slug, event = _gate_event(env)
+    client = _gate_client(args, env, io.err)
     run = env.get("GITHUB_RUN_ID")
     target = f"{env.get('GITHUB_SERVER_URL', 'https://github.com')}/{slug}/actions/runs/{run}" if run else ""
-    if event.kind is EventKind.SWEEP:
-        targets = client.open_pulls(slug)
-    else:
-        assert event.number is not None
-        targets = [(event.number, event.sha, client.labels(slug, event.number))]
+    bugs: list[Exception] = []
+    targets = _gate_targets(client, slug, event, bugs)
     evaluation: Evaluation | None = None
-    failure: ReleaseGateError | None = None
-    try:
-        text, where = client.plan_text(args.plan_repo or slug, args.plan)
-        plan = parse_plan(text, path=where)
-        graph = build_graph(plan)
-        world = _github(args, env).fetch(request_for(plan, (*graph.pull_requests(), *graph.issues())))
-        _notes(world, io.err)
-        evaluation = evaluate(graph, world)
-    except (InputError, StateUnavailableError) as exc:
-        failure = exc
+    failure: Exception | None = None
+    if not targets or any(pull.labels is not None for pull, _ in targets):  # else no PR needs the plan
+        try:
+            text, where = client.plan_text(args.plan_repo or slug, args.plan)
+            plan = parse_plan(text, path=where)
+            graph = build_graph(plan)
+            world = _github(args, env).fetch(request_for(plan, (*graph.pull_requests(), *graph.issues())))
+            _notes(world, io.err)
+            evaluation = evaluate(graph, world)
+        except (InputError, StateUnavailableError) as exc:
+            failure = exc
+        except Exception as exc:  # noqa: BLE001 - a bug: every PR still gets error, then it is reported
+            failure = StateUnavailableError("release-gate", _bug(bugs, exc))
     merge_group = event.kind is EventKind.MERGE_GROUP
-    decisions = []
-    for number, sha, labels in targets:
-        ref = ItemRef(slug, number)
-        if evaluation is None:
-            what = "the plan is invalid" if isinstance(failure, InputError) else "the state could not be read"
-            decision = unavailable(ref, f"#{number}", what, str(failure), merge_group=merge_group)
-        else:
-            override = None
-            if args.override_label in labels:
-                added = client.label_added(slug, number, args.override_label)
-                by, at = added or ("someone", None)
-                override = Override(args.override_label, by, at, client.permission(slug, by) if added else "none")
-            decision = decide(evaluation, ref, merge_group=merge_group, override=override)
-        decisions.append((sha, decision))
+    judged = []
+    for pull, problem in targets:
+        try:
+            judged.append(_gate_judge(args, client, slug, pull, problem, evaluation, failure, merge_group))
+        except Exception as exc:  # noqa: BLE001 - a bug: the PR still gets error, then it is reported
+            why = _bug(bugs, exc)
+            decision = unavailable(
+                ItemRef(slug, pull.number), f"#{pull.number}", "internal error", why, merge_group=merge_group
+            )
+            judged.append(_Judged(pull.sha, decision, why))
+    problems = [str(failure)] if failure is not None else []  # also when there is no PR to give error
+    problems += [j.problem for j in judged if j.problem]
     if args.mode == "status":
-        for sha, decision in decisions:
-            state = str(decision.state)
-            if client.status(slug, sha, args.context) != (state, decision.description):
-                client.post_status(
-                    slug, sha, state=state, description=decision.description, context=args.context, target_url=target
-                )
-    held = [d.label for _, d in decisions if d.held]
-    unknown = [d.label for _, d in decisions if d.unknown]
-    verdict = "error" if evaluation is None or unknown else "held" if held else "clear"
-    for line in annotation_lines(d for _, d in decisions):
+        for item in judged:
+            problems += _gate_post(client, slug, item, args.context, target)
+    problems = list(dict.fromkeys(problems))
+    decisions = [j.decision for j in judged]
+    held = [d.label for d in decisions if d.held]
+    undecided = [j.decision.label for j in judged if j.decision.unknown and not j.problem]
+    verdict = "error" if problems or undecided else "held" if held else "clear"
+    for line in annotation_lines(decisions):
         io.out.write(line + "\n")
-    report = summary(evaluation, [d for _, d in decisions], note=str(failure) if failure else "")
+    report = summary(evaluation, decisions, note="\n\n".join(problems))
     if env.get("GITHUB_STEP_SUMMARY"):
         with Path(env["GITHUB_STEP_SUMMARY"]).open("a", encoding="utf-8") as handle:
             handle.write(report)
@@ -870,11 +1022,15 @@ def _cmd_gate(args: argparse.Namespace, io: _IO) -> int:
         with Path(env["GITHUB_OUTPUT"]).open("a", encoding="utf-8") as handle:
             handle.write(outputs(verdict, held, report))
     io.out.write(f"release-gate: {verdict}: {len(decisions)} PR(s), {len(held)} held\n")
-    if failure is not None:
-        io.err.write(f"release-gate: error: {failure}\n")
-        return EXIT_INPUT if isinstance(failure, InputError) else EXIT_STATE
-    if unknown:  # fail closed in both modes: a PR whose verdict is unknown never passes
-        io.err.write(f"release-gate: error: the state cannot tell whether {', '.join(unknown)} is held\n")
+    if bugs:
+        raise bugs[0]
+    for problem in problems:
+        io.err.write(f"release-gate: error: {problem}\n")
+    if isinstance(failure, InputError):
+        return EXIT_INPUT
+    if undecided:  # fail closed in both modes: a PR whose verdict is unknown never passes
+        io.err.write(f"release-gate: error: the state cannot tell whether {', '.join(undecided)} is held\n")
+    if problems or undecided:
         return EXIT_STATE
     if args.mode == "check" and held:
         return EXIT_BLOCKED

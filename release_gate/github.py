@@ -22,7 +22,9 @@ import json
 import logging
 import re
 import time
+import urllib.parse
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
 import github
@@ -508,7 +510,17 @@ def _describe(error: BaseException) -> tuple[str, str] | None:
             return "GitHub requires a token for this (401)", "Set GH_TOKEN or GITHUB_TOKEN"
         if error.status == 403:
             return "access forbidden (403)", "Check that the token may read these repositories"
+        if error.status == 404:
+            return "not found (404)", "Check the repository and number, and that the token may read them"
+        if 400 <= error.status < 500:
+            message = error.data.get("message") if isinstance(error.data, dict) else None
+            said = f": {message}" if isinstance(message, str) and message else ""
+            return f"GitHub refused the request ({error.status}{said})", "Check the request; it will not succeed as is"
         return f"GitHub answered {error.status}", "GitHub may be having trouble; try again later"
+    if isinstance(error, _UnexpectedAnswerError):
+        return f"GitHub's answer is not shaped as its REST API describes ({error})", (
+            "A proxy may have answered, or the API changed; try again later, and report it if it stays"
+        )
     if isinstance(error, requests.exceptions.RetryError):
         if re.search(r"too many (403|429) error", str(error)):
             return "rate limited: GitHub kept asking to wait (secondary rate limit)", "Wait a minute and try again"
@@ -592,11 +604,63 @@ def _rest_issue(ref: ItemRef, issue: Any) -> PullRequest | Issue:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class OpenPull:
+    """An open pull request as the merge gate lists it."""
+
+    number: int
+    sha: str
+    """The head commit, where its status goes."""
+    labels: tuple[str, ...] | None
+    """Its label names; ``None`` when GitHub's answer did not say them in the documented shape."""
+
+
+class _UnexpectedAnswerError(ValueError):
+    """A 200 whose JSON is not shaped as GitHub's REST description says."""
+
+
+def _object(value: object, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _UnexpectedAnswerError(f"{what} is not an object")
+    return value
+
+
+def _string(value: object, what: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise _UnexpectedAnswerError(f"{what} is not a non-empty string")
+    return value
+
+
+def _label_names(value: object, what: str) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise _UnexpectedAnswerError(f"{what} is not a list")
+    return tuple(
+        _string(_object(label, f"a label of {what}").get("name"), f"a label name of {what}") for label in value
+    )
+
+
+def _when(value: object) -> dt.datetime | None:
+    """Read a timestamp GitHub gives only for showing it; ``None`` when it is not one."""
+    try:
+        return _utc(dt.datetime.fromisoformat(value)) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+_NEXT = re.compile(r'<[^>]*>\s*;\s*rel="next"')
+_PULL_PAGES = 50
+_EVENT_PAGES = 30
+_NO_COMMIT = "no commit found for sha"
+
+
 class GitHubGateClient:
-    """What the merge gate reads and writes on the gated repository, through PyGithub.
+    """What the merge gate reads and writes on the gated repository, through PyGithub's requester.
 
     Every method raises :class:`~release_gate.errors.StateUnavailableError` (with a hint,
-    never the token) when GitHub cannot be read or written.
+    never the token) when GitHub cannot be read or written, or answers with JSON that is
+    not shaped as GitHub's REST description says. The REST answers are read as JSON and
+    checked here, not through PyGithub's objects, so an answer of an unexpected shape is
+    a state that cannot be read, never a crash or a guess.
     """
 
     def __init__(
@@ -626,6 +690,26 @@ class GitHubGateClient:
                 hint = "The token needs statuses: write (permissions: in the workflow)"
             raise StateUnavailableError(f"GitHub ({self.base_url})", f"{what}: {problem}", hint) from None
 
+    def _get(self, path: str, parameters: dict[str, Any] | None = None) -> tuple[dict[str, Any], Any]:
+        return self._github.requester.requestJsonAndCheck("GET", path, parameters=parameters)
+
+    def _list(self, path: str, pages: int, **parameters: str) -> list[Any]:
+        """Return every entry of the paginated list at *path* (at most *pages* pages of 100)."""
+        found: list[Any] = []
+        for page in range(1, pages + 1):
+            headers, data = self._get(path, {**parameters, "per_page": 100, "page": page})
+            if not isinstance(data, list):
+                raise _UnexpectedAnswerError("the answer is not a list")
+            found.extend(data)
+            link = {str(k).lower(): str(v) for k, v in headers.items()}.get("link", "")
+            if not data or _NEXT.search(link) is None:
+                return found
+        raise StateUnavailableError(
+            f"GitHub ({self.base_url})",
+            f"{path} lists more than {pages * 100} entries, more than release-gate reads",
+            "Please report it",
+        )
+
     def plan_text(self, slug: str, path: str) -> tuple[str, str]:
         """Return the plan file at *path* on *slug*'s default branch, and where it was read (for messages)."""
 
@@ -648,59 +732,122 @@ class GitHubGateClient:
 
         return self._guard("reading the plan", read)
 
-    def open_pulls(self, slug: str) -> list[tuple[int, str, tuple[str, ...]]]:
-        """Return every open PR of *slug*: number, head SHA, label names."""
+    def open_pulls(self, slug: str) -> list[OpenPull]:
+        """Return every open PR of *slug* (``GET /repos/{owner}/{repo}/pulls``).
 
-        def read() -> list[tuple[int, str, tuple[str, ...]]]:
-            pulls = self._github.get_repo(slug).get_pulls(state="open")
-            return [(pr.number, pr.head.sha, tuple(label.name for label in pr.labels)) for pr in pulls]
+        An entry without a number or head SHA makes the whole listing unreadable (there
+        is no telling what else is wrong); one whose labels are not in the documented
+        shape is listed with ``labels=None``.
+        """
+
+        def read() -> list[OpenPull]:
+            pulls = []
+            for index, entry in enumerate(self._list(f"{_repo_path(slug)}/pulls", _PULL_PAGES, state="open")):
+                pull = _object(entry, f"entry {index}")
+                number = pull.get("number")
+                if not isinstance(number, int) or isinstance(number, bool) or number <= 0:
+                    raise _UnexpectedAnswerError(f"entry {index} has no PR number")
+                sha = _string(_object(pull.get("head"), f"the head of #{number}").get("sha"), f"#{number}'s head SHA")
+                try:
+                    labels: tuple[str, ...] | None = _label_names(pull.get("labels"), f"#{number}'s labels")
+                except _UnexpectedAnswerError:
+                    labels = None
+                pulls.append(OpenPull(number, sha, labels))
+            return pulls
 
         return self._guard("listing open pull requests", read)
 
     def labels(self, slug: str, number: int) -> tuple[str, ...]:
-        """Return the label names of issue or PR *number*."""
+        """Return the label names of issue or PR *number* (``GET /repos/{owner}/{repo}/issues/{number}``)."""
 
         def read() -> tuple[str, ...]:
-            return tuple(label.name for label in self._github.get_repo(slug).get_issue(number).labels)
+            _, data = self._get(f"{_repo_path(slug)}/issues/{number}")
+            return _label_names(_object(data, "the answer").get("labels"), f"#{number}'s labels")
 
         return self._guard(f"reading the labels of #{number}", read)
 
     def label_added(self, slug: str, number: int, label: str) -> tuple[str, dt.datetime | None] | None:
-        """Return who added *label* to *number* last, and when; ``None`` if no event says so."""
+        """Return who added *label* to *number* last, and when; ``None`` if no event says so.
+
+        Reads ``GET /repos/{owner}/{repo}/issues/{number}/events``. A ``labeled`` event
+        whose label is not an object with a name, or one of *label* without an actor
+        login, is an answer of an unexpected shape: who added the label cannot be told.
+        """
 
         def read() -> tuple[str, dt.datetime | None] | None:
             found = None
-            for event in self._github.get_repo(slug).get_issue(number).get_events():
-                name = getattr(event.label, "name", None)  # PyGithub types it as always set; GitHub may omit it
-                if event.event == "labeled" and name == label:
-                    found = (event.actor.login, _utc(event.created_at))
+            for index, entry in enumerate(self._list(f"{_repo_path(slug)}/issues/{number}/events", _EVENT_PAGES)):
+                event = _object(entry, f"event {index}")
+                if event.get("event") != "labeled":
+                    continue
+                name = _string(_object(event.get("label"), f"the label of event {index}").get("name"), "a label name")
+                if name == label:
+                    actor = _object(event.get("actor"), f"the actor of event {index} ({label})")
+                    found = (
+                        _string(actor.get("login"), f"the actor login of event {index}"),
+                        _when(event.get("created_at")),
+                    )
             return found
 
         return self._guard(f"reading who labelled #{number}", read)
 
     def permission(self, slug: str, login: str) -> str:
         """Return *login*'s permission on *slug* (``admin``, ``write``, ``read``, ``none``...)."""
-        return self._guard("reading a permission", self._github.get_repo(slug).get_collaborator_permission, login)
+
+        def read() -> str:
+            path = f"{_repo_path(slug)}/collaborators/{urllib.parse.quote(login, safe='')}/permission"
+            _, data = self._get(path)
+            return _string(_object(data, "the answer").get("permission"), "'permission'")
+
+        return self._guard(f"reading the permission of @{login}", read)
 
     def status(self, slug: str, sha: str, context: str) -> tuple[str, str] | None:
-        """Return the latest ``(state, description)`` of *context* on *sha*, if any."""
+        """Return the latest ``(state, description)`` of *context* on *sha*, if any.
+
+        Reads ``GET /repos/{owner}/{repo}/commits/{ref}/statuses`` (newest first), its
+        first page of 100: a status further back is as good as none (the gate posts again).
+        """
 
         def read() -> tuple[str, str] | None:
-            for status in self._github.get_repo(slug).get_commit(sha).get_statuses():
-                if (status.context or "").lower() == context.lower():
-                    return status.state, status.description or ""
+            path = f"{_repo_path(slug)}/commits/{urllib.parse.quote(sha, safe='')}/statuses"
+            _, data = self._get(path, {"per_page": 100})
+            if not isinstance(data, list):
+                raise _UnexpectedAnswerError("the answer is not a list")
+            for index, entry in enumerate(data):
+                status = _object(entry, f"status {index}")
+                if _string(status.get("context"), f"the context of status {index}").lower() == context.lower():
+                    description = status.get("description")
+                    if description is not None and not isinstance(description, str):
+                        raise _UnexpectedAnswerError(f"the description of status {index} is not a string")
+                    return _string(status.get("state"), f"the state of status {index}"), description or ""
             return None
 
-        return self._guard("reading the commit status", read)
+        return self._guard(f"reading the commit status of {sha}", read)
 
     def post_status(self, slug: str, sha: str, *, state: str, description: str, context: str, target_url: str) -> None:
-        """Post a commit status on *sha*."""
-        commit = self._github.get_repo(slug).get_commit(sha)
-        self._guard(
-            "posting the commit status",
-            commit.create_status,
-            state,
-            target_url or github.GithubObject.NotSet,
-            description,
-            context,
-        )
+        """Post a commit status on *sha* (``POST /repos/{owner}/{repo}/statuses/{sha}``)."""
+        body = {"state": state, "description": description, "context": context}
+        if target_url:
+            body["target_url"] = target_url
+
+        def post() -> None:
+            path = f"{_repo_path(slug)}/statuses/{urllib.parse.quote(sha, safe='')}"
+            try:
+                self._github.requester.requestJsonAndCheck("POST", path, input=body)
+            except GithubException as error:
+                message = error.data.get("message") if isinstance(error.data, dict) else None
+                if error.status == 422 and isinstance(message, str) and message.lower().startswith(_NO_COMMIT):
+                    raise StateUnavailableError(
+                        f"GitHub ({self.base_url})",
+                        f"posting the commit status: GitHub has no commit {sha}: 422 {message}",
+                        "The commit may be gone (a force-push, a merge group the queue removed); "
+                        "the next run posts on the new head",
+                    ) from None
+                raise
+
+        self._guard(f"posting the commit status on {sha}", post)
+
+
+def _repo_path(slug: str) -> str:
+    owner, _, name = slug.partition("/")
+    return f"/repos/{urllib.parse.quote(owner, safe='')}/{urllib.parse.quote(name, safe='')}"

@@ -277,6 +277,15 @@ class FakeGitHub(_Faults):
         """Answer 403 to posted statuses (a token without ``statuses: write``)."""
         self.node_errors: dict[ItemRef, str] = {}
         """PRs or issues whose GraphQL node fails with this error type (a partial error)."""
+        self.rest_answers: dict[tuple[str, str], tuple[int, Any]] = {}
+        """Answers that replace the fake's own REST answers: ``(method, path pattern)`` -> ``(status, JSON body)``.
+
+        The pattern is a regular expression matched in full against the path below the API
+        root, e.g. ``("GET", r"/repos/jupyterhub/kubespawner/collaborators/[^/]+/permission")``;
+        the first that matches wins. Use it for what GitHub answers rarely: a body of a shape
+        its REST description does not allow (``(200, {"role_name": "admin"})``), a 422, or a
+        lasting 502 on one route only. Faults that any request may meet are :meth:`inject`'s.
+        """
         self.rate_limit = 5000
         self.rate_used = 0
         self.not_modified = 0
@@ -611,6 +620,9 @@ class FakeGitHub(_Faults):
         self, method: str, path: str, query: Mapping[str, list[str]], body: Any
     ) -> tuple[int, Any, dict[str, str]]:
         """Answer one REST request: ``(status, JSON body, extra headers)``."""
+        for (verb, pattern), answer in list(self.rest_answers.items()):
+            if verb == method and re.fullmatch(pattern, path):
+                return answer[0], answer[1], {}
         base = self.url
         page = int((query.get("page") or ["1"])[0])
         per_page = int((query.get("per_page") or ["30"])[0])
@@ -689,24 +701,22 @@ class FakeGitHub(_Faults):
                 for (item_slug, _), item in sorted(self.world.items.items())
                 if item_slug == slug.lower() and isinstance(item, PullRequest) and item.state is PrState.OPEN
             ]
-            return 200, [self._rest_pull(base, pr) for pr in open_pulls], {}
+            pulls = [self._rest_pull(base, pr) for pr in open_pulls]
+            return (200, *_page_of(pulls, f"{base}{path}", query))
         if events := re.match(r"^/issues/(\d+)/events$", rest):
             labelled = self.label_events.get((slug.lower(), int(events.group(1))), [])
-            return (
-                200,
-                [
-                    {
-                        "id": index + 1,
-                        "url": f"{base}/repos/{slug}/issues/events/{index + 1}",
-                        "event": "labeled",
-                        "label": {"name": label, "color": "ededed"},
-                        "actor": {"login": actor, "url": f"{base}/users/{actor}"},
-                        "created_at": _iso(when),
-                    }
-                    for index, (label, actor, when) in enumerate(labelled)
-                ],
-                {},
-            )
+            listed = [
+                {
+                    "id": index + 1,
+                    "url": f"{base}/repos/{slug}/issues/events/{index + 1}",
+                    "event": "labeled",
+                    "label": {"name": label, "color": "ededed"},
+                    "actor": {"login": actor, "url": f"{base}/users/{actor}"},
+                    "created_at": _iso(when),
+                }
+                for index, (label, actor, when) in enumerate(labelled)
+            ]
+            return (200, *_page_of(listed, f"{base}{path}", query))
         if who := re.match(r"^/collaborators/([^/]+)/permission$", rest):
             login = who.group(1)
             permission = self.permissions.get(login, "read")
@@ -764,23 +774,19 @@ class FakeGitHub(_Faults):
                 commits = self._file_commits(repo, file_path, until)
             except _FileUnreadableError:
                 return 500, {"message": "Server Error"}, {}
-            listed = commits[(page - 1) * per_page : page * per_page]
-            return (
-                200,
-                [
-                    {
-                        "sha": c.sha,
-                        "url": f"{base}/repos/{slug}/commits/{c.sha}",
-                        "commit": {
-                            "message": f"Change {file_path}",
-                            "committer": {"name": "someone", "email": "someone@example.invalid", "date": _iso(c.when)},
-                            "author": {"name": "someone", "email": "someone@example.invalid", "date": _iso(c.when)},
-                        },
-                    }
-                    for c in listed
-                ],
-                {},
-            )
+            changes = [
+                {
+                    "sha": c.sha,
+                    "url": f"{base}/repos/{slug}/commits/{c.sha}",
+                    "commit": {
+                        "message": f"Change {file_path}",
+                        "committer": {"name": "someone", "email": "someone@example.invalid", "date": _iso(c.when)},
+                        "author": {"name": "someone", "email": "someone@example.invalid", "date": _iso(c.when)},
+                    },
+                }
+                for c in commits
+            ]
+            return (200, *_page_of(changes, f"{base}{path}", query))
         if content := re.match(r"^/contents/(.+)$", rest):
             file_path = urllib.parse.unquote(content.group(1))
             ref = (query.get("ref") or [repo.default_branch or "main"])[0]
@@ -803,22 +809,19 @@ class FakeGitHub(_Faults):
                 },
                 {},
             )
-        # GitHub lists a commit's statuses at both paths; PyGithub uses the second.
-        if statuses := re.match(r"^/(?:commits/([^/]+)/statuses|statuses/([^/]+))$", rest):
+        # Only the route of GitHub's published REST description, "List commit statuses for a
+        # reference", newest first; not the older GET /repos/{o}/{r}/statuses/{ref} that
+        # PyGithub's Commit.get_statuses() asks, so a client that drifts back to it fails here.
+        if method == "GET" and (statuses := re.match(r"^/commits/([^/]+)/statuses$", rest)):
             with self._lock:
                 found = [
-                    s
-                    for s in reversed(self.statuses)
-                    if s.repo.lower() == slug.lower() and s.sha in (statuses.group(1), statuses.group(2))
+                    s for s in reversed(self.statuses) if s.repo.lower() == slug.lower() and s.sha == statuses.group(1)
                 ]
-            return (
-                200,
-                [
-                    {"state": s.state, "context": s.context, "description": s.description, "target_url": s.target_url}
-                    for s in found
-                ],
-                {},
-            )
+            listed = [
+                {"state": s.state, "context": s.context, "description": s.description, "target_url": s.target_url}
+                for s in found
+            ]
+            return (200, *_page_of(listed, f"{base}{path}", query))
         return not_found
 
 
@@ -834,6 +837,19 @@ class _FileCommit:
 
 class _FileUnreadableError(Exception):
     """A file the fake's world records as unknown: GitHub fails to read it."""
+
+
+def _page_of(entries: list[Any], url: str, query: Mapping[str, list[str]]) -> tuple[list[Any], dict[str, str]]:
+    """Return the page of *entries* that *query* asks for (``page``, ``per_page``), and a ``Link`` to the next one."""
+    page = max(int((query.get("page") or ["1"])[0]), 1)
+    per_page = min(max(int((query.get("per_page") or ["30"])[0]), 1), 100)
+    headers = {}
+    if page * per_page < len(entries):
+        others = urllib.parse.urlencode(
+            [(key, value) for key, values in sorted(query.items()) if key != "page" for value in values]
+        )
+        headers["Link"] = f'<{url}?{others}&page={page + 1}>; rel="next"'
+    return entries[(page - 1) * per_page : page * per_page], headers
 
 
 def _estimated_cost(document: str) -> int:

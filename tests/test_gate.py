@@ -146,12 +146,12 @@ def test_token_without_statuses_write_is_exit_3_with_a_hint(repo: Repo) -> None:
     assert "Traceback" not in result.err
 
 
-def test_pr_that_does_not_exist_is_exit_3(repo: Repo) -> None:
-    """An event naming a PR that does not exist is exit 3 with a message, and no status is posted."""
+def test_pr_that_cannot_be_read_is_exit_3_with_error(repo: Repo) -> None:
+    """A PR event GitHub answers 404 for (missing, or hidden from the token) is exit 3, and its head gets error."""
     result = repo.gate("pull_request_target", pr_payload(99999, "4" * 40))
     assert result.code == 3
-    assert "#99999" in result.err
-    assert repo.github.statuses == []
+    assert "reading the labels of #99999: not found (404)" in result.err
+    assert repo.statuses("4" * 40) == [("error", "release-gate: the PR could not be read")]
 
 
 @pytest.mark.parametrize(
@@ -160,11 +160,12 @@ def test_pr_that_does_not_exist_is_exit_3(repo: Repo) -> None:
         (lambda folder: {"GITHUB_EVENT_PATH": str(folder / "missing.json")}, "GITHUB_EVENT_PATH: cannot read"),
         (lambda _: {"GITHUB_EVENT_NAME": "issue_comment"}, "does not handle 'issue_comment' events"),
         (lambda _: {"GITHUB_REPOSITORY": ""}, "GITHUB_REPOSITORY: is not set"),
+        (lambda _: {"GITHUB_API_URL": "http://"}, "--github-url: 'http://' is not an http(s) URL"),
     ],
-    ids=["missing-event-file", "unhandled-event", "no-repository"],
+    ids=["missing-event-file", "unhandled-event", "no-repository", "api-url-without-host"],
 )
 def test_bad_event_is_exit_2(repo: Repo, setup: Callable[[Path], dict[str, str]], needle: str) -> None:
-    """A missing event file, an event kind the gate does not handle or a missing variable: exit 2, one message."""
+    """A missing event file, an unhandled event kind, a missing variable or a bad API URL: exit 2, one message."""
     result = repo.gate("pull_request_target", pr_payload(205, SHA_205), env=setup(repo.folder))
     assert result.code == 2
     assert needle in result.err
@@ -283,3 +284,245 @@ def test_an_unknown_verdict_fails_closed_in_both_modes(repo: Repo, mode: str) ->
     assert (repo.folder / "output.txt").read_text(encoding="utf-8").startswith("verdict=error\n")
     expected = [("error", ANY)] if mode == "status" else []
     assert repo.statuses(SHA_205) == expected
+
+
+# -- failing closed at every edge: a PR whose reads fail gets error, never keeps an old success ----------
+
+OVERRIDDEN = "overridden by @minrk 2018-08-09 17:00 UTC; was waiting for kubespawner >=0.9.0b1"
+HELD = ("pending", "waits for kubespawner >=0.9.0b1 to be released")
+GATEWAY = (502, {"message": "Bad Gateway"})
+
+
+def _override_then_remove_it(repo: Repo) -> None:
+    """Let a maintainer's override label free #205 (success posted), then take the label off again."""
+    _label(repo, "minrk", "admin")
+    assert repo.gate("pull_request_target", pr_payload(205, SHA_205)).code == 0
+    assert repo.statuses(SHA_205)[-1][1].startswith(OVERRIDDEN)
+    ref = ItemRef(KS, 205)
+    pr = repo.github.world.items[ref.key]
+    assert isinstance(pr, PullRequest)
+    items = dict(repo.github.world.items)
+    items[ref.key] = dataclasses.replace(pr, labels=())
+    repo.github.world = dataclasses.replace(repo.github.world, items=items)
+
+
+def _errors(result: Any) -> list[str]:
+    return [line for line in result.err.splitlines() if line.startswith("release-gate: error: ")]
+
+
+@pytest.mark.parametrize("event", ["pull_request_target", "merge_group"])
+def test_a_stale_override_success_becomes_error_when_the_pr_cannot_be_read(repo: Repo, event: str) -> None:
+    """Override label removed, then the PR cannot be read: its success becomes error (failure in a merge group)."""
+    _override_then_remove_it(repo)
+    repo.github.rest_answers["GET", f"/repos/{KS}/issues/205"] = GATEWAY
+    if event == "merge_group":
+        sha = SHA_205  # a queue entry's own commit, here the PR's head, so the success above is on it
+        payload = {
+            "merge_group": {"head_sha": sha, "head_ref": f"refs/heads/gh-readonly-queue/master/pr-205-{'6' * 40}"}
+        }
+    else:
+        payload = pr_payload(205, SHA_205)
+    result = repo.gate(event, payload)
+    assert result.code == 3, result.err
+    state = "failure" if event == "merge_group" else "error"
+    assert repo.statuses(SHA_205)[-1] == (state, "release-gate: the PR could not be read")
+    assert _errors(result) == [ANY]
+    assert "reading the labels of #205: GitHub kept failing after the retries" in result.err
+    assert "Traceback" not in result.err
+    assert "\nverdict=error\n" in (repo.folder / "output.txt").read_text(encoding="utf-8")  # after the first run's
+
+
+@pytest.mark.parametrize(
+    "route",
+    [f"/repos/{KS}/issues/205/events", f"/repos/{KS}/collaborators/minrk/permission"],
+    ids=["label-events", "permission"],
+)
+def test_a_sweep_gives_error_to_the_pr_it_cannot_read_and_true_statuses_to_the_others(repo: Repo, route: str) -> None:
+    """A sweep that cannot tell who added #205's override label (or may) gives #205 error, the others their statuses."""
+    _label(repo, "minrk", "admin")
+    assert repo.gate("pull_request_target", pr_payload(205, SHA_205)).code == 0
+    assert repo.statuses(SHA_205)[-1][0] == "success"
+    repo.github.rest_answers["GET", route] = GATEWAY
+    result = repo.gate("schedule", {})
+    assert result.code == 3, result.err
+    assert repo.statuses(SHA_205)[-1] == ("error", "release-gate: could not check the release-gate/override label")
+    others = {s.sha: (s.state, s.description) for s in repo.github.statuses if s.sha != SHA_205}
+    assert sorted(others.values()) == [("success", ANY), ("success", ANY)]  # kubespawner#230 and #232, both free
+    assert len(_errors(result)) == 1
+    assert "Traceback" not in result.err
+
+
+def test_a_failed_listing_of_open_prs_is_exit_3_and_posts_nothing(repo: Repo) -> None:
+    """A sweep that cannot list the open PRs has no commit to post on: exit 3, one message, nothing posted."""
+    repo.github.rest_answers["GET", f"/repos/{KS}/pulls"] = GATEWAY
+    result = repo.gate("schedule", {})
+    assert result.code == 3
+    assert result.err.startswith("release-gate: state unavailable: GitHub (http://127.0.0.1:")
+    assert "listing open pull requests" in result.err
+    assert len(result.err.splitlines()) == 1
+    assert repo.github.statuses == []
+
+
+def test_a_failed_status_read_still_posts(repo: Repo) -> None:
+    """When the current status cannot be read, the gate posts anyway: a stale success never survives a failed read."""
+    _override_then_remove_it(repo)
+    repo.github.rest_answers["GET", r"/repos/[^/]+/[^/]+/(commits/[0-9a-f]+/)?statuses(/[0-9a-f]+)?"] = GATEWAY
+    result = repo.gate("pull_request_target", pr_payload(205, SHA_205))
+    assert result.code == 3, result.err
+    assert repo.statuses(SHA_205)[-1] == HELD
+    assert "reading the commit status of" in result.err
+    assert "the status is posted without that check" in result.err
+    assert "Traceback" not in result.err
+
+
+def _event_answer(**changes: Any) -> list[dict[str, Any]]:
+    event = {
+        "id": 1,
+        "event": "labeled",
+        "label": {"name": "release-gate/override", "color": "ededed"},
+        "actor": {"login": "minrk"},
+        "created_at": "2018-08-09T17:00:00Z",
+    }
+    event.update(changes)
+    return [{k: v for k, v in event.items() if v is not _MISSING}]
+
+
+_MISSING = object()
+_STATUSES = r"/repos/[^/]+/[^/]+/(commits/[0-9a-f]+/)?statuses(/[0-9a-f]+)?"
+
+
+@pytest.mark.parametrize(
+    ("event", "route", "body", "posted"),
+    [
+        ("pr", f"/repos/{KS}/issues/205/events", _event_answer(actor=None), [("error", ANY)]),
+        ("pr", f"/repos/{KS}/issues/205/events", _event_answer(actor=_MISSING), [("error", ANY)]),
+        ("pr", f"/repos/{KS}/issues/205/events", _event_answer(label="release-gate/override"), [("error", ANY)]),
+        ("pr", f"/repos/{KS}/issues/205/events", {"events": []}, [("error", ANY)]),
+        ("pr", f"/repos/{KS}/collaborators/minrk/permission", {"role_name": "admin"}, [("error", ANY)]),
+        ("pr", f"/repos/{KS}/issues/205", {"number": 205, "labels": "release-gate/override"}, [("error", ANY)]),
+        ("pr", _STATUSES, {"state": "success"}, [("success", OVERRIDDEN)]),  # the true status, posted anyway
+        ("pr", _STATUSES, [{"context": "release-gate", "state": None}], [("success", OVERRIDDEN)]),
+        ("sweep", f"/repos/{KS}/pulls", {"message": "fine, thanks"}, []),
+        ("sweep", f"/repos/{KS}/pulls", [{"number": 205, "head": None}], []),
+    ],
+    ids=[
+        "event-actor-null",
+        "event-actor-missing",
+        "event-label-not-an-object",
+        "events-not-a-list",
+        "permission-missing",
+        "labels-not-a-list",
+        "statuses-not-a-list",
+        "status-state-null",
+        "pulls-not-a-list",
+        "pull-without-head",
+    ],
+)
+def test_an_answer_of_an_unexpected_shape_is_exit_3_never_a_crash(
+    repo: Repo, event: str, route: str, body: Any, posted: list[tuple[str, str]]
+) -> None:
+    """A 200 not shaped as GitHub documents is exit 3 in one line; the PR gets error (after a status read: its own)."""
+    _label(repo, "minrk", "admin")
+    repo.github.rest_answers["GET", route] = (200, body)
+    pr = event == "pr"
+    result = repo.gate("pull_request_target", pr_payload(205, SHA_205)) if pr else repo.gate("schedule", {})
+    assert result.code == 3, result.err
+    assert "Traceback" not in result.err
+    assert len(result.err.splitlines()) == 1, result.err
+    assert "answer is not shaped as its REST API describes" in result.err
+    assert repo.statuses(SHA_205) == posted
+
+
+def test_statuses_are_read_at_the_documented_route(repo: Repo) -> None:
+    """The gate reads a commit's statuses at GET .../commits/{ref}/statuses; the fake refuses the legacy route."""
+    import requests  # noqa: PLC0415
+
+    assert repo.gate("pull_request_target", pr_payload(205, SHA_205)).code == 0
+    reads = [r.path for r in repo.github.requests if r.method == "GET" and r.path.endswith(("/statuses", SHA_205))]
+    assert reads == [f"/api/v3/repos/{KS}/commits/{SHA_205}/statuses"]
+    legacy = requests.get(f"{repo.github.url}/repos/{KS}/statuses/{SHA_205}", timeout=5)
+    assert legacy.status_code == 404
+
+
+def test_posting_on_a_commit_github_does_not_have_says_so(repo: Repo) -> None:
+    """A 422 "No commit found for SHA" on posting is exit 3 naming the commit, not "GitHub may be having trouble"."""
+    sha = "4" * 40
+    message = f"No commit found for SHA: {sha}"
+    repo.github.rest_answers["POST", f"/repos/{KS}/statuses/{sha}"] = (422, {"message": message})
+    result = repo.gate("pull_request_target", pr_payload(230, sha))
+    assert result.code == 3
+    assert f"posting the commit status: GitHub has no commit {sha}: 422 {message}." in result.err
+    assert "having trouble" not in result.err
+    assert "Traceback" not in result.err
+
+
+@pytest.fixture
+def named_host(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Return a host name that is not loopback by its name but resolves to this machine (where the fakes listen)."""
+    import socket  # noqa: PLC0415
+
+    name = "github.internal.test"
+    resolve = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        return resolve("127.0.0.1" if host == name else host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return name
+
+
+@pytest.mark.parametrize("remote", [True, False], ids=["named-host", "loopback"])
+def test_a_token_over_plain_http_to_another_host_is_warned_about(repo: Repo, named_host: str, remote: bool) -> None:
+    """A token and an http:// API URL on a host that is not loopback: one warning naming the host, never the token."""
+    if remote:
+        repo.github.host = named_host
+    result = repo.gate("pull_request_target", pr_payload(205, SHA_205), env={"GITHUB_API_URL": repo.github.url})
+    assert result.code == 0, result.err
+    warnings = [line for line in result.err.splitlines() if line.startswith("release-gate: warning: ")]
+    if remote:
+        assert warnings == [ANY]
+        assert f"plain http:// to {named_host};" in warnings[0]
+    else:
+        assert warnings == []
+    assert str(repo.github.token) not in result.err + result.out
+
+
+def test_a_bug_still_leaves_error_on_the_pr_then_exits_4(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should deciding crash (a bug), the PR's stale success is still replaced by error before the run exits 4."""
+    from release_gate import cli  # noqa: PLC0415
+
+    _override_then_remove_it(repo)
+
+    def broken(*_: Any, **__: Any) -> Decision:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(cli, "decide", broken)
+    result = repo.gate("pull_request_target", pr_payload(205, SHA_205))
+    assert result.code == 4
+    assert repo.statuses(SHA_205)[-1][0] == "error"
+    assert "internal error" in result.err
+    assert "RuntimeError: a bug" in result.err
+
+
+def test_a_sweep_with_no_open_pr_still_fails_when_the_state_cannot_be_read(repo: Repo) -> None:
+    """With no open PR to post on, a state that cannot be read is still exit 3, never a clear run."""
+    repo.github.rest_answers["GET", f"/repos/{KS}/pulls"] = (200, [])
+    repo.github.inject(Fault.SERVER_ERROR, times=None, where="graphql")
+    result = repo.gate("schedule", {}, "--timeout", "2")
+    assert result.code == 3, result.err
+    assert repo.github.statuses == []
+    assert (repo.folder / "output.txt").read_text(encoding="utf-8").startswith("verdict=error\n")
+
+
+def test_the_last_labeller_decides_even_pages_later(repo: Repo) -> None:
+    """Label events are read to the last page: a passerby who re-added the label after 150 other events is ignored."""
+    _label(repo, "minrk", "admin")
+    when = dt.datetime(2018, 8, 9, 17, tzinfo=dt.UTC)
+    events = [("release-gate/override", "minrk", when)] * 150 + [("release-gate/override", "passerby", when)]
+    repo.github.label_events[KS, 205] = events
+    result = repo.gate("pull_request_target", pr_payload(205, SHA_205))
+    assert result.code == 0, result.err
+    assert repo.statuses(SHA_205) == [HELD]
+    assert "the release-gate/override label by @passerby is ignored" in result.out
+    pages = [r.query for r in repo.github.requests if r.path.endswith("/issues/205/events")]
+    assert len(pages) == 2

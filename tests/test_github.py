@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import re
+import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -402,6 +403,37 @@ def test_cli_github_api_url_from_the_environment(
     env = {"GH_TOKEN": str(fake_github.token), "GITHUB_API_URL": fake_github.url}
     assert run_cli("check", str(live_plan), env=env).code == 1
     assert fake_github.requests[0].path == "/api/graphql"
+
+
+@pytest.mark.parametrize(
+    ("host", "token", "warned"),
+    [("github.internal.test", True, True), ("github.internal.test", False, False), ("127.0.0.1", True, False)],
+    ids=["token-to-named-host", "no-token", "token-to-loopback"],
+)
+def test_cli_warns_when_the_token_would_go_over_plain_http(  # noqa: PLR0917 - fixtures and cases
+    fake_github: FakeGitHub,
+    run_cli: Callable[..., Run],
+    live_plan: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    host: str,
+    token: bool,
+    warned: bool,
+) -> None:
+    """A token sent over http:// to a host that is not loopback gets one warning naming the host, never the token."""
+    resolve = socket.getaddrinfo
+
+    def getaddrinfo(name: Any, *args: Any, **kwargs: Any) -> Any:
+        return resolve("127.0.0.1" if name == "github.internal.test" else name, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)  # the name reaches the fake on this machine
+    fake_github.host = host
+    env = {"GH_TOKEN": str(fake_github.token)} if token else {}
+    result = run_cli("check", str(live_plan), "--github-url", fake_github.url, env=env)
+    assert result.code == 1, result.err
+    warnings = [line for line in result.err.splitlines() if line.startswith("release-gate: warning: ")]
+    said = f"release-gate: warning: the GitHub token goes unencrypted over plain http:// to {host}; "
+    assert [line.startswith(said) for line in warnings] == ([True] if warned else [])
+    assert str(fake_github.token) not in result.out + result.err
 
 
 @pytest.mark.parametrize("fault", [Fault.SERVER_ERROR, Fault.PRIMARY_EXHAUSTED, Fault.RESET], ids=str)

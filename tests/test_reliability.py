@@ -249,7 +249,7 @@ def test_gate(repo: Repo, fault: Fault, position: str) -> None:
         pass  # the part that failed is not one this PR's hold depends on: the verdict stands
     else:
         assert run.code == 3, run.err
-        assert posted == [] or [state for state, _ in posted] == ["error"], posted
+        assert {state for state, _ in posted} <= {"error"}, posted  # a post the client gave up on may still land
     if run.code == 0:
         outcome = f"`{posted[-1][0]}` status, exit 0"
     else:
