@@ -1,8 +1,9 @@
 """GitHub Actions output, as text: workflow commands (escaped), the job summary, step outputs.
 
 Pure functions; the CLI writes what they return to stdout, ``$GITHUB_STEP_SUMMARY`` and
-``$GITHUB_OUTPUT``. Untrusted text (PR titles, reasons quoting them) is escaped as the
-Actions toolkit escapes it, so it can never become a workflow command of its own.
+``$GITHUB_OUTPUT``. Untrusted text (PR titles, reasons quoting them) is cleaned to one line
+(:func:`~release_gate.untrusted.clean`) and then escaped as the Actions toolkit escapes it,
+so it can never become a workflow command of its own.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from release_gate.evaluate import Evaluation
 from release_gate.gate import Decision, StatusState
 from release_gate.report import markdown
+from release_gate.untrusted import clean, clean_output
 
 __all__ = ["annotation_lines", "escape_data", "escape_property", "outputs", "summary"]
 
@@ -35,14 +37,10 @@ def annotation_lines(decisions: Iterable[Decision]) -> list[str]:
     """One annotation per PR that is held (warning) or could not be judged (error); none for the others."""
     lines = []
     for decision in decisions:
-        if decision.state is StatusState.ERROR:
-            lines.append(
-                f"::error title={escape_property('release-gate: ' + decision.label)}::{escape_data(decision.detail)}"
-            )
-        elif decision.held:
-            lines.append(
-                f"::warning title={escape_property('release-gate: ' + decision.label)}::{escape_data(decision.detail)}"
-            )
+        kind = "error" if decision.state is StatusState.ERROR else "warning" if decision.held else ""
+        if kind:
+            title = escape_property(clean(f"release-gate: {decision.label}"))
+            lines.append(f"::{kind} title={title}::{escape_data(_clean_lines(decision.detail))}")
     return lines
 
 
@@ -50,21 +48,27 @@ def summary(evaluation: Evaluation | None, decisions: Sequence[Decision], note: 
     """Return the job summary: the gate's verdict per PR, then the plan's Markdown report."""
     lines = ["## release-gate", ""]
     if note:
-        lines += [note, ""]
+        lines += [_clean_lines(note), ""]
     if decisions:
         lines += ["| PR | Status | Why |", "|---|---|---|"]
-        lines += [f"| {d.label} | **{d.state}** | {_cell(d.detail)} |" for d in decisions]
+        lines += [f"| {_cell(d.label)} | **{d.state}** | {_cell(d.detail)} |" for d in decisions]
         lines.append("")
     if evaluation is not None:
         lines.append(markdown.render(evaluation).replace("## ", "### ", 1))
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+def _clean_lines(text: str) -> str:
+    """Clean each line of a message whose line breaks are ours (a plan error lists one problem a line)."""
+    return "\n".join(clean(line) for line in text.split("\n"))
+
+
 def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return clean(text.replace("\n", " ")).replace("\\", "\\\\").replace("|", "\\|")
 
 
 def outputs(verdict: str, held: Sequence[str], report: str) -> str:
     """``$GITHUB_OUTPUT`` lines: ``verdict``, ``held`` (PR refs, space-separated) and ``report`` (multi-line)."""
     delimiter = f"release-gate-{secrets.token_hex(8)}"  # cannot occur in the report by chance
-    return f"verdict={verdict}\nheld={' '.join(held)}\nreport<<{delimiter}\n{report}\n{delimiter}\n"
+    held_refs = " ".join(clean(ref) for ref in held)
+    return f"verdict={clean(verdict)}\nheld={held_refs}\nreport<<{delimiter}\n{clean_output(report)}\n{delimiter}\n"

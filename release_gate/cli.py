@@ -19,15 +19,15 @@ import subprocess
 import sys
 import tempfile
 import urllib.parse
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import NoReturn, TextIO, cast
 
 from release_gate import __version__
 from release_gate.actions import annotation_lines, outputs, summary
 from release_gate.cache import ResponseCache
-from release_gate.errors import InputError, ReleaseGateError, StateUnavailableError, UsageError
+from release_gate.errors import InputError, PlanError, ReleaseGateError, StateUnavailableError, UsageError
 from release_gate.evaluate import Answer, Evaluation, evaluate
 from release_gate.examples import PLAN as EXAMPLE_PLAN
 from release_gate.examples import STATE as EXAMPLE_STATE
@@ -50,6 +50,7 @@ from release_gate.spec import json_schema
 from release_gate.state import StateProvider, Unknown, World, request_for
 from release_gate.timeline import moments, timeline
 from release_gate.times import show_time
+from release_gate.untrusted import clean, clean_output
 from release_gate.whatif import parse_assumption, what_if
 
 __all__ = ["BUILTIN_NOTE", "EXIT_CODES", "PLAN_NAMES", "find_plan", "main"]
@@ -542,7 +543,7 @@ def _evaluate_read(
 
 
 def _notes(world: World, err: TextIO) -> None:
-    err.writelines(f"release-gate: note: {note}\n" for note in (world.stats.notes if world.stats else ()))
+    err.writelines(f"release-gate: note: {clean(note)}\n" for note in (world.stats.notes if world.stats else ()))
 
 
 def _cmd_check(args: argparse.Namespace, io: _IO) -> int:
@@ -1054,6 +1055,41 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, _IO], int]] = {
 }
 
 
+class _Guarded:
+    """A text stream that writes through :func:`~release_gate.untrusted.clean_output`.
+
+    The last guard on everything a command prints: newlines, our colours and the progress
+    line's clear pass; any other control character is shown escaped, never acted on.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(clean_output(text))
+        return len(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.stream, name)
+
+
+def _message(exc: BaseException) -> str:
+    """Return an error's message as clean lines: one line, or a plan error's line per problem."""
+    if isinstance(exc, PlanError):
+        return "\n".join(clean(line) for line in str(exc).split("\n"))
+    return clean(str(exc))
+
+
 @dataclass(frozen=True, slots=True)
 class _IO:
     out: TextIO
@@ -1072,8 +1108,8 @@ def main(
 
     *env* stands for the environment (default: ``os.environ``), so tests can set tokens.
     """
-    out = stdout or sys.stdout
-    err = stderr or sys.stderr
+    out = cast("TextIO", _Guarded(stdout or sys.stdout))  # duck-typed: write, flush, isatty, the rest passed on
+    err = cast("TextIO", _Guarded(stderr or sys.stderr))
     io = _IO(out, err, os.environ if env is None else env)
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0].startswith("-") and argv[0] not in _TOP_LEVEL) or argv[0].endswith(".toml"):
@@ -1087,13 +1123,13 @@ def main(
         _resolve_plan(args, err)
         return _COMMANDS[args.command](args, io)
     except InputError as exc:
-        err.write(f"release-gate: error: {exc}\n")
+        err.write(f"release-gate: error: {_message(exc)}\n")
         return EXIT_INPUT
     except StateUnavailableError as exc:
-        err.write(f"release-gate: state unavailable: {exc}\n")
+        err.write(f"release-gate: state unavailable: {_message(exc)}\n")
         return EXIT_STATE
     except ReleaseGateError as exc:
-        err.write(f"release-gate: error: {exc}\n")
+        err.write(f"release-gate: error: {_message(exc)}\n")
         return EXIT_INPUT
     except BrokenPipeError:
         return EXIT_CLEAR
@@ -1101,7 +1137,8 @@ def main(
         if os.environ.get("RELEASE_GATE_DEBUG"):
             raise
         err.write(
-            f"release-gate: internal error (a bug in release-gate {__version__}): {type(exc).__name__}: {exc}. "
+            f"release-gate: internal error (a bug in release-gate {__version__}): "
+            f"{type(exc).__name__}: {_message(exc)}. "
             "Set RELEASE_GATE_DEBUG=1 to see the traceback, and please report it.\n"
         )
         return EXIT_BUG

@@ -1,12 +1,17 @@
 """The one exception tree of release-gate; every error carries structured fields.
 
 The CLI maps these to exit codes in one place: :class:`InputError` and its subclasses
-exit 2 (bad plan, snapshot, option), :class:`StateUnavailableError` exits 3.
+exit 2 (bad plan, snapshot, option), :class:`StateUnavailableError` exits 3. A message
+quotes text from outside (a snapshot's keys, a package name, GitHub's error message):
+each part is cleaned to one line where the message is built, so the only line breaks in
+a message are a :class:`PlanError`'s, one per problem.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from release_gate.untrusted import clean
 
 __all__ = [
     "InputError",
@@ -51,8 +56,8 @@ class PlanError(InputError):
         self.path = path
         self.issues = tuple(sorted(issues, key=lambda i: (i.line or 0, i.key, i.message)))
         count = len(self.issues)
-        head = f"{path}: the plan has {count} problem{'s' if count != 1 else ''}"
-        body = "\n".join(f"  {issue.location(path)}: {issue.message}" for issue in self.issues)
+        head = f"{clean(path)}: the plan has {count} problem{'s' if count != 1 else ''}"
+        body = "\n".join(f"  {clean(issue.location(path))}: {clean(issue.message)}" for issue in self.issues)
         super().__init__(f"{head}:\n{body}")
 
 
@@ -63,7 +68,7 @@ class SnapshotError(InputError):
         self.path = path
         self.problem = problem
         self.fix = fix
-        super().__init__(f"{path}: {problem}. {fix}")
+        super().__init__(f"{clean(path)}: {clean(problem)}. {clean(fix)}")
 
 
 class UsageError(InputError):
@@ -73,7 +78,7 @@ class UsageError(InputError):
         self.option = option
         self.problem = problem
         self.fix = fix
-        super().__init__(f"{option}: {problem}. {fix}")
+        super().__init__(f"{clean(option)}: {clean(problem)}. {clean(fix)}")
 
 
 class StateUnavailableError(ReleaseGateError):
@@ -83,4 +88,4 @@ class StateUnavailableError(ReleaseGateError):
         self.source = source
         self.problem = problem
         self.hint = hint
-        super().__init__(f"{source}: {problem}" + (f". {hint}" if hint else ""))
+        super().__init__(f"{clean(source)}: {clean(problem)}" + (f". {clean(hint)}" if hint else ""))

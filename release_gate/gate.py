@@ -2,7 +2,8 @@
 
 Pure: an :class:`~release_gate.evaluate.Evaluation` and what GitHub says about a PR (its
 head, its labels, who added the override label and whether they may) go in; a
-:class:`Decision` comes out. The CLI reads the event and posts the statuses.
+:class:`Decision` comes out. The CLI reads the event and posts the statuses. Text from
+outside (reasons quoting GitHub, logins) is cleaned to one line in what a decision says.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from release_gate.evaluate import Answer, Evaluation
 from release_gate.model import ItemRef
 from release_gate.times import show_time
+from release_gate.untrusted import clean
 
 __all__ = [
     "DESCRIPTION_LIMIT",
@@ -124,10 +126,10 @@ class Decision:
     label: str
     state: StatusState
     description: str
-    """At most :data:`DESCRIPTION_LIMIT` characters."""
+    """One clean line of at most :data:`DESCRIPTION_LIMIT` characters (GitHub shows it beside the PR)."""
     held: bool
     detail: str
-    """The full explanation (for the job summary and annotations)."""
+    """The full explanation (for the job summary and annotations); its line breaks, if any, are ours."""
     unknown: bool = False
     """Whether the state could not tell: the gate then fails closed (exit 3, whatever the mode)."""
 
@@ -141,13 +143,18 @@ def shorten(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _describe(text: str) -> str:
+    """Return a status description: *text* cleaned, then cut to what GitHub takes."""
+    return shorten(clean(text))
+
+
 def unavailable(ref: ItemRef, label: str, problem: str, detail: str, *, merge_group: bool = False) -> Decision:
     """Decide for a PR when there is no evaluation at all (the plan or the state could not be read): fail closed.
 
     The status is ``error`` (``failure`` in a merge group, which takes only success or failure).
     """
     state = StatusState.FAILURE if merge_group else StatusState.ERROR
-    return Decision(ref, label, state, shorten(f"release-gate: {problem}"), held=False, detail=detail, unknown=True)
+    return Decision(ref, label, state, _describe(f"release-gate: {problem}"), held=False, detail=detail, unknown=True)
 
 
 def decide(
@@ -160,27 +167,28 @@ def decide(
     has write, maintain or admin permission; otherwise it is ignored, and the report says so.
     """
     verdict = evaluation.pr(ref)
-    label = verdict.label
+    label = clean(verdict.label)
+    why = clean(verdict.detail)
     held_by = [(hold, detail) for hold, status, detail in verdict.holds if status.value in ("held", "violated")]
     waits = sorted({release for hold in held_by for release in evaluation.hold(hold[0]).waiting_on})
-    wants = ", ".join(f"{r} {evaluation.release(r).release.requirement}" for r in waits)
+    wants = clean(", ".join(f"{r} {evaluation.release(r).release.requirement}" for r in waits))
     ignored = ""
     if override is not None and not override.honoured:
-        ignored = (
+        ignored = clean(
             f"; the {override.label} label by @{override.by} is ignored ({override.permission} permission, not write)"
         )
     if verdict.answer is Answer.UNKNOWN:
-        detail = f"{label}: cannot tell whether it is held: {verdict.detail}"
-        text = shorten(f"release-gate could not read the state: {verdict.detail}")
+        detail = f"{label}: cannot tell whether it is held: {why}"
+        text = _describe(f"release-gate could not read the state: {why}")
         state = StatusState.FAILURE if merge_group else StatusState.ERROR
         return Decision(ref, label, state, text, held=False, detail=detail, unknown=True)
     if verdict.answer is Answer.BLOCKED:
         if override is not None and override.honoured:
             when = f" {show_time(override.at)}" if override.at else ""
-            text = f"overridden by @{override.by}{when}; was waiting for {wants}"
-            return Decision(ref, label, StatusState.SUCCESS, shorten(text), held=False, detail=f"{label}: {text}")
-        text = f"waits for {wants} to be released" if wants else verdict.detail
+            text = f"overridden by @{clean(override.by)}{when}; was waiting for {wants}"
+            return Decision(ref, label, StatusState.SUCCESS, _describe(text), held=False, detail=f"{label}: {text}")
+        text = f"waits for {wants} to be released" if wants else why
         state = StatusState.FAILURE if merge_group else StatusState.PENDING
-        return Decision(ref, label, state, shorten(text), held=True, detail=f"{label}: held: {text}{ignored}")
-    text = "not held by the plan" if not verdict.holds else "free: " + verdict.detail.removeprefix("free: ")
-    return Decision(ref, label, StatusState.SUCCESS, shorten(text), held=False, detail=f"{label}: {text}{ignored}")
+        return Decision(ref, label, state, _describe(text), held=True, detail=f"{label}: held: {text}{ignored}")
+    text = "not held by the plan" if not verdict.holds else "free: " + why.removeprefix("free: ")
+    return Decision(ref, label, StatusState.SUCCESS, _describe(text), held=False, detail=f"{label}: {text}{ignored}")

@@ -36,6 +36,7 @@ from release_gate.state import (
     registry_key,
 )
 from release_gate.times import iso_time, parse_time
+from release_gate.untrusted import json_safe
 
 __all__ = ["SCHEMA_VERSION", "SnapshotStateProvider", "dump_world", "load_world"]
 
@@ -462,7 +463,8 @@ def dump_world(world: World, *, about: str = "") -> str:
             "registry_requests": stats.registry_requests,
         }
     document["repos"] = {names.get(key, key): entry for key, entry in repos.items()}
-    return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+    # Escaped as \uXXXX where a raw character could not be written (a lone surrogate) or shown safely.
+    return json_safe(json.dumps(document, indent=1, ensure_ascii=False)) + "\n"
 
 
 class SnapshotStateProvider:

@@ -377,3 +377,13 @@ def test_file_content_not_text(tmp_path: Path) -> None:
     """A recorded file whose content is not a string is refused."""
     error = _error(_write(tmp_path, _doc({"org/lib": {"files": {"a.txt": 1}}})))
     assert "files.a.txt" in error.problem
+
+
+def test_a_lone_surrogate_from_github_is_written_and_read_back(tmp_path: Path) -> None:
+    """A title with a lone surrogate (valid JSON from GitHub, not UTF-8) is written escaped and reads back equal."""
+    pr = PullRequest(ItemRef("org/lib", 1), PrState.OPEN, "broken \ud800 title \u202e")
+    world = World(taken_at=TAKEN, source="built", repos={"org/lib": RepoState("org/lib")}, items={pr.ref.key: pr})
+    text = dump_world(world)
+    assert "\\ud800" in text
+    assert "\\u202e" in text
+    assert load_world(_write(tmp_path, text)).item(pr.ref) == pr

@@ -1,4 +1,8 @@
-"""Wording shared by the reporters: times, status words, reason chains, the verdict line."""
+"""Wording shared by the reporters: times, status words, reason chains, the verdict line.
+
+What these return is clean (:func:`~release_gate.untrusted.clean`): one line, whatever the
+tags, versions and reasons from outside hold.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from release_gate.evaluate import (
 )
 from release_gate.model import Intent, Source
 from release_gate.times import show_time
+from release_gate.untrusted import clean
 
 SOURCE_LABEL = {
     Source.TAGS: "tag",
@@ -53,7 +58,7 @@ def deadline_text(deadline: DeadlineVerdict | None) -> str:
         if days > 0
         else f"{-days} day{'s' if days != -1 else ''} ago"
     )
-    return f"{deadline.deadline.id} {deadline.deadline.date:%Y-%m-%d}: {when}, {deadline.status}"
+    return f"{clean(deadline.deadline.id)} {deadline.deadline.date:%Y-%m-%d}: {when}, {deadline.status}"
 
 
 def release_detail(verdict: ReleaseVerdict) -> str:
@@ -62,10 +67,10 @@ def release_detail(verdict: ReleaseVerdict) -> str:
         case ReleaseStatus.RELEASED:
             assert verdict.released is not None
             evidence = verdict.released
-            where = f"tag {evidence.tag}" if evidence.source is Source.TAGS else SOURCE_LABEL[evidence.source]
+            where = f"tag {clean(evidence.tag)}" if evidence.source is Source.TAGS else SOURCE_LABEL[evidence.source]
             if evidence.source is Source.GITHUB_RELEASES:
-                where = f"GitHub release {evidence.tag}"
-            return f"{evidence.version} ({where}, {fmt_time(evidence.date)})"
+                where = f"GitHub release {clean(evidence.tag)}"
+            return f"{clean(evidence.version)} ({where}, {fmt_time(evidence.date)})"
         case ReleaseStatus.UNBLOCKED:
             return "can be cut now (every precondition met)"
         case _:
@@ -82,8 +87,8 @@ def release_detail(verdict: ReleaseVerdict) -> str:
 
 
 def reason_text(reason: Reason) -> str:
-    """``needs kubespawner#230 merged: open``."""
-    return f"{reason.condition}: {reason.detail}"
+    """``needs kubespawner#230 merged: open`` (the detail may quote GitHub, an index or a file: cleaned)."""
+    return f"{clean(reason.condition)}: {clean(reason.detail)}"
 
 
 def chain(reason: Reason, depth: int = 0) -> Iterator[tuple[int, Reason]]:
@@ -95,7 +100,7 @@ def chain(reason: Reason, depth: int = 0) -> Iterator[tuple[int, Reason]]:
 
 def _some(names: list[str], most: int = 8) -> str:
     """Name up to *most* items, then how many more: a large plan's verdict line stays one line."""
-    shown = ", ".join(names[:most])
+    shown = ", ".join(clean(name) for name in names[:most])
     return shown if len(names) <= most else f"{shown} and {len(names) - most} more"
 
 

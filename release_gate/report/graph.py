@@ -1,4 +1,4 @@
-"""The dependency graph as Graphviz DOT or Mermaid, coloured by status."""
+"""The dependency graph as Graphviz DOT or Mermaid, coloured by status (labels cleaned: one line each)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import re
 
 from release_gate.evaluate import Evaluation
 from release_gate.graph import EdgeKind, NodeKind
+from release_gate.untrusted import clean
 
 __all__ = ["render_dot", "render_mermaid"]
 
@@ -49,15 +50,15 @@ def render_dot(evaluation: Evaluation) -> str:
     lines = ["digraph release_plan {", "  rankdir=LR;", '  node [style=filled, fontname="Helvetica"];']
     for node in evaluation.nodes:
         status = evaluation.node_status.get(node.id, "")
-        label = f"{node.label}\n{status}" if status else node.label
+        label = f"{clean(node.label)}\n{clean(status)}" if status else clean(node.label)
         fill = FILL.get(status, "#ffffff")
         lines.append(
-            f"  {_quote(node.id)} [label={_quote(label)}, shape={_SHAPE[node.kind]}, fillcolor={_quote(fill)}];"
+            f"  {_quote(clean(node.id))} [label={_quote(label)}, shape={_SHAPE[node.kind]}, fillcolor={_quote(fill)}];"
         )
     for edge in evaluation.edges:
         label = _EDGE_LABEL[edge.kind]
         style = ", style=dotted" if edge.kind is EdgeKind.IN_REPO else ""
-        lines.append(f"  {_quote(edge.source)} -> {_quote(edge.target)} [label={_quote(label)}{style}];")
+        lines.append(f"  {_quote(clean(edge.source))} -> {_quote(clean(edge.target))} [label={_quote(label)}{style}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -67,7 +68,7 @@ def _mermaid_id(node_id: str) -> str:
 
 
 def _mermaid_label(text: str) -> str:
-    return text.replace('"', "#quot;")
+    return clean(text).replace('"', "#quot;")
 
 
 def render_mermaid(evaluation: Evaluation) -> str:

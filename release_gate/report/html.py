@@ -27,10 +27,16 @@ from release_gate.report._common import (
 )
 from release_gate.report.graph import FILL
 from release_gate.timeline import Step
+from release_gate.untrusted import clean
 
 __all__ = ["render", "render_svg"]
 
 _WIDTH, _HEIGHT, _GAP_X, _GAP_Y = 200, 46, 70, 18
+
+
+def _h(text: str) -> str:
+    """Clean, then escape for HTML: text from outside shows its control characters, never acts on them."""
+    return html.escape(clean(text))
 
 
 def _columns(evaluation: Evaluation) -> list[list[Node]]:
@@ -59,14 +65,14 @@ def _explanations(evaluation: Evaluation) -> dict[str, str]:
         if node.kind in (NodeKind.PR, NodeKind.ISSUE) and node.ref is not None:
             found[node.id] = _item_text(evaluation, node.ref, node)
         elif node.kind is NodeKind.REPO:
-            found[node.id] = f"repository {node.label}\n"
+            found[node.id] = f"repository {clean(node.label)}\n"
     return found
 
 
 def _item_text(evaluation: Evaluation, ref: ItemRef, node: Node) -> str:
     if node.kind is NodeKind.PR:
         return text.render_pr(evaluation, evaluation.pr(ref))
-    return f"{node.label}: {evaluation.node_status.get(node.id, '')}\n"
+    return f"{clean(node.label)}: {clean(evaluation.node_status.get(node.id, ''))}\n"
 
 
 def _svg(evaluation: Evaluation) -> tuple[str, int, int]:
@@ -92,20 +98,20 @@ def _svg(evaluation: Evaluation) -> tuple[str, int, int]:
         b = (x2, y2 + _HEIGHT // 2) if x2 > x1 else (x2 + _WIDTH, y2 + _HEIGHT // 2)
         mid = (a[0] + b[0]) // 2
         parts.append(
-            f'<path class="edge kind-{edge.kind}" data-source="{html.escape(edge.source)}" '
-            f'data-target="{html.escape(edge.target)}" d="M{a[0]},{a[1]} C{mid},{a[1]} {mid},{b[1]} {b[0]},{b[1]}"/>'
+            f'<path class="edge kind-{edge.kind}" data-source="{_h(edge.source)}" '
+            f'data-target="{_h(edge.target)}" d="M{a[0]},{a[1]} C{mid},{a[1]} {mid},{b[1]} {b[0]},{b[1]}"/>'
         )
     for node in evaluation.nodes:
         x, y = place[node.id]
         status = evaluation.node_status.get(node.id, "")
         extra = " part" if node.id in parts_of else ""
-        kind_status = html.escape(f"{node.kind} · {status}" if status else str(node.kind))
+        kind_status = _h(f"{node.kind} · {status}" if status else str(node.kind))
         parts.append(
             f'<g class="node kind-{node.kind} status-{status.replace(" ", "-") or "none"}{extra}" '
-            f'data-id="{html.escape(node.id)}" data-label="{html.escape(node.label)}" tabindex="0" '
-            f'transform="translate({x},{y})"><title>{html.escape(node.label)}: {html.escape(status)}</title>'
+            f'data-id="{_h(node.id)}" data-label="{_h(node.label)}" tabindex="0" '
+            f'transform="translate({x},{y})"><title>{_h(node.label)}: {_h(status)}</title>'
             f'<rect width="{_WIDTH}" height="{_HEIGHT}" rx="6"/>'
-            f'<text x="10" y="19" class="label">{html.escape(node.label[:28])}</text>'
+            f'<text x="10" y="19" class="label">{_h(clean(node.label)[:28])}</text>'
             f'<text x="10" y="36" class="status">{kind_status}</text></g>'
         )
     parts.append("</svg>")
@@ -206,14 +212,11 @@ def _strips(evaluation: Evaluation, steps: Sequence[Step]) -> str:
             label = f"{step.after} from {fmt_time(step.when)}"
             cells.append(
                 f'<span class="segment status-{step.after}" style="width:{width:.2f}%;background:{fill}" '
-                f'title="{html.escape(label)}"></span>'
+                f'title="{_h(label)}"></span>'
             )
-        who = f'<span class="who">{kind} {html.escape(item_id)}</span>'
+        who = f'<span class="who">{kind} {_h(item_id)}</span>'
         rows.append(f'<div class="strip">{who}<span class="bar">{"".join(cells)}</span></div>')
-    return (
-        f"<h2>Timeline</h2><p class='meta'>From {html.escape(fmt_time(start))} to {html.escape(fmt_time(end))}.</p>"
-        + "".join(rows)
-    )
+    return f"<h2>Timeline</h2><p class='meta'>From {_h(fmt_time(start))} to {_h(fmt_time(end))}.</p>" + "".join(rows)
 
 
 def render(evaluation: Evaluation, steps: Sequence[Step] = ()) -> str:
@@ -223,21 +226,17 @@ def render(evaluation: Evaluation, steps: Sequence[Step] = ()) -> str:
     colours = "".join(
         f".node.status-{status.replace(' ', '-')} rect {{ fill: {fill}; }}" for status, fill in sorted(FILL.items())
     )
-    legend = "".join(
-        f'<span style="background:{fill}">{html.escape(status)}</span>' for status, fill in sorted(FILL.items())
-    )
+    legend = "".join(f'<span style="background:{fill}">{_h(status)}</span>' for status, fill in sorted(FILL.items()))
     rows = []
     for verdict in evaluation.releases:
         why = "<br>".join(
-            "&nbsp;" * 4 * depth + html.escape(reason_text(step))
-            for reason in verdict.blockers
-            for depth, step in chain(reason)
+            "&nbsp;" * 4 * depth + _h(reason_text(step)) for reason in verdict.blockers for depth, step in chain(reason)
         )
         rows.append(
-            f"<tr class='status-{verdict.status}'><td>{html.escape(verdict.id)}</td>"
-            f"<td>{html.escape(verdict.repo.slug)} <code>{html.escape(str(verdict.release.requirement))}</code></td>"
-            f"<td><b>{html.escape(status_text(verdict))}</b><br>{html.escape(release_detail(verdict))}</td>"
-            f"<td>{html.escape(deadline_text(verdict.deadline))}</td><td>{why}</td></tr>"
+            f"<tr class='status-{verdict.status}'><td>{_h(verdict.id)}</td>"
+            f"<td>{_h(verdict.repo.slug)} <code>{_h(str(verdict.release.requirement))}</code></td>"
+            f"<td><b>{_h(status_text(verdict))}</b><br>{_h(release_detail(verdict))}</td>"
+            f"<td>{_h(deadline_text(verdict.deadline))}</td><td>{why}</td></tr>"
         )
     explanations = json.dumps(_explanations(evaluation), sort_keys=True).replace("</", "<\\/")
     return f"""<!doctype html>
@@ -245,14 +244,14 @@ def render(evaluation: Evaluation, steps: Sequence[Step] = ()) -> str:
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(plan.name)} · release-gate</title>
+<title>{_h(plan.name)} · release-gate</title>
 <style>{_STYLE}{colours}</style>
 </head>
 <body>
-<h1>{html.escape(plan.name)}</h1>
-<div class="meta">State: {html.escape(evaluation.source)}, read {html.escape(fmt_time(evaluation.taken_at))};
-verdicts as of {html.escape(fmt_time(evaluation.as_of))}.</div>
-<div class="verdict">{html.escape(verdict_line(evaluation))}</div>
+<h1>{_h(plan.name)}</h1>
+<div class="meta">State: {_h(evaluation.source)}, read {_h(fmt_time(evaluation.taken_at))};
+verdicts as of {_h(fmt_time(evaluation.as_of))}.</div>
+<div class="verdict">{_h(verdict_line(evaluation))}</div>
 <div class="legend">{legend}</div>
 <div class="toolbar">
 <label>Filter <input id="filter" type="search" placeholder="kubespawner, #205…"></label>

@@ -14,6 +14,7 @@ from release_gate import __version__
 from release_gate.evaluate import Evaluation, Reason, ReleaseVerdict
 from release_gate.report._common import verdict_line
 from release_gate.times import iso_time
+from release_gate.untrusted import json_safe
 
 __all__ = ["SCHEMA_VERSION", "render"]
 
@@ -147,5 +148,9 @@ def document(evaluation: Evaluation) -> dict[str, Any]:
 
 
 def render(evaluation: Evaluation) -> str:
-    """Render the evaluation as a JSON document (sorted keys, trailing newline)."""
-    return json.dumps(document(evaluation), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    r"""Render the evaluation as a JSON document (sorted keys, trailing newline).
+
+    Strings keep their exact value; what a terminal would act on (controls, bidi overrides,
+    line separators) is written as ``\uXXXX`` escapes.
+    """
+    return json_safe(json.dumps(document(evaluation), indent=2, sort_keys=True, ensure_ascii=False)) + "\n"

@@ -1,4 +1,8 @@
-"""The Markdown report, for job summaries, issues and PR comments (GitHub-flavoured)."""
+"""The Markdown report, for job summaries, issues and PR comments (GitHub-flavoured).
+
+Every string that is not a literal here is cleaned (:func:`~release_gate.untrusted.clean`)
+first, so text from outside stays on its line of the document.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +17,14 @@ from release_gate.report._common import (
     verdict_line,
 )
 from release_gate.report.graph import render_mermaid
+from release_gate.untrusted import clean
 
 __all__ = ["render"]
 
 
 def _cell(text: str) -> str:
-    """Escape a table cell: pipes would end it, newlines would break the row."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """Clean and escape a table cell: pipes would end it, newlines would break the row."""
+    return clean(text.replace("\n", " ")).replace("\\", "\\\\").replace("|", "\\|")
 
 
 SUMMARY_LIMIT = 1_048_576
@@ -54,13 +59,13 @@ def _render(evaluation: Evaluation, *, graph: bool) -> str:
     lines.append(f"**{verdict_line(evaluation)}**")
     lines.append("")
     lines.append(
-        f"State: {evaluation.source}, taken {fmt_time(evaluation.taken_at)}; as of {fmt_time(evaluation.as_of)}."
+        f"State: {clean(evaluation.source)}, taken {fmt_time(evaluation.taken_at)}; as of {fmt_time(evaluation.as_of)}."
     )
     lines.append("")
     lines.append("| Release | Wants | Status | Detail | Deadline |")
     lines.append("|---|---|---|---|---|")
     for v in evaluation.releases:
-        wants = f"`{v.repo.slug}` `{v.release.requirement}` ({v.release.requirement.accept})"
+        wants = f"`{clean(v.repo.slug)}` `{clean(str(v.release.requirement))}` ({v.release.requirement.accept})"
         lines.append(
             f"| {_cell(v.id)} | {_cell(wants)} | **{status_text(v)}** | {_cell(release_detail(v))} "
             f"| {_cell(deadline_text(v.deadline))} |"
@@ -69,14 +74,16 @@ def _render(evaluation: Evaluation, *, graph: bool) -> str:
     if blocked:
         lines += ["", "### Why", ""]
         for v in blocked:
-            lines.append(f"- **{v.id}** is {status_text(v)}")
+            lines.append(f"- **{_cell(v.id)}** is {status_text(v)}")
             for reason in v.blockers:
                 for depth, step in chain(reason):
                     lines.append(f"{'  ' * (depth + 1)}- {_cell(reason_text(step))}")
     if evaluation.holds:
         lines += ["", "### Holds", ""]
         for hold in evaluation.holds:
-            until = ", ".join(f"{r} `{evaluation.release(r).release.requirement}`" for r in hold.hold.until)
+            until = ", ".join(
+                f"{_cell(r)} `{clean(str(evaluation.release(r).release.requirement))}`" for r in hold.hold.until
+            )
             owner = f" (owner: {_cell(hold.hold.owner)})" if hold.hold.owner else ""
             why = f": {_cell(hold.hold.reason)}" if hold.hold.reason else ""
             lines.append(f"- **{_cell(hold.id)}** is **{hold.status}** until {until} is out{owner}{why}")
@@ -88,16 +95,18 @@ def _render(evaluation: Evaluation, *, graph: bool) -> str:
     if evaluation.actions:
         lines += ["", "### Next actions", ""]
         for index, action in enumerate(evaluation.actions, start=1):
-            suffix = f" (for {', '.join(action.unblocks)})" if action.unblocks else ""
+            suffix = f" (for {', '.join(_cell(r) for r in action.unblocks)})" if action.unblocks else ""
             lines.append(f"{index}. {_cell(action.text)}{suffix}")
     if evaluation.waves:
         lines += ["", "### Order", ""]
         for index, wave in enumerate(evaluation.waves, start=1):
-            lines.append(f"{index}. {', '.join(wave)}")
+            lines.append(f"{index}. {', '.join(_cell(r) for r in wave)}")
     if evaluation.assumptions:
         lines += ["", "### What if", ""]
         lines += [f"- assuming {_cell(a)}" for a in evaluation.assumptions]
-        lines += [f"- {c.kind} **{_cell(c.id)}**: {c.before} → **{c.after}**" for c in evaluation.changed]
+        lines += [
+            f"- {_cell(c.kind)} **{_cell(c.id)}**: {_cell(c.before)} → **{_cell(c.after)}**" for c in evaluation.changed
+        ]
     if evaluation.watch:
         lines += ["", "### Watching", ""]
         for w in evaluation.watch:

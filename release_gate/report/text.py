@@ -1,12 +1,14 @@
 """The terminal report: tables and reason chains, optionally coloured.
 
 Colour is decided by the caller (the CLI honours ``NO_COLOR`` and ``--color``) and
-passed in; this module never looks at the terminal.
+passed in; this module never looks at the terminal. Every string that is not a literal
+here is cleaned (:func:`~release_gate.untrusted.clean`): tags, versions, reasons and titles
+from outside can neither move the cursor nor start a line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from release_gate.evaluate import (
     Evaluation,
@@ -28,6 +30,7 @@ from release_gate.report._common import (
     status_text,
     verdict_line,
 )
+from release_gate.untrusted import clean
 
 __all__ = ["render", "render_hold", "render_next", "render_pr", "render_release"]
 
@@ -63,6 +66,7 @@ class _Out:
     def table(
         self, header: Sequence[str], rows: Sequence[Sequence[str]], paint_column: int | None = None, indent: str = "  "
     ) -> None:
+        rows = [[clean(cell) for cell in row] for row in rows]
         columns = len(header) if header else len(rows[0]) if rows else 0
         widths = [max(len(row[i]) for row in ((header, *rows) if header else rows)) for i in range(columns)]
         if header:
@@ -93,21 +97,26 @@ def _chains(out: _Out, verdict: ReleaseVerdict, verbose: bool) -> None:
 def _candidates(out: _Out, verdict: ReleaseVerdict) -> None:
     for candidate in verdict.candidates:
         mark = "accepted" if candidate.accepted else "rejected"
-        shown = candidate.tag if candidate.tag == candidate.version else f"{candidate.tag} ({candidate.version})"
-        out.add(f"    {SOURCE_LABEL[candidate.source]} {shown}: {mark}, {candidate.why}")
+        tag, version = clean(candidate.tag), clean(candidate.version)
+        shown = tag if candidate.tag == candidate.version else f"{tag} ({version})"
+        out.add(f"    {SOURCE_LABEL[candidate.source]} {shown}: {mark}, {clean(candidate.why)}")
     if verdict.skipped_tags:
         out.add(
-            f"    skipped (no {verdict.repo.scheme} version; tags read as {', '.join(verdict.repo.tags)}): "
-            f"{', '.join(verdict.skipped_tags)}"
+            f"    skipped (no {verdict.repo.scheme} version; tags read as {_joined(verdict.repo.tags)}): "
+            f"{_joined(verdict.skipped_tags)}"
         )
+
+
+def _joined(texts: Iterable[str]) -> str:
+    return ", ".join(clean(text) for text in texts)
 
 
 def _release_block(out: _Out, verdict: ReleaseVerdict, verbose: bool) -> None:
     proposed = " (proposed)" if verdict.release.intent is Intent.PROPOSED else ""
-    head = f"  {out.bold(verdict.id)}{proposed} is {out.paint(str(verdict.status))}: {release_detail(verdict)}"
+    head = f"  {out.bold(clean(verdict.id))}{proposed} is {out.paint(str(verdict.status))}: {release_detail(verdict)}"
     out.add(head)
     if verdict.release.note:
-        out.add(f"    note: {verdict.release.note}")
+        out.add(f"    note: {clean(verdict.release.note)}")
     _chains(out, verdict, verbose)
     if verbose:
         _candidates(out, verdict)
@@ -126,22 +135,22 @@ def _hold_rows(holds: Sequence[HoldVerdict]) -> list[list[str]]:
 
 def _hold_head(out: _Out, evaluation: Evaluation, verdict: HoldVerdict) -> None:
     hold = verdict.hold
-    until = ", ".join(f"{r} {evaluation.release(r).release.requirement}" for r in hold.until)
-    owner = f" (owner: {hold.owner})" if hold.owner else ""
-    out.add(f"  {out.bold(hold.id)} is {out.paint(str(verdict.status))}: until {until} is out{owner}")
+    until = ", ".join(clean(f"{r} {evaluation.release(r).release.requirement}") for r in hold.until)
+    owner = f" (owner: {clean(hold.owner)})" if hold.owner else ""
+    out.add(f"  {out.bold(clean(hold.id))} is {out.paint(str(verdict.status))}: until {until} is out{owner}")
     if hold.reason:
-        out.add(f"    why: {hold.reason}")
+        out.add(f"    why: {clean(hold.reason)}")
     for unsure in verdict.unknown_parts:
-        out.add(f"    unknown: {unsure}")
+        out.add(f"    unknown: {clean(unsure)}")
 
 
 def render(evaluation: Evaluation, *, color: bool = False, verbose: bool = False) -> str:
     """Render the whole evaluation as the terminal report."""
     out = _Out(color)
     plan = evaluation.plan
-    out.add(out.bold(plan.name))
+    out.add(out.bold(clean(plan.name)))
     as_of = "" if evaluation.as_of == evaluation.taken_at else f"; verdicts as of {fmt_time(evaluation.as_of)}"
-    out.add(f"State: {evaluation.source}, taken {fmt_time(evaluation.taken_at)}{as_of}")
+    out.add(f"State: {clean(evaluation.source)}, taken {fmt_time(evaluation.taken_at)}{as_of}")
     if verbose and evaluation.stats is not None:
         stats = evaluation.stats
         left = f"; {stats.rate_remaining} left" if stats.rate_remaining is not None else ""
@@ -175,21 +184,22 @@ def render(evaluation: Evaluation, *, color: bool = False, verbose: bool = False
         out.add()
         out.add(out.bold("Order"))
         for index, wave in enumerate(evaluation.waves, start=1):
-            words = [f"{rid} ({evaluation.release(rid).status})" for rid in wave]
+            words = [f"{clean(rid)} ({evaluation.release(rid).status})" for rid in wave]
             out.add(f"  wave {index}: {', '.join(words)}")
     if evaluation.actions:
         out.add()
         out.add(out.bold("Next actions"))
         for index, action in enumerate(evaluation.actions, start=1):
-            suffix = f" (for {', '.join(action.unblocks)})" if action.unblocks else ""
-            out.add(f"  {index}. {action.text}{suffix}")
+            suffix = f" (for {_joined(action.unblocks)})" if action.unblocks else ""
+            out.add(f"  {index}. {clean(action.text)}{suffix}")
     if evaluation.assumptions:
         out.add()
         out.add(out.bold("What if"))
         for assumption in evaluation.assumptions:
-            out.add(f"  assuming {assumption}")
+            out.add(f"  assuming {clean(assumption)}")
         for change in evaluation.changed or ():
-            out.add(f"  {change.kind} {change.id}: {change.before} -> {out.paint(change.after)}")
+            after = out.paint(clean(change.after), change.after)
+            out.add(f"  {clean(change.kind)} {clean(change.id)}: {clean(change.before)} -> {after}")
         if not evaluation.changed:
             out.add("  no release or hold changes")
     if evaluation.watch:
@@ -212,8 +222,8 @@ def render_next(evaluation: Evaluation) -> str:
         return "Nothing to do: every planned release is released or can be cut now.\n"
     lines = []
     for index, (_, action) in enumerate(ranked, start=1):
-        helps = f" (helps {len(action.unblocks)}: {', '.join(action.unblocks)})" if action.unblocks else ""
-        lines.append(f"{index}. {action.text}{helps}")
+        helps = f" (helps {len(action.unblocks)}: {_joined(action.unblocks)})" if action.unblocks else ""
+        lines.append(f"{index}. {clean(action.text)}{helps}")
     return "\n".join(lines) + "\n"
 
 
@@ -222,17 +232,17 @@ def render_release(evaluation: Evaluation, release_id: str, *, color: bool = Fal
     out = _Out(color)
     verdict = evaluation.release(release_id)
     out.add(
-        f"release {out.bold(verdict.id)}: {verdict.repo.slug} {verdict.release.requirement}, "
+        f"release {out.bold(clean(verdict.id))}: {clean(verdict.repo.slug)} {clean(str(verdict.release.requirement))}, "
         f"accepts {verdict.release.requirement.accept} versions"
     )
-    out.add(f"State: {evaluation.source}, as of {fmt_time(evaluation.as_of)}")
+    out.add(f"State: {clean(evaluation.source)}, as of {fmt_time(evaluation.as_of)}")
     _release_block(out, verdict, verbose=True)
     if verdict.deadline:
         out.add(f"    deadline: {deadline_text(verdict.deadline)}")
     if verdict.status in (ReleaseStatus.BLOCKED, ReleaseStatus.UNKNOWN):
         roots = {root.action for reason in verdict.blockers for root in reason.roots() if root.action}
         for action in sorted(roots):
-            out.add(f"    next: {action}")
+            out.add(f"    next: {clean(action)}")
     return out.text()
 
 
@@ -241,17 +251,17 @@ def render_hold(evaluation: Evaluation, hold_id: str, *, color: bool = False) ->
     out = _Out(color)
     verdict = evaluation.hold(hold_id)
     hold = verdict.hold
-    out.add(f"hold {out.bold(hold.id)} is {out.paint(str(verdict.status))}")
+    out.add(f"hold {out.bold(clean(hold.id))} is {out.paint(str(verdict.status))}")
     if hold.reason:
-        out.add(f"  why: {hold.reason}")
+        out.add(f"  why: {clean(hold.reason)}")
     if hold.owner:
-        out.add(f"  owner: {hold.owner}")
+        out.add(f"  owner: {clean(hold.owner)}")
     for unsure in verdict.unknown_parts:
-        out.add(f"  unknown: {unsure}")
+        out.add(f"  unknown: {clean(unsure)}")
     for release_id in hold.until:
         release = evaluation.release(release_id)
         out.add(
-            f"  until {release_id} {release.release.requirement}: {out.paint(str(release.status))}, "
+            f"  until {clean(f'{release_id} {release.release.requirement}')}: {out.paint(str(release.status))}, "
             f"{release_detail(release)}"
         )
     out.table(["PR", "STATUS", "DETAIL"], [row[1:] for row in _hold_rows([verdict])], paint_column=1)
@@ -261,10 +271,10 @@ def render_hold(evaluation: Evaluation, hold_id: str, *, color: bool = False) ->
 def render_pr(evaluation: Evaluation, verdict: PrVerdict, *, color: bool = False) -> str:
     """Explain one PR: may it merge, which holds cover it, which releases need it."""
     out = _Out(color)
-    out.add(f"{out.bold(verdict.label)}: {out.paint(str(verdict.answer))}, {verdict.detail}")
+    out.add(f"{out.bold(clean(verdict.label))}: {out.paint(str(verdict.answer))}, {clean(verdict.detail)}")
     for hold_id, status, detail in verdict.holds:
-        out.add(f"  hold {hold_id}: {out.paint(str(status))}, {detail}")
+        out.add(f"  hold {clean(hold_id)}: {out.paint(str(status))}, {clean(detail)}")
     for release_id in verdict.needed_by:
         release = evaluation.release(release_id)
-        out.add(f"  needed by release {release_id} ({release.status})")
+        out.add(f"  needed by release {clean(release_id)} ({release.status})")
     return out.text()
