@@ -442,13 +442,12 @@ def test_a_mirror_without_version_documents_leaves_the_release_unknown(
         },
     )
     fake_github.world = fake_registries.world = world
-    args = ("check", str(live_plan), "--release", "jupyterhub", "--format", "json", "--as-of", AS_OF)
-    args += ("--github-url", fake_github.url, "--no-cache")
+    args = ("check", str(live_plan), "--release", "jupyterhub", "--format", "json", "--as-of", AS_OF, "--no-cache")
     env = {"GH_TOKEN": str(fake_github.token)}
-    whole = run_cli(*args, env=env)
+    whole = run_cli(*args, "--github-url", fake_github.url, env=env)
     assert next(r for r in json.loads(whole.out)["releases"] if r["id"] == "jupyterhub")["status"] == "released"
     fake_registries.missing_version_documents = None
-    run = run_cli(*args, env=env)
+    run = run_cli(*args, "--github-url", fake_github.url, env=env)
     assert run.code == 3, run.out + run.err
     release = next(r for r in json.loads(run.out)["releases"] if r["id"] == "jupyterhub")
     assert release["status"] == "unknown"
