@@ -26,6 +26,7 @@ import base64
 import datetime as dt
 import enum
 import functools
+import gzip
 import hashlib
 import json
 import re
@@ -1108,12 +1109,17 @@ class FakeRegistries(_Faults):
 
     PyPI answers ``/pypi/NAME/json`` (every version, with its files: a version may have none,
     some files are yanked) and ``/pypi/NAME/VERSION/json``; each Helm chart is served at
-    ``/helm/CHART/index.yaml`` (entries unsorted, ``ETag`` and ``304`` on ``If-None-Match``),
-    and ``/moved/CHART/index.yaml`` redirects there. :meth:`inject` fails requests as any
-    HTTP server can (5xx, 429, malformed or truncated bodies, resets, slow answers).
+    ``/helm/CHART/index.yaml`` as Helm writes it (keys in alphabetical order, so ``generated``
+    comes after ``entries`` and each entry's ``version`` last; entries unsorted, as a file on
+    GitHub Pages is; ``ETag`` and ``304`` on ``If-None-Match``), and ``/moved/CHART/index.yaml``
+    redirects there. :meth:`inject` fails requests as any HTTP server can (5xx, 429,
+    malformed or truncated bodies, resets, slow answers); :attr:`Fault.SECONDARY_RATE_LIMIT`
+    is a 403 that says "rate limit exceeded" (with ``Retry-After`` unless ``retry_after=0``).
     :attr:`pypi_index` and :meth:`helm_index` are the URLs to put in a plan;
     :attr:`extra_entries` adds raw index entries (dev builds, entries that are not SemVer);
-    :attr:`broken_index` serves a body that is not YAML.
+    :attr:`broken_index` serves a body that is not YAML; :attr:`cut_index` and
+    :attr:`cut_index_short` serve an index cut short; :attr:`missing_version_documents`
+    makes a mirror without per-version documents; :attr:`gzip` compresses answers.
     """
 
     def __init__(self, world: World, *, latency: float = 0.0) -> None:
@@ -1122,6 +1128,21 @@ class FakeRegistries(_Faults):
         self.requests: list[RecordedRequest] = []
         self.extra_entries: dict[str, list[dict[str, Any]]] = {}
         self.broken_index = False
+        self.cut_index: int | str | None = None
+        """Serve each chart index cut short, with a Content-Length that matches the cut body (so
+        HTTP sees a whole answer, as after an interrupted upload or a proxy that cut it): an
+        ``int`` keeps that many whole entries of the chart, as written, and drops the rest and
+        ``generated`` (a cut at an entry boundary); a ``str`` cuts right after the first
+        occurrence of that text (``"version: 0.7.0"`` cuts ``version: 0.7.0-15e87d6``)."""
+        self.cut_index_short = False
+        """With :attr:`cut_index`, announce the Content-Length of the whole index but send only
+        the cut body, then close the connection: a body shorter than its Content-Length."""
+        self.missing_version_documents: int | None = 0
+        """Answer 404 to this many requests for per-version documents (``/pypi/NAME/VERSION/json``);
+        ``None``: to every one, as a mirror that serves only the project documents does."""
+        self.gzip = False
+        """Send answers gzip-compressed (``Content-Encoding: gzip``, Content-Length of the
+        compressed bytes) to clients that accept it, as GitHub Pages and PyPI do."""
         self.down = False
         """Answer 503 to everything (an index that is down)."""
         self.slow_seconds = 5.0
@@ -1174,7 +1195,7 @@ class FakeRegistries(_Faults):
         )
 
     def answer(self, path: str) -> tuple[int, bytes, str]:
-        """Answer a GET of *path*: ``(status, body, content type)``."""
+        """Answer a GET of *path*: ``(status, body, content type)``; the whole index, never cut."""
         if self.down:
             return 503, b'{"message": "Service Unavailable"}', "application/json"
         if match := re.match(r"^/pypi/([^/]+)/(?:([^/]+)/)?json$", path):
@@ -1184,7 +1205,7 @@ class FakeRegistries(_Faults):
             by_version = {p.version: p for p in registry.versions}
             if match.group(2) is not None:
                 wanted = by_version.get(match.group(2))
-                if wanted is None:
+                if wanted is None or self._version_document_missing():
                     return 404, b'{"message": "Not Found"}', "application/json"
                 document = {
                     "info": {"name": registry.name, "version": wanted.version},
@@ -1214,14 +1235,37 @@ class FakeRegistries(_Faults):
             ]
             entries += self.extra_entries.get(chart, [])
             # GitHub Pages serves the file as written, where entries are not in version order.
-            entries.sort(key=lambda e: hashlib.sha1(str(e["version"]).encode(), usedforsecurity=False).hexdigest())
+            entries.sort(key=lambda e: hashlib.sha1(str(e.get("version")).encode(), usedforsecurity=False).hexdigest())
             index = {
                 "apiVersion": "v1",
                 "entries": {chart: entries} if isinstance(registry, Registry) else {},
                 "generated": _iso(self.world.taken_at),
             }
-            return 200, yaml.safe_dump(index, sort_keys=False).encode(), "application/x-yaml"
+            # Helm writes the keys in alphabetical order: `generated` after `entries`, `version` last.
+            return 200, yaml.safe_dump(index, sort_keys=True).encode(), "application/x-yaml"
         return 404, b"Not Found", "text/plain"
+
+    def _version_document_missing(self) -> bool:
+        with self._lock:
+            if self.missing_version_documents is None:
+                return True
+            if self.missing_version_documents > 0:
+                self.missing_version_documents -= 1
+                return True
+            return False
+
+    def cut(self, body: bytes) -> bytes:
+        """Return *body*, an index as :meth:`answer` writes it, cut as :attr:`cut_index` says."""
+        if self.cut_index is None:
+            return body
+        if isinstance(self.cut_index, str):
+            text = self.cut_index.encode()
+            at = body.find(text)
+            return body if at < 0 else body[: at + len(text)]
+        lines = body.splitlines(keepends=True)
+        starts = [n for n, line in enumerate(lines) if line.startswith(b"  - ")]  # the chart's entries
+        end = next((n for n, line in enumerate(lines) if line.startswith(b"generated:")), len(lines))
+        return b"".join(lines[: starts[self.cut_index] if self.cut_index < len(starts) else end])
 
 
 def _files(name: str, published: Published) -> list[dict[str, Any]]:
@@ -1251,6 +1295,10 @@ class _RegistryHandler(_FaultyHandler):
         if self.fake.latency:
             time.sleep(self.fake.latency)
         injection = self.fake._take_fault(is_graphql=False)  # noqa: SLF001
+        if injection is not None and injection.fault is Fault.SECONDARY_RATE_LIMIT:
+            retry = {"Retry-After": str(injection.retry_after)} if injection.retry_after > 0 else {}
+            self._send(403, b'{"message": "Forbidden: rate limit exceeded"}', "application/json", retry)
+            return
         if injection is not None and self._transport_fault(injection, self.fake.slow_seconds):
             return
         if moved := re.match(r"^/moved/([^/]+)/index\.yaml$", path):
@@ -1259,13 +1307,30 @@ class _RegistryHandler(_FaultyHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        status, body, kind = self.fake.answer(path)
+        status, whole, kind = self.fake.answer(path)
+        body = self.fake.cut(whole) if status == 200 and path.startswith("/helm/") else whole
         etag = '"' + hashlib.sha1(body, usedforsecurity=False).hexdigest() + '"'
         if status == 200 and self.headers.get("If-None-Match") == etag:
             self.fake.not_modified += 1
             self._send(304, b"", kind, {"ETag": etag})
             return
-        self._send(status, body, kind, {"ETag": etag})
+        headers = {"ETag": etag}
+        short = self.fake.cut_index_short and len(body) < len(whole)
+        if self.fake.gzip and "gzip" in self.headers.get("Accept-Encoding", ""):
+            body, whole = gzip.compress(body, mtime=0), gzip.compress(whole, mtime=0)
+            headers["Content-Encoding"] = "gzip"
+        if short:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(whole)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self._send(status, body, kind, headers)
 
 
 def main(argv: list[str] | None = None) -> int:

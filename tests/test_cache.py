@@ -6,6 +6,10 @@ import base64
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
 
 from release_gate import SnapshotStateProvider, check
 from release_gate.cache import ResponseCache
@@ -150,3 +154,79 @@ def test_cli_cache_dir_names_the_folder(
     assert run_cli(*args, "--cache-dir", str(folder)).code == 1
     assert list(folder.glob("*.json"))
     assert not (tmp_path / "user-cache").exists()  # the default folder is not used
+
+
+def _edit(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    """Rewrite the kept entry at *path* with *change*, leaving its digest as it was."""
+    entry = json.loads(path.read_text(encoding="utf-8"))
+    change(entry)
+    path.write_text(json.dumps(entry), encoding="utf-8")
+
+
+def _body_to(text: bytes) -> Callable[[dict[str, Any]], None]:
+    return lambda entry: entry.update(body=base64.b64encode(text).decode())
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _body_to(b"edited"),
+        lambda entry: entry.update(etag='"e2"'),
+        lambda entry: entry.update(headers={"Content-Type": "text/html"}),
+        lambda entry: entry.pop("digest"),
+        lambda entry: entry.update(digest="0" * 64),
+    ],
+    ids=["body", "etag", "headers", "no-digest", "other-digest"],
+)
+def test_an_entry_that_does_not_match_its_digest_is_a_miss_and_dropped(
+    tmp_path: Path, change: Callable[[dict[str, Any]], None]
+) -> None:
+    """An entry whose body, ETag or headers changed after it was kept (or with no digest) is a miss, and removed."""
+    cache = ResponseCache(tmp_path)
+    cache.put("k", '"e1"', b"body", {"Content-Type": "application/json"})
+    (path,) = tmp_path.glob("*.json")
+    assert cache.get("k") is not None
+    _edit(path, change)
+    assert cache.get("k") is None
+    assert not path.exists()
+
+
+def test_an_edited_cached_index_is_read_in_full_again(
+    fake_github: FakeGitHub,
+    fake_registries: FakeRegistries,
+    run_cli: Callable[..., Run],
+    live_plan: Path,
+    tmp_path: Path,
+) -> None:
+    """A kept Helm index edited on disk to list the chart is ignored: asked in full again, z2jh#758 stays held."""
+    folder = tmp_path / "answers"
+    args = (*_live_check(live_plan, fake_github), "--pr", "z2jh#758", "--cache-dir", str(folder))
+    assert run_cli(*args).code == 1  # held: the chart is not released
+    url = fake_registries.helm_index("jupyterhub")
+    (path,) = [p for p in folder.glob("*.json") if json.loads(p.read_text(encoding="utf-8"))["key"] == url]
+    real = json.loads(path.read_text(encoding="utf-8"))["body"]
+    index = yaml.safe_load(base64.b64decode(real))
+    released = {"apiVersion": "v1", "name": "jupyterhub", "version": "0.7.0", "created": "2018-08-08T00:00:00Z"}
+    index["entries"]["jupyterhub"].append(released)
+    _edit(path, _body_to(yaml.safe_dump(index).encode()))
+    asked, confirmed = len(fake_registries.requests), fake_registries.not_modified
+    run = run_cli(*args)
+    assert run.code == 1, run.out + run.err  # still held: the edit was not believed
+    assert len(fake_registries.requests) - asked == fake_registries.not_modified - confirmed + 1  # one full answer
+    assert json.loads(path.read_text(encoding="utf-8"))["body"] == real  # kept again as the index really is
+
+
+def test_an_edited_cached_github_answer_is_read_in_full_again(repo: Repo, tmp_path: Path) -> None:
+    """A kept REST answer (a commit status) edited on disk is not replayed on the next 304: GitHub's own is read."""
+    folder = tmp_path / "gate-cache"
+    repo.gate("pull_request_target", pr_payload(205, SHA_205))  # posts pending
+    pending = ("pending", "waits for kubespawner >=0.9.0b1 to be released")
+    client = GitHubGateClient(token=repo.github.token, base_url=repo.github.url, cache=ResponseCache(folder))
+    assert client.status(KS, SHA_205, "release-gate") == pending
+    for path in folder.glob("*.json"):
+        body = base64.b64decode(json.loads(path.read_text(encoding="utf-8"))["body"])
+        _edit(path, _body_to(body.replace(b'"pending"', b'"success"')))
+    cache = ResponseCache(folder)
+    client = GitHubGateClient(token=repo.github.token, base_url=repo.github.url, cache=cache)
+    assert client.status(KS, SHA_205, "release-gate") == pending
+    assert cache.revalidated == 0

@@ -246,6 +246,31 @@ def test_action_passes_inputs_through_env_to_real_options() -> None:
     )
 
 
+def test_action_shares_the_answer_cache_only_between_runs_of_trusted_workflow_code() -> None:
+    """pull_request and merge_group runs (the PR's workflow) neither restore nor save the cache; keys name the ref."""
+    import json  # noqa: PLC0415
+    import re  # noqa: PLC0415
+
+    import yaml  # noqa: PLC0415
+
+    action = yaml.safe_load((Path(__file__).resolve().parent.parent / "action.yml").read_text(encoding="utf-8"))
+    steps = action["runs"]["steps"]
+    (cache,) = [step for step in steps if step.get("uses", "").startswith("actions/cache@")]
+    shared = re.fullmatch(
+        r"inputs\.cache == 'true' && contains\(fromJSON\('(\[.*\])'\), github\.event_name\)", cache["if"]
+    )
+    assert shared is not None, cache["if"]
+    assert set(json.loads(shared.group(1))) == {
+        "pull_request_target",
+        "schedule",
+        "workflow_dispatch",
+        "repository_dispatch",
+    }
+    assert steps[-1]["env"]["RG_CACHE"] == "${{ " + cache["if"] + " }}"  # the gate runs with --no-cache otherwise
+    assert cache["with"]["key"].startswith("release-gate-answers-${{ github.ref }}-")
+    assert cache["with"]["restore-keys"] == "release-gate-answers-${{ github.ref }}-"
+
+
 @pytest.mark.parametrize(
     ("name", "permissions"),
     [

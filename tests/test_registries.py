@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
+import yaml
 
 from release_gate import FakeStateProvider, ReleaseStatus, check, load_world, parse_plan
 from release_gate.cache import ResponseCache
 from release_gate.model import Source
 from release_gate.registries import RegistryReader
-from release_gate.state import Published, Registry, StateRequest, Unknown, registry_key
-from release_gate.testing import FakeRegistries
+from release_gate.state import Published, Registry, RepoState, StateRequest, Tag, Unknown, registry_key
+from release_gate.testing import FakeRegistries, Fault
 from tests.conftest import EXAMPLE_STATE, Run
 
 TAKEN = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
@@ -121,9 +125,9 @@ def test_pypi_reads_candidates_from_the_per_version_endpoint() -> None:
 
 
 def test_helm_dev_builds_never_satisfy() -> None:
-    """Development builds in an unsorted Helm index never satisfy; the labelled beta does; bad entries are skipped."""
+    """Dev builds in an unsorted Helm index never satisfy; the labelled beta does; non-SemVer versions are skipped."""
     with FakeRegistries(_world(LIB, APP)) as fake:
-        fake.extra_entries["app"] = [{"version": "v1.2", "created": "2024-05-01T00:00:00Z"}]
+        fake.extra_entries["app"] = [{"name": "app", "version": "v1.2", "created": "2024-05-01T00:00:00Z"}]
         chart = _evaluate(fake, _plan(fake)).release("chart")
     assert chart.status is ReleaseStatus.RELEASED
     assert chart.released is not None
@@ -284,3 +288,229 @@ def test_an_answer_past_the_limit_does_not_mark_its_host_down(monkeypatch: pytes
     assert isinstance(found["helm:app"], Unknown)
     assert "more than" in found["helm:app"].reason
     assert isinstance(found["pypi:lib"], Registry)
+
+
+# -- an index must be whole ----------------------------------------------------------------------
+
+DEV_BUILD = {
+    "apiVersion": "v1",
+    "name": "jupyterhub",
+    "version": "0.7.0-15e87d6",
+    "created": "2018-08-07T19:55:47Z",
+    "urls": ["jupyterhub-0.7.0-15e87d6.tgz"],
+}
+"""A development build of the chart, as chartpress names them: never the release the plan waits for."""
+AS_OF = "2018-08-09T18:00:00Z"
+
+
+def _check_pr(run_cli: Callable[..., Run], plan: Path, github: Any, pr: str, *args: str) -> Run:
+    """Run ``release-gate check PLAN --pr PR`` live against the fakes, as of the 2018 meeting."""
+    env = {"GH_TOKEN": str(github.token)}
+    return run_cli("check", str(plan), "--pr", pr, "--github-url", github.url, "--as-of", AS_OF, *args, env=env)
+
+
+def test_an_index_cut_inside_its_last_entry_frees_no_held_pr(
+    fake_github: Any, fake_registries: FakeRegistries, live_plan: Path, run_cli: Callable[..., Run]
+) -> None:
+    """An index cut in a dev build's version (0.7.0-15e87d6 read as 0.7.0) is unknown: the held z2jh#758 stays held."""
+    fake_registries.extra_entries["jupyterhub"] = [DEV_BUILD]
+    truth = _check_pr(run_cli, live_plan, fake_github, "z2jh#758")
+    assert truth.code == 1, truth.out + truth.err  # held: the chart is not released, its dev build never counts
+    # Helm writes each entry's keys in order, `version` last: the cut leaves a whole-looking entry.
+    fake_registries.cut_index = "version: 0.7.0"
+    cut = fake_registries.cut(fake_registries.answer("/helm/jupyterhub/index.yaml")[1])
+    assert cut.endswith(b"name: jupyterhub\n    urls:\n    - jupyterhub-0.7.0-15e87d6.tgz\n    version: 0.7.0")
+    run = _check_pr(run_cli, live_plan, fake_github, "z2jh#758", "--format", "json")
+    assert run.code == 3, run.out + run.err
+    chart = next(r for r in json.loads(run.out)["releases"] if r["id"] == "chart")
+    assert chart["status"] == "unknown"
+    assert "is not whole: it has no 'generated'" in run.out
+    assert "Traceback" not in run.err
+
+
+def test_an_index_cut_at_an_entry_boundary_is_unknown() -> None:
+    """An index that lost its last entries and `generated` (with a matching Content-Length) is unknown, saying why."""
+    with FakeRegistries(_world(LIB, APP)) as fake:
+        fake.cut_index = 2
+        index = yaml.safe_load(fake.cut(fake.answer("/helm/app/index.yaml")[1]))
+        assert len(index["entries"]["app"]) == 2
+        assert "generated" not in index
+        found = _read(_plan(fake))
+    assert found["helm:app"] == Unknown(
+        f"the Helm index {fake.helm_index('app')} is not whole: it has no 'generated', which Helm writes after "
+        "the entries, so the file was cut short"
+    )
+    assert isinstance(found["pypi:lib"], Registry)
+
+
+def test_an_index_shorter_than_its_content_length_is_unknown() -> None:
+    """An index body that ends before its Content-Length is asked for again, then unknown as cut short."""
+    with FakeRegistries(_world(LIB, APP)) as fake:
+        fake.cut_index, fake.cut_index_short = 2, True
+        found = _read(_plan(fake))
+        asked = [r.path for r in fake.requests].count("/helm/app/index.yaml")
+    assert isinstance(found["helm:app"], Unknown)
+    assert "cut short" in found["helm:app"].reason
+    assert asked == 2  # once, and once again (retries=1)
+
+
+def test_a_gzip_index_is_measured_by_the_bytes_on_the_wire() -> None:
+    """A gzip-compressed index whose Content-Length counts the compressed bytes is whole and read as usual."""
+    with FakeRegistries(_world(LIB, APP)) as fake:
+        plain = _read(_plan(fake))
+        fake.gzip = True
+        answer = requests.get(fake.helm_index("app"), timeout=5, stream=True)
+        with answer:
+            raw = answer.raw.read(decode_content=False)
+        assert answer.headers["Content-Encoding"] == "gzip"
+        assert int(answer.headers["Content-Length"]) == len(raw) < len(fake.answer("/helm/app/index.yaml")[1])
+        compressed = _read(_plan(fake))
+    assert isinstance(plain["helm:app"], Registry)
+    assert compressed == plain
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ({"name": "app", "version": "1.1.0"}, "of chart 'app' has no 'created'"),
+        ({"version": "1.1.0", "created": "2024-05-01T00:00:00Z"}, "of chart 'app' has no 'name'"),
+        ({"name": "other", "version": "1.1.0", "created": "2024-05-01T00:00:00Z"}, "names the chart 'other'"),
+        ({"name": "app", "created": "2024-05-01T00:00:00Z"}, "of chart 'app' has no 'version'"),
+        ({"name": "app", "version": "1.1.0", "created": "soon"}, "has a 'created' that is not a time"),
+    ],
+    ids=["no-created", "no-name", "other-name", "no-version", "bad-created"],
+)
+def test_a_malformed_entry_of_the_chart_makes_the_index_unknown(entry: dict[str, Any], problem: str) -> None:
+    """Helm writes name, version and created in every entry: a chart entry without them is unknown, not skipped."""
+    with FakeRegistries(_world(LIB, APP)) as fake:
+        fake.extra_entries["app"] = [entry]
+        fake.cut_index = "zzz"  # no such text: the index is served whole
+        found = _read(_plan(fake))
+    assert isinstance(found["helm:app"], Unknown)
+    assert problem in found["helm:app"].reason
+    assert found["helm:app"].reason.startswith(f"the Helm index {fake.helm_index('app')} is not whole: ")
+
+
+# -- PyPI's two documents must agree ---------------------------------------------------------------
+
+
+def test_pypi_documents_that_disagree_are_asked_again_then_unknown_with_both_facts() -> None:
+    """A mirror without per-version documents contradicts its project document: asked again, then unknown."""
+    with FakeRegistries(_world(LIB, APP)) as fake:
+        fake.missing_version_documents = None
+        found = _read(_plan(fake))
+        asked = [r.path for r in fake.requests]
+    lib = found["pypi:lib"]
+    assert isinstance(lib, Unknown)
+    assert lib.reason == (
+        f"PyPI ({fake.pypi_index}) contradicts itself for 'lib', also when asked again: "
+        "the project document lists 1.0.0b1 with 2 files (2 yanked), its version document answers 404"
+    )
+    assert asked.count("/pypi/lib/json") == 2  # once, and once again (retries=1)
+    assert asked.count("/pypi/lib/1.0.0b1/json") == 2
+
+
+def test_pypi_documents_that_agree_when_asked_again_are_read() -> None:
+    """A per-version document missing once (a mirror catching up) is asked again, and the project is read as usual."""
+    with FakeRegistries(_world(LIB, APP)) as fake:
+        whole = _read(_plan(fake))
+        fake.missing_version_documents = 1
+        again = _read(_plan(fake))
+    assert isinstance(whole["pypi:lib"], Registry)
+    assert again == whole
+
+
+def test_a_mirror_without_version_documents_leaves_the_release_unknown(
+    fake_github: Any, fake_registries: FakeRegistries, live_plan: Path, run_cli: Callable[..., Run]
+) -> None:
+    """A mirror listing jupyterhub 0.9.2 with files but answering 404 for its version document: unknown."""
+    when = dt.datetime(2018, 8, 9, 12, tzinfo=dt.UTC)
+    world = fake_registries.world
+    hub = world.registries["pypi:jupyterhub"]
+    repo = world.repos["jupyterhub/jupyterhub"]
+    assert isinstance(hub, Registry)
+    assert isinstance(repo, RepoState)
+    world = dataclasses.replace(
+        world,
+        registries={
+            **world.registries,
+            "pypi:jupyterhub": dataclasses.replace(hub, versions=(*hub.versions, Published("0.9.2", when, files=2))),
+        },
+        repos={
+            **world.repos,
+            "jupyterhub/jupyterhub": dataclasses.replace(repo, tags=(*repo.tags, Tag("0.9.2", "9" * 40, when))),
+        },
+    )
+    fake_github.world = fake_registries.world = world
+    args = ("check", str(live_plan), "--release", "jupyterhub", "--format", "json", "--as-of", AS_OF, "--no-cache")
+    env = {"GH_TOKEN": str(fake_github.token)}
+    whole = run_cli(*args, "--github-url", fake_github.url, env=env)
+    assert next(r for r in json.loads(whole.out)["releases"] if r["id"] == "jupyterhub")["status"] == "released"
+    fake_registries.missing_version_documents = None
+    run = run_cli(*args, "--github-url", fake_github.url, env=env)
+    assert run.code == 3, run.out + run.err
+    release = next(r for r in json.loads(run.out)["releases"] if r["id"] == "jupyterhub")
+    assert release["status"] == "unknown"
+    assert "the project document lists 0.9.2 with 2 files, its version document answers 404" in run.out
+
+
+# -- waits the indexes ask for -------------------------------------------------------------------
+
+QUICK = 10.0
+"""A read that refuses to wait ends well within this (seconds); a generous bound, not a benchmark."""
+
+
+def test_a_retry_after_past_30_seconds_ends_the_source_at_once() -> None:
+    """A 429 asking to wait 59 s is not waited for: the source is unknown at once, saying so."""
+    with FakeRegistries(_world(LIB, APP)) as fake:
+        fake.inject(Fault.TOO_MANY_REQUESTS, times=None, retry_after=59)
+        started = time.monotonic()
+        found = _read(_plan(fake))
+        elapsed = time.monotonic() - started
+    assert elapsed < QUICK, f"took {elapsed:.1f} s"
+    reasons = sorted(str(getattr(found[key], "reason", "")) for key in ("pypi:lib", "helm:app"))
+    assert "the index asks to wait 59 s; release-gate waits at most 30 s" in reasons[0] + reasons[1]
+
+
+def test_retry_after_waits_count_in_the_budget() -> None:
+    """A wait the index asks for that would pass the read's budget is not waited for."""
+    with FakeRegistries(_world(LIB, APP)) as fake:
+        fake.inject(Fault.TOO_MANY_REQUESTS, times=None, retry_after=5)
+        started = time.monotonic()
+        found = _read(_plan(fake), budget=2.0)
+        elapsed = time.monotonic() - started
+    assert elapsed < 2.0, f"took {elapsed:.1f} s"
+    assert isinstance(found["helm:app"], Unknown)
+    assert "the index asks to wait 5 s, past the package indexes' budget of 2 s" in found["helm:app"].reason
+
+
+@pytest.mark.parametrize("retry_after", [1, 0], ids=["retry-after", "message-only"])
+def test_a_403_rate_limit_is_retried_like_a_429(retry_after: int) -> None:
+    """A 403 that says the index is rate limiting (with or without Retry-After) is asked again, then read."""
+    with FakeRegistries(_world(LIB, APP)) as fake:
+        whole = _read(_plan(fake))
+        fake.inject(Fault.SECONDARY_RATE_LIMIT, times=1, retry_after=retry_after)
+        again = _read(_plan(fake))
+    assert isinstance(whole["helm:app"], Registry)
+    assert again == whole
+
+
+def test_a_check_against_an_index_asking_to_wait_a_minute_ends_quickly(
+    fake_github: Any, fake_registries: FakeRegistries, live_plan: Path, run_cli: Callable[..., Run]
+) -> None:
+    """`release-gate check` against indexes that answer 429 with Retry-After: 59 is unknown (exit 3) in seconds."""
+    fake_registries.inject(Fault.TOO_MANY_REQUESTS, times=None, retry_after=59)
+    started = time.monotonic()
+    run = run_cli(
+        "check",
+        str(live_plan),
+        "--github-url",
+        fake_github.url,
+        "--as-of",
+        AS_OF,
+        env={"GH_TOKEN": str(fake_github.token)},
+    )
+    elapsed = time.monotonic() - started
+    assert run.code == 3, run.out + run.err
+    assert elapsed < QUICK, f"took {elapsed:.1f} s"
+    assert "the index asks to wait 59 s" in run.out
