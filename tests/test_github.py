@@ -168,6 +168,32 @@ def test_an_incomplete_search_makes_the_hold_unknown_never_free(
     assert listed.code == 1  # the parent itself is still held
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"total_count": 1, "items": [{"number": 842, "title": "x"}]},
+        {"total_count": "1", "incomplete_results": False, "items": []},
+        {"total_count": 1, "incomplete_results": False, "items": [{"title": "no number"}]},
+        {"total_count": 1, "incomplete_results": False, "items": [None]},
+        [],
+    ],
+    ids=["no-incomplete-flag", "count-not-a-number", "no-number", "null-item", "not-an-object"],
+)
+def test_a_search_answer_of_an_unexpected_shape_is_unknown_not_a_crash(
+    github_schema: Any, tmp_path: Path, run_cli: Callable[..., Run], body: Any
+) -> None:
+    """A REST search answer (no token) that is not shaped as GitHub documents: the family is unknown, exit 3."""
+    world, bodies = _z2jh_with_a_described_part()
+    plan = tmp_path / "plan.toml"
+    plan.write_text(TAGS_ONLY, encoding="utf-8")
+    with FakeGitHub(world, schema=github_schema, bodies=bodies) as fake:
+        fake.rest_answers["GET", "/search/issues"] = (200, body)
+        run = run_cli("check", str(plan), "--pr", "z2jh#842", "--github-url", fake.url, "--no-cache")
+    assert run.code == 3, run.out + run.err
+    assert "could not be read" in run.out
+    assert "Traceback" not in run.err
+
+
 def test_a_failed_search_makes_a_needed_family_unknown(github_schema: Any) -> None:
     """A release that needs a family whose search fell short is unknown, not unblocked."""
     world, bodies = _z2jh_with_a_described_part()

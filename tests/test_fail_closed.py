@@ -1,0 +1,199 @@
+"""The fail-open cases of issue 12, run end to end: each must give the true verdict, or unknown.
+
+Each case once let a blocked release or a held PR through. Here each runs the real command
+in-process (``release-gate check``, or ``release-gate gate``) against the fakes over HTTP,
+records what release-gate answers, and checks it is the truth or unknown, never more
+permissive. The last test checks that the table in docs/reliability.md is what this run
+found (``--update-goldens`` rewrites it), as tests/test_reliability.py does for the faults.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from release_gate.state import Published, Registry, RepoState, Tag
+from release_gate.testing import FakeGitHub, FakeRegistries
+from tests.conftest import KS, ROOT, SHA_205, Repo, Run, pr_payload
+from tests.test_gate import GATEWAY, _override_then_remove_it
+from tests.test_github import TAGS_ONLY, _z2jh_with_a_described_part
+from tests.test_pins import _world_of_0819
+from tests.test_registries import DEV_BUILD
+
+DOC = ROOT / "docs" / "reliability.md"
+MEETING = "2018-08-09T18:00:00Z"
+ANSWERS = {0: "clear", 1: "blocked or held", 3: "unknown"}
+CASES: dict[str, tuple[str, str, str, str]] = {}
+"""Case -> (what is asked, what release-gate answered before issue 12, what it answers now, the truth)."""
+
+
+def _answer(run: Run) -> str:
+    assert "Traceback" not in run.err
+    return f"{ANSWERS[run.code]}, exit {run.code}"
+
+
+def _live(plan: Path, github: FakeGitHub, *args: str) -> tuple[str, ...]:
+    return (str(plan), "--github-url", github.url, "--no-cache", "-q", *args)
+
+
+def test_pins_as_of_a_moment(github_schema: Any, tmp_path: Path, run_cli: Callable[..., Run]) -> None:
+    """Pins as of 07:50, before the hub image's pin moved at 08:00: the chart is blocked, not unblocked."""
+    world = _world_of_0819()
+    with FakeRegistries(world) as registries, FakeGitHub(world, schema=github_schema) as github:
+        plan = tmp_path / "plan.toml"
+        plan.write_text(registries.example_plan(), encoding="utf-8")
+        args = _live(plan, github, "--as-of", "2018-08-19T07:50:00Z", "--release", "chart")
+        run = run_cli("check", *args, env={"GH_TOKEN": str(github.token)})
+    assert run.code == 1, run.out + run.err
+    assert "pins jupyterhub-kubespawner from git 7ae9900" in run.out
+    CASES["pin files as of a moment: GitHub read at 2018-08-19 09:00; the hub image pinned the beta at 08:00"] = (
+        "`check --as-of 2018-08-19T07:50Z --release chart`",
+        "unblocked, exit 0 (today's pin file)",
+        _answer(run),
+        "blocked: at 07:50 it still installed kubespawner from git",
+    )
+
+
+def test_a_whole_looking_but_cut_index(
+    fake_github: FakeGitHub, fake_registries: FakeRegistries, live_plan: Path, run_cli: Callable[..., Run]
+) -> None:
+    """A Helm index cut in a dev build's version, Content-Length matching: unknown, z2jh#758 never clear."""
+    fake_registries.extra_entries["jupyterhub"] = [DEV_BUILD]
+    fake_registries.cut_index = "version: 0.7.0"
+    args = _live(live_plan, fake_github, "--as-of", MEETING, "--pr", "z2jh#758")
+    run = run_cli("check", *args, env={"GH_TOKEN": str(fake_github.token)})
+    assert run.code == 3, run.out + run.err
+    CASES["a Helm index cut inside its last entry, with a matching Content-Length (0.7.0-15e87d6 reads 0.7.0)"] = (
+        "`check --pr z2jh#758`",
+        "clear, exit 0: a gate posts `success`",
+        _answer(run),
+        "held: the chart is not released",
+    )
+
+
+def test_an_incomplete_search(github_schema: Any, tmp_path: Path, run_cli: Callable[..., Run]) -> None:
+    """A search that withholds z2jh#842 (a part named in its description only): unknown, not free."""
+    world, bodies = _z2jh_with_a_described_part()
+    plan = tmp_path / "plan.toml"
+    plan.write_text(TAGS_ONLY, encoding="utf-8")
+    with FakeGitHub(world, schema=github_schema, bodies=bodies) as github:
+        github.search_misses = 1
+        run = run_cli("check", *_live(plan, github, "--pr", "z2jh#842"), env={"GH_TOKEN": str(github.token)})
+    assert run.code == 3, run.out + run.err
+    CASES["a search with incomplete results: z2jh#842, a part of z2jh#758 by its description, withheld"] = (
+        "`check --pr z2jh#842`",
+        "clear, exit 0 (not held by the plan)",
+        _answer(run),
+        "held: it is a part of z2jh#758",
+    )
+
+
+def test_a_stale_override(repo: Repo) -> None:
+    """An override success, the label removed, then the PR unreadable (a persistent 502): success becomes error."""
+    _override_then_remove_it(repo)
+    repo.github.rest_answers["GET", f"/repos/{KS}/issues/205"] = GATEWAY
+    run = repo.gate("pull_request_target", pr_payload(205, SHA_205))
+    assert run.code == 3, run.err
+    states = [state for state, _ in repo.statuses(SHA_205)]
+    assert states[-2:] == ["success", "error"]
+    CASES["a stale override: `success` posted, the label removed, then the PR unreadable (persistent 502)"] = (
+        "`gate` on `pull_request_target`",
+        "nothing posted: `success` stays, exit 3",
+        f"`{states[-1]}` replaces `success`, exit {run.code}",
+        "held (`pending`)",
+    )
+
+
+def test_a_tampered_cache(
+    fake_github: FakeGitHub,
+    fake_registries: FakeRegistries,
+    live_plan: Path,
+    run_cli: Callable[..., Run],
+    tmp_path: Path,
+) -> None:
+    """A kept Helm index edited on disk to list the chart is not believed: z2jh#758 stays held."""
+    folder = tmp_path / "answers"
+    args = _live(live_plan, fake_github, "--as-of", MEETING, "--pr", "z2jh#758")
+    args = (*(a for a in args if a != "--no-cache"), "--cache-dir", str(folder))
+    env = {"GH_TOKEN": str(fake_github.token)}
+    assert run_cli("check", *args, env=env).code == 1
+    url = fake_registries.helm_index("jupyterhub")
+    (path,) = [p for p in folder.glob("*.json") if json.loads(p.read_text(encoding="utf-8"))["key"] == url]
+    entry = json.loads(path.read_text(encoding="utf-8"))
+    index = yaml.safe_load(base64.b64decode(entry["body"]))
+    index["entries"]["jupyterhub"].append(
+        {"apiVersion": "v1", "name": "jupyterhub", "version": "0.7.0", "created": "2018-08-08T00:00:00Z"}
+    )
+    entry["body"] = base64.b64encode(yaml.safe_dump(index).encode()).decode()
+    path.write_text(json.dumps(entry), encoding="utf-8")
+    run = run_cli("check", *args, env=env)
+    assert run.code == 1, run.out + run.err
+    CASES["a tampered cache: the kept Helm index edited on disk to list chart 0.7.0"] = (
+        "`check --pr z2jh#758 --cache-dir DIR`",
+        "clear, exit 0 (the edit believed)",
+        _answer(run),
+        "held: the chart is not released",
+    )
+
+
+def test_contradictory_sources(
+    fake_github: FakeGitHub, fake_registries: FakeRegistries, live_plan: Path, run_cli: Callable[..., Run]
+) -> None:
+    """A PyPI mirror listing jupyterhub 0.9.2 with files but 404 for its version document: unknown."""
+    when = dt.datetime(2018, 8, 9, 12, tzinfo=dt.UTC)
+    world = fake_registries.world
+    hub, repo = world.registries["pypi:jupyterhub"], world.repos["jupyterhub/jupyterhub"]
+    assert isinstance(hub, Registry)
+    assert isinstance(repo, RepoState)
+    hub = dataclasses.replace(hub, versions=(*hub.versions, Published("0.9.2", when, files=2)))
+    repo = dataclasses.replace(repo, tags=(*repo.tags, Tag("0.9.2", "9" * 40, when)))
+    fake_github.world = fake_registries.world = dataclasses.replace(
+        world,
+        registries={**world.registries, "pypi:jupyterhub": hub},
+        repos={**world.repos, "jupyterhub/jupyterhub": repo},
+    )
+    fake_registries.missing_version_documents = None
+    args = _live(live_plan, fake_github, "--as-of", MEETING, "--release", "jupyterhub")
+    run = run_cli("check", *args, env={"GH_TOKEN": str(fake_github.token)})
+    assert run.code == 3, run.out + run.err
+    assert "its version document answers 404" in run.out
+    CASES["contradictory sources: a PyPI mirror lists jupyterhub 0.9.2 with files; its version document is 404"] = (
+        "`check --release jupyterhub`",
+        "tagged, not on PyPI yet: exit 0",
+        _answer(run),
+        "released (the mirror's project document), or not: the two documents disagree",
+    )
+
+
+START, END = "<!-- fail-open-cases:start (written by tests/test_fail_closed.py) -->", "<!-- fail-open-cases:end -->"
+
+
+def render_table() -> str:
+    """Return the Markdown table of the cases this run found."""
+    lines = ["| case | asked | before | now (this run) | the truth |", "|---|---|---|---|---|"]
+    lines += [
+        f"| {case} | {asked} | {before} | {now} | {truth} |" for case, (asked, before, now, truth) in CASES.items()
+    ]
+    return "\n".join(lines)
+
+
+def test_the_table_in_the_docs_is_what_this_run_found(request: pytest.FixtureRequest) -> None:
+    """docs/reliability.md shows exactly the cases above (rewritten with --update-goldens)."""
+    if len(CASES) < 6:
+        pytest.skip("run the whole module to check the table")
+    text = DOC.read_text(encoding="utf-8")
+    before, _, rest = text.partition(START)
+    _, _, after = rest.partition(END)
+    current = f"{before}{START}\n{render_table()}\n{END}{after}"
+    if request.config.getoption("--update-goldens"):
+        DOC.write_text(current, encoding="utf-8")
+        return
+    assert text == current, "docs/reliability.md is out of date: run pytest tests/test_fail_closed.py --update-goldens"
