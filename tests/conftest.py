@@ -289,3 +289,17 @@ def pr_payload(number: int, sha: str) -> dict[str, Any]:
         "repository": REPOSITORY,
         "sender": {"login": "consideRatio"},
     }
+
+
+def check_section(request: pytest.FixtureRequest, doc: Path, markers: tuple[str, str], body: str) -> None:
+    """Check that *doc* holds *body* between the *markers*; with ``--update-goldens``, write it there instead."""
+    start, end = markers
+    text = doc.read_text(encoding="utf-8")
+    before, found, rest = text.partition(start)
+    assert found, f"{doc.name} has no {start}"
+    _, _, after = rest.partition(end)
+    current = f"{before}{start}\n{body}\n{end}{after}"
+    if request.config.getoption("--update-goldens"):
+        doc.write_text(current, encoding="utf-8")
+        return
+    assert text == current, f"{doc.relative_to(ROOT)} is out of date: run pytest {request.path.name} --update-goldens"

@@ -22,7 +22,7 @@ import yaml
 
 from release_gate.state import Published, Registry, RepoState, Tag
 from release_gate.testing import FakeGitHub, FakeRegistries
-from tests.conftest import KS, ROOT, SHA_205, Repo, Run, pr_payload
+from tests.conftest import KS, ROOT, SHA_205, Repo, Run, check_section, pr_payload
 from tests.test_gate import GATEWAY, _override_then_remove_it
 from tests.test_github import TAGS_ONLY, _z2jh_with_a_described_part
 from tests.test_pins import _world_of_0819
@@ -189,11 +189,4 @@ def test_the_table_in_the_docs_is_what_this_run_found(request: pytest.FixtureReq
     """docs/reliability.md shows exactly the cases above (rewritten with --update-goldens)."""
     if len(CASES) < 6:
         pytest.skip("run the whole module to check the table")
-    text = DOC.read_text(encoding="utf-8")
-    before, _, rest = text.partition(START)
-    _, _, after = rest.partition(END)
-    current = f"{before}{START}\n{render_table()}\n{END}{after}"
-    if request.config.getoption("--update-goldens"):
-        DOC.write_text(current, encoding="utf-8")
-        return
-    assert text == current, "docs/reliability.md is out of date: run pytest tests/test_fail_closed.py --update-goldens"
+    check_section(request, DOC, (START, END), render_table())

@@ -24,7 +24,7 @@ import pytest
 
 from release_gate import github_query
 from release_gate.testing import FakeGitHub, FakeRegistries, Fault
-from tests.conftest import EXAMPLE_STATE, ROOT, SHA_205, Repo, Run, pr_payload
+from tests.conftest import EXAMPLE_STATE, ROOT, SHA_205, Repo, Run, check_section, pr_payload
 
 DOC = ROOT / "docs" / "reliability.md"
 AS_OF = "2018-08-09T18:00:00Z"
@@ -304,11 +304,4 @@ def test_the_table_in_the_docs_is_what_this_run_found(request: pytest.FixtureReq
     wanted = {(t, str(f), c) for t, (columns, faults) in TABLES.items() for f in faults for c in columns}
     if not wanted <= OUTCOMES.keys():
         pytest.skip("run the whole module to check the table")
-    text = DOC.read_text(encoding="utf-8")
-    before, _, rest = text.partition(START)
-    _, _, after = rest.partition(END)
-    current = f"{before}{START}\n{render_tables()}\n{END}{after}"
-    if request.config.getoption("--update-goldens"):
-        DOC.write_text(current, encoding="utf-8")
-        return
-    assert text == current, "docs/reliability.md is out of date: run pytest tests/test_reliability.py --update-goldens"
+    check_section(request, DOC, (START, END), render_tables())
