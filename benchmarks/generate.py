@@ -1,7 +1,7 @@
-"""Synthetic plans and worlds of any size, for benchmarks and scale tests.
+"""Synthetic plans and states of any size, for benchmarks and scale tests.
 
 ``generated(repos=100, prs=2000)`` writes a plan as TOML (so the parser is part of what is
-measured), and a world in which about a third of the releases are out, most needed PRs are
+measured), and a state in which about a third of the releases are out, most needed PRs are
 merged and every repo has a hold on a handful of big PRs.
 """
 
@@ -11,8 +11,8 @@ import datetime as dt
 import random
 
 from release_gate import Plan, parse_plan
-from release_gate.model import ItemRef
-from release_gate.state import Issue, IssueState, PrState, PullRequest, RepoState, Tag, World
+from release_gate.plan.model import ItemRef
+from release_gate.state import Issue, IssueState, PrState, PullRequest, RepoState, State, Tag
 
 __all__ = ["generated", "generated_world", "plan_text", "sized"]
 
@@ -62,14 +62,14 @@ def sized(nodes: int, *, prs_per_repo: int = 20) -> tuple[int, int]:
     return repos, repos * prs_per_repo
 
 
-def generated(repos: int = 100, prs: int = 2000, *, seed: int = 7) -> tuple[Plan, World]:
-    """Return a generated plan and a world for it (deterministic for a given *seed*)."""
+def generated(repos: int = 100, prs: int = 2000, *, seed: int = 7) -> tuple[Plan, State]:
+    """Return a generated plan and a state for it (deterministic for a given *seed*)."""
     plan = parse_plan(plan_text(repos, prs, seed=seed), path=f"generated-{repos}-{prs}.toml")
     return plan, generated_world(repos, prs, seed=seed)
 
 
-def generated_world(repos: int = 100, prs: int = 2000, *, seed: int = 7) -> World:
-    """Return the world of ``generated(repos, prs)`` alone (no plan is parsed)."""
+def generated_world(repos: int = 100, prs: int = 2000, *, seed: int = 7) -> State:
+    """Return the state of ``generated(repos, prs)`` alone (no plan is parsed)."""
     rng = random.Random(seed)
     per_repo = max(prs // repos, 1)
     states: dict[str, RepoState] = {}
@@ -92,4 +92,4 @@ def generated_world(repos: int = 100, prs: int = 2000, *, seed: int = 7) -> Worl
             )
         issue = ItemRef(slug, per_repo + 1)
         items[issue.key] = Issue(issue, IssueState.OPEN, "An issue")
-    return World(TAKEN, "generated", dict(states), dict(items))
+    return State(TAKEN, "generated", dict(states), dict(items))

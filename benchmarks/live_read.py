@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.generate import generated
-from release_gate import load_plan, load_world
+from release_gate import load_plan, load_snapshot
 from release_gate.graph import build_graph
 from release_gate.state import StateRequest, request_for
 from release_gate.testing import FakeGitHub, load_github_schema
@@ -56,7 +56,7 @@ def _request(plan_spec: dict[str, Any]) -> tuple[Any, StateRequest]:
 
 
 def _read_ours(url: str, request: StateRequest, token: str | None, budget: float) -> None:
-    from release_gate.github import GitHubStateProvider  # noqa: PLC0415
+    from release_gate.sources.github import GitHubStateProvider  # noqa: PLC0415
 
     GitHubStateProvider(token=token, base_url=url, budget=budget).fetch(request)
 
@@ -162,17 +162,17 @@ def main() -> None:
         spec = {"kind": "generated", "repos": 1000, "prs": 20000, "budget": 600.0}
         plans.append(("generated plan (1,000 repos, 20,000 PRs, 1,000 releases)", spec, generated(1000, 20000)[1]))
     else:
-        plans.append(("founding plan (5 repos, 8 PRs and issues)", {"kind": "founding"}, load_world(STATE)))
+        plans.append(("founding plan (5 repos, 8 PRs and issues)", {"kind": "founding"}, load_snapshot(STATE)))
     if not args.quick and not args.large:
         spec = {"kind": "generated", "repos": 100, "prs": 2000}
         plans.append(("generated plan (100 repos, 2,000 PRs, 100 releases)", spec, generated(100, 2000)[1]))
     rows = []
-    for title, spec, world in plans:
+    for title, spec, state in plans:
         readers = ["graphql", "rest", "plain"] if spec["kind"] == "founding" else ["graphql", "plain"]
         if args.large:
             readers = ["graphql"]  # the plain script would take hours at this size
         for reader in readers:
-            with FakeGitHub(world, schema=schema, token=TOKEN, latency=args.latency) as fake:
+            with FakeGitHub(state, schema=schema, token=TOKEN, latency=args.latency) as fake:
                 measured = _measure(fake, spec, reader)
                 assert fake.invalid_queries == []
             name = {

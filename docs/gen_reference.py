@@ -6,7 +6,7 @@ output or the exit codes::
     python docs/gen_reference.py
 
 It writes docs/reference/cli.md (from the argument parser), docs/reference/plan.md (from
-the plan's JSON Schema, release_gate/plan.schema.json), docs/reference/json.md (from the
+the plan's JSON Schema, release_gate/plan/plan.schema.json), docs/reference/json.md (from the
 JSON report's schema, release_gate/report/output.schema.json) and
 docs/reference/exit-codes.md (from ``release_gate.cli.EXIT_CODES``). tests/test_docs.py
 fails when a page differs from what this script would write.
@@ -22,7 +22,7 @@ from typing import Any
 
 from release_gate import __version__
 from release_gate.cli import EXIT_CODES, _parser
-from release_gate.spec import json_schema
+from release_gate.plan.format import json_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "docs" / "reference"
@@ -157,7 +157,7 @@ def plan_page() -> str:
         "",
         f"Every key a plan file may have, from the plan's JSON Schema ({_cell(schema.get('description', ''))}).",
         "Any other key is an error, reported with a did-you-mean hint. The schema itself ships in the",
-        "package as `release_gate/plan.schema.json` and `release-gate schema` prints it (editors can",
+        "package as `release_gate/plan/plan.schema.json` and `release-gate schema` prints it (editors can",
         "use it to complete and check plan files). The guide, with examples, is [../plan.md](../plan.md).",
     ]
     for section, raw in schema["properties"].items():

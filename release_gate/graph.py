@@ -14,7 +14,7 @@ from operator import attrgetter
 
 import networkx as nx
 
-from release_gate.model import ItemRef, Plan
+from release_gate.plan.model import ItemRef, Plan
 
 __all__ = ["Edge", "EdgeKind", "Node", "NodeKind", "ReleaseGraph", "build_graph", "find_cycle"]
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from release_gate.evaluate import Evaluation, evaluate
 from release_gate.graph import build_graph
-from release_gate.model import Plan
-from release_gate.plan import load_plan
+from release_gate.plan.model import Plan
+from release_gate.plan.reader import load_plan
 from release_gate.state import StateProvider, request_for
 
 __all__ = ["check"]
@@ -24,5 +24,5 @@ def check(plan: Plan | str | Path, provider: StateProvider, *, as_of: dt.datetim
     if not isinstance(plan, Plan):
         plan = load_plan(plan)
     graph = build_graph(plan)
-    world = provider.fetch(request_for(plan, (*graph.pull_requests(), *graph.issues())))
-    return evaluate(graph, world, as_of=as_of)
+    state = provider.fetch(request_for(plan, (*graph.pull_requests(), *graph.issues())))
+    return evaluate(graph, state, as_of=as_of)

@@ -1,7 +1,8 @@
-"""What the world looked like: tags, pull requests, issues, files; and the provider seam.
+"""The state: what GitHub and the package indexes looked like at one moment; and the provider seam.
 
-State is read by a :class:`StateProvider` (a recorded snapshot today; live GitHub through
-the same interface) into a :class:`World`. Anything that could not be read is an
+A :class:`State` holds tags, GitHub releases, pull requests, issues, default-branch files and
+published versions. A :class:`StateProvider` reads one (live GitHub and the indexes, or a
+snapshot: a state saved to a file). Anything that could not be read is an
 :class:`Unknown` value carrying the reason, never an exception and never a default that
 could count as "met".
 """
@@ -15,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from release_gate.model import ItemRef, Plan, Repo, Source
+from release_gate.plan.model import ItemRef, Plan, Repo, Source
 from release_gate.times import show_time
 from release_gate.versions import ParsedVersion, Scheme, VersionRequirement, parse_version
 
@@ -31,11 +32,11 @@ __all__ = [
     "ReadStats",
     "Registry",
     "RepoState",
+    "State",
     "StateProvider",
     "StateRequest",
     "Tag",
     "Unknown",
-    "World",
     "is_part_of",
     "registry_key",
     "request_for",
@@ -258,7 +259,7 @@ class Registry:
 
 
 def registry_key(source: Source, name: str) -> str:
-    """Return how a World files a registry: ``pypi:jupyterhub-kubespawner`` (names as PEP 503 says).
+    """Return how a State files a registry: ``pypi:jupyterhub-kubespawner`` (names as PEP 503 says).
 
     >>> registry_key(Source.PYPI, "JupyterHub_KubeSpawner")
     'pypi:jupyterhub-kubespawner'
@@ -287,7 +288,7 @@ class ReadStats:
 
 
 @dataclass(frozen=True, slots=True)
-class World:
+class State:
     """Everything a provider read, keyed case-insensitively by repo and number."""
 
     taken_at: dt.datetime
@@ -449,12 +450,12 @@ def is_part_of(parent: int, title: str, body: str = "") -> bool:
 class StateProvider(Protocol):
     """A source of state: a recorded snapshot, a fake, or (later) live GitHub.
 
-    ``fetch`` returns a :class:`World` with an entry for everything requested; what could
+    ``fetch`` returns a :class:`State` with an entry for everything requested; what could
     not be read for one repo or item is an :class:`Unknown` entry (a missing entry is read
     as unknown too). Only when nothing at all can be read does it raise
     :class:`~release_gate.errors.StateUnavailableError`.
     """
 
-    def fetch(self, request: StateRequest) -> World:
+    def fetch(self, request: StateRequest) -> State:
         """Read the state *request* asks for."""
         ...

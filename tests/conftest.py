@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from release_gate import Evaluation, SnapshotStateProvider, check, load_world
+from release_gate import Evaluation, SnapshotStateProvider, check, load_snapshot
 from release_gate.cli import main
-from release_gate.model import ItemRef
-from release_gate.state import FileHistory, PrState, Published, PullRequest, Registry, RepoState, Tag, World
+from release_gate.plan.model import ItemRef
+from release_gate.state import FileHistory, PrState, Published, PullRequest, Registry, RepoState, State, Tag
 from release_gate.testing import FakeGitHub, FakeRegistries
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,16 +108,16 @@ def github_schema() -> Any:
 
 @pytest.fixture
 def fake_github(github_schema: Any) -> Iterator[FakeGitHub]:
-    """Serve the recorded 2018 world from a fake GitHub; fail the test if it saw a query GitHub would reject."""
-    with FakeGitHub(load_world(EXAMPLE_STATE), schema=github_schema) as fake:
+    """Serve the recorded 2018 state from a fake GitHub; fail the test if it saw a query GitHub would reject."""
+    with FakeGitHub(load_snapshot(EXAMPLE_STATE), schema=github_schema) as fake:
         yield fake
     assert fake.invalid_queries == []
 
 
 @pytest.fixture
 def fake_registries() -> Iterator[FakeRegistries]:
-    """Serve the recorded 2018 world's published versions from a fake PyPI and Helm repository."""
-    with FakeRegistries(load_world(EXAMPLE_STATE)) as fake:
+    """Serve the recorded 2018 state's published versions from a fake PyPI and Helm repository."""
+    with FakeRegistries(load_snapshot(EXAMPLE_STATE)) as fake:
         yield fake
 
 
@@ -216,49 +216,49 @@ class Repo:
         return [(s.state, s.description) for s in self.github.statuses if s.sha == sha]
 
     def release_kubespawner(self) -> None:
-        """Make the world one in which kubespawner 0.9.0b1 is out (its PRs merged, tagged, on PyPI)."""
-        world = self.github.world
+        """Make the state one in which kubespawner 0.9.0b1 is out (its PRs merged, tagged, on PyPI)."""
+        state = self.github.state
         when = dt.datetime(2018, 8, 19, 12, tzinfo=dt.UTC)
-        items = dict(world.items)
+        items = dict(state.items)
         for number in (230, 232):
             ref = ItemRef(KS, number)
             items[ref.key] = PullRequest(ref, PrState.MERGED, f"part {number}", merged_at=when - dt.timedelta(days=1))
-        repos = dict(world.repos)
+        repos = dict(state.repos)
         repo = repos[KS]
         assert isinstance(repo, RepoState)
         repos[KS] = dataclasses.replace(repo, tags=(*repo.tags, Tag("v0.9.0b1", "", when)))
-        registries = dict(world.registries)
+        registries = dict(state.registries)
         pypi = registries["pypi:jupyterhub-kubespawner"]
         assert isinstance(pypi, Registry)
         registries["pypi:jupyterhub-kubespawner"] = dataclasses.replace(
             pypi, versions=(*pypi.versions, Published("0.9.0b1", when))
         )
-        new = dataclasses.replace(world, items=items, repos=repos, registries=registries)
-        self.github.world = self.registries.world = new
+        new = dataclasses.replace(state, items=items, repos=repos, registries=registries)
+        self.github.state = self.registries.state = new
 
 
-def _world_with_plan(registries: FakeRegistries) -> World:
-    world = load_world(EXAMPLE_STATE)
-    repos = dict(world.repos)
+def _state_with_plan(registries: FakeRegistries) -> State:
+    state = load_snapshot(EXAMPLE_STATE)
+    repos = dict(state.repos)
     repo = repos[KS]
     assert isinstance(repo, RepoState)
-    plan = FileHistory.current(plan_text_for(registries), world.taken_at)
+    plan = FileHistory.current(plan_text_for(registries), state.taken_at)
     repos[KS] = dataclasses.replace(repo, files={**repo.files, PLAN_PATH: plan})
-    items = dict(world.items)
+    items = dict(state.items)
     ref = ItemRef(KS, 205)
     old = items[ref.key]
     assert isinstance(old, PullRequest)
     items[ref.key] = dataclasses.replace(old, head_sha=SHA_205)
-    return dataclasses.replace(world, repos=repos, items=items)
+    return dataclasses.replace(state, repos=repos, items=items)
 
 
 @pytest.fixture
 def repo(github_schema: Any, tmp_path: Path, run_cli: Callable[..., Run]) -> Iterator[Repo]:
     """Simulate the kubespawner repository of 2018-08-09, with the founding plan on its default branch."""
-    with FakeRegistries(load_world(EXAMPLE_STATE)) as registries:
-        world = _world_with_plan(registries)
-        registries.world = world
-        with FakeGitHub(world, schema=github_schema) as github:
+    with FakeRegistries(load_snapshot(EXAMPLE_STATE)) as registries:
+        state = _state_with_plan(registries)
+        registries.state = state
+        with FakeGitHub(state, schema=github_schema) as github:
             yield Repo(github, registries, tmp_path, run_cli)
         assert github.invalid_queries == []
 

@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from release_gate import SnapshotStateProvider, check
-from release_gate.cache import ResponseCache
-from release_gate.github import GitHubGateClient, GitHubStateProvider
+from release_gate.sources.cache import ResponseCache
+from release_gate.sources.github import GitHubGateClient, GitHubStateProvider
 from release_gate.testing import FakeGitHub, FakeRegistries
 from tests.conftest import EXAMPLE_STATE, KS, SHA_205, Repo, Run, pr_payload
 from tests.test_github import MEETING, PLAN, verdicts

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from release_gate.spec import PLAN, Field, Kind
+from release_gate.plan.format import PLAN, Field, Kind
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -170,7 +170,7 @@ def _toml_blocks() -> list[tuple[str, str]]:
 @pytest.mark.parametrize(("where", "body"), _toml_blocks(), ids=[w for w, _ in _toml_blocks()])
 def test_every_plan_key_in_the_docs_exists(where: str, body: str) -> None:
     """Each TOML block in the docs is valid TOML whose keys are all keys of the plan format."""
-    from release_gate.spec import json_schema  # noqa: PLC0415
+    from release_gate.plan.format import json_schema  # noqa: PLC0415
 
     data = tomllib.loads(body)
     problems: list[str] = []

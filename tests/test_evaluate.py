@@ -1,4 +1,4 @@
-"""Evaluation: releases, holds, as_of, deadlines and waves, on the founding example and small worlds."""
+"""Evaluation: releases, holds, as_of, deadlines and waves, on the founding example and small states."""
 
 from __future__ import annotations
 
@@ -18,13 +18,13 @@ from release_gate.evaluate import (
     ReleaseStatus,
     evaluate,
 )
-from release_gate.fake import FakeStateProvider
 from release_gate.graph import build_graph
-from release_gate.model import Intent, ItemRef, Plan, Source
 from release_gate.pipeline import check
-from release_gate.plan import load_plan, parse_plan
-from release_gate.snapshot import SnapshotStateProvider, load_world
-from release_gate.state import FileHistory, Published, Registry, RepoState, StateRequest, Tag, Unknown, World
+from release_gate.plan.model import Intent, ItemRef, Plan, Source
+from release_gate.plan.reader import load_plan, parse_plan
+from release_gate.sources.snapshot import SnapshotStateProvider, load_snapshot
+from release_gate.state import FileHistory, Published, Registry, RepoState, State, StateRequest, Tag, Unknown
+from release_gate.testing.provider import FakeStateProvider
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_PLAN = ROOT / "config" / "jupyterhub-2018.toml"
@@ -49,11 +49,11 @@ def plan_of(body: str) -> Plan:
 
 
 def fake() -> FakeStateProvider:
-    """Return an empty fake world taken at TAKEN."""
+    """Return an empty fake state taken at TAKEN."""
     return FakeStateProvider(taken_at=TAKEN)
 
 
-def _world_of(provider: FakeStateProvider) -> World:
+def _state_of(provider: FakeStateProvider) -> State:
     return provider.fetch(StateRequest(repos=(), items=()))
 
 
@@ -170,19 +170,19 @@ def test_example_batchspawner_is_proposed(example: Evaluation) -> None:
 
 def test_example_batchspawner_does_not_change_the_answer() -> None:
     """With every planned release out, the answer is clear although proposed batchspawner is blocked."""
-    world = load_world(EXAMPLE_STATE)
+    state = load_snapshot(EXAMPLE_STATE)
     out = {
         KS: "v0.9.0b1",
         "jupyterhub/oauthenticator": "0.8.0",
         "jupyterhub/jupyterhub": "0.9.2",
         Z2JH: "v0.7.0-beta.1",
     }
-    repos = dict(world.repos)
+    repos = dict(state.repos)
     for slug, tag in out.items():
         repo = repos[slug]
         assert isinstance(repo, RepoState)
         repos[slug] = replace(repo, tags=(*repo.tags, Tag(tag, "", at("2018-08-09T12:00:00Z"))))
-    registries = dict(world.registries)
+    registries = dict(state.registries)
     for key, version in (
         ("pypi:jupyterhub-kubespawner", "0.9.0b1"),
         ("pypi:oauthenticator", "0.8.0"),
@@ -196,9 +196,9 @@ def test_example_batchspawner_does_not_change_the_answer() -> None:
     chart = repos[Z2JH]
     assert isinstance(chart, RepoState)
     pins = "jupyterhub==0.9.2\njupyterhub-kubespawner==0.9.0b1\noauthenticator==0.8.0\n"
-    pinned = FileHistory.current(pins, world.taken_at)
+    pinned = FileHistory.current(pins, state.taken_at)
     repos[Z2JH] = replace(chart, files={**chart.files, "images/hub/requirements.txt": pinned})
-    evaluation = evaluate(build_graph(load_plan(EXAMPLE_PLAN)), replace(world, repos=repos, registries=registries))
+    evaluation = evaluate(build_graph(load_plan(EXAMPLE_PLAN)), replace(state, repos=repos, registries=registries))
     assert {v.id: v.status for v in evaluation.releases} == {
         "kubespawner": ReleaseStatus.RELEASED,
         "oauthenticator": ReleaseStatus.RELEASED,
@@ -250,14 +250,14 @@ def test_example_watch(example: Evaluation) -> None:
 
 def test_earliest_satisfying_tag_by_date_is_the_evidence() -> None:
     """Among satisfying tags the one made first (by date) is the evidence, not the lowest version."""
-    world = (
+    state = (
         fake()
         .tag("org/lib", "v0.9", "2018-07-01T00:00:00Z")
         .tag("org/lib", "v1.0", "2018-08-05T00:00:00Z", sha="late")
         .tag("org/lib", "v1.1", "2018-08-01T00:00:00Z", sha="early")
         .repo("org/app")
     )
-    verdict = check(plan_of(TWO), world).release("lib")
+    verdict = check(plan_of(TWO), state).release("lib")
     assert verdict.status is ReleaseStatus.RELEASED
     assert verdict.released is not None
     assert (verdict.released.tag, verdict.released.version, verdict.released.sha) == ("v1.1", "1.1", "early")
@@ -312,14 +312,14 @@ def test_pre_release_does_not_satisfy_final_requirement() -> None:
 
 def test_tags_outside_the_scheme_are_skipped() -> None:
     """Tags that name no version under the repo's patterns are listed in skipped_tags, sorted."""
-    world = (
+    state = (
         fake()
         .tag("org/lib", "nightly")
         .tag("org/lib", "docs-2018")
         .tag("org/lib", "v1.0", "2018-08-01T00:00:00Z")
         .repo("org/app")
     )
-    verdict = check(plan_of(TWO), world).release("lib")
+    verdict = check(plan_of(TWO), state).release("lib")
     assert verdict.status is ReleaseStatus.RELEASED
     assert verdict.skipped_tags == ("docs-2018", "nightly")
     assert [c.tag for c in verdict.candidates] == ["v1.0"]
@@ -327,13 +327,13 @@ def test_tags_outside_the_scheme_are_skipped() -> None:
 
 def test_both_tag_patterns_work() -> None:
     """Tags named v{version} and {version} are both read under the default patterns."""
-    world = (
+    state = (
         fake()
         .tag("org/lib", "v0.8.1", "2018-07-01T00:00:00Z")
         .tag("org/lib", "1.0.0", "2018-08-01T00:00:00Z")
         .repo("org/app")
     )
-    verdict = check(plan_of(TWO), world).release("lib")
+    verdict = check(plan_of(TWO), state).release("lib")
     assert verdict.released is not None
     assert verdict.released.tag == "1.0.0"
     assert {c.tag: c.version for c in verdict.candidates} == {"1.0.0": "1.0.0", "v0.8.1": "0.8.1"}
@@ -363,8 +363,8 @@ def test_undated_tag_counts_at_taken_at() -> None:
 
 def test_undated_tag_is_unknown_earlier() -> None:
     """A satisfying tag with no recorded date makes the release UNKNOWN at an earlier as_of."""
-    world = fake().tag("org/lib", "v1.0").repo("org/app")
-    evaluation = check(plan_of(TWO), world, as_of=at("2018-08-10T00:00:00Z"))
+    state = fake().tag("org/lib", "v1.0").repo("org/app")
+    evaluation = check(plan_of(TWO), state, as_of=at("2018-08-10T00:00:00Z"))
     lib = evaluation.release("lib")
     assert lib.status is ReleaseStatus.UNKNOWN
     assert "date is not recorded" in lib.blockers[0].detail
@@ -390,7 +390,7 @@ needs = { prs = ["app#1", "lib#5"], issues = ["app#2"] }
 
 def test_unblocked_when_every_condition_is_met() -> None:
     """A release whose upstream is out, whose PRs are merged and whose issues are closed is unblocked."""
-    world = (
+    state = (
         fake()
         .tag("org/lib", "v1.0", "2018-08-01T00:00:00Z")
         .tag("org/app", "v1.5", "2018-07-01T00:00:00Z")
@@ -398,7 +398,7 @@ def test_unblocked_when_every_condition_is_met() -> None:
         .pull("org/lib", 5, "merged", merged_at="2018-07-30T00:00:00Z")
         .issue("org/app", 2, "closed", closed_at="2018-08-03T00:00:00Z")
     )
-    evaluation = check(plan_of(NEEDS), world)
+    evaluation = check(plan_of(NEEDS), state)
     app = evaluation.release("app")
     assert app.status is ReleaseStatus.UNBLOCKED
     assert [r.outcome for r in app.reasons] == [Outcome.MET] * 4
@@ -410,8 +410,8 @@ def test_unblocked_when_every_condition_is_met() -> None:
 
 def test_blocked_lists_every_unmet_condition() -> None:
     """A blocked release lists every unmet condition: upstream not out, PRs open, issue open."""
-    world = fake().repo("org/lib").pull("org/app", 1).pull("org/lib", 5).issue("org/app", 2)
-    evaluation = check(plan_of(NEEDS), world)
+    state = fake().repo("org/lib").pull("org/app", 1).pull("org/lib", 5).issue("org/app", 2)
+    evaluation = check(plan_of(NEEDS), state)
     app = evaluation.release("app")
     assert app.status is ReleaseStatus.BLOCKED
     assert [(b.node, b.detail) for b in app.blockers] == [
@@ -426,14 +426,14 @@ def test_blocked_lists_every_unmet_condition() -> None:
 
 def test_closed_unmerged_pr_blocks_with_reopen_action() -> None:
     """A needed PR closed without merge blocks; its action says to reopen it."""
-    world = (
+    state = (
         fake()
         .tag("org/lib", "v1.0", "2018-08-01T00:00:00Z")
         .pull("org/app", 1, "closed", closed_at="2018-08-02T00:00:00Z")
         .pull("org/lib", 5, "merged", merged_at="2018-08-02T00:00:00Z")
         .issue("org/app", 2, "closed", closed_at="2018-08-02T00:00:00Z")
     )
-    app = check(plan_of(NEEDS), world).release("app")
+    app = check(plan_of(NEEDS), state).release("app")
     assert app.status is ReleaseStatus.BLOCKED
     (blocker,) = app.blockers
     assert blocker.detail == "closed without merge"
@@ -489,9 +489,9 @@ def test_needing_a_family_parent_needs_every_part() -> None:
     [families."lib#10"]
     parts = ["lib#11", "lib#12"]
     """)
-    world = fake().pull("org/lib", 10).pull("org/lib", 11, "merged", merged_at="2018-08-01T00:00:00Z")
-    world.pull("org/lib", 12)
-    lib = check(plan, world).release("lib")
+    state = fake().pull("org/lib", 10).pull("org/lib", 11, "merged", merged_at="2018-08-01T00:00:00Z")
+    state.pull("org/lib", 12)
+    lib = check(plan, state).release("lib")
     assert lib.status is ReleaseStatus.BLOCKED
     assert [(b.node, b.detail) for b in lib.blockers] == [
         ("pr:org/lib#10", "the split PR is still open: parts may still come"),
@@ -550,10 +550,10 @@ def test_upstream_unknown_propagates() -> None:
 
 def test_unmet_and_unknown_is_blocked() -> None:
     """One unmet and one unknown condition make the release BLOCKED, with both in blockers."""
-    world = fake().repo("org/lib").repo("org/app").pull("org/app", 1)
-    world.issue("org/app", 2, "closed", closed_at="2018-08-01T00:00:00Z")
-    world.unknown("org/lib", 5, reason="timeout")
-    app = check(plan_of(NEEDS), world, as_of=TAKEN).release("app")
+    state = fake().repo("org/lib").repo("org/app").pull("org/app", 1)
+    state.issue("org/app", 2, "closed", closed_at="2018-08-01T00:00:00Z")
+    state.unknown("org/lib", 5, reason="timeout")
+    app = check(plan_of(NEEDS), state, as_of=TAKEN).release("app")
     assert app.status is ReleaseStatus.BLOCKED
     outcomes = {b.node: b.outcome for b in app.blockers}
     assert outcomes["pr:org/app#1"] is Outcome.UNMET
@@ -578,8 +578,8 @@ def test_hold_is_held_until_release_is_out() -> None:
 
 def test_hold_is_free_after_release() -> None:
     """Once the release is out the hold is FREE and the PR may merge."""
-    world = fake().tag("org/lib", "v1.0", "2018-08-01T00:00:00Z").pull("org/app", 10)
-    evaluation = check(held(), world)
+    state = fake().tag("org/lib", "v1.0", "2018-08-01T00:00:00Z").pull("org/app", 10)
+    evaluation = check(held(), state)
     assert evaluation.hold("h").status is HoldStatus.FREE
     assert evaluation.hold("h").waiting_on == ()
     verdict = evaluation.pr(ItemRef("org/app", 10))
@@ -589,24 +589,24 @@ def test_hold_is_free_after_release() -> None:
 
 def test_held_pr_merged_after_release_is_free() -> None:
     """A held PR merged after the release tag is FREE."""
-    world = (
+    state = (
         fake()
         .tag("org/lib", "v1.0", "2018-08-01T00:00:00Z")
         .pull("org/app", 10, "merged", merged_at="2018-08-02T00:00:00Z")
     )
-    hold = check(held(), world).hold("h")
+    hold = check(held(), state).hold("h")
     assert hold.status is HoldStatus.FREE
     assert hold.prs[0].detail == "merged 2018-08-02 00:00 UTC, after its releases"
 
 
 def test_held_pr_merged_before_release_is_violated() -> None:
     """A held PR merged before the release's tag date violates the hold; the detail names the merge and the release."""
-    world = (
+    state = (
         fake()
         .tag("org/lib", "v1.0", "2018-08-05T00:00:00Z")
         .pull("org/app", 10, "merged", merged_at="2018-08-02T00:00:00Z")
     )
-    evaluation = check(held(), world)
+    evaluation = check(held(), state)
     hold = evaluation.hold("h")
     assert hold.status is HoldStatus.VIOLATED
     detail = hold.prs[0].detail
@@ -620,8 +620,8 @@ def test_held_pr_merged_before_release_is_violated() -> None:
 
 def test_held_pr_merged_release_never_came_is_violated() -> None:
     """A held PR merged while its release never came out violates the hold."""
-    world = fake().repo("org/lib").pull("org/app", 10, "merged", merged_at="2018-08-02T00:00:00Z")
-    hold = check(held(), world).hold("h")
+    state = fake().repo("org/lib").pull("org/app", 10, "merged", merged_at="2018-08-02T00:00:00Z")
+    hold = check(held(), state).hold("h")
     assert hold.status is HoldStatus.VIOLATED
     assert "lib is still not released" in hold.prs[0].detail
 
@@ -691,9 +691,9 @@ def test_except_in_plan_file_exempts_parts() -> None:
 
 def test_discovered_part_opened_after_as_of_is_not_covered() -> None:
     """A part found by title but created after as_of is not covered by the hold then."""
-    world = _family_world().pull("org/app", 17, title="[Part 5 of #10] late", created_at="2018-08-15T00:00:00Z")
-    early = check(held(FAMILY), world, as_of=at("2018-08-10T00:00:00Z")).hold("h")
-    late = check(held(FAMILY), world).hold("h")
+    state = _family_world().pull("org/app", 17, title="[Part 5 of #10] late", created_at="2018-08-15T00:00:00Z")
+    early = check(held(FAMILY), state, as_of=at("2018-08-10T00:00:00Z")).hold("h")
+    late = check(held(FAMILY), state).hold("h")
     assert 17 not in [pr.ref.number for pr in early.prs]
     assert 17 in [pr.ref.number for pr in late.prs]
 
@@ -710,8 +710,8 @@ def test_unknown_held_pr_makes_hold_unknown() -> None:
 
 def test_held_pr_missing_from_state_is_unknown() -> None:
     """A held PR missing from the state makes the hold UNKNOWN (never free)."""
-    world = fake().tag("org/lib", "v1.0", "2018-08-01T00:00:00Z")
-    assert check(held(), world).hold("h").status is HoldStatus.UNKNOWN
+    state = fake().tag("org/lib", "v1.0", "2018-08-01T00:00:00Z")
+    assert check(held(), state).hold("h").status is HoldStatus.UNKNOWN
 
 
 def test_pr_not_in_any_hold_is_clear() -> None:
@@ -730,9 +730,9 @@ def test_pr_not_in_any_hold_is_clear() -> None:
 
 def test_tag_counts_only_from_its_date() -> None:
     """Before a tag's date the release is not out; from its date on it is."""
-    world = fake().tag("org/lib", "v1.0", "2018-08-10T00:00:00Z").repo("org/app")
-    before = check(plan_of(TWO), world, as_of=at("2018-08-09T23:59:59Z"))
-    after = check(plan_of(TWO), world, as_of=at("2018-08-10T00:00:00Z"))
+    state = fake().tag("org/lib", "v1.0", "2018-08-10T00:00:00Z").repo("org/app")
+    before = check(plan_of(TWO), state, as_of=at("2018-08-09T23:59:59Z"))
+    after = check(plan_of(TWO), state, as_of=at("2018-08-10T00:00:00Z"))
     assert before.release("lib").status is ReleaseStatus.UNBLOCKED
     assert before.release("lib").candidates == ()
     assert before.as_of == at("2018-08-09T23:59:59Z")
@@ -741,11 +741,11 @@ def test_tag_counts_only_from_its_date() -> None:
 
 def test_pr_merged_after_as_of_counts_as_open() -> None:
     """A PR merged after as_of is open at as_of."""
-    world = fake().tag("org/lib", "v1.0", "2018-08-01T00:00:00Z")
-    world.pull("org/app", 1, "merged", merged_at="2018-08-15T00:00:00Z")
-    world.pull("org/lib", 5, "merged", merged_at="2018-08-01T00:00:00Z")
-    world.issue("org/app", 2, "closed", closed_at="2018-08-01T00:00:00Z")
-    evaluation = check(plan_of(NEEDS), world, as_of=at("2018-08-10T00:00:00Z"))
+    state = fake().tag("org/lib", "v1.0", "2018-08-01T00:00:00Z")
+    state.pull("org/app", 1, "merged", merged_at="2018-08-15T00:00:00Z")
+    state.pull("org/lib", 5, "merged", merged_at="2018-08-01T00:00:00Z")
+    state.issue("org/app", 2, "closed", closed_at="2018-08-01T00:00:00Z")
+    evaluation = check(plan_of(NEEDS), state, as_of=at("2018-08-10T00:00:00Z"))
     reasons = {r.node: r for r in evaluation.release("app").reasons}
     assert reasons["pr:org/app#1"].outcome is Outcome.UNMET
     assert reasons["pr:org/app#1"].detail == "open"
@@ -760,8 +760,8 @@ def test_pr_created_after_as_of_is_not_opened_yet() -> None:
     version = ">=1.0"
     needs = { prs = ["lib#5"] }
     """)
-    world = fake().pull("org/lib", 5, created_at="2018-08-15T00:00:00Z")
-    lib = check(plan, world, as_of=at("2018-08-10T00:00:00Z")).release("lib")
+    state = fake().pull("org/lib", 5, created_at="2018-08-15T00:00:00Z")
+    lib = check(plan, state, as_of=at("2018-08-10T00:00:00Z")).release("lib")
     assert lib.status is ReleaseStatus.BLOCKED
     assert lib.blockers[0].detail == "not opened yet"
     assert lib.blockers[0].action == "open lib#5"
@@ -778,16 +778,16 @@ needs = { prs = ["lib#5"] }
 
 def test_merged_pr_without_merge_time_is_unknown_earlier() -> None:
     """A merged PR with no recorded merge time is UNKNOWN at an as_of earlier than taken_at."""
-    world = fake().pull("org/lib", 5, "merged")
-    lib = check(plan_of(MERGED_ONLY), world, as_of=at("2018-08-10T00:00:00Z")).release("lib")
+    state = fake().pull("org/lib", 5, "merged")
+    lib = check(plan_of(MERGED_ONLY), state, as_of=at("2018-08-10T00:00:00Z")).release("lib")
     assert lib.status is ReleaseStatus.UNKNOWN
     assert lib.blockers[0].outcome is Outcome.UNKNOWN
 
 
 def test_merged_pr_without_merge_time_is_merged_at_taken_at() -> None:
     """A merged PR with no recorded merge time is merged when asked at the moment the state was taken."""
-    world = fake().pull("org/lib", 5, "merged")
-    lib = check(plan_of(MERGED_ONLY), world).release("lib")
+    state = fake().pull("org/lib", 5, "merged")
+    lib = check(plan_of(MERGED_ONLY), state).release("lib")
     assert lib.reasons[0].outcome is Outcome.MET
     assert lib.status is ReleaseStatus.UNBLOCKED
 
@@ -809,12 +809,12 @@ def test_as_of_without_timezone_raises() -> None:
     """A naive as_of raises ValueError."""
     naive = dt.datetime(2018, 8, 1)  # noqa: DTZ001 - naive on purpose
     with pytest.raises(ValueError, match="timezone"):
-        evaluate(build_graph(plan_of(TWO)), _world_of(fake()), as_of=naive)
+        evaluate(build_graph(plan_of(TWO)), _state_of(fake()), as_of=naive)
 
 
 def test_default_as_of_is_taken_at() -> None:
     """Without as_of the evaluation is at the time the state was taken."""
-    evaluation = evaluate(build_graph(plan_of(TWO)), _world_of(fake()))
+    evaluation = evaluate(build_graph(plan_of(TWO)), _state_of(fake()))
     assert evaluation.as_of == TAKEN
     assert evaluation.taken_at == TAKEN
     assert evaluation.source == "fake state"
@@ -854,16 +854,16 @@ def test_deadline_at_risk() -> None:
 
 def test_unblocked_close_to_deadline_is_on_track() -> None:
     """An unblocked release close to its deadline is still on track (it can be cut now)."""
-    world = fake().pull("org/lib", 5, "merged", merged_at="2018-08-01T00:00:00Z")
-    lib = check(plan_of(DEADLINE), world, as_of=at("2018-08-20T00:00:00Z")).release("lib")
+    state = fake().pull("org/lib", 5, "merged", merged_at="2018-08-01T00:00:00Z")
+    lib = check(plan_of(DEADLINE), state, as_of=at("2018-08-20T00:00:00Z")).release("lib")
     assert lib.deadline is not None
     assert lib.deadline.status is DeadlineStatus.ON_TRACK
 
 
 def test_deadline_missed() -> None:
     """A release not out after its deadline has passed missed it."""
-    world = FakeStateProvider(taken_at=at("2018-08-30T00:00:00Z")).pull("org/lib", 5)
-    lib = check(plan_of(DEADLINE), world).release("lib")
+    state = FakeStateProvider(taken_at=at("2018-08-30T00:00:00Z")).pull("org/lib", 5)
+    lib = check(plan_of(DEADLINE), state).release("lib")
     assert lib.deadline is not None
     assert lib.deadline.status is DeadlineStatus.MISSED
     assert lib.deadline.days_left == -7
@@ -871,24 +871,24 @@ def test_deadline_missed() -> None:
 
 def test_deadline_met() -> None:
     """A release out on or before its deadline met it."""
-    world = (
+    state = (
         FakeStateProvider(taken_at=at("2018-08-30T00:00:00Z"))
         .tag("org/lib", "v1.0", "2018-08-23T23:00:00Z")
         .pull("org/lib", 5, "merged", merged_at="2018-08-01T00:00:00Z")
     )
-    lib = check(plan_of(DEADLINE), world).release("lib")
+    lib = check(plan_of(DEADLINE), state).release("lib")
     assert lib.deadline is not None
     assert lib.deadline.status is DeadlineStatus.MET
 
 
 def test_deadline_late() -> None:
     """A release out after its deadline was late."""
-    world = (
+    state = (
         FakeStateProvider(taken_at=at("2018-08-30T00:00:00Z"))
         .tag("org/lib", "v1.0", "2018-08-24T01:00:00Z")
         .pull("org/lib", 5, "merged", merged_at="2018-08-01T00:00:00Z")
     )
-    lib = check(plan_of(DEADLINE), world).release("lib")
+    lib = check(plan_of(DEADLINE), state).release("lib")
     assert lib.deadline is not None
     assert lib.deadline.status is DeadlineStatus.LATE
 
@@ -908,8 +908,8 @@ def test_waves_exclude_released_releases() -> None:
         after = ["app"]
         """)
     )
-    world = fake().tag("org/lib", "v1.0", "2018-08-01T00:00:00Z").repo("org/app").repo("org/site")
-    evaluation = check(plan, world)
+    state = fake().tag("org/lib", "v1.0", "2018-08-01T00:00:00Z").repo("org/app").repo("org/site")
+    evaluation = check(plan, state)
     assert evaluation.waves == (("app",), ("site",))
     assert [(v.id, v.wave) for v in evaluation.releases] == [("lib", 0), ("app", 1), ("site", 2)]
 
@@ -925,9 +925,9 @@ def test_release_answer_for_one_release() -> None:
         version = ">=1.0"
         """)
     )
-    world = fake().tag("org/lib", "v1.0", "2018-08-01T00:00:00Z").pull("org/app", 1).pull("org/lib", 5)
-    world.issue("org/app", 2)
-    evaluation = check(plan, world)
+    state = fake().tag("org/lib", "v1.0", "2018-08-01T00:00:00Z").pull("org/app", 1).pull("org/lib", 5)
+    state.issue("org/app", 2)
+    evaluation = check(plan, state)
     assert evaluation.release_answer("lib") is Answer.CLEAR
     assert evaluation.release_answer("app") is Answer.BLOCKED
     assert evaluation.release_answer("other") is Answer.UNKNOWN
@@ -937,28 +937,28 @@ def test_release_answer_for_one_release() -> None:
 
 def test_answer_clear_when_everything_is_out() -> None:
     """The plan answer is CLEAR when every planned release is out and no hold is held."""
-    world = (
+    state = (
         fake()
         .tag("org/lib", "v1.0", "2018-08-01T00:00:00Z")
         .tag("org/app", "v2.0", "2018-08-02T00:00:00Z")
         .pull("org/app", 10, "merged", merged_at="2018-08-03T00:00:00Z")
     )
-    assert check(held(), world).answer() is Answer.CLEAR
+    assert check(held(), state).answer() is Answer.CLEAR
 
 
 # -- a family whose parts may not all be known -----------------------------------------------------
 
 
-def _unsure_family(world: World) -> World:
-    """Return *world* with the search for the parts of z2jh#758 failed."""
+def _unsure_family(state: State) -> State:
+    """Return *state* with the search for the parts of z2jh#758 failed."""
     why = Unknown("GitHub's search for the parts of z2jh#758 gave incomplete results")
-    return replace(world, families={**world.families, ("jupyterhub/zero-to-jupyterhub-k8s", 758): why})
+    return replace(state, families={**state.families, ("jupyterhub/zero-to-jupyterhub-k8s", 758): why})
 
 
 def test_a_hold_over_a_family_with_unknown_parts_is_unknown_while_it_holds() -> None:
     """Parts a search may have missed make the hold unknown (never free) while its release is not out."""
-    world = _unsure_family(load_world(EXAMPLE_STATE))
-    evaluation = evaluate(build_graph(load_plan(EXAMPLE_PLAN)), world)
+    state = _unsure_family(load_snapshot(EXAMPLE_STATE))
+    evaluation = evaluate(build_graph(load_plan(EXAMPLE_PLAN)), state)
     hold = evaluation.hold("z2jh-big-prs")
     assert hold.status is HoldStatus.UNKNOWN
     assert hold.unknown_parts == (
@@ -973,14 +973,14 @@ def test_a_hold_over_a_family_with_unknown_parts_is_unknown_while_it_holds() -> 
 
 def test_unknown_parts_do_not_matter_once_the_release_is_out() -> None:
     """When every release a hold waits for is out, every part is free, found or not: the hold is free."""
-    world = _unsure_family(load_world(EXAMPLE_STATE))
-    registries = dict(world.registries)
+    state = _unsure_family(load_snapshot(EXAMPLE_STATE))
+    registries = dict(state.registries)
     helm = registries["helm:jupyterhub"]
     assert isinstance(helm, Registry)
     registries["helm:jupyterhub"] = replace(
         helm, versions=(*helm.versions, Published("0.7.0-beta.1", at("2018-08-09T12:00:00Z")))
     )
-    evaluation = evaluate(build_graph(load_plan(EXAMPLE_PLAN)), replace(world, registries=registries))
+    evaluation = evaluate(build_graph(load_plan(EXAMPLE_PLAN)), replace(state, registries=registries))
     hold = evaluation.hold("z2jh-big-prs")
     assert hold.status is HoldStatus.FREE
     assert hold.unknown_parts == ()

@@ -59,8 +59,8 @@ def test_example_validates_with_the_cli(plan_path: Path, run_cli: Callable[..., 
 
 
 def test_example_matches_the_shipped_schema(plan_path: Path) -> None:
-    """The plan is valid against release_gate/plan.schema.json (JSON Schema draft 2020-12)."""
-    schema = json.loads((resources.files("release_gate") / "plan.schema.json").read_text(encoding="utf-8"))
+    """The plan is valid against release_gate/plan/plan.schema.json (JSON Schema draft 2020-12)."""
+    schema = json.loads((resources.files("release_gate.plan") / "plan.schema.json").read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
     with plan_path.open("rb") as handle:
         plan = _jsonable(tomllib.load(handle))

@@ -25,7 +25,7 @@ from release_gate.testing import FakeGitHub, FakeRegistries
 from tests.conftest import KS, ROOT, SHA_205, Repo, Run, check_section, pr_payload
 from tests.test_gate import GATEWAY, _override_then_remove_it
 from tests.test_github import TAGS_ONLY, _z2jh_with_a_described_part
-from tests.test_pins import _world_of_0819
+from tests.test_pins import _state_of_0819
 from tests.test_registries import DEV_BUILD
 
 DOC = ROOT / "docs" / "reliability.md"
@@ -46,8 +46,8 @@ def _live(plan: Path, github: FakeGitHub, *args: str) -> tuple[str, ...]:
 
 def test_pins_as_of_a_moment(github_schema: Any, tmp_path: Path, run_cli: Callable[..., Run]) -> None:
     """Pins as of 07:50, before the hub image's pin moved at 08:00: the chart is blocked, not unblocked."""
-    world = _world_of_0819()
-    with FakeRegistries(world) as registries, FakeGitHub(world, schema=github_schema) as github:
+    state = _state_of_0819()
+    with FakeRegistries(state) as registries, FakeGitHub(state, schema=github_schema) as github:
         plan = tmp_path / "plan.toml"
         plan.write_text(registries.example_plan(), encoding="utf-8")
         args = _live(plan, github, "--as-of", "2018-08-19T07:50:00Z", "--release", "chart")
@@ -81,10 +81,10 @@ def test_a_whole_looking_but_cut_index(
 
 def test_an_incomplete_search(github_schema: Any, tmp_path: Path, run_cli: Callable[..., Run]) -> None:
     """A search that withholds z2jh#842 (a part named in its description only): unknown, not free."""
-    world, bodies = _z2jh_with_a_described_part()
+    state, bodies = _z2jh_with_a_described_part()
     plan = tmp_path / "plan.toml"
     plan.write_text(TAGS_ONLY, encoding="utf-8")
-    with FakeGitHub(world, schema=github_schema, bodies=bodies) as github:
+    with FakeGitHub(state, schema=github_schema, bodies=bodies) as github:
         github.search_misses = 1
         run = run_cli("check", *_live(plan, github, "--pr", "z2jh#842"), env={"GH_TOKEN": str(github.token)})
     assert run.code == 3, run.out + run.err
@@ -149,16 +149,16 @@ def test_contradictory_sources(
 ) -> None:
     """A PyPI mirror listing jupyterhub 0.9.2 with files but 404 for its version document: unknown."""
     when = dt.datetime(2018, 8, 9, 12, tzinfo=dt.UTC)
-    world = fake_registries.world
-    hub, repo = world.registries["pypi:jupyterhub"], world.repos["jupyterhub/jupyterhub"]
+    state = fake_registries.state
+    hub, repo = state.registries["pypi:jupyterhub"], state.repos["jupyterhub/jupyterhub"]
     assert isinstance(hub, Registry)
     assert isinstance(repo, RepoState)
     hub = dataclasses.replace(hub, versions=(*hub.versions, Published("0.9.2", when, files=2)))
     repo = dataclasses.replace(repo, tags=(*repo.tags, Tag("0.9.2", "9" * 40, when)))
-    fake_github.world = fake_registries.world = dataclasses.replace(
-        world,
-        registries={**world.registries, "pypi:jupyterhub": hub},
-        repos={**world.repos, "jupyterhub/jupyterhub": repo},
+    fake_github.state = fake_registries.state = dataclasses.replace(
+        state,
+        registries={**state.registries, "pypi:jupyterhub": hub},
+        repos={**state.repos, "jupyterhub/jupyterhub": repo},
     )
     fake_registries.missing_version_documents = None
     args = _live(live_plan, fake_github, "--as-of", MEETING, "--release", "jupyterhub")

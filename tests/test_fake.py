@@ -7,10 +7,9 @@ import textwrap
 
 import pytest
 
-from release_gate.fake import FakeStateProvider
-from release_gate.model import ItemRef
 from release_gate.pipeline import check
-from release_gate.plan import parse_plan
+from release_gate.plan.model import ItemRef
+from release_gate.plan.reader import parse_plan
 from release_gate.state import (
     FileVersion,
     Issue,
@@ -22,6 +21,7 @@ from release_gate.state import (
     Tag,
     Unknown,
 )
+from release_gate.testing.provider import FakeStateProvider
 
 TAKEN = dt.datetime(2018, 8, 20, tzinfo=dt.UTC)
 REQUEST = StateRequest(repos=("org/lib",), items=(ItemRef("org/lib", 1),))
@@ -43,14 +43,14 @@ def test_builder_methods_return_self() -> None:
 
 def test_tags_are_recorded_in_order_with_dates() -> None:
     """tag() appends a Tag with its parsed date and sha to the repo, keeping earlier tags."""
-    world = (
+    state = (
         _fake()
         .tag("Org/Lib", "v1.0", "2018-08-01T10:00:00Z", sha="abc")
         .tag("org/lib", "v1.1", dt.datetime(2018, 8, 2, tzinfo=dt.UTC))
         .tag("org/lib", "v1.2")
         .fetch(REQUEST)
     )
-    repo = world.repo("org/lib")
+    repo = state.repo("org/lib")
     assert isinstance(repo, RepoState)
     assert repo.slug == "Org/Lib"
     assert repo.tags == (
@@ -62,11 +62,11 @@ def test_tags_are_recorded_in_order_with_dates() -> None:
 
 def test_repo_records_files_and_default_branch() -> None:
     """repo() records the repo with default branch main and merges its files."""
-    world = _fake().repo("org/lib", files={"a.txt": "A"}).repo("org/lib", files={"b.txt": "B"}).fetch(REQUEST)
-    repo = world.repo("org/lib")
+    state = _fake().repo("org/lib", files={"a.txt": "A"}).repo("org/lib", files={"b.txt": "B"}).fetch(REQUEST)
+    repo = state.repo("org/lib")
     assert isinstance(repo, RepoState)
     assert repo.default_branch == "main"
-    assert {path: repo.file(path, world.taken_at) for path in repo.files} == {
+    assert {path: repo.file(path, state.taken_at) for path in repo.files} == {
         "a.txt": FileVersion("A"),
         "b.txt": FileVersion("B"),
     }
@@ -75,15 +75,15 @@ def test_repo_records_files_and_default_branch() -> None:
 
 def test_repo_keeps_tags_recorded_before() -> None:
     """repo() after tag() keeps the tags already recorded."""
-    world = _fake().tag("org/lib", "v1.0").repo("org/lib").fetch(REQUEST)
-    repo = world.repo("org/lib")
+    state = _fake().tag("org/lib", "v1.0").repo("org/lib").fetch(REQUEST)
+    repo = state.repo("org/lib")
     assert isinstance(repo, RepoState)
     assert [t.name for t in repo.tags] == ["v1.0"]
 
 
 def test_pull_is_recorded_with_all_fields() -> None:
     """pull() records a PullRequest; a merged PR's close time defaults to its merge time."""
-    world = (
+    state = (
         _fake()
         .pull(
             "org/lib",
@@ -96,7 +96,7 @@ def test_pull_is_recorded_with_all_fields() -> None:
         )
         .fetch(REQUEST)
     )
-    pr = world.item(ItemRef("org/lib", 5))
+    pr = state.item(ItemRef("org/lib", 5))
     assert isinstance(pr, PullRequest)
     assert pr.state is PrState.MERGED
     assert pr.title == "Fix"
@@ -104,7 +104,7 @@ def test_pull_is_recorded_with_all_fields() -> None:
     assert pr.created_at == dt.datetime(2018, 8, 1, tzinfo=dt.UTC)
     assert pr.merged_at == dt.datetime(2018, 8, 3, tzinfo=dt.UTC)
     assert pr.closed_at == pr.merged_at
-    assert isinstance(world.repo("org/lib"), RepoState)
+    assert isinstance(state.repo("org/lib"), RepoState)
 
 
 def test_pull_defaults_to_open() -> None:
@@ -124,16 +124,16 @@ def test_closed_pull_keeps_its_close_time() -> None:
 
 def test_issue_is_recorded() -> None:
     """issue() records an Issue with its state, title and close time."""
-    world = _fake().issue("org/lib", 9, "closed", title="Bug", closed_at="2018-08-05T00:00:00Z").fetch(REQUEST)
-    issue = world.item(ItemRef("org/lib", 9))
+    state = _fake().issue("org/lib", 9, "closed", title="Bug", closed_at="2018-08-05T00:00:00Z").fetch(REQUEST)
+    issue = state.item(ItemRef("org/lib", 9))
     assert issue == Issue(ItemRef("org/lib", 9), IssueState.CLOSED, "Bug", None, dt.datetime(2018, 8, 5, tzinfo=dt.UTC))
 
 
 def test_unknown_repo_and_item() -> None:
     """unknown() records a repo, or one of its items, as Unknown with the reason given."""
-    world = _fake().unknown("org/gone", reason="403").unknown("org/lib", 4, reason="timeout").fetch(REQUEST)
-    assert world.repo("ORG/GONE") == Unknown("403")
-    assert world.item(ItemRef("org/lib", 4)) == Unknown("timeout")
+    state = _fake().unknown("org/gone", reason="403").unknown("org/lib", 4, reason="timeout").fetch(REQUEST)
+    assert state.repo("ORG/GONE") == Unknown("403")
+    assert state.item(ItemRef("org/lib", 4)) == Unknown("timeout")
 
 
 def test_unknown_default_reason() -> None:
@@ -148,23 +148,23 @@ def test_bad_time_text_raises() -> None:
 
 
 def test_fetch_records_each_request_and_returns_world() -> None:
-    """fetch() remembers every request in order and returns a World with taken_at and source."""
+    """fetch() remembers every request in order and returns a State with taken_at and source."""
     fake = _fake().tag("org/lib", "v1.0")
     other = StateRequest(repos=("org/other",), items=())
-    world = fake.fetch(REQUEST)
+    state = fake.fetch(REQUEST)
     fake.fetch(other)
     assert fake.requests == [REQUEST, other]
-    assert world.taken_at == TAKEN
-    assert world.source == "unit fake"
+    assert state.taken_at == TAKEN
+    assert state.source == "unit fake"
 
 
 def test_fetch_returns_a_snapshot_of_the_builder() -> None:
-    """A World already fetched does not change when more is recorded afterwards."""
+    """A State already fetched does not change when more is recorded afterwards."""
     fake = _fake().tag("org/lib", "v1.0")
-    world = fake.fetch(REQUEST)
+    state = fake.fetch(REQUEST)
     fake.pull("org/lib", 1).unknown("org/gone")
-    assert isinstance(world.item(ItemRef("org/lib", 1)), Unknown)
-    assert world.repo("org/gone") == Unknown("org/gone is not in the state (unit fake)")
+    assert isinstance(state.item(ItemRef("org/lib", 1)), Unknown)
+    assert state.repo("org/gone") == Unknown("org/gone is not in the state (unit fake)")
 
 
 def test_check_sends_the_plan_request() -> None:

@@ -1,7 +1,7 @@
 """Property-based tests of what comes from outside: event payloads, GitHub's answers, registry bodies.
 
 Whatever they hold, the merge gate's event is an Event or a ValueError (exit 2 at the command
-line); a GraphQL answer is a World whose unreadable parts are Unknown, or a StateUnavailableError
+line); a GraphQL answer is a State whose unreadable parts are Unknown, or a StateUnavailableError
 (exit 3), and never a verdict more permissive than the true answer's; a PyPI or Helm body is a
 Registry or an Unknown. Derandomised (a fixed seed) so CI runs the same examples every time.
 """
@@ -23,23 +23,23 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from release_gate import StateUnavailableError, Unknown, load_world, parse_plan
-from release_gate import github_query as gq
+from release_gate import StateUnavailableError, Unknown, load_snapshot, parse_plan
 from release_gate.evaluate import Answer, Evaluation, HoldStatus, ReleaseStatus, evaluate
-from release_gate.gate import EventKind, parse_event
-from release_gate.github import _describe
+from release_gate.gate.decide import EventKind, parse_event
 from release_gate.graph import ReleaseGraph, build_graph
-from release_gate.model import ItemRef, Plan
-from release_gate.registries import RegistryReader
+from release_gate.plan.model import ItemRef, Plan
+from release_gate.sources import github_query as gq
+from release_gate.sources.github import _describe
+from release_gate.sources.registries import RegistryReader
 from release_gate.state import (
     FileHistory,
     GitHubRelease,
     ReadStats,
     Registry,
     RepoState,
+    State,
     StateRequest,
     Tag,
-    World,
     request_for,
 )
 from release_gate.testing import FakeGitHub
@@ -318,7 +318,7 @@ class Truth:
     request: StateRequest
     batch: gq.Batch
     response: dict[str, Any]
-    world: World
+    state: State
     evaluation: Evaluation
 
 
@@ -329,10 +329,10 @@ def _plan() -> Plan:
     return parse_plan(text, path="github-only.toml")
 
 
-def _world() -> World:
-    """Return the recorded world, where kubespawner 0.9.0b1 is tagged and its GitHub release still a draft."""
-    world = load_world(EXAMPLE_STATE)
-    repos = dict(world.repos)
+def _state() -> State:
+    """Return the recorded state, where kubespawner 0.9.0b1 is tagged and its GitHub release still a draft."""
+    state = load_snapshot(EXAMPLE_STATE)
+    repos = dict(state.repos)
     repo = repos[KS]
     assert isinstance(repo, RepoState)
     when = dt.datetime(2018, 8, 8, 12, tzinfo=dt.UTC)
@@ -341,17 +341,17 @@ def _world() -> World:
         tags=(*repo.tags, Tag("v0.9.0b1", "", when), Tag("v0.9.0a1", "", None)),
         releases=(GitHubRelease("v0.9.0b1", draft=True, prerelease=True), GitHubRelease("v0.8.1", published_at=when)),
     )
-    return dataclasses.replace(world, repos=repos)
+    return dataclasses.replace(state, repos=repos)
 
 
-def _read(batch: gq.Batch, request: StateRequest, response: object) -> World:
+def _read(batch: gq.Batch, request: StateRequest, response: object) -> State:
     """Read *response* as the provider does, and build the follow-up queries it asks for."""
     if isinstance(response, dict):
         gq.failed_in_passing(response)
-    answer = gq.Answer()
+    answer = gq.Gathered()
     gq.read_answer(batch, response, answer, request)
     gq.more_batches(answer, request)
-    return gq.world_of(answer, request, taken_at=MEETING, source="fuzz", stats=ReadStats())
+    return gq.state_of(answer, request, taken_at=MEETING, source="fuzz", stats=ReadStats())
 
 
 @pytest.fixture(scope="module")
@@ -361,15 +361,15 @@ def truth(github_schema: Any) -> Truth:
     graph = build_graph(plan)
     request = request_for(plan, (*graph.pull_requests(), *graph.issues()))
     (batch,) = gq.first_batches(request)
-    fake = FakeGitHub(_world(), schema=github_schema)
+    fake = FakeGitHub(_state(), schema=github_schema)
     response = json.loads(json.dumps(fake.graphql(batch.text, batch.variables)))
     assert fake.invalid_queries == []
     assert "errors" not in response
-    world = _read(batch, request, response)
-    evaluation = evaluate(graph, world)
+    state = _read(batch, request, response)
+    evaluation = evaluate(graph, state)
     assert evaluation.release("kubespawner").status is ReleaseStatus.TAGGED  # the draft release does not count
     assert evaluation.pr(ItemRef(KS, 205)).answer is Answer.BLOCKED
-    return Truth(plan, graph, request, batch, response, world, evaluation)
+    return Truth(plan, graph, request, batch, response, state, evaluation)
 
 
 def _touched(target: tuple[str, ...], corruption: tuple[Any, ...]) -> bool:
@@ -401,7 +401,7 @@ def _more_permissive(true: Evaluation, seen: Evaluation, request: StateRequest) 
     return problems
 
 
-def _read_or_unavailable(truth: Truth, response: object) -> World | None:
+def _read_or_unavailable(truth: Truth, response: object) -> State | None:
     try:
         return _read(truth.batch, truth.request, response)
     except StateUnavailableError:
@@ -432,19 +432,19 @@ def _problems(truth: Truth, response: object, changed: list[tuple[Any, ...]], *,
     Targets whose part of the answer did not change read as before; when every change made
     data *unreadable*, nothing comes out more permissive than from the true answer.
     """
-    world = _read_or_unavailable(truth, response)
-    if world is None:
+    state = _read_or_unavailable(truth, response)
+    if state is None:
         return []
-    evaluation = evaluate(truth.graph, world)
+    evaluation = evaluate(truth.graph, state)
     problems = []
     for path, target in truth.batch.targets.items():
         if any(_touched(path, p) for p in changed):
             continue
         if target.kind == "item":
             assert target.ref is not None
-            if world.items[target.ref.key] != truth.world.items[target.ref.key]:
+            if state.items[target.ref.key] != truth.state.items[target.ref.key]:
                 problems.append(f"{target.ref} changed, but its answer did not")
-        elif target.kind == "repo" and world.repos[target.slug.lower()] != truth.world.repos[target.slug.lower()]:
+        elif target.kind == "repo" and state.repos[target.slug.lower()] != truth.state.repos[target.slug.lower()]:
             problems.append(f"{target.slug} changed, but its answer did not")
     if unreadable:
         problems.extend(_more_permissive(truth.evaluation, evaluation, truth.request))
@@ -504,7 +504,7 @@ def test_every_unreadable_part_of_an_answer_is_unknown_never_more_permissive(tru
 @SETTINGS
 @given(value=ANY, where=st.sampled_from(["whole", "data", "errors", "rateLimit", "r2", "i205", "f4", "s0", "error"]))
 def test_any_json_as_an_answer_is_a_world_or_state_unavailable(truth: Truth, value: Any, where: str) -> None:
-    """Any JSON as the answer, its data, its errors or one alias's value is a World (that evaluates) or exit 3."""
+    """Any JSON as the answer, its data, its errors or one alias's value is a State (that evaluates) or exit 3."""
     response: Any = copy.deepcopy(truth.response)
     if where == "whole":
         response = value
@@ -615,8 +615,8 @@ def test_any_registry_body_gives_a_registry_or_unknown(
     found = reader.read(request_for(REGISTRY_PLAN, ()))
     assert sorted(found) == ["helm:app", "pypi:lib"]
     assert all(isinstance(v, Registry | Unknown) for v in found.values())
-    world = World(dt.datetime(2024, 6, 1, tzinfo=dt.UTC), "fuzz", {}, {}, {}, None, found)
-    evaluation = evaluate(build_graph(REGISTRY_PLAN), world)
+    state = State(dt.datetime(2024, 6, 1, tzinfo=dt.UTC), "fuzz", {}, {}, {}, None, found)
+    evaluation = evaluate(build_graph(REGISTRY_PLAN), state)
     assert [r.id for r in evaluation.releases] == ["lib", "chart"]
 
 
@@ -629,12 +629,12 @@ GATE_SETTINGS = settings(CLI_SETTINGS, max_examples=20)
 @given(text=edge_plans())
 def test_gate_posts_error_for_a_plan_past_the_edges(repo: Repo, text: str) -> None:
     """A plan on GitHub past the edges (too deep, huge numbers, pins outside the repo): error status, exit 2."""
-    world = repo.github.world
-    state = world.repos[KS.lower()]
-    assert isinstance(state, RepoState)
-    plan = FileHistory.current(text, world.taken_at)
-    repos = {**world.repos, KS.lower(): dataclasses.replace(state, files={**state.files, PLAN_PATH: plan})}
-    repo.github.world = dataclasses.replace(world, repos=repos)
+    state = repo.github.state
+    kubespawner = state.repos[KS.lower()]
+    assert isinstance(kubespawner, RepoState)
+    plan = FileHistory.current(text, state.taken_at)
+    repos = {**state.repos, KS.lower(): dataclasses.replace(kubespawner, files={**kubespawner.files, PLAN_PATH: plan})}
+    repo.github.state = dataclasses.replace(state, repos=repos)
     result = repo.gate("pull_request", pr_payload(205, SHA_205))
     assert result.code == 2, result.err
     assert "Traceback" not in result.err
@@ -647,7 +647,7 @@ def test_gate_posts_error_for_a_plan_past_the_edges(repo: Repo, text: str) -> No
 
 
 def test_a_tag_of_thousands_of_digits_is_just_not_a_version(truth: Truth) -> None:
-    """A tag named v999...9 (5,000 digits) in GitHub's answer is no version of anything: the World evaluates."""
+    """A tag named v999...9 (5,000 digits) in GitHub's answer is no version of anything: the State evaluates."""
     response = copy.deepcopy(truth.response)
     response["data"]["r2"]["tags"]["nodes"][0]["name"] = "v" + "9" * 5000
     evaluate(truth.graph, _read(truth.batch, truth.request, response))

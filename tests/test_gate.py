@@ -11,9 +11,9 @@ from unittest.mock import ANY
 
 import pytest
 
-from release_gate.actions import annotation_lines, escape_data, outputs
-from release_gate.gate import Decision, EventKind, StatusState, parse_event, shorten
-from release_gate.model import ItemRef
+from release_gate.gate.actions import annotation_lines, escape_data, outputs
+from release_gate.gate.decide import Decision, EventKind, StatusState, parse_event, shorten
+from release_gate.plan.model import ItemRef
 from release_gate.state import PullRequest
 from release_gate.testing import Fault
 from tests.conftest import KS, PLAN_PATH, REPOSITORY, SHA_205, Repo, plan_text_for, pr_payload
@@ -83,11 +83,11 @@ def test_merge_queue_never_sees_pending(repo: Repo) -> None:
 
 def _label(repo: Repo, who: str, permission: str) -> None:
     ref = ItemRef(KS, 205)
-    pr = repo.github.world.items[ref.key]
+    pr = repo.github.state.items[ref.key]
     assert isinstance(pr, PullRequest)
-    items = dict(repo.github.world.items)
+    items = dict(repo.github.state.items)
     items[ref.key] = dataclasses.replace(pr, labels=("release-gate/override",))
-    repo.github.world = dataclasses.replace(repo.github.world, items=items)
+    repo.github.state = dataclasses.replace(repo.github.state, items=items)
     repo.github.label_events[(KS, 205)] = [("release-gate/override", who, dt.datetime(2018, 8, 9, 17, tzinfo=dt.UTC))]
     repo.github.permissions[who] = permission
 
@@ -324,11 +324,11 @@ def _override_then_remove_it(repo: Repo) -> None:
     assert repo.gate("pull_request_target", pr_payload(205, SHA_205)).code == 0
     assert repo.statuses(SHA_205)[-1][1].startswith(OVERRIDDEN)
     ref = ItemRef(KS, 205)
-    pr = repo.github.world.items[ref.key]
+    pr = repo.github.state.items[ref.key]
     assert isinstance(pr, PullRequest)
-    items = dict(repo.github.world.items)
+    items = dict(repo.github.state.items)
     items[ref.key] = dataclasses.replace(pr, labels=())
-    repo.github.world = dataclasses.replace(repo.github.world, items=items)
+    repo.github.state = dataclasses.replace(repo.github.state, items=items)
 
 
 def _errors(result: Any) -> list[str]:

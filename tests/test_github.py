@@ -22,13 +22,13 @@ from release_gate import (
     StateUnavailableError,
     Unknown,
     check,
-    dump_world,
-    load_world,
+    dump_snapshot,
+    load_snapshot,
     parse_plan,
 )
-from release_gate.github import GitHubStateProvider
-from release_gate.model import ItemRef
-from release_gate.state import PrState, PullRequest, Tag, World
+from release_gate.plan.model import ItemRef
+from release_gate.sources.github import GitHubStateProvider
+from release_gate.state import PrState, PullRequest, State, Tag
 from release_gate.testing import FakeGitHub, Fault
 from tests.conftest import EXAMPLE_PLAN, EXAMPLE_STATE, Run
 
@@ -61,7 +61,7 @@ def test_whole_plan_in_one_graphql_request(fake_github: FakeGitHub) -> None:
 
 
 def test_live_read_gives_the_recorded_verdicts(fake_github: FakeGitHub) -> None:
-    """Reading the recorded world live gives the same verdicts, reasons and actions as the snapshot."""
+    """Reading the recorded state live gives the same verdicts, reasons and actions as the snapshot."""
     live = check(PLAN, provider(fake_github))
     recorded = check(PLAN, SnapshotStateProvider(EXAMPLE_STATE))
     assert verdicts(live) == verdicts(recorded)
@@ -85,16 +85,16 @@ def test_rest_path_gives_the_same_evaluation(fake_github: FakeGitHub) -> None:
 
 
 def test_rest_and_graphql_agree_on_a_released_world(github_schema: Any) -> None:
-    """A world where releases are out and a hold was broken reads the same through REST and GraphQL."""
-    world = load_world(EXAMPLE_STATE)
+    """A state where releases are out and a hold was broken reads the same through REST and GraphQL."""
+    state = load_snapshot(EXAMPLE_STATE)
     later = dt.datetime(2018, 8, 25, tzinfo=dt.UTC)
-    repos = dict(world.repos)
+    repos = dict(state.repos)
     ks = repos["jupyterhub/kubespawner"]
     assert not isinstance(ks, Unknown)
     repos["jupyterhub/kubespawner"] = type(ks)(
         ks.slug, (*ks.tags, Tag("v0.9.0b1", "", dt.datetime(2018, 8, 19, tzinfo=dt.UTC))), ks.default_branch
     )
-    items = dict(world.items)
+    items = dict(state.items)
     for number in (230, 232):
         ref = ItemRef("jupyterhub/kubespawner", number)
         old = items[ref.key]
@@ -102,8 +102,8 @@ def test_rest_and_graphql_agree_on_a_released_world(github_schema: Any) -> None:
         items[ref.key] = PullRequest(ref, PrState.MERGED, old.title, merged_at=dt.datetime(2018, 8, 15, tzinfo=dt.UTC))
     ref = ItemRef("jupyterhub/kubespawner", 205)
     items[ref.key] = PullRequest(ref, PrState.MERGED, "big", merged_at=dt.datetime(2018, 8, 16, tzinfo=dt.UTC))
-    world = type(world)(later, "test", repos, items)
-    with FakeGitHub(world, schema=github_schema) as fake:
+    state = type(state)(later, "test", repos, items)
+    with FakeGitHub(state, schema=github_schema) as fake:
         graphql = check(PLAN, provider(fake, clock=lambda: later))
         rest = check(PLAN, provider(fake, token=None, clock=lambda: later))
     assert graphql.release("kubespawner").status is ReleaseStatus.RELEASED
@@ -115,17 +115,17 @@ def test_rest_and_graphql_agree_on_a_released_world(github_schema: Any) -> None:
 
 def test_parts_found_by_search_are_covered_and_labelled(github_schema: Any) -> None:
     """A part opened after the plan was written, titled or described as a part, is found by search."""
-    world = load_world(EXAMPLE_STATE)
-    items = dict(world.items)
+    state = load_snapshot(EXAMPLE_STATE)
+    items = dict(state.items)
     for number, title in ((240, "Tolerations"), (241, "[Part 5 of #205] Affinities"), (242, "Typo")):
         ref = ItemRef("jupyterhub/kubespawner", number)
         items[ref.key] = PullRequest(ref, PrState.OPEN, title)
-    world = type(world)(world.taken_at, "test", world.repos, items)
+    state = type(state)(state.taken_at, "test", state.repos, items)
     bodies = {
         ItemRef("jupyterhub/kubespawner", 240): "Split out of #205: tolerations.",
         ItemRef("jupyterhub/kubespawner", 242): "Fixes a typo introduced in #205.",
     }
-    with FakeGitHub(world, schema=github_schema, bodies=bodies) as fake:
+    with FakeGitHub(state, schema=github_schema, bodies=bodies) as fake:
         evaluation = check(PLAN, provider(fake))
         assert fake.invalid_queries == []
     held = {pr.label: pr.found_by for pr in evaluation.hold("kubespawner-big-prs").prs}
@@ -136,12 +136,12 @@ def test_parts_found_by_search_are_covered_and_labelled(github_schema: Any) -> N
     }
 
 
-def _z2jh_with_a_described_part() -> tuple[World, dict[ItemRef, str]]:
-    """Return the 2018 world plus z2jh#842, a part of #758 named only in its description (found by search only)."""
-    world = load_world(EXAMPLE_STATE)
+def _z2jh_with_a_described_part() -> tuple[State, dict[ItemRef, str]]:
+    """Return the 2018 state plus z2jh#842, a part of #758 named only in its description (found by search only)."""
+    state = load_snapshot(EXAMPLE_STATE)
     ref = ItemRef("jupyterhub/zero-to-jupyterhub-k8s", 842)
-    items = {**world.items, ref.key: PullRequest(ref, PrState.OPEN, "User scheduler")}
-    return dataclasses.replace(world, items=items), {ref: "Split out of #758: the user scheduler."}
+    items = {**state.items, ref.key: PullRequest(ref, PrState.OPEN, "User scheduler")}
+    return dataclasses.replace(state, items=items), {ref: "Split out of #758: the user scheduler."}
 
 
 @pytest.mark.parametrize("token", [True, False], ids=["graphql", "rest"])
@@ -149,10 +149,10 @@ def test_an_incomplete_search_makes_the_hold_unknown_never_free(
     github_schema: Any, tmp_path: Path, run_cli: Callable[..., Run], token: bool
 ) -> None:
     """A part the search missed (incomplete results) is unknown, exit 3: `check --pr` never clears it."""
-    world, bodies = _z2jh_with_a_described_part()
+    state, bodies = _z2jh_with_a_described_part()
     plan = tmp_path / "plan.toml"
     plan.write_text(TAGS_ONLY, encoding="utf-8")
-    with FakeGitHub(world, schema=github_schema, bodies=bodies) as fake:
+    with FakeGitHub(state, schema=github_schema, bodies=bodies) as fake:
         env = {"GH_TOKEN": str(fake.token)} if token else {}
         live = ("--github-url", fake.url, "--no-cache")
         whole = run_cli("check", str(plan), "--pr", "z2jh#842", *live, env=env)
@@ -183,10 +183,10 @@ def test_a_search_answer_of_an_unexpected_shape_is_unknown_not_a_crash(
     github_schema: Any, tmp_path: Path, run_cli: Callable[..., Run], body: Any
 ) -> None:
     """A REST search answer (no token) that is not shaped as GitHub documents: the family is unknown, exit 3."""
-    world, bodies = _z2jh_with_a_described_part()
+    state, bodies = _z2jh_with_a_described_part()
     plan = tmp_path / "plan.toml"
     plan.write_text(TAGS_ONLY, encoding="utf-8")
-    with FakeGitHub(world, schema=github_schema, bodies=bodies) as fake:
+    with FakeGitHub(state, schema=github_schema, bodies=bodies) as fake:
         fake.rest_answers["GET", "/search/issues"] = (200, body)
         run = run_cli("check", str(plan), "--pr", "z2jh#842", "--github-url", fake.url, "--no-cache")
     assert run.code == 3, run.out + run.err
@@ -196,18 +196,18 @@ def test_a_search_answer_of_an_unexpected_shape_is_unknown_not_a_crash(
 
 def test_a_failed_search_makes_a_needed_family_unknown(github_schema: Any) -> None:
     """A release that needs a family whose search fell short is unknown, not unblocked."""
-    world, bodies = _z2jh_with_a_described_part()
-    items = dict(world.items)
-    for number, state in ((758, PrState.CLOSED), (842, PrState.MERGED)):
+    state, bodies = _z2jh_with_a_described_part()
+    items = dict(state.items)
+    for number, pr_state in ((758, PrState.CLOSED), (842, PrState.MERGED)):
         ref = ItemRef("jupyterhub/zero-to-jupyterhub-k8s", number)
-        items[ref.key] = PullRequest(ref, state, "x", merged_at=MEETING if state is PrState.MERGED else None)
-    world = dataclasses.replace(world, items=items)
+        items[ref.key] = PullRequest(ref, pr_state, "x", merged_at=MEETING if pr_state is PrState.MERGED else None)
+    state = dataclasses.replace(state, items=items)
     plan = parse_plan(
         '[plan]\nname = "t"\n[repos.z2jh]\ngithub = "jupyterhub/zero-to-jupyterhub-k8s"\nscheme = "semver"\n'
         'tags = ["v{version}", "{version}"]\n[releases.chart]\nrepo = "z2jh"\nversion = ">=0.7.0-beta.1"\n'
         'accept = "pre"\nneeds = { prs = ["z2jh#758"] }\n[families."z2jh#758"]\ndiscover = true\n'
     )
-    with FakeGitHub(world, schema=github_schema, bodies=bodies) as fake:
+    with FakeGitHub(state, schema=github_schema, bodies=bodies) as fake:
         whole = check(plan, provider(fake)).release("chart")
         fake.search_misses = 1
         short = check(plan, provider(fake)).release("chart")
@@ -222,10 +222,10 @@ def test_a_failed_search_makes_a_needed_family_unknown(github_schema: Any) -> No
 def test_missing_repo_and_pr_are_unknown_with_a_hint(github_schema: Any) -> None:
     """A repo or PR that does not exist is unknown ("not found", with a hint); the rest evaluates."""
     plan = PLAN
-    world = load_world(EXAMPLE_STATE)
-    repos = {k: v for k, v in world.repos.items() if k != "jupyterhub/oauthenticator"}
-    items = {k: v for k, v in world.items.items() if k != ("jupyterhub/kubespawner", 232)}
-    with FakeGitHub(type(world)(world.taken_at, "t", repos, items), schema=github_schema) as fake:
+    state = load_snapshot(EXAMPLE_STATE)
+    repos = {k: v for k, v in state.repos.items() if k != "jupyterhub/oauthenticator"}
+    items = {k: v for k, v in state.items.items() if k != ("jupyterhub/kubespawner", 232)}
+    with FakeGitHub(type(state)(state.taken_at, "t", repos, items), schema=github_schema) as fake:
         for token in ("", None):
             evaluation = check(plan, provider(fake, token=token))
             oauth = evaluation.release("oauthenticator")
@@ -250,14 +250,14 @@ def test_graphql_partial_error_is_unknown_for_that_node(fake_github: FakeGitHub)
 
 def test_older_tag_pages_are_read_only_while_undecided(github_schema: Any) -> None:
     """Tags past the first page are read by cursor only while a release is not decided yet."""
-    world = load_world(EXAMPLE_STATE)
-    repos = dict(world.repos)
+    state = load_snapshot(EXAMPLE_STATE)
+    repos = dict(state.repos)
     hub = repos["jupyterhub/jupyterhub"]
     assert not isinstance(hub, Unknown)
     start = dt.datetime(2018, 7, 5, tzinfo=dt.UTC)  # after 0.9.1: the newest 250 tags name no version
     noise = tuple(Tag(f"docs-{i}", "", start + dt.timedelta(hours=i)) for i in range(250))
     repos["jupyterhub/jupyterhub"] = type(hub)(hub.slug, (*hub.tags, *noise), hub.default_branch)
-    with FakeGitHub(type(world)(world.taken_at, "t", repos, world.items), schema=github_schema) as fake:
+    with FakeGitHub(type(state)(state.taken_at, "t", repos, state.items), schema=github_schema) as fake:
         evaluation = check(PLAN, provider(fake))
         assert fake.invalid_queries == []
     # jupyterhub >0.9.1: the two newest pages hold no version, so they decide nothing; the
@@ -272,8 +272,8 @@ def test_a_large_plan_is_split_into_few_queries(github_schema: Any) -> None:
     """Past one query's size the plan is split, and every query still validates against GitHub's schema."""
     from benchmarks.generate import generated  # noqa: PLC0415
 
-    plan, world = generated(repos=30, prs=600)
-    with FakeGitHub(world, schema=github_schema) as fake:
+    plan, state = generated(repos=30, prs=600)
+    with FakeGitHub(state, schema=github_schema) as fake:
         evaluation = check(plan, provider(fake))
         assert fake.invalid_queries == []
     assert 1 < len(fake.graphql_requests) <= 5
@@ -338,9 +338,9 @@ def test_snapshot_round_trip_replays_the_same_evaluation(fake_github: FakeGitHub
     from release_gate.state import request_for  # noqa: PLC0415
 
     graph = build_graph(plan)
-    world = live_provider.fetch(request_for(plan, (*graph.pull_requests(), *graph.issues())))
+    state = live_provider.fetch(request_for(plan, (*graph.pull_requests(), *graph.issues())))
     path = tmp_path / "state.json"
-    path.write_text(dump_world(world), encoding="utf-8")
+    path.write_text(dump_snapshot(state), encoding="utf-8")
     text = path.read_text(encoding="utf-8")
     assert fake_github.token is not None
     assert fake_github.token not in text

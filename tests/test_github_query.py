@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from release_gate import github_query as gq
-from release_gate.model import ItemRef
-from release_gate.state import FileHistory, FileVersion, ReadStats, StateRequest, Unknown, World
+from release_gate.plan.model import ItemRef
+from release_gate.sources import github_query as gq
+from release_gate.state import FileHistory, FileVersion, ReadStats, State, StateRequest, Unknown
 
 READ = dt.datetime(2018, 8, 19, 9, tzinfo=dt.UTC)
 Z2JH = "jupyterhub/zero-to-jupyterhub-k8s"
@@ -17,12 +17,12 @@ PINS = "images/hub/requirements.txt"
 PARENT = ItemRef(Z2JH, 758)
 
 
-def _read(request: StateRequest, data: dict[str, Any], errors: list[dict[str, Any]] | None = None) -> World:
-    """Fold one answer to *request*'s first query into a World, as the provider does."""
+def _read(request: StateRequest, data: dict[str, Any], errors: list[dict[str, Any]] | None = None) -> State:
+    """Fold one answer to *request*'s first query into a State, as the provider does."""
     (batch,) = gq.first_batches(request)
-    answer = gq.Answer()
+    answer = gq.Gathered()
     gq.read_answer(batch, {"data": data, "errors": errors} if errors else {"data": data}, answer, request)
-    return gq.world_of(answer, request, taken_at=READ, source="test", stats=ReadStats())
+    return gq.state_of(answer, request, taken_at=READ, source="test", stats=ReadStats())
 
 
 def _commit(when: str, text: str | None, *, truncated: bool = False) -> dict[str, Any]:
@@ -45,8 +45,8 @@ def _file_answer(*commits: dict[str, Any], more: bool = False) -> dict[str, Any]
     return {"r0": {**REPO, _FILE_PATH[1]: history}}
 
 
-def _history(world: World) -> FileHistory | Unknown:
-    repo = world.repos[Z2JH]
+def _history(state: State) -> FileHistory | Unknown:
+    repo = state.repos[Z2JH]
     assert not isinstance(repo, Unknown)
     return repo.files[PINS]
 
@@ -70,8 +70,8 @@ def test_a_timeline_asks_for_a_page_of_the_files_versions() -> None:
 
 def test_the_last_commit_gives_the_text_and_since_when() -> None:
     """The first commit of the path's history is the file at the moment; its date is when that version began."""
-    world = _read(FILE_REQUEST, _file_answer(_commit("2018-08-19T08:00:00Z", "a==1\n")))
-    history = _history(world)
+    state = _read(FILE_REQUEST, _file_answer(_commit("2018-08-19T08:00:00Z", "a==1\n")))
+    history = _history(state)
     assert isinstance(history, FileHistory)
     assert history.read_at == READ
     assert history.versions == (
@@ -139,8 +139,8 @@ def _search(count: int, *numbers: int) -> dict[str, Any]:
 
 def test_a_whole_search_lists_the_parts() -> None:
     """A search that gives as many results as it counts lists the family's parts."""
-    world = _read(SEARCH_REQUEST, _search(2, 842, 843))
-    assert world.families[PARENT.key] == (ItemRef(Z2JH, 842), ItemRef(Z2JH, 843))
+    state = _read(SEARCH_REQUEST, _search(2, 842, 843))
+    assert state.families[PARENT.key] == (ItemRef(Z2JH, 842), ItemRef(Z2JH, 843))
 
 
 def test_a_search_that_counts_more_than_it_gives_is_unknown() -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from release_gate.graph import Edge, EdgeKind, Node, NodeKind, ReleaseGraph, build_graph, find_cycle
-from release_gate.model import ItemRef, Plan
-from release_gate.plan import load_plan, parse_plan
+from release_gate.plan.model import ItemRef, Plan
+from release_gate.plan.reader import load_plan, parse_plan
 
 EXAMPLE_PLAN = Path(__file__).resolve().parent.parent / "config" / "jupyterhub-2018.toml"
 

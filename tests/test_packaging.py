@@ -34,17 +34,17 @@ RUN_TIMEOUT = 60
 WHEEL_FILES = [
     "release_gate/examples/jupyterhub-2018.toml",
     "release_gate/examples/jupyterhub-2018-08-09.state.json",
-    "release_gate/plan.schema.json",
+    "release_gate/plan/plan.schema.json",
     "release_gate/__init__.py",
-    "release_gate/cli.py",
+    "release_gate/cli/__init__.py",
 ]
 SDIST_FILES = [
     "pyproject.toml",
     "README.md",
     "CHANGELOG.md",
     "release_gate/__init__.py",
-    "release_gate/cli.py",
-    "release_gate/plan.schema.json",
+    "release_gate/cli/__init__.py",
+    "release_gate/plan/plan.schema.json",
     "config/jupyterhub-2018.toml",
     "config/jupyterhub-2018-08-09.state.json",
 ]

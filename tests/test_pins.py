@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from release_gate.model import ItemRef
-from release_gate.pins import Pin, canonical_name, read_entry, read_pins
-from release_gate.plan import load_plan
-from release_gate.snapshot import load_world
+from release_gate.evaluate.pins import Pin, canonical_name, read_entry, read_pins
+from release_gate.plan.model import ItemRef
+from release_gate.plan.reader import load_plan
+from release_gate.sources.snapshot import load_snapshot
 from release_gate.state import (
     FileHistory,
     FileVersion,
@@ -23,9 +23,9 @@ from release_gate.state import (
     PullRequest,
     Registry,
     RepoState,
+    State,
     Tag,
     Unknown,
-    World,
 )
 from release_gate.testing import FakeGitHub, FakeRegistries
 from release_gate.times import parse_time
@@ -132,7 +132,7 @@ def test_chart_yaml_pin_is_checked_against_the_released_upstream() -> None:
         '[releases.chart]\nversion = ">=1.0.0"\nafter = ["hub"]\npins = ["Chart.yaml#appVersion=jupyterhub"]\n'
     )
 
-    def world(app_version: str) -> FakeStateProvider:
+    def state(app_version: str) -> FakeStateProvider:
         return (
             FakeStateProvider(taken_at=dt.datetime(2024, 6, 1, tzinfo=dt.UTC))
             .published("pypi", "jupyterhub", "0.9.2", "2024-05-01T00:00:00Z")
@@ -140,8 +140,8 @@ def test_chart_yaml_pin_is_checked_against_the_released_upstream() -> None:
             .repo("o/chart", files={"Chart.yaml": f"name: chart\nappVersion: {app_version}\n"})
         )
 
-    assert check(plan, world("v0.9.2")).release("chart").status is ReleaseStatus.UNBLOCKED
-    stale = check(plan, world("0.9.1")).release("chart")
+    assert check(plan, state("v0.9.2")).release("chart").status is ReleaseStatus.UNBLOCKED
+    stale = check(plan, state("0.9.1")).release("chart")
     assert stale.status is ReleaseStatus.BLOCKED
     assert stale.blockers[0].detail == "pins jupyterhub==0.9.1; the plan needs >0.9.1"
 
@@ -176,11 +176,11 @@ def _history(taken_at: str, *versions: tuple[str, str]) -> FileHistory:
     return FileHistory(_at(taken_at), newest_first, complete=True)
 
 
-def _world_of_0819(*, september: bool = False) -> World:
+def _state_of_0819(*, september: bool = False) -> State:
     """GitHub and the indexes on 2018-08-19 09:00 (or in September): the packages out, the pins moved at 08:00."""
     taken_at = "2018-09-10T12:00:00Z" if september else "2018-08-19T09:00:00Z"
-    world = load_world(EXAMPLE_STATE)
-    repos, items, registries = dict(world.repos), dict(world.items), dict(world.registries)
+    state = load_snapshot(EXAMPLE_STATE)
+    repos, items, registries = dict(state.repos), dict(state.items), dict(state.registries)
     for number in (230, 232):
         ref = ItemRef("jupyterhub/kubespawner", number)
         old = items[ref.key]
@@ -203,14 +203,14 @@ def _world_of_0819(*, september: bool = False) -> World:
     chart = repos[Z2JH]
     assert isinstance(chart, RepoState)
     repos[Z2JH] = dataclasses.replace(chart, files={**chart.files, HUB_PINS: _history(taken_at, *versions)})
-    return dataclasses.replace(world, taken_at=_at(taken_at), repos=repos, items=items, registries=registries)
+    return dataclasses.replace(state, taken_at=_at(taken_at), repos=repos, items=items, registries=registries)
 
 
 @pytest.fixture
 def august_19(github_schema: Any, tmp_path: Path) -> Iterator[tuple[FakeGitHub, Path]]:
     """Serve 2018-08-19 09:00 from a fake GitHub and registries; give the founding plan pointing at them."""
-    world = _world_of_0819()
-    with FakeRegistries(world) as registries, FakeGitHub(world, schema=github_schema) as github:
+    state = _state_of_0819()
+    with FakeRegistries(state) as registries, FakeGitHub(state, schema=github_schema) as github:
         plan = tmp_path / "plan.toml"
         plan.write_text(registries.example_plan(), encoding="utf-8")
         yield github, plan
@@ -250,8 +250,8 @@ def test_pins_as_of_an_earlier_moment_never_name_later_versions(
     github_schema: Any, tmp_path: Path, run_cli: Callable[..., Run]
 ) -> None:
     """On a September state, --as-of 2018-08-19 08:30 reads the pins of that morning, not jupyterhub==0.9.3."""
-    world = _world_of_0819(september=True)
-    with FakeRegistries(world) as registries, FakeGitHub(world, schema=github_schema) as github:
+    state = _state_of_0819(september=True)
+    with FakeRegistries(state) as registries, FakeGitHub(state, schema=github_schema) as github:
         plan = tmp_path / "plan.toml"
         plan.write_text(registries.example_plan(), encoding="utf-8")
         env = {"GH_TOKEN": str(github.token)}
@@ -308,11 +308,11 @@ def test_a_pin_file_whose_history_cannot_be_read_is_unknown(
 ) -> None:
     """A pin file GitHub cannot give as of the moment makes the chart unknown (exit 3), never judged by today's file."""
     github, plan = august_19
-    chart = github.world.repos[Z2JH]
+    chart = github.state.repos[Z2JH]
     assert isinstance(chart, RepoState)
     files = {**chart.files, HUB_PINS: Unknown("forbidden")}
-    github.world = dataclasses.replace(
-        github.world, repos={**github.world.repos, Z2JH: dataclasses.replace(chart, files=files)}
+    github.state = dataclasses.replace(
+        github.state, repos={**github.state.repos, Z2JH: dataclasses.replace(chart, files=files)}
     )
     run = run_cli(
         "check", str(plan), "--as-of", "2018-08-19T08:30:00Z", "--release", "chart", "--github-url", github.url,

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from release_gate.errors import PlanError, PlanIssue
-from release_gate.model import Intent, ItemRef, Plan
-from release_gate.plan import load_plan, parse_plan, parse_ref
+from release_gate.plan.model import Intent, ItemRef, Plan
+from release_gate.plan.reader import load_plan, parse_plan, parse_ref
 from release_gate.versions import Accept, Scheme
 
 EXAMPLE_PLAN = Path(__file__).resolve().parent.parent / "config" / "jupyterhub-2018.toml"
@@ -823,7 +823,7 @@ def test_parse_ref_rejects_bad_refs(example: Plan, text: str, message: str) -> N
 
 def test_a_plan_past_the_size_limit_is_refused_from_text_too() -> None:
     """A plan text over MAX_PLAN_BYTES (as the gate reads one through the API) is a PlanError naming the limit."""
-    from release_gate.plan import MAX_PLAN_BYTES  # noqa: PLC0415
+    from release_gate.plan.reader import MAX_PLAN_BYTES  # noqa: PLC0415
 
     with pytest.raises(PlanError) as raised:
         parse_plan("#" * (MAX_PLAN_BYTES + 1), path="o/r:.github/release-plan.toml@main")
@@ -897,7 +897,7 @@ def test_deep_nesting_in_a_table_array_names_the_table() -> None:
 
 def test_nesting_up_to_the_limit_is_read_as_usual() -> None:
     """Nesting up to MAX_NESTING levels gives the ordinary messages; one level more is 'too deeply'."""
-    from release_gate.plan import MAX_NESTING  # noqa: PLC0415
+    from release_gate.plan.reader import MAX_NESTING  # noqa: PLC0415
 
     # releases, chart and the pins list are three levels: MAX_NESTING - 2 arrays reach the limit exactly.
     text = plan_text(_RELEASE + "pins = " + _nested_arrays(MAX_NESTING - 2, '"a"') + "\n")

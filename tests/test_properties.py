@@ -17,9 +17,9 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from release_gate import PlanError, SnapshotError, check, load_plan, load_world, parse_plan
-from release_gate.plan import MAX_NESTING
-from release_gate.snapshot import SnapshotStateProvider
+from release_gate import PlanError, SnapshotError, check, load_plan, load_snapshot, parse_plan
+from release_gate.plan.reader import MAX_NESTING
+from release_gate.sources.snapshot import SnapshotStateProvider
 from tests.conftest import EXAMPLE_PLAN
 
 SETTINGS = settings(
@@ -179,9 +179,9 @@ JSON = st.recursive(
 @SETTINGS
 @given(value=JSON, where=st.sampled_from([None, "repos", "pulls", "tags", "registries"]))
 def test_any_snapshot_gives_a_world_or_a_snapshot_error(value: Any, where: str | None) -> None:
-    """Any JSON as a snapshot, whole or in place of a part of a valid one, is a World or a SnapshotError.
+    """Any JSON as a snapshot, whole or in place of a part of a valid one, is a State or a SnapshotError.
 
-    A World read that way evaluates against the founding plan without crashing.
+    A State read that way evaluates against the founding plan without crashing.
     """
     if where is None:
         document = value
@@ -197,7 +197,7 @@ def test_any_snapshot_gives_a_world_or_a_snapshot_error(value: Any, where: str |
         path = Path(folder) / "state.json"
         path.write_text(json.dumps(document), encoding="utf-8")
         try:
-            load_world(path)
+            load_snapshot(path)
         except SnapshotError:
             return
         evaluation = check(load_plan(EXAMPLE_PLAN), SnapshotStateProvider(path))

@@ -14,10 +14,10 @@ import pytest
 import requests
 import yaml
 
-from release_gate import FakeStateProvider, ReleaseStatus, check, load_world, parse_plan
-from release_gate.cache import ResponseCache
-from release_gate.model import Source
-from release_gate.registries import RegistryReader
+from release_gate import FakeStateProvider, ReleaseStatus, check, load_snapshot, parse_plan
+from release_gate.plan.model import Source
+from release_gate.sources.cache import ResponseCache
+from release_gate.sources.registries import RegistryReader
 from release_gate.state import Published, Registry, RepoState, StateRequest, Tag, Unknown, registry_key
 from release_gate.testing import FakeRegistries, Fault
 from tests.conftest import EXAMPLE_STATE, Run
@@ -25,9 +25,9 @@ from tests.conftest import EXAMPLE_STATE, Run
 TAKEN = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
 
 
-def _world(*registries: Registry) -> Any:
+def _state(*registries: Registry) -> Any:
     return dataclasses.replace(
-        load_world(EXAMPLE_STATE), registries={registry_key(r.source, r.name): r for r in registries}
+        load_snapshot(EXAMPLE_STATE), registries={registry_key(r.source, r.name): r for r in registries}
     )
 
 
@@ -60,17 +60,17 @@ def _read(plan: Any, **kwargs: Any) -> dict[str, Registry | Unknown]:
 def _evaluate(fake: FakeRegistries, plan: Any, **kwargs: Any) -> Any:
     del fake  # the plan carries its URLs
     registries = _read(plan, **kwargs)
-    world = FakeStateProvider(taken_at=TAKEN).repo("o/lib").repo("o/chart")
-    return check(plan, _Fixed(dataclasses.replace(world.fetch(StateRequest((), ())), registries=registries)))
+    state = FakeStateProvider(taken_at=TAKEN).repo("o/lib").repo("o/chart")
+    return check(plan, _Fixed(dataclasses.replace(state.fetch(StateRequest((), ())), registries=registries)))
 
 
 class _Fixed:
-    def __init__(self, world: Any) -> None:
-        self.world = world
+    def __init__(self, state: Any) -> None:
+        self.state = state
 
     def fetch(self, request: StateRequest) -> Any:
         del request
-        return self.world
+        return self.state
 
 
 LIB = Registry(
@@ -99,7 +99,7 @@ APP = Registry(
 
 def test_pypi_counts_a_version_with_an_unyanked_file() -> None:
     """A version counts when it has a file that is not yanked; fully yanked and empty versions say why not."""
-    with FakeRegistries(_world(LIB, APP)) as fake:
+    with FakeRegistries(_state(LIB, APP)) as fake:
         lib = _evaluate(fake, _plan(fake)).release("lib")
     assert lib.status is ReleaseStatus.RELEASED
     assert lib.released is not None
@@ -112,7 +112,7 @@ def test_pypi_counts_a_version_with_an_unyanked_file() -> None:
 
 def test_pypi_reads_candidates_from_the_per_version_endpoint() -> None:
     """Only versions that could satisfy a release are read one by one, from the per-version endpoint."""
-    with FakeRegistries(_world(LIB, APP)) as fake:
+    with FakeRegistries(_state(LIB, APP)) as fake:
         _read(_plan(fake))
     paths = [r.path for r in fake.requests]
     assert "/pypi/lib/json" in paths
@@ -126,7 +126,7 @@ def test_pypi_reads_candidates_from_the_per_version_endpoint() -> None:
 
 def test_helm_dev_builds_never_satisfy() -> None:
     """Dev builds in an unsorted Helm index never satisfy; the labelled beta does; non-SemVer versions are skipped."""
-    with FakeRegistries(_world(LIB, APP)) as fake:
+    with FakeRegistries(_state(LIB, APP)) as fake:
         fake.extra_entries["app"] = [{"name": "app", "version": "v1.2", "created": "2024-05-01T00:00:00Z"}]
         chart = _evaluate(fake, _plan(fake)).release("chart")
     assert chart.status is ReleaseStatus.RELEASED
@@ -139,7 +139,7 @@ def test_helm_dev_builds_never_satisfy() -> None:
 
 def test_helm_redirect_and_conditional_get(tmp_path: Path) -> None:
     """A moved index is followed, and with a cache folder the second read is a conditional GET (304)."""
-    with FakeRegistries(_world(LIB, APP)) as fake:
+    with FakeRegistries(_state(LIB, APP)) as fake:
         plan = _plan(fake)
         moved = dataclasses.replace(
             plan.repos[1], helm=dataclasses.replace(plan.repos[1].helm, index=f"{fake.url}/moved/app/index.yaml")
@@ -162,7 +162,7 @@ def test_helm_redirect_and_conditional_get(tmp_path: Path) -> None:
 )
 def test_unreadable_sources_make_the_release_unknown(setup: Callable[[FakeRegistries], None], needle: str) -> None:
     """An index that is down or not YAML makes its release unknown, with the reason; never unblocked."""
-    with FakeRegistries(_world(LIB, APP)) as fake:
+    with FakeRegistries(_state(LIB, APP)) as fake:
         setup(fake)
         evaluation = _evaluate(fake, _plan(fake))
     chart = evaluation.release("chart")
@@ -172,7 +172,7 @@ def test_unreadable_sources_make_the_release_unknown(setup: Callable[[FakeRegist
 
 def test_missing_project_and_chart_are_unknown_with_a_hint() -> None:
     """A PyPI project or chart that does not exist is unknown, saying which key of the plan to check."""
-    with FakeRegistries(_world(LIB, APP)) as fake:
+    with FakeRegistries(_state(LIB, APP)) as fake:
         evaluation = _evaluate(fake, _plan(fake, pypi="no-such-project", chart="nochart"))
     lib, chart = evaluation.release("lib"), evaluation.release("chart")
     assert (lib.status, chart.status) == (ReleaseStatus.UNKNOWN, ReleaseStatus.UNKNOWN)
@@ -186,38 +186,38 @@ def test_tagged_but_not_on_pypi_is_tagged() -> None:
         '[plan]\nname = "t"\n[repos.lib]\ngithub = "o/lib"\npublished = { pypi = "lib" }\n'
         '[releases.lib]\nversion = ">=2.0"\n'
     )
-    world = (
+    state = (
         FakeStateProvider(taken_at=TAKEN).tag("o/lib", "v2.0", "2024-05-01T00:00:00Z").published("pypi", "lib", "1.0")
     )
-    lib = check(plan, world).release("lib")
+    lib = check(plan, state).release("lib")
     assert lib.status is ReleaseStatus.TAGGED
     assert lib.reasons[0].detail == "tag v2.0 has 2.0, but not the PyPI yet"
     assert lib.reasons[0].action == "publish lib 2.0 (PyPI)"
-    world.published("pypi", "lib", "2.0", "2024-05-01T00:10:00Z")
-    assert check(plan, world).release("lib").status is ReleaseStatus.RELEASED
+    state.published("pypi", "lib", "2.0", "2024-05-01T00:10:00Z")
+    assert check(plan, state).release("lib").status is ReleaseStatus.RELEASED
 
 
 def test_github_releases_skip_drafts_and_prereleases() -> None:
     """A draft never counts; a release marked pre-release counts only when the plan accepts pre-releases."""
-    from release_gate import state  # noqa: PLC0415
+    from release_gate import state as state_types  # noqa: PLC0415
 
     text = (
         '[plan]\nname = "g"\n[repos.lib]\ngithub = "o/lib"\nsources = ["github-releases"]\n'
         '[releases.lib]\nversion = ">=2.0"\n'
     )
     fake = FakeStateProvider(taken_at=TAKEN).repo("o/lib")
-    world = fake.fetch(StateRequest((), ()))
-    repo = world.repos["o/lib"]
-    assert isinstance(repo, state.RepoState)
+    state = fake.fetch(StateRequest((), ()))
+    repo = state.repos["o/lib"]
+    assert isinstance(repo, state_types.RepoState)
     releases = (
-        state.GitHubRelease("v2.0", draft=True, published_at=dt.datetime(2024, 5, 1, tzinfo=dt.UTC)),
-        state.GitHubRelease("v2.1", prerelease=True, published_at=dt.datetime(2024, 5, 2, tzinfo=dt.UTC)),
+        state_types.GitHubRelease("v2.0", draft=True, published_at=dt.datetime(2024, 5, 1, tzinfo=dt.UTC)),
+        state_types.GitHubRelease("v2.1", prerelease=True, published_at=dt.datetime(2024, 5, 2, tzinfo=dt.UTC)),
     )
-    world = dataclasses.replace(world, repos={"o/lib": dataclasses.replace(repo, releases=releases)})
-    final = check(parse_plan(text), _Fixed(world)).release("lib")
+    state = dataclasses.replace(state, repos={"o/lib": dataclasses.replace(repo, releases=releases)})
+    final = check(parse_plan(text), _Fixed(state)).release("lib")
     assert final.status is ReleaseStatus.UNBLOCKED
     assert {c.tag: c.why for c in final.candidates} == {"v2.0": "a draft", "v2.1": "marked pre-release on GitHub"}
-    pre = check(parse_plan(text.replace('">=2.0"', '">=2.0"\naccept = "pre"')), _Fixed(world)).release("lib")
+    pre = check(parse_plan(text.replace('">=2.0"', '">=2.0"\naccept = "pre"')), _Fixed(state)).release("lib")
     assert pre.status is ReleaseStatus.RELEASED
 
 
@@ -255,8 +255,8 @@ def test_plan_mistakes_in_sources_are_exit_2(run_cli: Callable[..., Run], tmp_pa
 
 def test_an_answer_past_the_size_limit_is_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
     """An answer larger than MAX_ANSWER is not read to the end: its release is unknown, saying why."""
-    monkeypatch.setattr("release_gate.registries.MAX_ANSWER", 100)
-    with FakeRegistries(_world(LIB, APP)) as fake:
+    monkeypatch.setattr("release_gate.sources.registries.MAX_ANSWER", 100)
+    with FakeRegistries(_state(LIB, APP)) as fake:
         found = _read(_plan(fake))
     assert isinstance(found["pypi:lib"], Unknown)
     assert "more than 0 MiB" in found["pypi:lib"].reason
@@ -264,7 +264,7 @@ def test_an_answer_past_the_size_limit_is_unknown(monkeypatch: pytest.MonkeyPatc
 
 def test_a_host_that_failed_is_not_asked_again_in_the_read() -> None:
     """Once a host fails after its retries, the read's other projects on it are unknown without asking again."""
-    with FakeRegistries(_world(LIB, APP)) as fake:
+    with FakeRegistries(_state(LIB, APP)) as fake:
         fake.down = True
         found = _read(_plan(fake))
         asked = len(fake.requests)
@@ -277,13 +277,13 @@ def test_a_host_that_failed_is_not_asked_again_in_the_read() -> None:
 
 def test_an_answer_past_the_limit_does_not_mark_its_host_down(monkeypatch: pytest.MonkeyPatch) -> None:
     """A too-large answer makes only its own source unknown: the other projects on that host are still read."""
-    with FakeRegistries(_world(LIB, APP)) as fake:
+    with FakeRegistries(_state(LIB, APP)) as fake:
         plan = _plan(fake)
         # The chart's index (read first) grows past the limit; PyPI's documents stay under it.
         fake.extra_entries["app"] = [{"version": f"0.0.{n}", "name": "app"} for n in range(100)]
         pypi = max(len(fake.answer(p)[1]) for p in ("/pypi/lib/json", "/pypi/lib/1.0.0rc1/json"))
         assert len(fake.answer("/helm/app/index.yaml")[1]) > pypi
-        monkeypatch.setattr("release_gate.registries.MAX_ANSWER", pypi + 1)
+        monkeypatch.setattr("release_gate.sources.registries.MAX_ANSWER", pypi + 1)
         found = _read(plan)
     assert isinstance(found["helm:app"], Unknown)
     assert "more than" in found["helm:app"].reason
@@ -330,7 +330,7 @@ def test_an_index_cut_inside_its_last_entry_frees_no_held_pr(
 
 def test_an_index_cut_at_an_entry_boundary_is_unknown() -> None:
     """An index that lost its last entries and `generated` (with a matching Content-Length) is unknown, saying why."""
-    with FakeRegistries(_world(LIB, APP)) as fake:
+    with FakeRegistries(_state(LIB, APP)) as fake:
         fake.cut_index = 2
         index = yaml.safe_load(fake.cut(fake.answer("/helm/app/index.yaml")[1]))
         assert len(index["entries"]["app"]) == 2
@@ -345,7 +345,7 @@ def test_an_index_cut_at_an_entry_boundary_is_unknown() -> None:
 
 def test_an_index_shorter_than_its_content_length_is_unknown() -> None:
     """An index body that ends before its Content-Length is asked for again, then unknown as cut short."""
-    with FakeRegistries(_world(LIB, APP)) as fake:
+    with FakeRegistries(_state(LIB, APP)) as fake:
         fake.cut_index, fake.cut_index_short = 2, True
         found = _read(_plan(fake))
         asked = [r.path for r in fake.requests].count("/helm/app/index.yaml")
@@ -356,7 +356,7 @@ def test_an_index_shorter_than_its_content_length_is_unknown() -> None:
 
 def test_a_gzip_index_is_measured_by_the_bytes_on_the_wire() -> None:
     """A gzip-compressed index whose Content-Length counts the compressed bytes is whole and read as usual."""
-    with FakeRegistries(_world(LIB, APP)) as fake:
+    with FakeRegistries(_state(LIB, APP)) as fake:
         plain = _read(_plan(fake))
         fake.gzip = True
         answer = requests.get(fake.helm_index("app"), timeout=5, stream=True)
@@ -382,7 +382,7 @@ def test_a_gzip_index_is_measured_by_the_bytes_on_the_wire() -> None:
 )
 def test_a_malformed_entry_of_the_chart_makes_the_index_unknown(entry: dict[str, Any], problem: str) -> None:
     """Helm writes name, version and created in every entry: a chart entry without them is unknown, not skipped."""
-    with FakeRegistries(_world(LIB, APP)) as fake:
+    with FakeRegistries(_state(LIB, APP)) as fake:
         fake.extra_entries["app"] = [entry]
         fake.cut_index = "zzz"  # no such text: the index is served whole
         found = _read(_plan(fake))
@@ -396,7 +396,7 @@ def test_a_malformed_entry_of_the_chart_makes_the_index_unknown(entry: dict[str,
 
 def test_pypi_documents_that_disagree_are_asked_again_then_unknown_with_both_facts() -> None:
     """A mirror without per-version documents contradicts its project document: asked again, then unknown."""
-    with FakeRegistries(_world(LIB, APP)) as fake:
+    with FakeRegistries(_state(LIB, APP)) as fake:
         fake.missing_version_documents = None
         found = _read(_plan(fake))
         asked = [r.path for r in fake.requests]
@@ -412,7 +412,7 @@ def test_pypi_documents_that_disagree_are_asked_again_then_unknown_with_both_fac
 
 def test_pypi_documents_that_agree_when_asked_again_are_read() -> None:
     """A per-version document missing once (a mirror catching up) is asked again, and the project is read as usual."""
-    with FakeRegistries(_world(LIB, APP)) as fake:
+    with FakeRegistries(_state(LIB, APP)) as fake:
         whole = _read(_plan(fake))
         fake.missing_version_documents = 1
         again = _read(_plan(fake))
@@ -425,23 +425,23 @@ def test_a_mirror_without_version_documents_leaves_the_release_unknown(
 ) -> None:
     """A mirror listing jupyterhub 0.9.2 with files but answering 404 for its version document: unknown."""
     when = dt.datetime(2018, 8, 9, 12, tzinfo=dt.UTC)
-    world = fake_registries.world
-    hub = world.registries["pypi:jupyterhub"]
-    repo = world.repos["jupyterhub/jupyterhub"]
+    state = fake_registries.state
+    hub = state.registries["pypi:jupyterhub"]
+    repo = state.repos["jupyterhub/jupyterhub"]
     assert isinstance(hub, Registry)
     assert isinstance(repo, RepoState)
-    world = dataclasses.replace(
-        world,
+    state = dataclasses.replace(
+        state,
         registries={
-            **world.registries,
+            **state.registries,
             "pypi:jupyterhub": dataclasses.replace(hub, versions=(*hub.versions, Published("0.9.2", when, files=2))),
         },
         repos={
-            **world.repos,
+            **state.repos,
             "jupyterhub/jupyterhub": dataclasses.replace(repo, tags=(*repo.tags, Tag("0.9.2", "9" * 40, when))),
         },
     )
-    fake_github.world = fake_registries.world = world
+    fake_github.state = fake_registries.state = state
     args = ("check", str(live_plan), "--release", "jupyterhub", "--format", "json", "--as-of", AS_OF, "--no-cache")
     env = {"GH_TOKEN": str(fake_github.token)}
     whole = run_cli(*args, "--github-url", fake_github.url, env=env)
@@ -462,7 +462,7 @@ QUICK = 10.0
 
 def test_a_retry_after_past_30_seconds_ends_the_source_at_once() -> None:
     """A 429 asking to wait 59 s is not waited for: the source is unknown at once, saying so."""
-    with FakeRegistries(_world(LIB, APP)) as fake:
+    with FakeRegistries(_state(LIB, APP)) as fake:
         fake.inject(Fault.TOO_MANY_REQUESTS, times=None, retry_after=59)
         started = time.monotonic()
         found = _read(_plan(fake))
@@ -474,7 +474,7 @@ def test_a_retry_after_past_30_seconds_ends_the_source_at_once() -> None:
 
 def test_retry_after_waits_count_in_the_budget() -> None:
     """A wait the index asks for that would pass the read's budget is not waited for."""
-    with FakeRegistries(_world(LIB, APP)) as fake:
+    with FakeRegistries(_state(LIB, APP)) as fake:
         fake.inject(Fault.TOO_MANY_REQUESTS, times=None, retry_after=5)
         started = time.monotonic()
         found = _read(_plan(fake), budget=2.0)
@@ -487,7 +487,7 @@ def test_retry_after_waits_count_in_the_budget() -> None:
 @pytest.mark.parametrize("retry_after", [1, 0], ids=["retry-after", "message-only"])
 def test_a_403_rate_limit_is_retried_like_a_429(retry_after: int) -> None:
     """A 403 that says the index is rate limiting (with or without Retry-After) is asked again, then read."""
-    with FakeRegistries(_world(LIB, APP)) as fake:
+    with FakeRegistries(_state(LIB, APP)) as fake:
         whole = _read(_plan(fake))
         fake.inject(Fault.SECONDARY_RATE_LIMIT, times=1, retry_after=retry_after)
         again = _read(_plan(fake))

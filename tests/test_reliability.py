@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from release_gate import github_query
+from release_gate.sources import github_query
 from release_gate.testing import FakeGitHub, FakeRegistries, Fault
 from tests.conftest import EXAMPLE_STATE, ROOT, SHA_205, Repo, Run, check_section, pr_payload
 

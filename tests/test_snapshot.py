@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from release_gate.errors import SnapshotError
-from release_gate.model import ItemRef
-from release_gate.snapshot import SCHEMA_VERSION, SnapshotStateProvider, dump_world, load_world
+from release_gate.plan.model import ItemRef
+from release_gate.sources.snapshot import SCHEMA_VERSION, SnapshotStateProvider, dump_snapshot, load_snapshot
 from release_gate.state import (
     FileHistory,
     FileVersion,
@@ -20,10 +20,10 @@ from release_gate.state import (
     PrState,
     PullRequest,
     RepoState,
+    State,
     StateRequest,
     Tag,
     Unknown,
-    World,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +46,7 @@ def _doc(repos: dict[str, Any] | None = None, **root: Any) -> dict[str, Any]:
 
 def _error(path: Path) -> SnapshotError:
     with pytest.raises(SnapshotError) as info:
-        load_world(path)
+        load_snapshot(path)
     error = info.value
     assert str(path) in str(error)
     assert error.path == str(path)
@@ -60,40 +60,40 @@ def _error(path: Path) -> SnapshotError:
 
 def test_load_example_world() -> None:
     """The example snapshot loads with its time, source, tags, PRs, issues and files."""
-    world = load_world(EXAMPLE_STATE)
-    assert world.taken_at == TAKEN
-    assert world.source == f"snapshot {EXAMPLE_STATE}"
-    kubespawner = world.repo("jupyterhub/kubespawner")
+    state = load_snapshot(EXAMPLE_STATE)
+    assert state.taken_at == TAKEN
+    assert state.source == f"snapshot {EXAMPLE_STATE}"
+    kubespawner = state.repo("jupyterhub/kubespawner")
     assert isinstance(kubespawner, RepoState)
     assert [t.name for t in kubespawner.tags] == ["v0.8.0", "v0.8.1"]
     assert kubespawner.tags[1] == Tag(
         "v0.8.1", "5fb5040ddf939dd816dd1e9a760b80e21ffdfc11", dt.datetime(2018, 1, 30, 12, 47, 55, tzinfo=dt.UTC)
     )
     assert kubespawner.default_branch == "master"
-    part2 = world.item(ItemRef("jupyterhub/kubespawner", 231))
+    part2 = state.item(ItemRef("jupyterhub/kubespawner", 231))
     assert isinstance(part2, PullRequest)
     assert part2.state is PrState.MERGED
     assert part2.merged_at == dt.datetime(2018, 8, 9, 10, 55, 20, tzinfo=dt.UTC)
     assert part2.title.startswith("[Part 2 of #205]")
     assert part2.head == "consideRatio:pr2-test-docs"
-    issue = world.item(ItemRef("jupyterhub/jupyterhub", 2043))
+    issue = state.item(ItemRef("jupyterhub/jupyterhub", 2043))
     assert isinstance(issue, Issue)
     assert issue.state is IssueState.OPEN
-    chart = world.repo("jupyterhub/zero-to-jupyterhub-k8s")
+    chart = state.repo("jupyterhub/zero-to-jupyterhub-k8s")
     assert isinstance(chart, RepoState)
     assert "jupyterhub/Chart.yaml" in chart.files
-    chart_yaml = chart.file("jupyterhub/Chart.yaml", world.taken_at)
+    chart_yaml = chart.file("jupyterhub/Chart.yaml", state.taken_at)
     assert isinstance(chart_yaml, FileVersion)
     assert chart_yaml.text is not None
     assert chart_yaml.text.startswith("name: jupyterhub")
 
 
 def test_snapshot_provider_fetch_returns_the_world() -> None:
-    """SnapshotStateProvider.fetch returns the recorded world, whatever was requested."""
+    """SnapshotStateProvider.fetch returns the recorded state, whatever was requested."""
     provider = SnapshotStateProvider(EXAMPLE_STATE)
-    world = provider.fetch(StateRequest(repos=("nobody/nothing",), items=()))
-    assert world == load_world(EXAMPLE_STATE)
-    assert isinstance(world.repo("nobody/nothing"), Unknown)
+    state = provider.fetch(StateRequest(repos=("nobody/nothing",), items=()))
+    assert state == load_snapshot(EXAMPLE_STATE)
+    assert isinstance(state.repo("nobody/nothing"), Unknown)
 
 
 def test_snapshot_provider_missing_file_raises() -> None:
@@ -106,22 +106,22 @@ def test_snapshot_provider_missing_file_raises() -> None:
 
 
 def test_example_round_trip_equals(tmp_path: Path) -> None:
-    """dump_world of the example, loaded again, gives an equal world; dumping again gives the same text."""
-    world = load_world(EXAMPLE_STATE)
-    text = dump_world(world, about="copy")
+    """dump_snapshot of the example, loaded again, gives an equal state; dumping again gives the same text."""
+    state = load_snapshot(EXAMPLE_STATE)
+    text = dump_snapshot(state, about="copy")
     path = _write(tmp_path, text)
-    again = load_world(path)
-    assert again.taken_at == world.taken_at
-    assert again.repos == world.repos
-    assert again.items == world.items
+    again = load_snapshot(path)
+    assert again.taken_at == state.taken_at
+    assert again.repos == state.repos
+    assert again.items == state.items
     assert again.source == f"snapshot {path}"
-    assert dump_world(again, about="copy") == text
+    assert dump_snapshot(again, about="copy") == text
     assert json.loads(text)["about"] == "copy"
     assert json.loads(text)["schema_version"] == SCHEMA_VERSION
 
 
 def test_round_trip_with_unknowns_and_undated_items(tmp_path: Path) -> None:
-    """A world with unknown repos and items, undated tags and closed items round-trips equal."""
+    """A state with unknown repos and items, undated tags and closed items round-trips equal."""
     history = FileHistory(
         TAKEN, (FileVersion("x", TAKEN - dt.timedelta(days=1), "c2"), FileVersion(None, TAKEN - dt.timedelta(days=9)))
     )
@@ -131,7 +131,7 @@ def test_round_trip_with_unknowns_and_undated_items(tmp_path: Path) -> None:
         "h.txt": Unknown("too large"),
     }
     lib = RepoState("Org/Lib", (Tag("v1.0", "abc", None), Tag("v1.1", "", TAKEN)), "main", files)
-    world = World(
+    state = State(
         taken_at=TAKEN,
         source="built",
         repos={"org/lib": lib, "org/gone": Unknown("403 forbidden")},
@@ -150,31 +150,31 @@ def test_round_trip_with_unknowns_and_undated_items(tmp_path: Path) -> None:
         },
         families={("org/lib", 1): (ItemRef("Org/Lib", 4),), ("org/lib", 5): Unknown("incomplete search")},
     )
-    again = load_world(_write(tmp_path, dump_world(world)))
-    assert again.taken_at == world.taken_at
-    assert again.repos == world.repos
-    assert again.items == world.items
-    assert again.families == world.families
+    again = load_snapshot(_write(tmp_path, dump_snapshot(state)))
+    assert again.taken_at == state.taken_at
+    assert again.repos == state.repos
+    assert again.items == state.items
+    assert again.families == state.families
 
 
 def test_round_trip_keeps_a_repo_missing_from_the_state_unknown(tmp_path: Path) -> None:
-    """A repo absent from the world (read as unknown) is still unknown after dump and load."""
+    """A repo absent from the state (read as unknown) is still unknown after dump and load."""
     pr = PullRequest(ItemRef("org/lib", 1), PrState.OPEN)
-    world = World(taken_at=TAKEN, source="built", repos={}, items={pr.ref.key: pr})
-    assert isinstance(world.repo("org/lib"), Unknown)
-    again = load_world(_write(tmp_path, dump_world(world)))
+    state = State(taken_at=TAKEN, source="built", repos={}, items={pr.ref.key: pr})
+    assert isinstance(state.repo("org/lib"), Unknown)
+    again = load_snapshot(_write(tmp_path, dump_snapshot(state)))
     assert again.item(pr.ref) == pr
     assert isinstance(again.repo("org/lib"), Unknown)
 
 
 def test_dump_is_deterministic() -> None:
-    """dump_world sorts repos and items, so insertion order does not change the text."""
+    """dump_snapshot sorts repos and items, so insertion order does not change the text."""
     a = PullRequest(ItemRef("org/lib", 2), PrState.OPEN)
     b = PullRequest(ItemRef("org/lib", 10), PrState.OPEN)
     lib = RepoState("org/lib")
-    one = World(TAKEN, "x", {"org/lib": lib}, {a.ref.key: a, b.ref.key: b})
-    two = World(TAKEN, "y", {"org/lib": lib}, {b.ref.key: b, a.ref.key: a})
-    assert dump_world(one) == dump_world(two)
+    one = State(TAKEN, "x", {"org/lib": lib}, {a.ref.key: a, b.ref.key: b})
+    two = State(TAKEN, "y", {"org/lib": lib}, {b.ref.key: b, a.ref.key: a})
+    assert dump_snapshot(one) == dump_snapshot(two)
 
 
 # -- unknown entries -------------------------------------------------------------------------------
@@ -195,25 +195,25 @@ def test_unknown_entries_become_unknown(tmp_path: Path) -> None:
             }
         ),
     )
-    world = load_world(path)
-    assert world.repo("org/gone") == Unknown("403 forbidden")
-    assert world.item(ItemRef("org/lib", 1)) == Unknown("timed out")
-    assert world.item(ItemRef("org/lib", 2)) == Unknown("rate limited")
-    assert isinstance(world.repo("org/lib"), RepoState)
+    state = load_snapshot(path)
+    assert state.repo("org/gone") == Unknown("403 forbidden")
+    assert state.item(ItemRef("org/lib", 1)) == Unknown("timed out")
+    assert state.item(ItemRef("org/lib", 2)) == Unknown("rate limited")
+    assert isinstance(state.repo("org/lib"), RepoState)
 
 
 def test_slugs_are_case_insensitive(tmp_path: Path) -> None:
     """Repos and items recorded under a mixed-case slug are found under any case."""
     path = _write(tmp_path, _doc({"Org/Lib": {"pulls": {"4": {"state": "open"}}}}))
-    world = load_world(path)
-    assert isinstance(world.repo("org/lib"), RepoState)
-    assert isinstance(world.item(ItemRef("ORG/LIB", 4)), PullRequest)
+    state = load_snapshot(path)
+    assert isinstance(state.repo("org/lib"), RepoState)
+    assert isinstance(state.item(ItemRef("ORG/LIB", 4)), PullRequest)
 
 
 def test_times_are_read_as_utc(tmp_path: Path) -> None:
     """Times with an offset are converted to UTC."""
     path = _write(tmp_path, _doc(taken_at="2018-08-09T20:00:00+02:00"))
-    assert load_world(path).taken_at == TAKEN
+    assert load_snapshot(path).taken_at == TAKEN
 
 
 # -- loader errors ----------------------------------------------------------------------------------
@@ -382,8 +382,8 @@ def test_file_content_not_text(tmp_path: Path) -> None:
 def test_a_lone_surrogate_from_github_is_written_and_read_back(tmp_path: Path) -> None:
     """A title with a lone surrogate (valid JSON from GitHub, not UTF-8) is written escaped and reads back equal."""
     pr = PullRequest(ItemRef("org/lib", 1), PrState.OPEN, "broken \ud800 title \u202e")
-    world = World(taken_at=TAKEN, source="built", repos={"org/lib": RepoState("org/lib")}, items={pr.ref.key: pr})
-    text = dump_world(world)
+    state = State(taken_at=TAKEN, source="built", repos={"org/lib": RepoState("org/lib")}, items={pr.ref.key: pr})
+    text = dump_snapshot(state)
     assert "\\ud800" in text
     assert "\\u202e" in text
-    assert load_world(_write(tmp_path, text)).item(pr.ref) == pr
+    assert load_snapshot(_write(tmp_path, text)).item(pr.ref) == pr

@@ -1,4 +1,4 @@
-"""The JSON Schema made from the plan file format declaration (release_gate.spec)."""
+"""The JSON Schema made from the plan file format declaration (release_gate.plan.format)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped]
 import pytest
 
-from release_gate.model import Intent
-from release_gate.spec import PLAN, Field, Kind, json_schema
+from release_gate.plan.format import PLAN, Field, Kind, json_schema
+from release_gate.plan.model import Intent
 from release_gate.versions import Accept, Scheme
 
 EXAMPLE_PLAN = Path(__file__).resolve().parent.parent / "config" / "jupyterhub-2018.toml"
@@ -436,8 +436,8 @@ def test_enums_match_the_version_and_model_enums() -> None:
 
 
 def test_shipped_schema_file_is_current() -> None:
-    """release_gate/plan.schema.json, shipped for editors, is exactly what `release-gate schema` prints."""
-    shipped = Path(__file__).resolve().parent.parent / "release_gate" / "plan.schema.json"
+    """release_gate/plan/plan.schema.json, shipped for editors, is exactly what `release-gate schema` prints."""
+    shipped = Path(__file__).resolve().parent.parent / "release_gate" / "plan" / "plan.schema.json"
     assert shipped.read_text(encoding="utf-8") == json.dumps(json_schema(), indent=2) + "\n"
 
 

@@ -1,10 +1,10 @@
-"""The state model: PRs and issues as they stood at a moment, and the World's lookups."""
+"""The state model: PRs and issues as they stood at a moment, and the State's lookups."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from release_gate.model import ItemRef, Plan, Release, Repo
+from release_gate.plan.model import ItemRef, Plan, Release, Repo
 from release_gate.state import (
     FileHistory,
     FileVersion,
@@ -13,8 +13,8 @@ from release_gate.state import (
     PrState,
     PullRequest,
     RepoState,
+    State,
     Unknown,
-    World,
     request_for,
 )
 from release_gate.versions import Scheme, parse_requirement
@@ -118,18 +118,18 @@ def test_closed_issue_without_close_time_is_unknown_earlier() -> None:
     assert "does not record" in result.reason
 
 
-# -- World ----------------------------------------------------------------------------------------
+# -- State ----------------------------------------------------------------------------------------
 
 
-def _world() -> World:
+def _state() -> State:
     lib = RepoState("Org/Lib", default_branch="main")
     pr1 = PullRequest(ItemRef("Org/Lib", 1), PrState.OPEN)
     pr3 = PullRequest(ItemRef("org/lib", 3), PrState.MERGED, merged_at=MIDDLE)
     issue2 = Issue(ItemRef("org/lib", 2), IssueState.OPEN)
     other = PullRequest(ItemRef("org/other", 1), PrState.OPEN)
-    return World(
+    return State(
         taken_at=TAKEN,
-        source="test world",
+        source="test state",
         repos={"org/lib": lib, "org/gone": Unknown("403 forbidden")},
         items={
             pr3.ref.key: pr3,
@@ -142,56 +142,56 @@ def _world() -> World:
 
 
 def test_world_repo_is_case_insensitive() -> None:
-    """World.repo finds a repo whatever the case of the slug asked for."""
-    world = _world()
-    repo = world.repo("ORG/lib")
+    """State.repo finds a repo whatever the case of the slug asked for."""
+    state = _state()
+    repo = state.repo("ORG/lib")
     assert isinstance(repo, RepoState)
     assert repo.slug == "Org/Lib"
 
 
 def test_world_repo_missing_is_unknown_naming_source() -> None:
     """A repo not in the state is Unknown, naming the slug and where the state came from."""
-    result = _world().repo("org/absent")
+    result = _state().repo("org/absent")
     assert isinstance(result, Unknown)
     assert "org/absent" in result.reason
-    assert "test world" in result.reason
+    assert "test state" in result.reason
 
 
 def test_world_repo_recorded_unknown_keeps_reason() -> None:
     """A repo recorded as unreadable is returned as that Unknown, with its reason."""
-    assert _world().repo("Org/Gone") == Unknown("403 forbidden")
+    assert _state().repo("Org/Gone") == Unknown("403 forbidden")
 
 
 def test_world_item_is_case_insensitive() -> None:
-    """World.item finds a PR or issue whatever the case of the ref's slug."""
-    world = _world()
-    item = world.item(ItemRef("ORG/LIB", 2))
+    """State.item finds a PR or issue whatever the case of the ref's slug."""
+    state = _state()
+    item = state.item(ItemRef("ORG/LIB", 2))
     assert isinstance(item, Issue)
     assert item.ref.number == 2
 
 
 def test_world_item_missing_is_unknown() -> None:
     """An item not in the state is Unknown, naming the ref and the source."""
-    result = _world().item(ItemRef("org/lib", 99))
+    result = _state().item(ItemRef("org/lib", 99))
     assert isinstance(result, Unknown)
     assert "org/lib#99" in result.reason
-    assert "test world" in result.reason
+    assert "test state" in result.reason
 
 
 def test_world_item_recorded_unknown() -> None:
     """An item recorded as unreadable is returned as that Unknown."""
-    assert _world().item(ItemRef("org/lib", 4)) == Unknown("timed out")
+    assert _state().item(ItemRef("org/lib", 4)) == Unknown("timed out")
 
 
 def test_pull_requests_of_one_repo_only_sorted() -> None:
     """pull_requests yields the PRs of one repo by number, skipping issues, unknowns and other repos."""
-    numbers = [pr.ref.number for pr in _world().pull_requests("ORG/LIB")]
+    numbers = [pr.ref.number for pr in _state().pull_requests("ORG/LIB")]
     assert numbers == [1, 3]
 
 
 def test_pull_requests_of_unknown_repo_is_empty() -> None:
     """pull_requests of a repo with no PRs in the state yields nothing."""
-    assert list(_world().pull_requests("org/absent")) == []
+    assert list(_state().pull_requests("org/absent")) == []
 
 
 def test_request_for_names_plan_repos_and_items() -> None:
@@ -212,7 +212,7 @@ def test_tags_decided_stops_below_the_lower_bound() -> None:
     """Tags read newest first decide a release once the oldest version read is below its lower bound."""
     import datetime as dt  # noqa: PLC0415
 
-    from release_gate.model import Repo  # noqa: PLC0415
+    from release_gate.plan.model import Repo  # noqa: PLC0415
     from release_gate.state import StateRequest, Tag  # noqa: PLC0415
     from release_gate.versions import Scheme, parse_requirement  # noqa: PLC0415
 

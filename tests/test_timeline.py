@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from release_gate import load_plan, load_world
+from release_gate import load_plan, load_snapshot
+from release_gate.evaluate.timeline import Step, timeline
 from release_gate.graph import build_graph
-from release_gate.timeline import Step, timeline
 from tests.conftest import Run
 
 AS_OF = Path(__file__).parent / "scenarios" / "as-of"
@@ -23,7 +23,9 @@ def _at(text: str) -> dt.datetime:
 def test_release_and_hold_change_when_the_tag_lands() -> None:
     """Jupyterhub 0.9.0 is tagged on 2018-06-15: the release becomes released and its hold free at that moment."""
     graph = build_graph(load_plan(AS_OF / "plan.toml"))
-    steps = timeline(graph, load_world(AS_OF / "state.json"), _at("2018-04-01T00:00:00Z"), _at("2018-08-01T00:00:00Z"))
+    steps = timeline(
+        graph, load_snapshot(AS_OF / "state.json"), _at("2018-04-01T00:00:00Z"), _at("2018-08-01T00:00:00Z")
+    )
     tag = _at("2018-06-15T13:37:43Z")
     assert steps == (
         Step(_at("2018-04-01T00:00:00Z"), "release", "jupyterhub", "", "unblocked"),
@@ -37,7 +39,7 @@ def test_a_period_that_ends_before_it_starts_is_refused() -> None:
     """The end of the period may not come before its start."""
     graph = build_graph(load_plan(AS_OF / "plan.toml"))
     with pytest.raises(ValueError, match="ends before it starts"):
-        timeline(graph, load_world(AS_OF / "state.json"), _at("2018-07-01T00:00:00Z"), _at("2018-06-01T00:00:00Z"))
+        timeline(graph, load_snapshot(AS_OF / "state.json"), _at("2018-07-01T00:00:00Z"), _at("2018-06-01T00:00:00Z"))
 
 
 def test_cli_prints_the_changes(run_cli: Callable[..., Run]) -> None:

@@ -25,30 +25,30 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from release_gate import check, parse_plan
-from release_gate.actions import annotation_lines, outputs, summary
 from release_gate.cli import _notes, main
 from release_gate.errors import PlanError, PlanIssue, SnapshotError, StateUnavailableError, UsageError
 from release_gate.evaluate import Evaluation, evaluate
-from release_gate.fake import FakeStateProvider
-from release_gate.gate import DESCRIPTION_LIMIT, Decision, Override, StatusState, decide, unavailable
+from release_gate.evaluate.timeline import timeline
+from release_gate.gate.actions import annotation_lines, outputs, summary
+from release_gate.gate.decide import DESCRIPTION_LIMIT, Decision, Override, StatusState, decide, unavailable
 from release_gate.graph import build_graph
-from release_gate.model import ItemRef, Source
+from release_gate.plan.model import ItemRef, Source
 from release_gate.report import html as html_report
 from release_gate.report import json as json_report
 from release_gate.report import markdown, text
 from release_gate.report.graph import render_dot, render_mermaid
-from release_gate.snapshot import SnapshotStateProvider, dump_world
+from release_gate.sources.snapshot import SnapshotStateProvider, dump_snapshot
 from release_gate.state import (
     GitHubRelease,
     PullRequest,
     ReadStats,
     RepoState,
+    State,
     Unknown,
-    World,
     registry_key,
     request_for,
 )
-from release_gate.timeline import timeline
+from release_gate.testing.provider import FakeStateProvider
 from release_gate.untrusted import clean, clean_output, json_safe
 from tests.conftest import Run
 
@@ -252,9 +252,9 @@ def test_a_plan_error_keeps_one_clean_line_per_problem() -> None:
 
 def test_notes_from_a_live_read_are_clean_lines() -> None:
     """A note about the read (quoting GitHub or an index) is written as one clean line."""
-    world = World(TAKEN, "live", stats=ReadStats(notes=("skipped\n::error::x\x1b[2J",)))
+    state = State(TAKEN, "live", stats=ReadStats(notes=("skipped\n::error::x\x1b[2J",)))
     stream = io.StringIO()
-    _notes(world, stream)
+    _notes(state, stream)
     assert stream.getvalue() == "release-gate: note: skipped\\n::error::x\\x1b[2J\n"
 
 
@@ -294,7 +294,7 @@ def test_an_error_about_a_hostile_file_name_is_one_clean_line(tmp_path: Path) ->
     _assert_safe(err.getvalue())
 
 
-# -- a world full of hostile text, through every renderer --------------------------------------
+# -- a state full of hostile text, through every renderer --------------------------------------
 
 PLAN = """
 [plan]
@@ -341,8 +341,8 @@ ref = "app#7"
 """
 
 
-def _world(h: list[str]) -> World:
-    """Return a world whose titles, labels, tags, releases, versions, reasons and pin file are *h*'s strings."""
+def _state(h: list[str]) -> State:
+    """Return a state whose titles, labels, tags, releases, versions, reasons and pin file are *h*'s strings."""
     fake = (
         FakeStateProvider(taken_at=TAKEN, source="hostile fake")
         .tag("o/lib", "v0.9", "2024-01-01T00:00:00Z")
@@ -366,8 +366,8 @@ def _world(h: list[str]) -> World:
     )
     plan = parse_plan(PLAN)
     graph = build_graph(plan)
-    world = fake.fetch(request_for(plan, (*graph.pull_requests(), *graph.issues())))
-    repos, items, registries = dict(world.repos), dict(world.items), dict(world.registries)
+    state = fake.fetch(request_for(plan, (*graph.pull_requests(), *graph.issues())))
+    repos, items, registries = dict(state.repos), dict(state.items), dict(state.registries)
     app, pr = repos["o/app"], items["o/lib", 5]
     assert isinstance(app, RepoState)
     assert isinstance(pr, PullRequest)
@@ -377,7 +377,7 @@ def _world(h: list[str]) -> World:
     )
     items["o/lib", 5] = dataclasses.replace(pr, labels=(h[16], "release-gate/override"))
     registries[registry_key(Source.PYPI, "tool")] = Unknown(h[17])
-    return dataclasses.replace(world, repos=repos, items=items, registries=registries)
+    return dataclasses.replace(state, repos=repos, items=items, registries=registries)
 
 
 def _twin(value: Any) -> Any:
@@ -446,9 +446,9 @@ def _renders(evaluation: Evaluation, login: str, failure: str) -> dict[str, tupl
 @given(st.lists(HOSTILE_TEXT, min_size=20, max_size=20))
 def test_hostile_text_is_shown_escaped_by_every_renderer(h: list[str]) -> None:
     """Every report, annotation, summary and status shows outside text escaped, and it never adds a line."""
-    world = _world(h)
+    state = _state(h)
     graph = build_graph(parse_plan(PLAN))
-    evaluation = evaluate(graph, world)
+    evaluation = evaluate(graph, state)
     failure = str(StateUnavailableError("GitHub", h[18], h[19]))
     hostile = _renders(evaluation, h[18], failure)
     placeholder = _renders(_twin(evaluation), _twin(h[18]), _twin(failure))
@@ -456,15 +456,15 @@ def test_hostile_text_is_shown_escaped_by_every_renderer(h: list[str]) -> None:
         _assert_safe(output, colour=colour, commands=commands)
         assert output.count("\n") == placeholder[name][0].count("\n"), name
     assert json.loads(hostile["json"][0]) == json.loads(json.dumps(json_report.document(evaluation)))
-    steps = timeline(graph, world, TAKEN - dt.timedelta(days=200), TAKEN)
+    steps = timeline(graph, state, TAKEN - dt.timedelta(days=200), TAKEN)
     _assert_safe(html_report.render(evaluation, steps))
     for decision in _decisions(evaluation, h[18], failure):
         assert len(decision.description) <= DESCRIPTION_LIMIT
 
 
-def _snapshot(world: World, path: Path) -> Path:
-    """Write *world* as a snapshot file (lone surrogates as JSON escapes, as GitHub would send them)."""
-    path.write_text(json.dumps(json.loads(dump_world(world)), indent=1), encoding="utf-8")
+def _snapshot(state: State, path: Path) -> Path:
+    """Write *state* as a snapshot file (lone surrogates as JSON escapes, as GitHub would send them)."""
+    path.write_text(json.dumps(json.loads(dump_snapshot(state)), indent=1), encoding="utf-8")
     return path
 
 
@@ -474,7 +474,7 @@ def test_the_command_line_shows_hostile_text_escaped(run_cli: Callable[..., Run]
     """Check -v, explain -v and check --format markdown/json print outside text escaped, one line where it was."""
     plan = tmp_path / "plan.toml"
     plan.write_text(PLAN, encoding="utf-8")
-    state = _snapshot(_world(h), tmp_path / "state.json")
+    state = _snapshot(_state(h), tmp_path / "state.json")
     evaluation = check(plan, SnapshotStateProvider(state))
     twin = _twin(evaluation)
     runs = {

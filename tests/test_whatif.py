@@ -8,9 +8,9 @@ from collections.abc import Callable
 import pytest
 
 from release_gate import Evaluation, ReleaseStatus, SnapshotStateProvider, load_plan
+from release_gate.evaluate.whatif import parse_assumption, what_if
 from release_gate.graph import build_graph
 from release_gate.state import request_for
-from release_gate.whatif import parse_assumption, what_if
 from tests.conftest import EXAMPLE_PLAN, EXAMPLE_STATE, Run
 
 OUT_AND_PINNED = (
@@ -28,8 +28,8 @@ OUT_AND_PINNED = (
 def _assume(*texts: str) -> Evaluation:
     plan = load_plan(EXAMPLE_PLAN)
     graph = build_graph(plan)
-    world = SnapshotStateProvider(EXAMPLE_STATE).fetch(request_for(plan, ()))
-    return what_if(graph, world, [parse_assumption(plan, t) for t in texts])
+    state = SnapshotStateProvider(EXAMPLE_STATE).fetch(request_for(plan, ()))
+    return what_if(graph, state, [parse_assumption(plan, t) for t in texts])
 
 
 def test_chart_unblocked_once_the_packages_are_released_and_pinned() -> None:
@@ -78,7 +78,7 @@ def test_bad_assumption_is_exit_2(run_cli: Callable[..., Run], text: str, messag
 
 
 def test_cli_shows_what_changes(run_cli: Callable[..., Run]) -> None:
-    """`check --assume` prints the report of the assumed world and a What if section; JSON carries it too."""
+    """`check --assume` prints the report of the assumed state and a What if section; JSON carries it too."""
     args = [arg for text in OUT_AND_PINNED for arg in ("--assume", text)]
     result = run_cli("check", *args, "--color", "never")
     assert "What if\n  assuming jupyterhub==0.9.2 released" in result.out

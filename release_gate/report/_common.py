@@ -19,7 +19,7 @@ from release_gate.evaluate import (
     ReleaseStatus,
     ReleaseVerdict,
 )
-from release_gate.model import Intent, Source
+from release_gate.plan.model import Intent, Source
 from release_gate.times import show_time
 from release_gate.untrusted import clean
 

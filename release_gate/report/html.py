@@ -13,8 +13,9 @@ import json
 from collections.abc import Sequence
 
 from release_gate.evaluate import Evaluation
+from release_gate.evaluate.timeline import Step
 from release_gate.graph import EdgeKind, Node, NodeKind
-from release_gate.model import ItemRef
+from release_gate.plan.model import ItemRef
 from release_gate.report import text
 from release_gate.report._common import (
     chain,
@@ -26,7 +27,6 @@ from release_gate.report._common import (
     verdict_line,
 )
 from release_gate.report.graph import FILL
-from release_gate.timeline import Step
 from release_gate.untrusted import clean
 
 __all__ = ["render", "render_svg"]

@@ -10,7 +10,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from release_gate import __version__
+from release_gate._version import __version__
 from release_gate.evaluate import Evaluation, Reason, ReleaseVerdict
 from release_gate.report._common import verdict_line
 from release_gate.times import iso_time

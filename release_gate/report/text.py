@@ -19,7 +19,7 @@ from release_gate.evaluate import (
     ReleaseStatus,
     ReleaseVerdict,
 )
-from release_gate.model import Intent
+from release_gate.plan.model import Intent
 from release_gate.report._common import (
     SOURCE_LABEL,
     chain,

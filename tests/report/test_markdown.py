@@ -22,8 +22,8 @@ def test_pipes_in_text_are_escaped() -> None:
         '[plan]\nname = "a | b"\n[repos.lib]\ngithub = "o/lib"\n[releases.lib]\nversion = ">=1"\n'
         '[holds.h]\nprs = ["lib#1"]\nuntil = ["lib"]\nreason = "x | y"\n'
     )
-    world = FakeStateProvider(taken_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC)).repo("o/lib").pull("o/lib", 1)
-    out = markdown.render(check(plan, world))
+    state = FakeStateProvider(taken_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC)).repo("o/lib").pull("o/lib", 1)
+    out = markdown.render(check(plan, state))
     assert out.startswith("## a \\| b\n")
     assert ": x \\| y" in out
 

@@ -165,7 +165,7 @@ ref = "app#8"
 
 def test_rare_shapes_validate() -> None:
     """Rarer shapes validate: tagged, a sha, late, missed and at-risk deadlines, a violated hold, unknown watch."""
-    world = (
+    state = (
         FakeStateProvider(taken_at=dt.datetime(2024, 6, 1, tzinfo=dt.UTC))
         .tag("o/lib", "v2.0", "2024-05-01T00:00:00Z", sha="a" * 40)
         .published("pypi", "lib", "1.0", "2024-01-01T00:00:00Z")
@@ -175,7 +175,7 @@ def test_rare_shapes_validate() -> None:
         .pull("o/app", 5, "merged", title="Too early", merged_at="2024-05-20T00:00:00Z")
         .pull("o/app", 7, "merged", title="Follow-up", merged_at="2024-05-21T00:00:00Z")
     )
-    document = json.loads(json_report.render(check(parse_plan(RARE), world)))
+    document = json.loads(json_report.render(check(parse_plan(RARE), state)))
     releases = {r["id"]: (r["status"], r["deadline"]["status"]) for r in document["releases"]}
     assert releases == {"lib": ("tagged", "missed"), "tool": ("released", "late"), "app": ("blocked", "at risk")}
     assert document["releases"][1]["released"]["sha"] == "b" * 40

@@ -9,7 +9,7 @@ Assumptions are short sentences (``check --assume``):
   ``pins`` pins that package (or the package of that release) to that version (the line
   naming it is replaced, or added).
 
-Pure: a :class:`~release_gate.state.World` in, a new one out.
+Pure: a :class:`~release_gate.state.State` in, a new one out.
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 
-from release_gate.evaluate import Change, Evaluation, evaluate
+from release_gate.evaluate.engine import evaluate
+from release_gate.evaluate.pins import canonical_name, pin_entry, read_pins
+from release_gate.evaluate.verdicts import Change, Evaluation
 from release_gate.graph import ReleaseGraph
-from release_gate.model import Plan, Source
-from release_gate.pins import canonical_name, pin_entry, read_pins
-from release_gate.plan import parse_ref
+from release_gate.plan.model import Plan, Source
+from release_gate.plan.reader import parse_ref
 from release_gate.state import (
     FileHistory,
     GitHubRelease,
@@ -34,9 +35,9 @@ from release_gate.state import (
     PullRequest,
     Registry,
     RepoState,
+    State,
     Tag,
     Unknown,
-    World,
     registry_key,
 )
 
@@ -88,11 +89,11 @@ def parse_assumption(plan: Plan, text: str) -> Assumption:
     )
 
 
-def apply(world: World, plan: Plan, assumptions: Sequence[Assumption], when: dt.datetime) -> World:
-    """Return *world* with every assumption made true at *when* (an unread repo becomes read)."""
-    repos = dict(world.repos)
-    items = dict(world.items)
-    registries = dict(world.registries)
+def apply(state: State, plan: Plan, assumptions: Sequence[Assumption], when: dt.datetime) -> State:
+    """Return *state* with every assumption made true at *when* (an unread repo becomes read)."""
+    repos = dict(state.repos)
+    items = dict(state.items)
+    registries = dict(state.registries)
     for assumption in assumptions:
         if assumption.kind == "released":
             repo = plan.repo(plan.release(assumption.subject).repo)
@@ -142,15 +143,15 @@ def apply(world: World, plan: Plan, assumptions: Sequence[Assumption], when: dt.
             kept.append(f"{assumption.package}=={assumption.version}")
             changed = FileHistory.current("\n".join(kept) + "\n", when, since=when)
             repos[repo.slug.lower()] = dataclasses.replace(base, files={**base.files, path: changed})
-    return dataclasses.replace(world, repos=repos, items=items, registries=registries)
+    return dataclasses.replace(state, repos=repos, items=items, registries=registries)
 
 
 def what_if(
-    graph: ReleaseGraph, world: World, assumptions: Sequence[Assumption], *, as_of: dt.datetime | None = None
+    graph: ReleaseGraph, state: State, assumptions: Sequence[Assumption], *, as_of: dt.datetime | None = None
 ) -> Evaluation:
     """Evaluate *graph* as if *assumptions* had happened at *as_of*; the result lists what changed."""
-    before = evaluate(graph, world, as_of=as_of)
-    assumed = apply(world, graph.plan, assumptions, before.as_of)
+    before = evaluate(graph, state, as_of=as_of)
+    assumed = apply(state, graph.plan, assumptions, before.as_of)
     after = evaluate(graph, assumed, as_of=as_of)
     return dataclasses.replace(after, assumptions=tuple(a.text for a in assumptions), changed=changes(before, after))
 

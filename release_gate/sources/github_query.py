@@ -1,6 +1,6 @@
 """The GraphQL queries that read a whole plan's state from GitHub, and the reading of their answers.
 
-Pure: text in, text out, no network. :mod:`release_gate.github` sends the queries through
+Pure: text in, text out, no network. :mod:`release_gate.sources.github` sends the queries through
 PyGithub. One aliased query carries every repo's tags, releases and default branch, every
 PR and issue (as ``issueOrPullRequest``, so a number may be either), every file the plan
 reads and the search for the parts of split PRs. It is split only past :data:`MAX_UNITS`
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from release_gate.errors import StateUnavailableError
-from release_gate.model import ItemRef
+from release_gate.plan.model import ItemRef
 from release_gate.state import (
     FileHistory,
     FileVersion,
@@ -27,10 +27,10 @@ from release_gate.state import (
     PullRequest,
     ReadStats,
     RepoState,
+    State,
     StateRequest,
     Tag,
     Unknown,
-    World,
     is_part_of,
 )
 from release_gate.times import iso_time, parse_time
@@ -38,14 +38,14 @@ from release_gate.times import iso_time, parse_time
 __all__ = [
     "MAX_UNITS",
     "PAGE",
-    "Answer",
     "Batch",
+    "Gathered",
     "GraphQLRateLimited",
     "failed_in_passing",
     "first_batches",
     "more_batches",
     "read_answer",
-    "world_of",
+    "state_of",
 ]
 
 _S = TypeVar("_S", PrState, IssueState)
@@ -135,8 +135,8 @@ class Batch:
 
 
 @dataclass(slots=True)
-class Answer:
-    """What the queries answered so far, gathered into the parts of a World."""
+class Gathered:
+    """What the queries answered so far, gathered into the parts of a State."""
 
     repos: dict[str, dict[str, Any]] = field(default_factory=dict)
     """By lower-cased slug: ``tags`` (list), ``releases``, ``default_branch``, ``files``, or ``unknown``.
@@ -281,7 +281,7 @@ def first_batches(request: StateRequest) -> list[Batch]:
     return _pack(targets, request)
 
 
-def more_batches(answer: Answer, request: StateRequest) -> list[Batch]:
+def more_batches(answer: Gathered, request: StateRequest) -> list[Batch]:
     """Return the follow-up queries for older tag pages and more search results."""
     slugs = {slug.lower(): slug for slug in request.repos}
     targets: list[tuple[_Target, str | None]] = [
@@ -513,7 +513,7 @@ def failed_in_passing(response: Mapping[str, Any]) -> bool:
     )
 
 
-def read_answer(batch: Batch, response: object, answer: Answer, request: StateRequest) -> None:
+def read_answer(batch: Batch, response: object, answer: Gathered, request: StateRequest) -> None:
     """Fold one query's *response* (``{"data": ..., "errors": [...]}``) into *answer*.
 
     Errors with a path make that target :class:`Unknown` (``not found`` for NOT_FOUND); a
@@ -608,7 +608,7 @@ def read_answer(batch: Batch, response: object, answer: Answer, request: StateRe
             _read_search(answer, target.ref, value, found)
 
 
-def _read_search(answer: Answer, parent: ItemRef, value: object, failed: str | None) -> None:
+def _read_search(answer: Gathered, parent: ItemRef, value: object, failed: str | None) -> None:
     """Fold one page of the search for *parent*'s parts into *answer*; a failed or short search makes them unknown.
 
     The parts listed in the plan and those titled as parts still count then, but the family
@@ -650,8 +650,8 @@ def _files(entry: Mapping[str, Any], read_at: dt.datetime) -> dict[str, FileHist
     return files
 
 
-def world_of(answer: Answer, request: StateRequest, *, taken_at: dt.datetime, source: str, stats: ReadStats) -> World:
-    """Turn everything the queries answered into a :class:`World`; what is missing is unknown."""
+def state_of(answer: Gathered, request: StateRequest, *, taken_at: dt.datetime, source: str, stats: ReadStats) -> State:
+    """Turn everything the queries answered into a :class:`State`; what is missing is unknown."""
     read_at = request.as_of or taken_at
     repos: dict[str, RepoState | Unknown] = {}
     for slug in request.repos:
@@ -677,4 +677,4 @@ def world_of(answer: Answer, request: StateRequest, *, taken_at: dt.datetime, so
     }
     for parent in request.families:
         families.setdefault(parent.key, Unknown(f"GitHub gave no answer to the search for the parts of {parent}"))
-    return World(taken_at, source, repos, items, families, stats)
+    return State(taken_at, source, repos, items, families, stats)

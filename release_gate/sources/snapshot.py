@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from release_gate.errors import SnapshotError
-from release_gate.model import ItemRef, Source, parse_slug
+from release_gate.plan.model import ItemRef, Source, parse_slug
 from release_gate.state import (
     FileHistory,
     FileVersion,
@@ -29,16 +29,16 @@ from release_gate.state import (
     ReadStats,
     Registry,
     RepoState,
+    State,
     StateRequest,
     Tag,
     Unknown,
-    World,
     registry_key,
 )
 from release_gate.times import iso_time, parse_time
 from release_gate.untrusted import json_safe
 
-__all__ = ["SCHEMA_VERSION", "SnapshotStateProvider", "dump_world", "load_world"]
+__all__ = ["SCHEMA_VERSION", "SnapshotStateProvider", "dump_snapshot", "load_snapshot"]
 
 SCHEMA_VERSION = 2
 """The snapshot format this version writes; it reads every version up to it.
@@ -100,7 +100,7 @@ class _Reader:
             )
         return parsed
 
-    def state(self, data: dict[str, Any], where: str, choices: type[PrState | IssueState]) -> Any:
+    def item_state(self, data: dict[str, Any], where: str, choices: type[PrState | IssueState]) -> Any:
         value = data.get("state")
         try:
             return choices(str(value))
@@ -108,7 +108,7 @@ class _Reader:
             names = ", ".join(c.value for c in choices)
             raise self.fail(f"{where}.state", f"must be one of {names}, not {value!r}") from None
 
-    def world(self, data: object) -> World:
+    def state(self, data: object) -> State:
         root = self.obj(data, "")
         version = root.get("schema_version")
         if not isinstance(version, int) or isinstance(version, bool):
@@ -147,7 +147,7 @@ class _Reader:
                     item_where = f"{where}.{kind}.{_short(number)}"
                     ref = ItemRef(slug, self.number(number, item_where))
                     items[ref.key] = self.item(ref, kind, self.obj(item, item_where), item_where)
-        return World(
+        return State(
             taken_at=taken_at,
             source=f"snapshot {self.path}",
             repos=repos,
@@ -296,7 +296,7 @@ class _Reader:
                 raise self.fail(f"{where}.labels", "must be a list of label names")
             return PullRequest(
                 ref=ref,
-                state=self.state(data, where, PrState),
+                state=self.item_state(data, where, PrState),
                 title=self.text(data, "title", where),
                 draft=self.flag(data, "draft", where),
                 head=self.text(data, "head", where),
@@ -310,7 +310,7 @@ class _Reader:
             )
         return Issue(
             ref=ref,
-            state=self.state(data, where, IssueState),
+            state=self.item_state(data, where, IssueState),
             title=self.text(data, "title", where),
             created_at=self.time(data, "created_at", where),
             closed_at=self.time(data, "closed_at", where),
@@ -329,7 +329,7 @@ def _json_type(value: object) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def load_world(path: str | Path) -> World:
+def load_snapshot(path: str | Path) -> State:
     """Read the snapshot file at *path*; raises :class:`SnapshotError` on any problem."""
     shown = str(path)
     try:
@@ -359,7 +359,7 @@ def load_world(path: str | Path) -> World:
         raise SnapshotError(shown, problem, "Record the snapshot again, or restore the file") from None
     except RecursionError:
         raise SnapshotError(shown, "is nested too deeply to be a snapshot", "Record the snapshot again") from None
-    return _Reader(shown).world(data)
+    return _Reader(shown).state(data)
 
 
 def _dump_file(history: FileHistory | Unknown) -> dict[str, Any]:
@@ -372,14 +372,14 @@ def _dump_file(history: FileHistory | Unknown) -> dict[str, Any]:
     }
 
 
-def dump_world(world: World, *, about: str = "") -> str:
-    """Return *world* as snapshot JSON (deterministic: sorted keys, fixed layout).
+def dump_snapshot(state: State, *, about: str = "") -> str:
+    """Return *state* as snapshot JSON (deterministic: sorted keys, fixed layout).
 
     A repo that is unknown, or absent while some of its items are known, is written as
     ``{"unknown": reason, "pulls": ..., "issues": ...}`` so that it reads back unknown.
     """
     repos: dict[str, dict[str, Any]] = {}
-    for key, repo in sorted(world.repos.items()):
+    for key, repo in sorted(state.repos.items()):
         if isinstance(repo, Unknown):
             repos[key] = {"unknown": repo.reason}
             continue
@@ -398,8 +398,8 @@ def dump_world(world: World, *, about: str = "") -> str:
                 }
                 for r in repo.releases
             ]
-    names = {key: repo.slug for key, repo in world.repos.items() if isinstance(repo, RepoState)}
-    for (slug, number), item in sorted(world.items.items()):
+    names = {key: repo.slug for key, repo in state.repos.items() if isinstance(repo, RepoState)}
+    for (slug, number), item in sorted(state.items.items()):
         entry = repos.setdefault(slug, {"unknown": f"{slug} is not in the state"})
         if isinstance(item, Unknown):
             value: dict[str, Any] = {"unknown": item.reason}
@@ -430,14 +430,14 @@ def dump_world(world: World, *, about: str = "") -> str:
                 "closed_at": _format_time(item.closed_at),
             }
         entry.setdefault(kind, {})[str(number)] = value
-    for (slug, number), parts in sorted(world.families.items()):
+    for (slug, number), parts in sorted(state.families.items()):
         entry = repos.setdefault(slug, {"unknown": f"{slug} is not in the state"})
         found = {"unknown": parts.reason} if isinstance(parts, Unknown) else [p.number for p in parts]
         entry.setdefault("families", {})[str(number)] = found
-    document: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "taken_at": _format_time(world.taken_at)}
+    document: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "taken_at": _format_time(state.taken_at)}
     if about:
         document["about"] = about
-    if world.registries:
+    if state.registries:
         document["registries"] = {
             key: {"unknown": registry.reason}
             if isinstance(registry, Unknown)
@@ -450,10 +450,10 @@ def dump_world(world: World, *, about: str = "") -> str:
                     for p in registry.versions
                 ],
             }
-            for key, registry in sorted(world.registries.items())
+            for key, registry in sorted(state.registries.items())
         }
-    if world.stats is not None:
-        stats = world.stats
+    if state.stats is not None:
+        stats = state.stats
         document["read"] = {
             "requests": stats.requests,
             "graphql_cost": stats.graphql_cost,
@@ -475,14 +475,14 @@ class SnapshotStateProvider:
         self.path = Path(path)
         self.label = label
 
-    def fetch(self, request: StateRequest) -> World:
+    def fetch(self, request: StateRequest) -> State:
         """Return the recorded state; repos and items it lacks are read as unknown.
 
         Every recorded PR is returned, not only the requested ones, so that family parts
         recorded in the snapshot can be found.
         """
         del request  # a snapshot answers from what it has; absent entries read as unknown
-        world = load_world(self.path)
+        state = load_snapshot(self.path)
         if self.label:
-            world = replace(world, source=f"snapshot {self.label}")
-        return world
+            state = replace(state, source=f"snapshot {self.label}")
+        return state

@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 
 from release_gate.evaluate import Evaluation
-from release_gate.gate import Decision, StatusState
+from release_gate.gate.decide import Decision, StatusState
 from release_gate.report import markdown
 from release_gate.untrusted import clean, clean_output
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import yaml
 from packaging.requirements import InvalidRequirement, Requirement
 
-from release_gate.model import Plan
+from release_gate.plan.model import Plan
 
 __all__ = ["Pin", "canonical_name", "forgotten_after", "pin_entry", "read_entry", "read_pins"]
 

@@ -18,12 +18,11 @@ again after the backoff or the ``Retry-After`` asked for; a ``Retry-After`` over
 :data:`MAX_WAIT`, or one that would pass the read's budget, ends the read of that index at
 once.
 
-:class:`LiveStateProvider` joins it to the GitHub provider: one ``fetch`` reads everything.
+:class:`~release_gate.sources.live.LiveStateProvider` joins it to the GitHub provider.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import email.utils
 import json
@@ -38,23 +37,20 @@ import yaml
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from release_gate import __version__
-from release_gate.cache import ResponseCache
-from release_gate.model import Repo, Source
+from release_gate._version import __version__
+from release_gate.plan.model import Repo, Source
+from release_gate.sources.cache import ResponseCache
 from release_gate.state import (
     Published,
-    ReadStats,
     Registry,
-    StateProvider,
     StateRequest,
     Unknown,
-    World,
     registry_key,
 )
 from release_gate.times import parse_time
 from release_gate.versions import VersionRequirement, parse_version
 
-__all__ = ["MAX_ANSWER", "MAX_WAIT", "LiveStateProvider", "RegistryReader"]
+__all__ = ["MAX_ANSWER", "MAX_WAIT", "RegistryReader"]
 
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when libyaml is there: indexes are big
 
@@ -457,20 +453,3 @@ def _why(error: BaseException) -> str:
     if isinstance(error, ValueError | RecursionError):
         return "the answer is not valid JSON"
     return type(error).__name__
-
-
-class LiveStateProvider:
-    """GitHub plus the package indexes and chart repositories the plan publishes to."""
-
-    def __init__(self, github: StateProvider, registries: RegistryReader) -> None:
-        self.github = github
-        self.registries = registries
-
-    def fetch(self, request: StateRequest) -> World:
-        """Read GitHub, then every registry; the read's cost counts both."""
-        world = self.github.fetch(request)
-        self.registries.requests = 0
-        found = self.registries.read(request)
-        stats = world.stats or ReadStats()
-        stats = dataclasses.replace(stats, registry_requests=self.registries.requests)
-        return dataclasses.replace(world, registries=found, stats=stats)

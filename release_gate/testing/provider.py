@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from release_gate.model import ItemRef, Source
+from release_gate.plan.model import ItemRef, Source
 from release_gate.state import (
     FileHistory,
     FileVersion,
@@ -22,10 +22,10 @@ from release_gate.state import (
     PullRequest,
     Registry,
     RepoState,
+    State,
     StateRequest,
     Tag,
     Unknown,
-    World,
     registry_key,
 )
 from release_gate.times import parse_time
@@ -43,7 +43,7 @@ def _time(value: str | dt.datetime | None) -> dt.datetime | None:
 
 
 class FakeStateProvider:
-    """Builds a :class:`~release_gate.state.World` from calls; each builder method returns ``self``."""
+    """Builds a :class:`~release_gate.state.State` from calls; each builder method returns ``self``."""
 
     def __init__(self, *, taken_at: dt.datetime, source: str = "fake state") -> None:
         self.taken_at = taken_at
@@ -171,9 +171,9 @@ class FakeStateProvider:
             self._items[ItemRef(slug, number).key] = Unknown(reason)
         return self
 
-    def fetch(self, request: StateRequest) -> World:
+    def fetch(self, request: StateRequest) -> State:
         """Return everything recorded so far."""
         self.requests.append(request)
-        return World(
+        return State(
             self.taken_at, self.source, dict(self._repos), dict(self._items), registries=dict(self._registries)
         )

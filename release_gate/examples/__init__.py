@@ -17,8 +17,8 @@ STATE = "jupyterhub-2018-08-09.state.json"
 
 def example_path(name: str) -> Path:
     """Return the path of built-in example file *name* (:data:`PLAN` or :data:`STATE`)."""
-    packaged = resources.files("release_gate") / "examples" / name
+    packaged = resources.files("release_gate.examples") / name
     if packaged.is_file():
         return Path(str(packaged))
     # A source checkout or an editable install: the files are in config/ beside the package.
-    return Path(__file__).resolve().parent.parent / "config" / name
+    return Path(__file__).resolve().parents[2] / "config" / name

@@ -38,20 +38,20 @@ from github.GithubException import (
 )
 from github.Issue import Issue as GithubIssue
 
-from release_gate.cache import CachedAnswer, ResponseCache
 from release_gate.errors import StateUnavailableError
-from release_gate.github_query import (
-    Answer,
+from release_gate.plan.model import ItemRef
+from release_gate.plan.reader import pin_path_problem
+from release_gate.sources.cache import CachedAnswer, ResponseCache
+from release_gate.sources.github_query import (
     Batch,
+    Gathered,
     GraphQLRateLimited,
     failed_in_passing,
     first_batches,
     more_batches,
     read_answer,
-    world_of,
+    state_of,
 )
-from release_gate.model import ItemRef
-from release_gate.plan import pin_path_problem
 from release_gate.state import (
     FileHistory,
     FileVersion,
@@ -61,10 +61,10 @@ from release_gate.state import (
     PullRequest,
     ReadStats,
     RepoState,
+    State,
     StateRequest,
     Tag,
     Unknown,
-    World,
     is_part_of,
     satisfies,
 )
@@ -241,7 +241,7 @@ class GitHubStateProvider:
         how = "GraphQL" if self._has_token else "REST, no token"
         return f"GitHub {self.base_url} ({how})"
 
-    def fetch(self, request: StateRequest) -> World:
+    def fetch(self, request: StateRequest) -> State:
         """Read everything *request* names; see the class and module docs for how."""
         self._requests = 0
         self._asked_again = 0
@@ -261,7 +261,7 @@ class GitHubStateProvider:
 
     # -- GraphQL -------------------------------------------------------------------------
 
-    def _post(self, batch: Batch, answer: Answer, request: StateRequest) -> None:
+    def _post(self, batch: Batch, answer: Gathered, request: StateRequest) -> None:
         requester = self._github.requester
         for attempt in range(self.retries + 1):
             headers, data = self._call(
@@ -283,8 +283,8 @@ class GitHubStateProvider:
         answer.reset = _reset_of(headers) or answer.reset  # GraphQL's rateLimit may be missing from an error
         read_answer(batch, data, answer, request)
 
-    def _fetch_graphql(self, request: StateRequest, taken_at: dt.datetime) -> World:
-        answer = Answer()
+    def _fetch_graphql(self, request: StateRequest, taken_at: dt.datetime) -> State:
+        answer = Gathered()
         for batch in first_batches(request):
             self._post(batch, answer, request)
         slugs = {slug.lower(): slug for slug in request.repos}
@@ -303,7 +303,7 @@ class GitHubStateProvider:
                 self._post(batch, answer, request)
         notes = (f"read older pages of tags or search results in {rounds} more round(s)",) if rounds else ()
         stats = ReadStats(self._requests, answer.cost, answer.remaining, answer.reset, notes)
-        return world_of(answer, request, taken_at=taken_at, source=self.source, stats=stats)
+        return state_of(answer, request, taken_at=taken_at, source=self.source, stats=stats)
 
     # -- REST (no token) ----------------------------------------------------------------------
 
@@ -315,7 +315,7 @@ class GitHubStateProvider:
         """
         return _again(read, args, self.retries, self._spend)
 
-    def _fetch_rest(self, request: StateRequest, taken_at: dt.datetime) -> World:
+    def _fetch_rest(self, request: StateRequest, taken_at: dt.datetime) -> State:
         repos: dict[str, RepoState | Unknown] = {}
         items: dict[tuple[str, int], PullRequest | Issue | Unknown] = {}
         families: dict[tuple[str, int], tuple[ItemRef, ...] | Unknown] = {}
@@ -344,7 +344,7 @@ class GitHubStateProvider:
             dt.datetime.fromtimestamp(reset, dt.UTC) if reset > 0 else None,
             notes,
         )
-        return World(taken_at, self.source, repos, items, families, stats)
+        return State(taken_at, self.source, repos, items, families, stats)
 
     def _rest_repo(self, slug: str, request: StateRequest) -> RepoState | Unknown:
         repo = self._github.get_repo(slug)  # lazy: no request

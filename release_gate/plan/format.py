@@ -3,7 +3,7 @@
 Every key a plan file may contain is a :class:`Field` below, with its type, whether it is
 required, its default and its documentation. :func:`json_schema` turns the declaration into
 the JSON Schema that ``release-gate schema`` prints, so the schema cannot drift from what
-:mod:`release_gate.plan` accepts.
+:mod:`release_gate.plan.reader` accepts.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from release_gate.model import DEFAULT_PYPI, Intent, Source
+from release_gate.plan.model import DEFAULT_PYPI, Intent, Source
 from release_gate.versions import Accept, Scheme
 
 __all__ = ["PLAN", "Field", "Kind", "json_schema"]

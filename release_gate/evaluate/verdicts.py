@@ -1,0 +1,367 @@
+"""The verdicts an evaluation gives: statuses, reasons with their chains, and the whole :class:`Evaluation`.
+
+Frozen values only; :mod:`release_gate.evaluate.engine` makes them, reporters and the CLI read them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from release_gate.graph import Edge, Node
+from release_gate.plan.model import Deadline, Hold, Intent, ItemRef, Plan, Release, Repo, Source, Watch
+from release_gate.state import ReadStats
+
+__all__ = [
+    "Answer",
+    "Candidate",
+    "Change",
+    "DeadlineStatus",
+    "DeadlineVerdict",
+    "Evaluation",
+    "Evidence",
+    "FoundBy",
+    "HeldPr",
+    "HoldStatus",
+    "HoldVerdict",
+    "NextAction",
+    "Outcome",
+    "PrVerdict",
+    "Reason",
+    "ReleaseStatus",
+    "ReleaseVerdict",
+    "WatchVerdict",
+]
+
+
+class ReleaseStatus(enum.StrEnum):
+    """Where a release stands."""
+
+    RELEASED = "released"
+    """A version satisfying the requirement is out, by the deciding source."""
+    TAGGED = "tagged"
+    """Another source shows a satisfying version (a tag, say) that the deciding source does not have yet."""
+    UNBLOCKED = "unblocked"
+    """Not out yet, and every precondition is met: it can be cut now."""
+    BLOCKED = "blocked"
+    """Not out yet, and at least one precondition is not met."""
+    UNKNOWN = "unknown"
+    """The state needed to decide could not be read; never counted as met."""
+
+
+class HoldStatus(enum.StrEnum):
+    """Where a hold, or one held PR, stands."""
+
+    HELD = "held"
+    """Its releases are not all out: the PR must wait."""
+    FREE = "free"
+    """Every release it waited for is out (or the PR merged after they were)."""
+    VIOLATED = "violated"
+    """A held PR merged before a release it waited for was out."""
+    UNKNOWN = "unknown"
+    """The state needed to decide could not be read; the PR is not free."""
+
+
+class Outcome(enum.StrEnum):
+    """Whether one condition is met."""
+
+    MET = "met"
+    UNMET = "unmet"
+    UNKNOWN = "unknown"
+
+
+class DeadlineStatus(enum.StrEnum):
+    """How a release stands against its deadline."""
+
+    MET = "met"
+    LATE = "late"
+    """Released, but after the deadline."""
+    ON_TRACK = "on track"
+    AT_RISK = "at risk"
+    """Blocked or unknown, with ``warn_days`` or fewer left."""
+    MISSED = "missed"
+    """Not released, and the deadline has passed."""
+
+
+class FoundBy(enum.StrEnum):
+    """How a PR came to be covered by a hold."""
+
+    PLAN = "plan"
+    """Named in the hold."""
+    FAMILY = "family"
+    """A part listed in the family of a held parent."""
+    TITLE = "title"
+    """Found in the state by its title, ``[Part N of #PARENT]``."""
+    SEARCH = "search"
+    """Found by the state provider's search (GitHub search), by its title or description."""
+
+
+class Answer(enum.StrEnum):
+    """The answer to the question asked (whole plan, one release, one PR)."""
+
+    CLEAR = "clear"
+    BLOCKED = "blocked"
+    """Blocked, held or violated."""
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One condition of a verdict, and if unmet, why: a chain down to the root causes."""
+
+    node: str
+    """Graph node the condition is about (``release:kubespawner``, ``pr:o/r#230``)."""
+    condition: str
+    """What must hold: ``needs kubespawner#230 merged``, ``after kubespawner >=0.9.0b1``."""
+    outcome: Outcome
+    detail: str
+    """How it stands: ``open``, ``not released (blocked)``, ``not in the state``."""
+    causes: tuple[Reason, ...] = ()
+    """Why an upstream release is not out: its own unmet reasons."""
+    action: str = ""
+    """For a root cause (no causes): the next thing to do about it."""
+
+    def roots(self) -> tuple[Reason, ...]:
+        """Return the root causes under this reason (itself, when it has no causes)."""
+        if not self.causes:
+            return (self,)
+        return tuple(root for cause in self.causes for root in cause.roots())
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """The version that satisfied a release, and where it was seen."""
+
+    version: str
+    tag: str
+    """The tag (or GitHub release's tag); empty for PyPI and Helm."""
+    date: dt.datetime | None
+    sha: str = ""
+    source: Source = Source.TAGS
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A version a source offered for a release, and whether it counted."""
+
+    tag: str
+    """The name the source uses: the tag, the GitHub release's tag, or the version as indexed."""
+    version: str
+    accepted: bool
+    why: str
+    """Why not, or ``satisfies >=0.9.0b1``."""
+    source: Source = Source.TAGS
+    date: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineVerdict:
+    """A release against its deadline."""
+
+    deadline: Deadline
+    status: DeadlineStatus
+    days_left: int
+    """Days from the evaluation time to the deadline (negative once past)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseVerdict:
+    """The verdict on one release."""
+
+    release: Release
+    repo: Repo
+    status: ReleaseStatus
+    reasons: tuple[Reason, ...]
+    """Every precondition, met or not, in plan order (after, needs.prs, needs.issues)."""
+    released: Evidence | None = None
+    candidates: tuple[Candidate, ...] = ()
+    skipped_tags: tuple[str, ...] = ()
+    """Tags that name no version in the repo's scheme (shown in verbose output)."""
+    deadline: DeadlineVerdict | None = None
+    wave: int = 0
+    """1 = can ship in the first wave; 0 = already released."""
+
+    @property
+    def id(self) -> str:
+        """The release id."""
+        return self.release.id
+
+    @property
+    def blockers(self) -> tuple[Reason, ...]:
+        """The preconditions that are unmet or unknown."""
+        return tuple(r for r in self.reasons if r.outcome is not Outcome.MET)
+
+
+@dataclass(frozen=True, slots=True)
+class HeldPr:
+    """One PR covered by a hold."""
+
+    ref: ItemRef
+    label: str
+    status: HoldStatus
+    detail: str
+    found_by: FoundBy = FoundBy.PLAN
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class HoldVerdict:
+    """The verdict on one hold."""
+
+    hold: Hold
+    status: HoldStatus
+    prs: tuple[HeldPr, ...]
+    waiting_on: tuple[str, ...]
+    """Release ids that are not out yet."""
+    unknown_parts: tuple[str, ...] = ()
+    """Why parts of a held family may be missing (a search that failed or fell short): the
+    hold is then unknown, and so is every PR of those repositories that it does not list."""
+
+    @property
+    def id(self) -> str:
+        """The hold id."""
+        return self.hold.id
+
+    def may_cover(self, ref: ItemRef) -> bool:
+        """Whether *ref* may be an unlisted part of one of this hold's families (it is then unknown, not free)."""
+        slugs = {pr.ref.slug.lower() for pr in self.prs} | {r.slug.lower() for r in self.hold.prs}
+        exempt = {r.key for r in self.hold.exempt}
+        return bool(self.unknown_parts) and ref.slug.lower() in slugs and ref.key not in exempt
+
+
+@dataclass(frozen=True, slots=True)
+class PrVerdict:
+    """Everything the plan says about one PR."""
+
+    ref: ItemRef
+    label: str
+    answer: Answer
+    detail: str
+    holds: tuple[tuple[str, HoldStatus, str], ...]
+    """``(hold id, status, detail)`` for each hold covering the PR."""
+    needed_by: tuple[str, ...]
+    """Releases that need this PR merged."""
+
+
+@dataclass(frozen=True, slots=True)
+class WatchVerdict:
+    """A followed-up item and how it stands."""
+
+    watch: Watch
+    label: str
+    state: str
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class NextAction:
+    """A next thing to do, and which releases it helps."""
+
+    text: str
+    node: str
+    unblocks: tuple[str, ...]
+    """Release ids that wait on it, directly or through their upstreams (never the release it cuts)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A release or hold whose status differs under what-if assumptions."""
+
+    kind: str
+    """``release`` or ``hold``."""
+    id: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """Everything :func:`evaluate` found; reporters and the CLI only read it."""
+
+    plan: Plan
+    as_of: dt.datetime
+    taken_at: dt.datetime
+    source: str
+    releases: tuple[ReleaseVerdict, ...]
+    holds: tuple[HoldVerdict, ...]
+    watch: tuple[WatchVerdict, ...]
+    waves: tuple[tuple[str, ...], ...]
+    """Releases still to ship, in order: each wave waits only on earlier ones."""
+    actions: tuple[NextAction, ...]
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    """The plan's graph plus the family parts found in the state."""
+    node_status: Mapping[str, str] = field(default_factory=dict)
+    """A status word per node, for drawing the graph."""
+    stats: ReadStats | None = None
+    """What reading the state cost, for a live read."""
+    assumptions: tuple[str, ...] = ()
+    """What-if assumptions this evaluation was made under (``check --assume``)."""
+    changed: tuple[Change, ...] = ()
+    """What the assumptions changed, compared with the state as read."""
+
+    def release(self, release_id: str) -> ReleaseVerdict:
+        """Return the verdict on *release_id*; :class:`KeyError` if the plan has no such release."""
+        for verdict in self.releases:
+            if verdict.id == release_id:
+                return verdict
+        raise KeyError(release_id)
+
+    def hold(self, hold_id: str) -> HoldVerdict:
+        """Return the verdict on *hold_id*; :class:`KeyError` if there is none."""
+        for verdict in self.holds:
+            if verdict.id == hold_id:
+                return verdict
+        raise KeyError(hold_id)
+
+    def pr(self, ref: ItemRef) -> PrVerdict:
+        """Return what the plan says about PR *ref*: may it merge, and what needs it."""
+        holds = tuple((h.id, pr.status, pr.detail) for h in self.holds for pr in h.prs if pr.ref.key == ref.key)
+        listed = {hold_id for hold_id, _, _ in holds}
+        holds += tuple(
+            (h.id, HoldStatus.UNKNOWN, f"whether it is held is unknown: {'; '.join(h.unknown_parts)}")
+            for h in self.holds
+            if h.id not in listed and h.may_cover(ref)
+        )
+        needed_by = tuple(r.id for r in self.releases if any(n.key == ref.key for n in r.release.needs_prs))
+        statuses = {status for _, status, _ in holds}
+        label = self.plan.short(ref)
+        if HoldStatus.VIOLATED in statuses or HoldStatus.HELD in statuses:
+            answer, detail = Answer.BLOCKED, "held: must not merge yet"
+            if HoldStatus.VIOLATED in statuses:
+                detail = "merged in violation of a hold"
+        elif HoldStatus.UNKNOWN in statuses:
+            answer, detail = Answer.UNKNOWN, "the state needed to decide is unknown"
+        elif holds:
+            answer, detail = Answer.CLEAR, "free: every release it waited for is out"
+        else:
+            answer, detail = Answer.CLEAR, "not held by the plan"
+        return PrVerdict(ref, label, answer, detail, holds, needed_by)
+
+    def answer(self) -> Answer:
+        """Answer for the whole plan: clear only if nothing planned is blocked, held, violated or unknown.
+
+        Proposed releases are reported but never change the answer.
+        """
+        planned = [r for r in self.releases if r.release.intent is Intent.PLANNED]
+        if any(r.status is ReleaseStatus.UNKNOWN for r in planned) or any(
+            h.status is HoldStatus.UNKNOWN for h in self.holds
+        ):
+            return Answer.UNKNOWN
+        if any(r.status is ReleaseStatus.BLOCKED for r in planned) or any(
+            h.status in (HoldStatus.HELD, HoldStatus.VIOLATED) for h in self.holds
+        ):
+            return Answer.BLOCKED
+        return Answer.CLEAR
+
+    def release_answer(self, release_id: str) -> Answer:
+        """Answer for one release: clear when released or unblocked."""
+        return {
+            ReleaseStatus.RELEASED: Answer.CLEAR,
+            ReleaseStatus.TAGGED: Answer.CLEAR,
+            ReleaseStatus.UNBLOCKED: Answer.CLEAR,
+            ReleaseStatus.BLOCKED: Answer.BLOCKED,
+            ReleaseStatus.UNKNOWN: Answer.UNKNOWN,
+        }[self.release(release_id).status]
