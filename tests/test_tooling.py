@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
     ids=["ruff-check", "ruff-format", "mypy", "import-contract"],
 )
 def test_tool_passes(command: list[str]) -> None:
-    """The code passes the linter, the formatter's check, strict type checking and the architecture's import contract."""
+    """The code passes the linter, the formatter's check, strict typing and the architecture's import contract."""
     result = subprocess.run(
         [sys.executable, *command], cwd=ROOT, capture_output=True, text=True, check=False, timeout=600
     )
