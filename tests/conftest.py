@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import fcntl
 import io
 import json
 import os
@@ -74,19 +76,55 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., Ru
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """Add ``--update-goldens``: rewrite the expected outputs of the golden scenarios."""
+    """Add ``--update-goldens`` (rewrite the expected outputs) and ``--all`` (run the slow tests too)."""
     parser.addoption(
         "--update-goldens",
         action="store_true",
         default=False,
         help="rewrite tests/scenarios/*/expected/* from the current output (review the diff!)",
     )
+    parser.addoption(
+        "--all",
+        action="store_true",
+        default=False,
+        help="also run the tests marked slow (the whole suite, as .ci/run does)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out the tests marked slow unless --all (or a -m expression) asks for them."""
+    if config.getoption("--all") or config.getoption("-m"):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow") is not None]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if item.get_closest_marker("slow") is None]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say whether the slow tests run."""
+    if config.getoption("--all") or config.getoption("-m"):
+        return "release-gate: the whole suite"
+    return "release-gate: the fast set (the tests marked slow are left out; --all runs them)"
 
 
 @pytest.fixture(scope="session")
 def example() -> Evaluation:
     """Evaluate the JupyterHub plan of 2018-08-09 against the state recorded at the meeting."""
     return check(EXAMPLE_PLAN, SnapshotStateProvider(EXAMPLE_STATE))
+
+
+@contextlib.contextmanager
+def _locked(name: str) -> Iterator[None]:
+    """Hold a lock on .cache/NAME.lock, so that parallel test workers install or fetch a tool one at a time."""
+    lock = ROOT / ".cache" / f"{name}.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")
@@ -98,7 +136,8 @@ def github_schema() -> Any:
     from release_gate.testing import fetch_github_schema, load_github_schema  # noqa: PLC0415
 
     try:
-        path = fetch_github_schema(ROOT / ".cache" / "github-schema")
+        with _locked("github-schema"):  # the test workers (pytest-xdist) fetch it once between them
+            path = fetch_github_schema(ROOT / ".cache" / "github-schema")
     except (OSError, subprocess.SubprocessError) as error:
         if os.environ.get("CI"):  # noqa: TID251 - CI's own variable decides skip or fail
             pytest.fail(f"GitHub's GraphQL schema is needed in CI and could not be fetched: {error}")
@@ -145,22 +184,23 @@ def _node_tool(name: str, packages: tuple[str, ...], script: str, what: str, pro
     """
     folder = ROOT / ".cache" / name
     module = packages[0].rsplit("@", 1)[0]
-    if problem is None and not (folder / "node_modules" / module).is_dir():
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            subprocess.run(
-                ["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(folder), *packages],
-                check=True,
-                capture_output=True,
-                timeout=600,
-            )
-        except (OSError, subprocess.SubprocessError) as error:
-            problem = str(error)
-    if problem is not None:
-        if os.environ.get("CI"):  # noqa: TID251 - CI's own variable decides skip or fail
-            pytest.fail(f"{what} is needed in CI: {problem}")
-        pytest.skip(f"{what} is not available: {problem}")
-    (folder / script).write_text((ROOT / "tests" / script).read_text(encoding="utf-8"), encoding="utf-8")
+    with _locked(name):  # parallel test workers install it once between them
+        if problem is None and not (folder / "node_modules" / module).is_dir():
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                subprocess.run(
+                    ["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(folder), *packages],
+                    check=True,
+                    capture_output=True,
+                    timeout=600,
+                )
+            except (OSError, subprocess.SubprocessError) as error:
+                problem = str(error)
+        if problem is not None:
+            if os.environ.get("CI"):  # noqa: TID251 - CI's own variable decides skip or fail
+                pytest.fail(f"{what} is needed in CI: {problem}")
+            pytest.skip(f"{what} is not available: {problem}")
+        (folder / script).write_text((ROOT / "tests" / script).read_text(encoding="utf-8"), encoding="utf-8")
     return folder
 
 

@@ -176,3 +176,11 @@ def test_every_plan_key_in_the_docs_exists(where: str, body: str) -> None:
     problems: list[str] = []
     _schema_walk(json_schema(), data, "", problems)
     assert not problems, f"{where}: keys the plan format does not have: {problems}"
+
+
+def test_the_readme_test_command_is_what_ci_runs() -> None:
+    """The README's second command (install and run the whole suite) is exactly the command .ci/run ends with."""
+    blocks = re.findall(r"```sh\n(.*?)\n```", (ROOT / "README.md").read_text(encoding="utf-8"), re.DOTALL)
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").rstrip().splitlines()[-1]
+    assert blocks[1] == ci
+    assert ci.endswith("pytest --all")  # the whole suite, slow tests included

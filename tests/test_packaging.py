@@ -24,6 +24,8 @@ import pytest
 
 import release_gate
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = "Scripts" if os.name == "nt" else "bin"
 BUILD_TIMEOUT = 300

@@ -26,6 +26,8 @@ from release_gate.sources import github_query
 from release_gate.testing import FakeGitHub, FakeRegistries, Fault
 from tests.conftest import EXAMPLE_STATE, ROOT, SHA_205, Repo, Run, check_section, pr_payload
 
+pytestmark = pytest.mark.slow
+
 DOC = ROOT / "docs" / "reliability.md"
 AS_OF = "2018-08-09T18:00:00Z"
 TIMEOUT = 1

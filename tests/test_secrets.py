@@ -13,6 +13,8 @@ import pytest
 from release_gate.testing import FakeGitHub, Fault
 from tests.conftest import EXAMPLE_STATE, SHA_205, Repo, Run, pr_payload
 
+pytestmark = pytest.mark.slow
+
 SENTINEL = "ghp_SENTINEL0123456789abcdefABCDEF0123"
 FORMS = (SENTINEL, base64.b64encode(SENTINEL.encode()).decode(), base64.b64encode(f"x:{SENTINEL}".encode()).decode())
 
