@@ -760,6 +760,25 @@ def test_graph_defaults_to_dot(run_cli: RunCli) -> None:
     assert run_cli("graph").out.startswith("digraph")
 
 
+def test_graph_to_a_file_it_cannot_write_is_a_usage_error(run_cli: RunCli, tmp_path: Path) -> None:
+    """`graph -o` into a folder that does not exist is exit 2 naming --output, not an internal error."""
+    target = tmp_path / "missing" / "graph.dot"
+    run = run_cli("graph", "-o", str(target))
+    assert run.code == 2, run.err
+    assert f"release-gate: error: --output: cannot write {target}" in run.err
+    _assert_no_traceback(run)
+
+
+def test_timeline_warns_of_a_token_over_plain_http_on_its_own_stderr(run_cli: RunCli) -> None:
+    """`timeline` with a token and an http:// API URL on another host warns on the command's stderr, like check."""
+    plan = str(ROOT / "config" / "jupyterhub-2018.toml")
+    url = "http://github.internal.test/api/v3"
+    run = run_cli("timeline", "2018-08-01", "2018-08-09", plan, "--github-url", url, env={"GH_TOKEN": "t0ken"})
+    assert run.code == 3, run.err
+    assert "warning: the GitHub token goes unencrypted over plain http:// to github.internal.test;" in run.err
+    assert "t0ken" not in run.err
+
+
 def test_validate_the_example(run_cli: RunCli) -> None:
     """`validate` on the example plan exits 0 and says ok with a count of what it read."""
     run = run_cli("validate", str(ROOT / "config" / "jupyterhub-2018.toml"))

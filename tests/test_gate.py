@@ -11,10 +11,17 @@ from unittest.mock import ANY
 
 import pytest
 
+from release_gate.errors import InputError
+from release_gate.evaluate import Answer
 from release_gate.gate.actions import annotation_lines, escape_data, outputs
-from release_gate.gate.decide import Decision, EventKind, StatusState, parse_event, shorten
+from release_gate.gate.decide import Decision, Event, EventKind, StatusState, parse_event, shorten
+from release_gate.gate.run import GateInputs, GateMode, GateResult, GateVerdict
+from release_gate.gate.run import run as run_gate
 from release_gate.plan.model import ItemRef
-from release_gate.state import PullRequest
+from release_gate.sources.github import GitHubGateClient, GitHubStateProvider
+from release_gate.sources.live import LiveStateProvider
+from release_gate.sources.registries import RegistryReader
+from release_gate.state import FileHistory, PullRequest, RepoState, State, StateProvider
 from release_gate.testing import Fault
 from tests.conftest import KS, PLAN_PATH, REPOSITORY, SHA_205, Repo, plan_text_for, pr_payload
 
@@ -514,14 +521,14 @@ def test_a_token_over_plain_http_to_another_host_is_warned_about(repo: Repo, nam
 
 def test_a_bug_still_leaves_error_on_the_pr_then_exits_4(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     """Should deciding crash (a bug), the PR's stale success is still replaced by error before the run exits 4."""
-    from release_gate import cli  # noqa: PLC0415
+    from release_gate.gate import run  # noqa: PLC0415
 
     _override_then_remove_it(repo)
 
     def broken(*_: Any, **__: Any) -> Decision:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(cli, "decide", broken)
+    monkeypatch.setattr(run, "decide", broken)
     result = repo.gate("pull_request_target", pr_payload(205, SHA_205))
     assert result.code == 4
     assert repo.statuses(SHA_205)[-1][0] == "error"
@@ -551,3 +558,86 @@ def test_the_last_labeller_decides_even_pages_later(repo: Repo) -> None:
     assert "the release-gate/override label by @passerby is ignored" in result.out
     pages = [r.query for r in repo.github.requests if r.path.endswith("/issues/205/events")]
     assert len(pages) == 2
+
+
+# -- the gate as a library (release_gate.gate.run) -------------------------------------------------
+
+
+def _library_run(repo: Repo, event: Event, *, mode: GateMode = GateMode.STATUS, provider: Any = None) -> GateResult:
+    """Run the gate as a library on *event* against the fakes, as `release-gate gate` would."""
+    token = str(repo.github.token)
+
+    def live() -> StateProvider:
+        github = GitHubStateProvider(token=token, base_url=repo.github.url, timeout=5)
+        return LiveStateProvider(github, RegistryReader(timeout=5))
+
+    inputs = GateInputs(KS, event, mode=mode, run_url="https://github.example/run/1")
+    client = GitHubGateClient(token=token, base_url=repo.github.url, timeout=5)
+    return run_gate(inputs, client, provider or live)
+
+
+def test_the_gate_as_a_library_posts_and_returns_its_decisions_printing_nothing(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """gate.run posts the held PR's pending status and returns the verdict, summary and outputs; it prints nothing."""
+    result = _library_run(repo, Event(EventKind.PULL_REQUEST, 205, SHA_205))
+    assert (result.verdict, result.answer, result.held) == (GateVerdict.HELD, Answer.CLEAR, ("kubespawner#205",))
+    assert [d.state for d in result.decisions] == [StatusState.PENDING]
+    assert repo.statuses(SHA_205) == [("pending", "waits for kubespawner >=0.9.0b1 to be released")]
+    assert repo.github.statuses[0].target_url == "https://github.example/run/1"
+    assert result.outputs.startswith("verdict=held\nheld=kubespawner#205\nreport<<release-gate-")
+    assert "| kubespawner#205 | **pending** |" in result.report
+    assert result.annotations[0].startswith("::warning title=release-gate%3A kubespawner#205::")
+    assert (result.problems, result.bugs, result.failure) == ((), (), None)
+    assert capsys.readouterr() == ("", "")
+
+
+def test_the_gate_as_a_library_in_check_mode_answers_blocked_and_posts_nothing(repo: Repo) -> None:
+    """In check mode a held PR makes the answer blocked (the job fails) and no status is posted."""
+    result = _library_run(repo, Event(EventKind.PULL_REQUEST, 205, SHA_205), mode=GateMode.CHECK)
+    assert (result.verdict, result.answer) == (GateVerdict.HELD, Answer.BLOCKED)
+    assert repo.github.statuses == []
+
+
+def test_the_gate_as_a_library_reads_no_state_when_no_pr_needs_it(repo: Repo) -> None:
+    """A PR whose labels cannot be read gets error without the plan's state being read: unknown, never clear."""
+    asked: list[bool] = []
+
+    def provider() -> StateProvider:
+        asked.append(True)
+        raise AssertionError("the state was not needed")
+
+    result = _library_run(repo, Event(EventKind.PULL_REQUEST, 99999, "4" * 40), provider=provider)
+    assert asked == []
+    assert (result.verdict, result.answer) == (GateVerdict.ERROR, Answer.UNKNOWN)
+    assert repo.statuses("4" * 40) == [("error", "release-gate: the PR could not be read")]
+
+
+def test_the_gate_as_a_library_returns_a_bug_after_posting_error(repo: Repo) -> None:
+    """A provider that crashes (a bug) is returned in the result, after the PR got error: the caller reports it."""
+
+    def provider() -> StateProvider:
+        raise RuntimeError("a bug")
+
+    result = _library_run(repo, Event(EventKind.PULL_REQUEST, 205, SHA_205), provider=provider)
+    assert [type(bug).__name__ for bug in result.bugs] == ["RuntimeError"]
+    assert (result.verdict, result.answer) == (GateVerdict.ERROR, Answer.UNKNOWN)
+    assert repo.statuses(SHA_205) == [("error", "release-gate: the state could not be read")]
+    assert "RuntimeError: a bug" in result.problems[0]
+
+
+def test_the_gate_as_a_library_names_an_invalid_plan(repo: Repo) -> None:
+    """An invalid plan on the default branch is the result's failure (an input error), and the PR gets error."""
+    repo.github.state = _with_plan(repo, "this is not TOML = = =")
+    result = _library_run(repo, Event(EventKind.PULL_REQUEST, 205, SHA_205))
+    assert isinstance(result.failure, InputError)
+    assert (result.verdict, result.answer, result.evaluation) == (GateVerdict.ERROR, Answer.UNKNOWN, None)
+    assert repo.statuses(SHA_205) == [("error", "release-gate: the plan is invalid")]
+
+
+def _with_plan(repo: Repo, text: str) -> State:
+    state = repo.github.state
+    ks = state.repos[KS]
+    assert isinstance(ks, RepoState)
+    files = {**ks.files, PLAN_PATH: FileHistory.current(text, state.taken_at)}
+    return dataclasses.replace(state, repos={**state.repos, KS: dataclasses.replace(ks, files=files)})

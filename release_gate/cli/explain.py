@@ -1,0 +1,59 @@
+"""``release-gate explain``: the whole chain of reasons for one release, hold or PR."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+
+from release_gate.cli._common import (
+    IO,
+    PLAN_HELP,
+    Subparsers,
+    add_evaluated,
+    add_output_options,
+    evaluated,
+    example_ref,
+    ref,
+    use_color,
+)
+from release_gate.cli._exits import ANSWER_EXIT, EXIT_BLOCKED, EXIT_CLEAR, EXIT_STATE
+from release_gate.errors import UsageError
+from release_gate.report import text as text_report
+
+NAME = "explain"
+
+
+def add_parser(subparsers: Subparsers) -> None:
+    """Add ``explain``: the subject, then the plan."""
+    sub = add_evaluated(subparsers, NAME, "Explain one release, hold or PR: the whole chain of reasons.")
+    sub.add_argument("subject", metavar="ID", help="a release id, a hold id, or a PR ref (kubespawner#232)")
+    sub.add_argument("plan", nargs="?", metavar="PLAN", help=PLAN_HELP)
+    add_output_options(sub)
+
+
+def run(args: argparse.Namespace, io: IO) -> int:
+    """Print the explanation; exit clear, blocked or unknown as the subject is."""
+    evaluation, _ = evaluated(args, io)
+    color = use_color(args.color, io)
+    subject = args.subject
+    release_ids = [r.id for r in evaluation.releases]
+    hold_ids = [h.id for h in evaluation.holds]
+    if subject in release_ids:
+        io.out.write(text_report.render_release(evaluation, subject, color=color))
+        return ANSWER_EXIT[evaluation.release_answer(subject)]
+    if subject in hold_ids:
+        io.out.write(text_report.render_hold(evaluation, subject, color=color))
+        status = evaluation.hold(subject).status
+        return {"free": EXIT_CLEAR, "unknown": EXIT_STATE}.get(str(status), EXIT_BLOCKED)
+    if "#" in subject:
+        verdict = evaluation.pr(ref(evaluation.plan, subject, "explain"))
+        io.out.write(text_report.render_pr(evaluation, verdict, color=color))
+        return ANSWER_EXIT[verdict.answer]
+    close = difflib.get_close_matches(subject, release_ids + hold_ids, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise UsageError(
+        "explain",
+        f"{subject!r} is no release, hold or PR ref of the plan{hint}",
+        f"Use a release ({', '.join(release_ids)}), a hold ({', '.join(hold_ids) or 'none'}) "
+        f"or a PR ref such as {example_ref(evaluation.plan)}",
+    )

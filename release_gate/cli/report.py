@@ -1,0 +1,41 @@
+"""``release-gate report``: write the HTML dashboard, or the Markdown report, to a file."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from release_gate.cli._common import IO, PLAN_HELP, Subparsers, add_evaluated, evaluated, write_file
+from release_gate.cli._exits import ANSWER_EXIT
+from release_gate.evaluate.timeline import moments, timeline
+from release_gate.report import html as html_report
+from release_gate.report import markdown as markdown_report
+
+NAME = "report"
+
+SPAN = dt.timedelta(days=365)
+"""How far back the dashboard's timeline looks."""
+
+
+def add_parser(subparsers: Subparsers) -> None:
+    """Add ``report``: the plan, the format and the file to write."""
+    sub = add_evaluated(subparsers, NAME, "Write the report to a file: the HTML dashboard, or Markdown.")
+    sub.add_argument("plan", nargs="?", metavar="PLAN", help=PLAN_HELP)
+    sub.add_argument("--format", choices=["html", "markdown"], default="html", help="html (default) or markdown")
+    sub.add_argument("-o", "--output", metavar="FILE", required=True, help="where to write it")
+
+
+def run(args: argparse.Namespace, io: IO) -> int:
+    """Write the report; exit clear, blocked or unknown as the whole plan is."""
+    # The dashboard's timeline looks back a year: read the pin files' versions over that time too.
+    evaluation, reading = evaluated(args, io, look_back=SPAN)
+    if args.format == "html":
+        # A strip per release over the last year of the state's recorded events (to the moment evaluated).
+        year_ago = evaluation.as_of - SPAN
+        start = max(min((m for m in moments(reading.state) if m <= evaluation.as_of), default=year_ago), year_ago)
+        page = html_report.render(evaluation, timeline(reading.graph, reading.state, start, evaluation.as_of))
+    else:
+        page = markdown_report.render(evaluation)
+    write_file(args.output, page)
+    io.err.write(f"release-gate: wrote {args.output}\n")
+    return ANSWER_EXIT[evaluation.answer()]
