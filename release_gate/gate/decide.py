@@ -2,8 +2,9 @@
 
 Pure: an :class:`~release_gate.evaluate.Evaluation` and what GitHub says about a PR (its
 head, its labels, who added the override label and whether they may) go in; a
-:class:`Decision` comes out. :mod:`~release_gate.gate.run` reads the event's PRs and posts the statuses. Text from
-outside (reasons quoting GitHub, logins) is cleaned to one line in what a decision says.
+:class:`Decision` comes out. :mod:`~release_gate.gate.run` reads the event's PRs and posts
+the statuses. Text from outside (reasons quoting GitHub, logins) is cleaned to one line in
+what a decision says.
 """
 
 from __future__ import annotations
