@@ -91,9 +91,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def _whole_suite(config: pytest.Config) -> bool:
+    """Whether the slow tests run: with --all, a -m expression, or test files named on the command line."""
+    named = [arg for arg in config.args if arg not in config.getini("testpaths")]
+    return bool(config.getoption("--all") or config.getoption("-m") or named)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Leave out the tests marked slow unless --all (or a -m expression) asks for them."""
-    if config.getoption("--all") or config.getoption("-m"):
+    """Leave out the tests marked slow unless --all, a -m expression or a named test file asks for them."""
+    if _whole_suite(config):
         return
     slow = [item for item in items if item.get_closest_marker("slow") is not None]
     if slow:
@@ -103,8 +109,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_report_header(config: pytest.Config) -> str:
     """Say whether the slow tests run."""
-    if config.getoption("--all") or config.getoption("-m"):
-        return "release-gate: the whole suite"
+    if _whole_suite(config):
+        return "release-gate: every test asked for, slow ones included"
     return "release-gate: the fast set (the tests marked slow are left out; --all runs them)"
 
 
