@@ -29,8 +29,10 @@ from release_gate.gate.decide import EventKind, parse_event
 from release_gate.graph import ReleaseGraph, build_graph
 from release_gate.plan.model import ItemRef, Plan
 from release_gate.sources import github_query as gq
+from release_gate.sources._http import Answer as HttpAnswer
+from release_gate.sources._http import Http
 from release_gate.sources.github import _describe
-from release_gate.sources.registries import RegistryReader
+from release_gate.sources.registries import INDEXES, RegistryReader
 from release_gate.state import (
     FileHistory,
     GitHubRelease,
@@ -583,19 +585,26 @@ def _body(shape: Any, *, yaml_body: bool = False) -> st.SearchStrategy[bytes]:
     return st.one_of(options)
 
 
+class _Canned(Http):
+    """The HTTP layer with each exchange answered from *answers* (URL suffix -> status, body), not a server."""
+
+    def __init__(self, answers: dict[str, tuple[int, bytes]]) -> None:
+        super().__init__(INDEXES, timeout=1, retries=0, budget=60.0)
+        self.answers = answers
+
+    def _exchange(self, method: str, url: str, headers: Any, data: Any) -> HttpAnswer:
+        del method, headers, data  # every request is a GET of the reader's
+        self.sent += 1
+        status, body = next((a for suffix, a in self.answers.items() if url.endswith(suffix)), (404, b""))
+        return HttpAnswer(status, {}, body)
+
+
 class _Served(RegistryReader):
     """A RegistryReader whose HTTP requests are answered from *answers* (URL suffix -> status, body)."""
 
     def __init__(self, answers: dict[str, tuple[int, bytes]]) -> None:
         super().__init__(timeout=1, retries=0)
-        self.answers = answers
-
-    def _fetch(self, url: str) -> tuple[int, bytes]:
-        self.requests += 1
-        for suffix, answer in self.answers.items():
-            if url.endswith(suffix):
-                return answer
-        return 404, b""
+        self._http = _Canned(answers)
 
 
 STATUS = st.sampled_from([200, 200, 200, 200, 304, 404, 500])

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import io
 import json
+import logging
 import re
 import socket
 import time
@@ -28,6 +29,7 @@ from release_gate import (
 )
 from release_gate.plan.model import ItemRef
 from release_gate.sources.github import GitHubStateProvider
+from release_gate.sources.registries import RegistryReader
 from release_gate.state import PrState, PullRequest, State, Tag
 from release_gate.testing import FakeGitHub, Fault
 from tests.conftest import EXAMPLE_PLAN, EXAMPLE_STATE, Run
@@ -319,6 +321,49 @@ def test_transient_fault_is_retried(fake_github: FakeGitHub, fault: Fault) -> No
     fake_github.inject(fault, times=1)
     live = check(PLAN, provider(fake_github, retries=2))
     assert verdicts(live) == verdicts(check(PLAN, SnapshotStateProvider(EXAMPLE_STATE)))
+
+
+def test_retry_after_waits_count_in_the_budget(fake_github: FakeGitHub) -> None:
+    """A Retry-After GitHub asks for that would pass the read's budget is not waited for: unavailable at once."""
+    fake_github.inject(Fault.TOO_MANY_REQUESTS, times=None, retry_after=5)
+    started = time.monotonic()
+    with pytest.raises(StateUnavailableError) as raised:
+        check(PLAN, provider(fake_github, max_wait=30.0, budget=2.0))
+    assert time.monotonic() - started < 2
+    assert raised.value.problem == "rate limited; GitHub asks to wait 5 s, past the 2 s budget of GitHub"
+    assert len(fake_github.requests) == 1
+
+
+def test_a_github_answer_past_the_size_limit_is_not_read_to_its_end(
+    fake_github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GitHub's answers have the size limit of the package indexes': past it, the read is unavailable, saying so."""
+    monkeypatch.setattr("release_gate.sources._http.MAX_ANSWER", 1000)
+    with pytest.raises(StateUnavailableError) as raised:
+        check(PLAN, provider(fake_github))
+    assert (
+        raised.value.problem
+        == f"{fake_github.url.removesuffix('/v3')}/graphql answered more than 0 MiB; release-gate stops there"
+    )
+    assert len(fake_github.requests) == 1
+
+
+def test_the_library_leaves_logging_alone(
+    fake_github: FakeGitHub, live_plan: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading GitHub and the indexes, through faults, changes no logger: logging is the application's to set up."""
+    from release_gate.state import request_for  # noqa: PLC0415
+
+    names = ("github", "github.Requester", "github.GithubRetry", "urllib3", "urllib3.connectionpool")
+    for name in names:  # as in a fresh process, whatever ran before
+        monkeypatch.setattr(logging.getLogger(name), "level", logging.NOTSET)
+    before = {name: (logging.getLogger(name).level, list(logging.getLogger(name).handlers)) for name in names}
+    fake_github.inject(Fault.SERVER_ERROR, times=1)
+    check(PLAN, provider(fake_github))
+    check(PLAN, provider(fake_github, token=None))
+    RegistryReader(timeout=2).read(request_for(parse_plan(live_plan.read_text(encoding="utf-8")), ()))
+    after = {name: (logging.getLogger(name).level, list(logging.getLogger(name).handlers)) for name in names}
+    assert after == before
 
 
 def test_bad_token_is_state_unavailable_with_a_hint(fake_github: FakeGitHub) -> None:

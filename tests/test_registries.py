@@ -156,7 +156,7 @@ def test_helm_redirect_and_conditional_get(tmp_path: Path) -> None:
     ("setup", "needle"),
     [
         (lambda fake: setattr(fake, "broken_index", True), "is not YAML"),
-        (lambda fake: setattr(fake, "down", True), "kept failing (503)"),
+        (lambda fake: setattr(fake, "down", True), "the index kept failing after the retries"),
     ],
     ids=["not-yaml", "down"],
 )
@@ -255,7 +255,7 @@ def test_plan_mistakes_in_sources_are_exit_2(run_cli: Callable[..., Run], tmp_pa
 
 def test_an_answer_past_the_size_limit_is_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
     """An answer larger than MAX_ANSWER is not read to the end: its release is unknown, saying why."""
-    monkeypatch.setattr("release_gate.sources.registries.MAX_ANSWER", 100)
+    monkeypatch.setattr("release_gate.sources._http.MAX_ANSWER", 100)
     with FakeRegistries(_state(LIB, APP)) as fake:
         found = _read(_plan(fake))
     assert isinstance(found["pypi:lib"], Unknown)
@@ -269,9 +269,9 @@ def test_a_host_that_failed_is_not_asked_again_in_the_read() -> None:
         found = _read(_plan(fake))
         asked = len(fake.requests)
     reasons = sorted((str(getattr(found[key], "reason", "")) for key in ("pypi:lib", "helm:app")), key=len)
-    assert "kept failing (503)" in reasons[0]
+    assert "the index kept failing after the retries" in reasons[0]
     assert "not asked: 127.0.0.1" in reasons[1]
-    assert "failed earlier in this read (it kept failing (503)" in reasons[1]
+    assert "failed earlier in this read (the index kept failing after the retries)" in reasons[1]
     assert asked == 2  # the first project's document, once and once again (retries=1); the other never
 
 
@@ -283,7 +283,7 @@ def test_an_answer_past_the_limit_does_not_mark_its_host_down(monkeypatch: pytes
         fake.extra_entries["app"] = [{"version": f"0.0.{n}", "name": "app"} for n in range(100)]
         pypi = max(len(fake.answer(p)[1]) for p in ("/pypi/lib/json", "/pypi/lib/1.0.0rc1/json"))
         assert len(fake.answer("/helm/app/index.yaml")[1]) > pypi
-        monkeypatch.setattr("release_gate.sources.registries.MAX_ANSWER", pypi + 1)
+        monkeypatch.setattr("release_gate.sources._http.MAX_ANSWER", pypi + 1)
         found = _read(plan)
     assert isinstance(found["helm:app"], Unknown)
     assert "more than" in found["helm:app"].reason
@@ -481,7 +481,7 @@ def test_retry_after_waits_count_in_the_budget() -> None:
         elapsed = time.monotonic() - started
     assert elapsed < 2.0, f"took {elapsed:.1f} s"
     assert isinstance(found["helm:app"], Unknown)
-    assert "the index asks to wait 5 s, past the package indexes' budget of 2 s" in found["helm:app"].reason
+    assert "the index asks to wait 5 s, past the 2 s budget of the package indexes" in found["helm:app"].reason
 
 
 @pytest.mark.parametrize("retry_after", [1, 0], ids=["retry-after", "message-only"])

@@ -1,5 +1,8 @@
 """Answers kept on disk with their ETag, so a repeated read asks "changed since?" and gets 304.
 
+The HTTP layer (:mod:`release_gate.sources._http`) keeps and asks for them, for GitHub and the
+package indexes alike.
+
 GitHub's REST API, PyPI's JSON API and Helm indexes on static hosting all send an ``ETag``.
 Asked again with ``If-None-Match``, they answer ``304 Not Modified`` without a body when
 nothing changed, and a 304 to an authorised GitHub request does not count against the rate

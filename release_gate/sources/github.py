@@ -5,43 +5,38 @@ very large; older pages of tags are read only while a release is still undecided
 through PyGithub's requester. Without a token, public repositories are read through the
 REST API with lazy PyGithub objects and as few requests as the plan allows.
 
-PyGithub is configured on purpose: no throttle between requests (the reads are few and
-sequential), bounded retries with a short backoff, a per-request timeout, a cap on every
-rate-limit wait, and its logger quieted to warnings. A live read takes at most
-``budget`` seconds plus one request's worst case: ``(retries + 1) * timeout``, plus backoff
-and ``Retry-After`` waits of at most ``max_wait`` each (defaults: 60 s + 3 x 10 s + 1.5 s
-+ 2 x 30 s, about 2.5 minutes); past that, or on a bad token, an exhausted rate limit
-or a server that keeps failing, it raises :class:`~release_gate.errors.StateUnavailableError`,
-which never names the token.
+PyGithub drives the requests, and every one goes through the HTTP layer
+(:mod:`release_gate.sources._http`), as the package indexes' do: PyGithub's own retries and
+throttle are off, and the layer asks again (twice by default, with a short backoff, or after
+a ``Retry-After`` of at most ``max_wait``), keeps to the read's ``budget``, limits each
+answer's size, checks its ``Content-Length``, makes GETs conditional on the answer cache's
+ETags, and says what went wrong. A live read takes at most ``budget`` seconds plus one
+request's worst case: ``(retries + 1) * timeout``, plus backoff and ``Retry-After`` waits of
+at most ``max_wait`` each (defaults: 60 s + 3 x 10 s + 1.5 s + 2 x 30 s, about 2.5 minutes);
+past that, or on a bad token, an exhausted rate limit or a server that keeps failing, it
+raises :class:`~release_gate.errors.StateUnavailableError`, which never names the token.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
-import logging
 import re
-import time
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
-import github
-import requests
-from github import Auth, Github, GithubException, GithubRetry
-from github.GithubException import (
-    BadCredentialsException,
-    RateLimitExceededExceedsMaxWait,
-    RateLimitExceededException,
-    UnknownObjectException,
-)
+from github import Auth, Github, GithubException
+from github.GithubException import BadCredentialsException, UnknownObjectException
 from github.Issue import Issue as GithubIssue
 
 from release_gate.errors import StateUnavailableError
 from release_gate.plan.model import ItemRef
 from release_gate.plan.reader import pin_path_problem
-from release_gate.sources.cache import CachedAnswer, ResponseCache
+from release_gate.sources._http import BACKOFF, Answer, Format, Http, HttpError, Service, limited, reset_time
+from release_gate.sources.cache import ResponseCache
 from release_gate.sources.github_query import (
     Batch,
     Gathered,
@@ -81,123 +76,121 @@ MAX_SEARCH_PAGES = 10
 """GitHub's search gives at most 1,000 results: 10 pages of 100."""
 
 T = TypeVar("T")
-_BACKOFF = 0.5
-"""Seconds before asking again for an answer that came back broken; doubled each time."""
-_BODY_ERRORS = (json.JSONDecodeError, requests.exceptions.ChunkedEncodingError)
+
+GITHUB = Service(
+    name="GitHub",
+    reads="GitHub",
+    address="the API URL (--github-url, GITHUB_API_URL)",
+    limit_hint="Try again after that, or use a token with a larger budget",
+    rate_limit_wait=60.0,  # GitHub: "wait at least one minute" when a rate limit names no time
+    vary=("Accept",),
+)
+"""GitHub, as the HTTP layer names it and reads it."""
 
 
-class _BoundedRetry(GithubRetry):
-    """GithubRetry whose Retry-After waits are capped too (urllib3 would sleep any Retry-After)."""
-
-    def get_retry_after(self, response: Any) -> float | None:
-        wait = super().get_retry_after(response)
-        if wait is not None and self.max_rate_limit_wait is not None and wait > self.max_rate_limit_wait:
-            raise RateLimitExceededExceedsMaxWait(response.status, None, dict(response.headers), wait=wait)
-        return wait
+def _json_like(answer: Answer) -> None:
+    """Check what PyGithub will read as JSON is JSON (it reads a body that starts with ``{`` or ``[`` so)."""
+    text = answer.text
+    if text.startswith(("{", "[")):
+        json.loads(text)
 
 
-def _client(  # noqa: PLR0917 - private, called in two places
-    token: str | None, base_url: str, timeout: int, retries: int, max_wait: float, cache: ResponseCache | None = None
-) -> Github:
-    """Return PyGithub configured on purpose: no throttle, bounded retries and waits, quiet logs.
+_JSON_LIKE = Format("JSON", _json_like)
 
-    With *cache*, every REST GET is conditional on the ETag of the answer kept from an
-    earlier read (:func:`_conditional`).
-    """
-    # PyGithub logs every retry at INFO and urllib3 at WARNING, straight to stderr.
-    github.set_log_level(logging.WARNING)
-    logging.getLogger("urllib3").setLevel(logging.ERROR)
-    retry = _BoundedRetry(
-        total=retries,
-        backoff_factor=0.5,
-        backoff_max=5,
-        secondary_rate_wait=60,  # GitHub asks for a minute; above max_wait this fails fast
-        max_rate_limit_wait=max_wait,
-    )
+
+def _client(token: str | None, base_url: str, timeout: int, http: Http) -> Github:
+    """Return PyGithub with its own retries and throttle off, every request sent through *http*."""
     client = Github(
         auth=Auth.Token(token) if token else None,
         base_url=base_url,
         timeout=timeout,
-        retry=retry,
+        retry=0,
         per_page=100,
         lazy=True,
         seconds_between_requests=None,
         seconds_between_writes=None,
         user_agent="release-gate",
     )
-    if cache is not None:
-        _conditional(client.requester, cache)
+    _route(client.requester, http)
     return client
 
 
-class _Replayed:
-    """A kept answer given to PyGithub as if GitHub had sent it (after GitHub said 304)."""
+_CONNECTION_CLASSES = {
+    "_Requester__connectionClass": "",
+    "_Requester__httpConnectionClass": "http",
+    "_Requester__httpsConnectionClass": "https",
+}
+"""PyGithub's requester builds every connection from one of these (private) attributes; the
+first is the one for its base URL's scheme."""
 
-    def __init__(self, kept: CachedAnswer, headers: Mapping[str, str]) -> None:
-        self.status = 200
-        self.headers = {k.lower(): v for k, v in headers.items()} | {k.lower(): v for k, v in kept.headers.items()}
-        self._body = kept.body.decode("utf-8", errors="replace")
+
+def _route(requester: Any, http: Http) -> None:
+    """Make every connection *requester* builds one that sends through *http* (:class:`_Connection`).
+
+    PyGithub has no public transport hook: its requester builds each connection from the
+    classes in its private attributes (:data:`_CONNECTION_CLASSES`), so this sets them, on
+    this requester only. If a PyGithub release builds connections otherwise, release-gate
+    refuses to read GitHub rather than read it without retries, limits and budget;
+    tests/test_http.py fails first. (PyGithub copies a requester, unrouted, only to change its
+    authentication or laziness, which release-gate never asks for; the same test checks that
+    the fake GitHub sees no request the layer did not send.)
+    """
+    if not all(isinstance(getattr(requester, name, None), type) for name in _CONNECTION_CLASSES):
+        raise RuntimeError(
+            "this PyGithub release builds its connections in a way release-gate does not know "
+            "(Requester.__connectionClass); install a PyGithub release release-gate supports"
+        )
+    scheme = urllib.parse.urlsplit(requester.base_url).scheme
+    for name, protocol in _CONNECTION_CLASSES.items():
+        setattr(requester, name, functools.partial(_Connection, http, protocol or scheme))
+
+
+class _Connection:
+    """What PyGithub takes for a connection (its requests-based ones' interface), sending through the HTTP layer."""
+
+    def __init__(self, http: Http, protocol: str, host: str, port: int | None = None, **_: Any) -> None:
+        self.http = http
+        self.protocol = protocol
+        self.host = host
+        self.port = port or (443 if protocol == "https" else 80)
+        self._asked: tuple[str, str, Any, dict[str, str]] = ("GET", "", None, {})
+
+    def request(
+        self,
+        verb: str,
+        url: str,
+        input: Any,  # noqa: A002 - PyGithub's name
+        headers: dict[str, str],
+        stream: bool = False,
+    ) -> None:
+        """Take the request to send (PyGithub sends it with :meth:`getresponse`)."""
+        del stream  # PyGithub streams downloads only, which release-gate never asks for
+        self._asked = (verb, f"{self.protocol}://{self.host}:{self.port}{url}", input, headers)
+
+    def getresponse(self) -> _Reply:
+        """Send the request through the HTTP layer and return its whole answer."""
+        verb, url, data, headers = self._asked
+        return _Reply(self.http.send(verb, url, headers=headers, data=data, fmt=_JSON_LIKE))
+
+    def close(self) -> None:
+        """Nothing to close: the HTTP layer keeps its connections."""
+
+
+class _Reply:
+    """An answer as PyGithub reads one (an httplib-like response)."""
+
+    def __init__(self, answer: Answer) -> None:
+        self.status = answer.status
+        self.headers = answer.headers
+        self._text = answer.text
 
     def getheaders(self) -> Any:
+        """Return the headers' items."""
         return self.headers.items()
 
     def read(self) -> str:
-        return self._body
-
-
-def _conditional(requester: Any, cache: ResponseCache) -> None:
-    """Make *requester*'s GETs conditional on the answers kept in *cache*, and keep new ones.
-
-    PyGithub has no public hook for this: its requester builds each connection from the
-    class in its (private) ``__connectionClass`` attribute, so this sets, on this requester
-    only, a subclass that adds ``If-None-Match`` and replays the kept answer on a 304. If
-    a PyGithub release builds connections otherwise, nothing is cached and every answer is
-    read in full, as without a cache; tests/test_cache.py notices.
-    """
-    attribute = "_Requester__connectionClass"
-    base = getattr(requester, attribute, None)
-    if not isinstance(base, type):
-        return
-
-    class Conditional(base):  # type: ignore[misc,valid-type]
-        def request(
-            self,
-            verb: str,
-            url: str,
-            input: Any,  # noqa: A002 - PyGithub's name
-            headers: dict[str, str],
-            stream: bool = False,
-        ) -> None:
-            self.kept_key = ""
-            self.kept: CachedAnswer | None = None
-            if verb == "GET" and not stream:
-                self.kept_key = f"{self.protocol}://{self.host}:{self.port}{url} {headers.get('Accept', '')}"
-                self.kept = cache.get(self.kept_key)
-                if self.kept is not None:
-                    headers = {**headers, "If-None-Match": self.kept.etag}
-            super().request(verb, url, input, headers, stream)
-
-        def getresponse(self) -> Any:
-            response = super().getresponse()
-            if not self.kept_key:
-                return response
-            if response.status == 304 and self.kept is not None:
-                cache.revalidated += 1
-                return _Replayed(self.kept, response.headers)
-            etag = response.headers.get("ETag")
-            if response.status == 200 and etag:
-                cache.put(self.kept_key, etag, response.read().encode("utf-8"), response.headers)
-            return response
-
-    setattr(requester, attribute, Conditional)
-
-
-def _reset_of(headers: Mapping[str, Any] | None) -> dt.datetime | None:
-    value = {k.lower(): v for k, v in (headers or {}).items()}.get("x-ratelimit-reset")
-    try:
-        return dt.datetime.fromtimestamp(int(float(value)), dt.UTC) if value else None
-    except (TypeError, ValueError, OverflowError):
-        return None
+        """Return the body as text."""
+        return self._text
 
 
 class GitHubStateProvider:
@@ -230,10 +223,11 @@ class GitHubStateProvider:
         self._has_token = bool(token)
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.cache = cache
-        self._github = _client(token, self.base_url, timeout, retries, max_wait, cache)
-        self._requests = 0
+        self._http = Http(
+            GITHUB, timeout=timeout, retries=retries, budget=budget, max_wait=max_wait, cache=cache, on_send=self._sent
+        )
+        self._github = _client(token, self.base_url, timeout, self._http)
         self._asked_again = 0
-        self._started = 0.0
 
     @property
     def source(self) -> str:
@@ -243,9 +237,8 @@ class GitHubStateProvider:
 
     def fetch(self, request: StateRequest) -> State:
         """Read everything *request* names; see the class and module docs for how."""
-        self._requests = 0
+        self._http.begin()
         self._asked_again = 0
-        self._started = time.monotonic()
         taken_at = self._clock()
         try:
             if self._has_token:
@@ -264,13 +257,8 @@ class GitHubStateProvider:
     def _post(self, batch: Batch, answer: Gathered, request: StateRequest) -> None:
         requester = self._github.requester
         for attempt in range(self.retries + 1):
-            headers, data = self._call(
-                requester.requestJsonAndCheck,
-                "POST",
-                requester.graphql_url,
-                None,
-                None,
-                {"query": batch.text, "variables": dict(batch.variables)},
+            headers, data = requester.requestJsonAndCheck(
+                "POST", requester.graphql_url, input={"query": batch.text, "variables": dict(batch.variables)}
             )
             if not isinstance(data, dict) or not isinstance(data.get("data", {}), dict | None):
                 self._unavailable("GitHub's GraphQL answer was not a GraphQL response")
@@ -279,8 +267,8 @@ class GitHubStateProvider:
             if attempt == self.retries or not failed_in_passing(data) or self._asked_again >= self.retries:
                 break
             self._asked_again += 1
-            time.sleep(_BACKOFF * 2**attempt)
-        answer.reset = _reset_of(headers) or answer.reset  # GraphQL's rateLimit may be missing from an error
+            self._http.pause(BACKOFF * 2**attempt)
+        answer.reset = reset_time(headers) or answer.reset  # GraphQL's rateLimit may be missing from an error
         read_answer(batch, data, answer, request)
 
     def _fetch_graphql(self, request: StateRequest, taken_at: dt.datetime) -> State:
@@ -302,18 +290,10 @@ class GitHubStateProvider:
             for batch in more_batches(answer, request):
                 self._post(batch, answer, request)
         notes = (f"read older pages of tags or search results in {rounds} more round(s)",) if rounds else ()
-        stats = ReadStats(self._requests, answer.cost, answer.remaining, answer.reset, notes)
+        stats = ReadStats(self._http.sent, answer.cost, answer.remaining, answer.reset, notes)
         return state_of(answer, request, taken_at=taken_at, source=self.source, stats=stats)
 
     # -- REST (no token) ----------------------------------------------------------------------
-
-    def _call(self, read: Callable[..., T], *args: Any) -> T:
-        """Run one read that sends one request (a lazy object's first property, one page).
-
-        urllib3 retries what fails before the answer's body; a body cut short or that is
-        not JSON is asked for again here, as often as the retries allow.
-        """
-        return _again(read, args, self.retries, self._spend)
 
     def _fetch_rest(self, request: StateRequest, taken_at: dt.datetime) -> State:
         repos: dict[str, RepoState | Unknown] = {}
@@ -331,14 +311,14 @@ class GitHubStateProvider:
         notes = (
             (
                 "no token: read anonymously through the REST API, which allows 60 requests an hour per IP "
-                f"address (this read used {self._requests}); set GH_TOKEN or GITHUB_TOKEN to read the whole "
+                f"address (this read used {self._http.sent}); set GH_TOKEN or GITHUB_TOKEN to read the whole "
                 "plan in one GraphQL request"
             ),
         )
         remaining, _ = self._github.requester.rate_limiting
         reset = self._github.requester.rate_limiting_resettime
         stats = ReadStats(
-            self._requests,
+            self._http.sent,
             0,
             remaining if remaining >= 0 else None,
             dt.datetime.fromtimestamp(reset, dt.UTC) if reset > 0 else None,
@@ -352,7 +332,7 @@ class GitHubStateProvider:
         try:
             pages = repo.get_tags()
             for page in range(MAX_REST_TAG_PAGES):
-                found = self._call(pages.get_page, page)
+                found = pages.get_page(page)
                 tags.extend(Tag(t.name, t.commit.sha) for t in found)
                 if len(found) < 100:
                     break
@@ -366,7 +346,7 @@ class GitHubStateProvider:
             for tag in tags
             if any(r.slug.lower() == slug.lower() and satisfies(r, req, tag) for r, req in request.wants)
         ]
-        dates = {tag.name: self._call(_commit_date, repo, tag.sha) for tag in wanted}
+        dates = {tag.name: _commit_date(repo, tag.sha) for tag in wanted}
         dated = tuple(Tag(t.name, t.sha, _utc(dates[t.name]) if t.name in dates else None) for t in tags)
         read_at = request.as_of or self._clock()
         files: dict[str, FileHistory | Unknown] = {
@@ -388,7 +368,7 @@ class GitHubStateProvider:
         if problem is not None:  # the plan reader refuses it; never build another API path from it
             return Unknown(f"{path!r} is not a path inside {slug}: {problem}")
         listed = repo.get_commits(path=path, until=request.as_of) if request.as_of else repo.get_commits(path=path)
-        page = self._call(listed.get_page, 0)
+        page = listed.get_page(0)
         versions: list[FileVersion] = []
         for commit in page:
             since = _utc(commit.commit.committer.date)
@@ -409,7 +389,7 @@ class GitHubStateProvider:
     def _rest_text(self, repo: Any, path: str, sha: str) -> str | None:
         """Return the text of *path* at commit *sha*; ``None`` when the commit deleted it."""
         try:
-            content = self._call(repo.get_contents, path, sha)
+            content = repo.get_contents(path, sha)
         except UnknownObjectException:
             return None
         if isinstance(content, list) or content.encoding != "base64":
@@ -419,7 +399,7 @@ class GitHubStateProvider:
     def _rest_item(self, ref: ItemRef) -> PullRequest | Issue | Unknown:
         issue = self._github.get_repo(ref.slug).get_issue(ref.number)  # lazy: no request
         try:
-            self._call(getattr, issue, "state")
+            _ = issue.state  # lazy: reading a property sends the request
         except UnknownObjectException:
             return Unknown(f"no PR or issue #{ref.number} in {ref.slug}; check the number in the plan")
         return _rest_issue(ref, issue)
@@ -438,11 +418,8 @@ class GitHubStateProvider:
         given = 0
         requester = self._github.requester
         for page in range(1, MAX_SEARCH_PAGES + 1):
-            _, data = self._call(
-                requester.requestJsonAndCheck,
-                "GET",
-                "/search/issues",
-                {"q": query, "per_page": 100, "page": page},
+            _, data = requester.requestJsonAndCheck(
+                "GET", "/search/issues", {"q": query, "per_page": 100, "page": page}
             )
             why = _search_shape(data)
             if why:
@@ -467,78 +444,51 @@ class GitHubStateProvider:
 
     # -- limits and errors ------------------------------------------------------------------
 
-    def _spend(self) -> None:
-        if time.monotonic() - self._started > self.budget:
-            self._unavailable(f"gave up after {self.budget:.0f} s", "GitHub is slow or failing; try again later")
-        self._requests += 1
+    def _sent(self, count: int) -> None:
+        """Say, before each request, what is read and how many requests so far."""
         if self.progress is not None:
             how = "GraphQL" if self._has_token else "REST"
-            self.progress(f"reading GitHub ({how}): request {self._requests}")
+            self.progress(f"reading GitHub ({how}): request {count}")
 
     def _unavailable(self, problem: str, hint: str = "") -> NoReturn:
         raise StateUnavailableError(f"GitHub ({self.base_url})", problem, hint)
 
 
-def _again(call: Callable[..., T], args: tuple[Any, ...], retries: int, before: Callable[[], None] | None = None) -> T:
-    """Return ``call(*args)``, called again (up to *retries* times) while the answer comes back broken."""
-    for attempt in range(retries + 1):
-        if before is not None:
-            before()
-        try:
-            return call(*args)
-        except _BODY_ERRORS:
-            if attempt == retries:
-                raise
-            time.sleep(_BACKOFF * 2**attempt)
-    raise AssertionError  # pragma: no cover - the loop returns or raises
-
-
 def _describe(error: BaseException) -> tuple[str, str] | None:
-    """Say what went wrong and what to do, for the errors a live read can meet (never the token)."""
+    """Say what went wrong and what to do, for the errors a live read can meet (never the token).
+
+    What the HTTP layer gave up on it has said already; here, what GitHub answered.
+    """
+    if isinstance(error, HttpError):
+        return error.problem, error.hint
+    if isinstance(error, GraphQLRateLimited):
+        return limited(error.reset), GITHUB.limit_hint
     if isinstance(error, BadCredentialsException):
         return "the token was refused (401 Bad credentials)", (
             "Check the token in GH_TOKEN, GITHUB_TOKEN or --token-env: it may be mistyped, expired or revoked"
         )
-    if isinstance(error, GraphQLRateLimited):
-        return _limit(error.reset)
-    if isinstance(error, RateLimitExceededException):
-        return _limit(_reset_of(error.headers), getattr(error, "wait", None))
     if isinstance(error, GithubException):
-        if error.status == 429:
-            return _limit(_reset_of(error.headers))
-        if error.status == 401:
-            return "GitHub requires a token for this (401)", "Set GH_TOKEN or GITHUB_TOKEN"
-        if error.status == 403:
-            return "access forbidden (403)", "Check that the token may read these repositories"
-        if error.status == 404:
-            return "not found (404)", "Check the repository and number, and that the token may read them"
-        if 400 <= error.status < 500:
-            message = error.data.get("message") if isinstance(error.data, dict) else None
-            said = f": {message}" if isinstance(message, str) and message else ""
-            return f"GitHub refused the request ({error.status}{said})", "Check the request; it will not succeed as is"
-        return f"GitHub answered {error.status}", "GitHub may be having trouble; try again later"
+        return _refused(error)
     if isinstance(error, _UnexpectedAnswerError):
         return f"GitHub's answer is not shaped as its REST API describes ({error})", (
             "A proxy may have answered, or the API changed; try again later, and report it if it stays"
         )
-    if isinstance(error, requests.exceptions.RetryError):
-        if re.search(r"too many (403|429) error", str(error)):
-            return "rate limited: GitHub kept asking to wait (secondary rate limit)", "Wait a minute and try again"
-        return "GitHub kept failing after the retries", "GitHub may be having trouble; try again later"
-    text = str(error)
-    if isinstance(error, requests.exceptions.Timeout) or "timed out" in text.lower():
-        return "GitHub did not answer in time", "Try again later, or raise --timeout"
-    if isinstance(error, requests.exceptions.ConnectionError):
-        if re.search(r"refused|resolve|Name or service|NameResolution", text):
-            return "cannot connect", "Check the network and the API URL (--github-url, GITHUB_API_URL)"
-        return "the connection broke off, again after the retries", "GitHub may be having trouble; try again later"
-    if isinstance(error, requests.exceptions.ChunkedEncodingError):
-        return "GitHub's answer was cut short, again after the retries", "GitHub may be having trouble; try again later"
-    if isinstance(error, requests.exceptions.RequestException):
-        return f"the request failed ({type(error).__name__})", "Try again later"
-    if isinstance(error, json.JSONDecodeError):  # a body that is not JSON
-        return "GitHub's answer was not valid JSON", "GitHub may be having trouble; try again later"
     return None
+
+
+def _refused(error: GithubException) -> tuple[str, str]:
+    """Say what an answer of GitHub's that is not a success means (the layer asked again for those worth it)."""
+    if error.status == 401:
+        return "GitHub requires a token for this (401)", "Set GH_TOKEN or GITHUB_TOKEN"
+    if error.status == 403:
+        return "access forbidden (403)", "Check that the token may read these repositories"
+    if error.status == 404:
+        return "not found (404)", "Check the repository and number, and that the token may read them"
+    if 400 <= error.status < 500:
+        message = error.data.get("message") if isinstance(error.data, dict) else None
+        said = f": {message}" if isinstance(message, str) and message else ""
+        return f"GitHub refused the request ({error.status}{said})", "Check the request; it will not succeed as is"
+    return f"GitHub answered {error.status}", "GitHub may be having trouble; try again later"
 
 
 class _NotAFileError(Exception):
@@ -569,13 +519,6 @@ def _search_shape(data: object) -> str:
 
 def _commit_date(repo: Any, sha: str) -> dt.datetime | None:
     return repo.get_git_commit(sha).committer.date  # type: ignore[no-any-return]
-
-
-def _limit(reset: dt.datetime | None, wait: float | None = None) -> tuple[str, str]:
-    when = f"; it resets at {reset:%Y-%m-%d %H:%M:%S} UTC" if reset else ""
-    if not when and wait:
-        when = f"; GitHub asks to wait {wait:.0f} s"
-    return f"rate limited{when}", "Try again after that, or use a token with a larger budget"
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -660,7 +603,9 @@ class GitHubGateClient:
     never the token) when GitHub cannot be read or written, or answers with JSON that is
     not shaped as GitHub's REST description says. The REST answers are read as JSON and
     checked here, not through PyGithub's objects, so an answer of an unexpected shape is
-    a state that cannot be read, never a crash or a guess.
+    a state that cannot be read, never a crash or a guess. Every request goes through the
+    HTTP layer, as the provider's do; each method is one read or write, with its own
+    *budget* of seconds.
     """
 
     def __init__(
@@ -671,14 +616,19 @@ class GitHubGateClient:
         timeout: int = 10,
         retries: int = 2,
         cache: ResponseCache | None = None,
+        max_wait: float = 30.0,
+        budget: float = 60.0,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.retries = retries
-        self._github = _client(token, self.base_url, timeout, retries, 30.0, cache)
+        self._http = Http(GITHUB, timeout=timeout, retries=retries, budget=budget, max_wait=max_wait, cache=cache)
+        self._github = _client(token, self.base_url, timeout, self._http)
 
     def _guard(self, what: str, call: Callable[..., T], *args: Any) -> T:
+        """Run *call* (one read or write, with its own *budget*), saying *what* when GitHub cannot be read."""
+        self._http.begin()
         try:
-            return _again(call, args, self.retries)
+            return call(*args)
         except StateUnavailableError:
             raise
         except Exception as error:

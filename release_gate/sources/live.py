@@ -20,7 +20,6 @@ class LiveStateProvider:
     def fetch(self, request: StateRequest) -> State:
         """Read GitHub, then every registry; the read's cost counts both."""
         state = self.github.fetch(request)
-        self.registries.requests = 0
         found = self.registries.read(request)
         stats = state.stats or ReadStats()
         stats = dataclasses.replace(stats, registry_requests=self.registries.requests)
