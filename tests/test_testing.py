@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ import pytest
 import requests
 from github import Auth, Github
 
+import release_gate.testing
+from release_gate import Evaluation
 from release_gate.testing import FakeGitHub, Fault
 from tests.conftest import EXAMPLE_STATE, ROOT, Run
 
@@ -110,3 +113,51 @@ def test_every_fault_answers(fake_github: FakeGitHub, fault: Fault) -> None:
         assert answer.json()["errors"][0]["path"] == ["rateLimit"]
     else:
         assert answer.status_code >= 400
+
+
+def _literal_block(docstring: str) -> str:
+    """Return the first literal block (the indented lines after ``::``) of *docstring*, dedented."""
+    lines = docstring.split("::\n", 1)[1].splitlines()
+    block = []
+    for line in lines[1:]:
+        if line and not line.startswith("    "):
+            break
+        block.append(line)
+    return textwrap.dedent("\n".join(block))
+
+
+def test_the_package_example_runs(github_schema: Any, example: Evaluation, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The example in release_gate.testing's docstring runs as written and gives the snapshot's verdicts."""
+    del github_schema  # makes sure the schema is in .cache/, where the example's load_github_schema() looks
+    monkeypatch.chdir(ROOT)  # the example names its files from the repository's root
+    assert release_gate.testing.__doc__ is not None
+    code = _literal_block(release_gate.testing.__doc__)
+    namespace: dict[str, Any] = {}
+    exec(compile(code, "release_gate.testing example", "exec"), namespace)  # noqa: S102 - the docstring's own example
+    served = namespace["evaluation"]
+    assert [(v.id, v.status) for v in served.releases] == [(v.id, v.status) for v in example.releases]
+    assert len(namespace["github"].requests) == 1  # the whole plan in one GraphQL round trip
+
+
+def test_imported_and_serving_rest_without_graphql_core() -> None:
+    """`import release_gate.testing` and the fakes' REST and registry answers work without graphql-core."""
+    code = textwrap.dedent(
+        """
+        import sys
+        sys.modules["graphql"] = None  # as if graphql-core were not installed
+        import requests
+        from release_gate import load_snapshot
+        from release_gate.testing import FakeGitHub, FakeRegistries
+
+        state = load_snapshot(sys.argv[1])
+        with FakeGitHub(state) as github, FakeRegistries(state) as registries:
+            print(requests.get(f"{github.url}/repos/jupyterhub/kubespawner", timeout=5).json()["full_name"])
+            print(requests.get(f"{registries.pypi_index}/jupyterhub/json", timeout=5).json()["info"]["name"])
+        print("graphql" in sys.modules and sys.modules["graphql"] is not None)
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(EXAMPLE_STATE)], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["jupyterhub/kubespawner", "jupyterhub", "False"]

@@ -1,5 +1,5 @@
 """``python -m release_gate.testing STATE``: serve a snapshot as a fake GitHub until interrupted."""
 
-from release_gate.testing.server import main
+from release_gate.testing.cli import main
 
 raise SystemExit(main())
