@@ -31,7 +31,7 @@ from release_gate.evaluate.verdicts import (
     ReleaseVerdict,
     WatchVerdict,
 )
-from release_gate.graph import Node, NodeKind, ReleaseGraph, item_node, release_node
+from release_gate.graph import Node, NodeKind, ReleaseGraph, hold_node, item_node, release_node, repo_node
 from release_gate.plan.model import Hold, Intent, ItemRef, Release, Repo, Source, Watch
 from release_gate.state import Issue, IssueState, PrState, PullRequest, State, Unknown, is_part_of
 from release_gate.times import show_time
@@ -108,7 +108,7 @@ class _Evaluator:
             status = ReleaseStatus.UNKNOWN
             reasons = (
                 Reason(
-                    f"repo:{repo.slug.lower()}",
+                    repo_node(repo.slug),
                     f"{_SOURCE_WORDS[deciding]} of {repo.slug}",
                     Outcome.UNKNOWN,
                     f"cannot tell whether {release.id} is out: {decided.unknown.reason}",
@@ -123,7 +123,7 @@ class _Evaluator:
             where = f"tag {first.tag}" if first.tag else _SOURCE_WORDS[first.source]
             reasons = (
                 Reason(
-                    f"repo:{repo.slug.lower()}",
+                    repo_node(repo.slug),
                     f"{first.version} published ({_SOURCE_WORDS[deciding]})",
                     Outcome.UNMET,
                     f"{where} has {first.version}, but not the {_SOURCE_WORDS[deciding]} yet",
@@ -240,7 +240,7 @@ class _Evaluator:
         if not release.pins:
             return ()
         state = self.state.repo(repo.slug)
-        node = f"repo:{repo.slug.lower()}"
+        node = repo_node(repo.slug)
         if isinstance(state, Unknown):
             return (Reason(node, f"pins in {', '.join(release.pins)}", Outcome.UNKNOWN, state.reason),)
         pins: dict[str, Pin] = {}
@@ -541,7 +541,7 @@ class _Evaluator:
             holds=holds,
             watch=watch,
             waves=waves,
-            actions=_actions(releases),
+            actions=_actions(releases, self.graph),
             nodes=graph.nodes,
             edges=graph.edges,
             node_status=self.node_status(releases, holds, graph.nodes),
@@ -564,7 +564,7 @@ class _Evaluator:
         status: dict[str, str] = {release_node(r.id): r.status.value for r in releases}
         held: dict[str, HoldStatus] = {}
         for hold in holds:
-            status[f"hold:{hold.id}"] = hold.status.value
+            status[hold_node(hold.id)] = hold.status.value
             for pr in hold.prs:
                 pr_node = item_node(NodeKind.PR, pr.ref)
                 if pr_node not in held or _HOLD_RANK.index(pr.status) > _HOLD_RANK.index(held[pr_node]):
@@ -632,25 +632,83 @@ def _with_wave(verdict: ReleaseVerdict, wave: int) -> ReleaseVerdict:
     return replace(verdict, wave=wave)
 
 
-def _actions(releases: tuple[ReleaseVerdict, ...]) -> tuple[NextAction, ...]:
-    """One next action per root cause, in wave order, with the releases each one helps."""
-    found: dict[str, tuple[str, list[str], tuple[bool, int]]] = {}
-    for verdict in sorted(releases, key=lambda v: (v.release.intent is Intent.PROPOSED, v.wave, v.id)):
-        rank = (verdict.release.intent is Intent.PROPOSED, verdict.wave)
+_STUCK = frozenset({ReleaseStatus.BLOCKED, ReleaseStatus.TAGGED, ReleaseStatus.UNKNOWN})
+"""Not out, and not to be cut now: what such a release waits on, the releases after it wait on too."""
+
+_WAITING = frozenset({ReleaseStatus.BLOCKED, ReleaseStatus.UNKNOWN})
+"""The releases a next action is for."""
+
+
+@dataclass(slots=True)
+class _Action:
+    """A next action while they are gathered (private and mutable: one per root cause)."""
+
+    first: int
+    """The place, in the order actions are ranked by, of the first release it is for."""
+    node: str
+    helps: set[str]
+    """Release ids it is for."""
+    tied: bool = False
+    """Whether another node has the same text for the same first release: the node is then read off its chain."""
+
+
+def _action_order(verdict: ReleaseVerdict) -> tuple[bool, int, str]:
+    return verdict.release.intent is Intent.PROPOSED, verdict.wave, verdict.id
+
+
+def _actions(releases: tuple[ReleaseVerdict, ...], graph: ReleaseGraph) -> tuple[NextAction, ...]:
+    """One next action per root cause, in wave order, with the releases each one helps.
+
+    A root cause (an unmet or unknown reason with an action, and no chain under it) of a
+    release holds up that release and every release downstream of it, through releases that
+    are not out either.
+    """
+    order = sorted(releases, key=_action_order)
+    place = {verdict.id: index for index, verdict in enumerate(order)}
+    found: dict[str, _Action] = {}
+    for verdict in order:
         if verdict.status is ReleaseStatus.UNBLOCKED:
             text = f"release {verdict.id} {verdict.release.requirement}"
-            found.setdefault(text, (release_node(verdict.id), [], rank))
+            found.setdefault(text, _Action(place[verdict.id], release_node(verdict.id), set()))
+    stuck = {verdict.id for verdict in releases if verdict.status in _STUCK}
+    waiting = {verdict.id for verdict in releases if verdict.status in _WAITING}
+    # The root causes of each release that is not out: reasons with an action and no chain under them.
+    roots = {
+        verdict.id: [reason for reason in verdict.blockers if reason.action and not reason.causes]
+        for verdict in releases
+        if verdict.id in stuck
+    }
+    for release_id, downstream in graph.downstream((r for r, causes in roots.items() if causes), stuck).items():
+        helps = {release_id, *downstream} & waiting
+        if not helps:
             continue
-        if verdict.status not in (ReleaseStatus.BLOCKED, ReleaseStatus.UNKNOWN):
-            continue
-        for reason in verdict.blockers:
-            for root in reason.roots():
-                if root.action:
-                    entry = found.setdefault(root.action, (root.node, [], rank))
-                    if verdict.id not in entry[1]:
-                        entry[1].append(verdict.id)
-    ordered = sorted(found.items(), key=lambda kv: (kv[1][2], -len(kv[1][1]), kv[0]))
-    return tuple(NextAction(text, node, tuple(unblocks)) for text, (node, unblocks, _) in ordered)
+        first = min(map(place.__getitem__, helps))
+        for root in roots[release_id]:
+            action = found.get(root.action)
+            if action is None:
+                found[root.action] = _Action(first, root.node, helps)
+                continue
+            action.helps = action.helps | helps
+            if first < action.first:
+                action.first, action.node, action.tied = first, root.node, False
+            elif first == action.first and root.node != action.node:
+                action.tied = True
+    return tuple(_ranked(found, order, place))
+
+
+def _ranked(found: dict[str, _Action], order: list[ReleaseVerdict], place: dict[str, int]) -> list[NextAction]:
+    """Order the actions: planned releases' first, earlier waves first, then those that help more, then by text."""
+    ranked: list[tuple[tuple[bool, int], int, str, NextAction]] = []
+    for text, action in found.items():
+        first = order[action.first]
+        node = action.node
+        if action.tied:  # the first root cause with this text in the first release's chain
+            node = next(r.node for reason in first.blockers for r in reason.roots() if r.action == text)
+        helps = tuple(sorted(action.helps, key=place.__getitem__))
+        rank = (first.release.intent is Intent.PROPOSED, first.wave)
+        ranked.append((rank, -len(helps), text, NextAction(text, node, helps)))
+    ranked.sort(key=lambda entry: entry[:3])
+    return [entry[3] for entry in ranked]
 
 
 def evaluate(graph: ReleaseGraph, state: State, *, as_of: dt.datetime | None = None) -> Evaluation:
