@@ -12,8 +12,7 @@ import html
 import json
 from collections.abc import Sequence
 
-from release_gate.evaluate import Evaluation
-from release_gate.evaluate.timeline import Step
+from release_gate.evaluate import Change, Evaluation
 from release_gate.graph import EdgeKind, Node, NodeKind, hold_node, release_node
 from release_gate.plan.model import ItemRef
 from release_gate.report import text
@@ -195,7 +194,7 @@ def render_svg(evaluation: Evaluation) -> str:
     return f'<?xml version="1.0" encoding="UTF-8"?>\n{head}><style>{_SVG_STYLE}{colours}</style>{rest}\n'
 
 
-def _strips(evaluation: Evaluation, steps: Sequence[Step]) -> str:
+def _strips(evaluation: Evaluation, steps: Sequence[Change]) -> str:
     """One strip per release and hold: coloured segments from one status change to the next."""
     if not steps:
         return ""
@@ -219,7 +218,7 @@ def _strips(evaluation: Evaluation, steps: Sequence[Step]) -> str:
     return f"<h2>Timeline</h2><p class='meta'>From {_h(fmt_time(start))} to {_h(fmt_time(end))}.</p>" + "".join(rows)
 
 
-def render(evaluation: Evaluation, steps: Sequence[Step] = ()) -> str:
+def render(evaluation: Evaluation, steps: Sequence[Change] = ()) -> str:
     """Render the evaluation as one self-contained HTML page; *steps* (a timeline) adds a strip per release."""
     plan = evaluation.plan
     svg, _, _ = _svg(evaluation)

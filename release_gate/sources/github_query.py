@@ -11,6 +11,7 @@ where the first page left a release undecided.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -97,12 +98,6 @@ _FRAGMENTS = {
   }
 }""",
 }
-_NEEDS = {
-    "repo": ("TagPage",),
-    "tags": ("TagPage",),
-    "item": ("Item", "Pull"),
-    "search": ("SearchPage",),
-}
 
 _TAGS = 'refs(refPrefix: "refs/tags/", first: 100{after}, orderBy: {{field: TAG_COMMIT_DATE, direction: DESC}})'
 
@@ -115,10 +110,34 @@ class GraphQLRateLimited(Exception):  # noqa: N818 - it is a condition, named as
         super().__init__(message)
 
 
+class _Kind(enum.StrEnum):
+    """What one alias of a query reads."""
+
+    REPO = "repo"
+    """A repo's first page of tags, its releases and its default branch."""
+    TAGS = "tags"
+    """A later page of a repo's tags."""
+    ITEM = "item"
+    """A PR or issue."""
+    FILE = "file"
+    """The history of a default-branch file."""
+    SEARCH = "search"
+    """A page of the search for the parts of a split PR."""
+
+
+_NEEDS = {
+    _Kind.REPO: ("TagPage",),
+    _Kind.TAGS: ("TagPage",),
+    _Kind.ITEM: ("Item", "Pull"),
+    _Kind.FILE: (),
+    _Kind.SEARCH: ("SearchPage",),
+}
+"""The fragments each kind of target uses."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Target:
-    kind: str
-    """``repo`` (tags, releases, branch), ``tags`` (a later page), ``item``, ``file``, ``search``."""
+    kind: _Kind
     slug: str
     ref: ItemRef | None = None
     path: str = ""
@@ -163,7 +182,7 @@ def _search_query(parent: ItemRef) -> str:
 
 
 def _units(target: _Target) -> int:
-    return 3 if target.kind == "repo" else 1
+    return 3 if target.kind is _Kind.REPO else 1
 
 
 class _Builder:
@@ -197,8 +216,8 @@ class _Builder:
 
     def add(self, target: _Target, cursor: str | None = None) -> None:
         self.units += _units(target)
-        self.fragments.update(_NEEDS.get(target.kind, ()))
-        if target.kind == "search":
+        self.fragments.update(_NEEDS[target.kind])
+        if target.kind is _Kind.SEARCH:
             assert target.ref is not None
             alias = f"s{len(self.top)}"
             after = f", after: {self.var('c', cursor)}" if cursor else ""
@@ -208,23 +227,23 @@ class _Builder:
             return
         alias = self.repo(target.slug)
         block = self.repo_blocks[target.slug.lower()]
-        if target.kind == "repo":
+        if target.kind is _Kind.REPO:
             block.append(f"nameWithOwner defaultBranchRef {{ name }} tags: {_TAGS.format(after='')} {{ ...TagPage }}")
             block.append(
                 f"releases(first: {PAGE}, orderBy: {{field: CREATED_AT, direction: DESC}}) "
                 "{ nodes { tagName isDraft isPrerelease publishedAt } }"
             )
             self.targets[(alias,)] = target
-        elif target.kind == "tags":
+        elif target.kind is _Kind.TAGS:
             after = f", after: {self.var('c', cursor or '')}"
             block.append(f"tags: {_TAGS.format(after=after)} {{ ...TagPage }}")
             self.targets[(alias,)] = target
-        elif target.kind == "item":
+        elif target.kind is _Kind.ITEM:
             assert target.ref is not None
             item_alias = f"i{target.ref.number}"
             block.append(f"{item_alias}: issueOrPullRequest(number: {target.ref.number}) {{ ...Item }}")
             self.targets[(alias, item_alias)] = target
-        elif target.kind == "file":
+        elif target.kind is _Kind.FILE:
             # The commits of the default branch that changed the file, newest first, up to the
             # moment asked for: the first one's text is the file at that moment, its date says
             # since when. A timeline asks for a page of them, to go back in time.
@@ -270,14 +289,14 @@ def first_batches(request: StateRequest) -> list[Batch]:
     targets: list[tuple[_Target, str | None]] = []
     by_repo: dict[str, list[_Target]] = {}
     for slug in request.repos:
-        by_repo.setdefault(slug.lower(), []).append(_Target("repo", slug))
+        by_repo.setdefault(slug.lower(), []).append(_Target(_Kind.REPO, slug))
     for ref in request.items:
-        by_repo.setdefault(ref.slug.lower(), []).append(_Target("item", ref.slug, ref))
+        by_repo.setdefault(ref.slug.lower(), []).append(_Target(_Kind.ITEM, ref.slug, ref))
     for slug, path in request.files:
-        by_repo.setdefault(slug.lower(), []).append(_Target("file", slug, path=path))
+        by_repo.setdefault(slug.lower(), []).append(_Target(_Kind.FILE, slug, path=path))
     for group in by_repo.values():  # a repo's fields stay together in one query where they fit
         targets.extend((t, None) for t in group)
-    targets.extend((_Target("search", parent.slug, parent), None) for parent in request.families)
+    targets.extend((_Target(_Kind.SEARCH, parent.slug, parent), None) for parent in request.families)
     return _pack(targets, request)
 
 
@@ -285,9 +304,11 @@ def more_batches(answer: Gathered, request: StateRequest) -> list[Batch]:
     """Return the follow-up queries for older tag pages and more search results."""
     slugs = {slug.lower(): slug for slug in request.repos}
     targets: list[tuple[_Target, str | None]] = [
-        (_Target("tags", slugs.get(key, key)), cursor) for key, cursor in sorted(answer.more_tags.items())
+        (_Target(_Kind.TAGS, slugs.get(key, key)), cursor) for key, cursor in sorted(answer.more_tags.items())
     ]
-    targets.extend((_Target("search", parent.slug, parent), cursor) for parent, cursor in answer.more_search.items())
+    targets.extend(
+        (_Target(_Kind.SEARCH, parent.slug, parent), cursor) for parent, cursor in answer.more_search.items()
+    )
     return _pack(targets, request)
 
 
@@ -559,7 +580,7 @@ def read_answer(batch: Batch, response: object, answer: Gathered, request: State
         found = whole_query or failed.get(path) or (failed.get(path[:1]) if len(path) > 1 else None)
         value = _at(data, path)
         key = target.slug.lower()
-        if target.kind in ("repo", "tags"):
+        if target.kind in (_Kind.REPO, _Kind.TAGS):
             if found or value is None:
                 detail = found or "no answer"
                 why = f"{target.slug}: {detail}" + (
@@ -574,7 +595,7 @@ def read_answer(batch: Batch, response: object, answer: Gathered, request: State
                 continue
             answer.more_tags.pop(key, None)
             try:
-                fields, tags, cursor = _repo_page(value, first=target.kind == "repo")
+                fields, tags, cursor = _repo_page(value, first=target.kind is _Kind.REPO)
             except _Unreadable as error:
                 answer.repos[key] = {"unknown": f"{target.slug}: GitHub's answer could not be read ({error})"}
                 continue
@@ -582,7 +603,7 @@ def read_answer(batch: Batch, response: object, answer: Gathered, request: State
             entry["tags"].extend(tags)
             if cursor is not None and not request.tags_decided(target.slug, entry["tags"]):
                 answer.more_tags[key] = cursor
-        elif target.kind == "item":
+        elif target.kind is _Kind.ITEM:
             assert target.ref is not None
             if found or value is None:
                 why = found or "not found"
@@ -593,7 +614,7 @@ def read_answer(batch: Batch, response: object, answer: Gathered, request: State
                     answer.items[target.ref.key] = _item(target.ref, _obj(value, "the answer"))
                 except _Unreadable as error:
                     answer.items[target.ref.key] = Unknown(f"{target.ref}: GitHub's answer could not be read ({error})")
-        elif target.kind == "file":
+        elif target.kind is _Kind.FILE:
             entry = answer.repos.setdefault(key, {"slug": target.slug, "tags": [], "files": {}})
             files = entry.setdefault("files", {})
             if found:
@@ -603,7 +624,7 @@ def read_answer(batch: Batch, response: object, answer: Gathered, request: State
                 files[target.path] = _file_versions(target.path, value)
             except _Unreadable as error:
                 files[target.path] = Unknown(f"{target.path} of {target.slug} could not be read ({error})")
-        elif target.kind == "search":
+        elif target.kind is _Kind.SEARCH:
             assert target.ref is not None
             _read_search(answer, target.ref, value, found)
 
