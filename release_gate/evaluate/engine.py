@@ -100,53 +100,21 @@ class _Evaluator:
         deciding = release.decided_by or repo.sources[0]
         looks = {source: self.look(release, repo, source) for source in repo.sources}
         decided = looks[deciding]
-        elsewhere = [look for source, look in looks.items() if source is not deciding and look.evidence]
-        outcomes = {r.outcome for r in reasons}
+        not_out = None if decided.evidence is not None else _not_out(release, repo, deciding, looks)
         if decided.evidence is not None:
             status = ReleaseStatus.RELEASED
-        elif decided.unknown is not None:
-            status = ReleaseStatus.UNKNOWN
-            reasons = (
-                Reason(
-                    repo_node(repo.slug),
-                    f"{_SOURCE_WORDS[deciding]} of {repo.slug}",
-                    Outcome.UNKNOWN,
-                    f"cannot tell whether {release.id} is out: {decided.unknown.reason}",
-                    action=f"make the {_SOURCE_WORDS[deciding]} of {repo.id} readable (check the state source)",
-                ),
-                *reasons,
-            )
-        elif elsewhere:
-            status = ReleaseStatus.TAGGED
-            first = elsewhere[0].evidence
-            assert first is not None
-            where = f"tag {first.tag}" if first.tag else _SOURCE_WORDS[first.source]
-            reasons = (
-                Reason(
-                    repo_node(repo.slug),
-                    f"{first.version} published ({_SOURCE_WORDS[deciding]})",
-                    Outcome.UNMET,
-                    f"{where} has {first.version}, but not the {_SOURCE_WORDS[deciding]} yet",
-                    action=f"publish {release.id} {first.version} ({_SOURCE_WORDS[deciding]})",
-                ),
-                *reasons,
-            )
-        elif Outcome.UNMET in outcomes:
-            status = ReleaseStatus.BLOCKED
-        elif Outcome.UNKNOWN in outcomes:
-            status = ReleaseStatus.UNKNOWN
+        elif not_out is not None:
+            status, reasons = not_out[0], (not_out[1], *reasons)
         else:
-            status = ReleaseStatus.UNBLOCKED
-        candidates = tuple(c for look in looks.values() for c in look.candidates)
-        skipped = tuple(t for look in looks.values() for t in look.skipped)
+            status = _status_of({r.outcome for r in reasons})
         return ReleaseVerdict(
             release=release,
             repo=repo,
             status=status,
             reasons=reasons,
             released=decided.evidence,
-            candidates=candidates,
-            skipped_tags=skipped,
+            candidates=tuple(c for look in looks.values() for c in look.candidates),
+            skipped_tags=tuple(t for look in looks.values() for t in look.skipped),
             deadline=self.deadline(release, status, decided.evidence),
         )
 
@@ -471,7 +439,7 @@ class _Evaluator:
 
     def held_pr(self, ref: ItemRef, found_by: FoundBy, releases: _Until) -> HeldPr:
         """Judge one PR of a hold against the releases it waits for."""
-        until, unknown = releases.verdicts, releases.unknown
+        unknown = releases.unknown
         label = self.plan.short(ref)
         item = self.item(ref)
         if isinstance(item, Unknown):
@@ -481,25 +449,8 @@ class _Evaluator:
             return HeldPr(ref, label, HoldStatus.UNKNOWN, detail, found_by, item.title)
         title = "" if item is None else item.title
         if item is not None and item.state is PrState.MERGED:
-            merged = item.merged_at
-            broken = []
-            unsure = list(unknown)
-            for v in until:
-                if v.status is ReleaseStatus.UNKNOWN:
-                    continue
-                if v.released is None:
-                    broken.append(f"{v.id} is still not released")
-                elif merged is None or v.released.date is None:
-                    unsure.append(v.id)
-                elif v.released.date > merged:
-                    broken.append(f"{v.id} {v.released.version} came out later ({_fmt(v.released.date)})")
-            if broken:
-                detail = f"merged {_fmt(merged)} but {'; '.join(broken)}"
-                return HeldPr(ref, label, HoldStatus.VIOLATED, detail, found_by, title)
-            if unsure:
-                detail = f"merged {_fmt(merged)}; whether {', '.join(unsure)} was out by then is unknown"
-                return HeldPr(ref, label, HoldStatus.UNKNOWN, detail, found_by, title)
-            return HeldPr(ref, label, HoldStatus.FREE, f"merged {_fmt(merged)}, after its releases", found_by, title)
+            status, detail = _merged_under_hold(item.merged_at, releases)
+            return HeldPr(ref, label, status, detail, found_by, title)
         if unknown:
             detail = f"whether {', '.join(unknown)} is out is unknown"
             return HeldPr(ref, label, HoldStatus.UNKNOWN, detail, found_by, title)
@@ -626,6 +577,66 @@ class _Look:
     candidates: tuple[Candidate, ...]
     skipped: tuple[str, ...]
     unknown: Unknown | None
+
+
+def _not_out(
+    release: Release, repo: Repo, deciding: Source, looks: dict[Source, _Look]
+) -> tuple[ReleaseStatus, Reason] | None:
+    """Say why a release the deciding source does not show is not simply blocked or unblocked.
+
+    Unknown when the deciding source could not be read (or cannot date a satisfying
+    version); tagged when another source has a satisfying version. ``None`` otherwise.
+    """
+    decided = looks[deciding]
+    words = _SOURCE_WORDS[deciding]
+    if decided.unknown is not None:
+        return ReleaseStatus.UNKNOWN, Reason(
+            repo_node(repo.slug),
+            f"{words} of {repo.slug}",
+            Outcome.UNKNOWN,
+            f"cannot tell whether {release.id} is out: {decided.unknown.reason}",
+            action=f"make the {words} of {repo.id} readable (check the state source)",
+        )
+    first = next((look.evidence for source, look in looks.items() if source is not deciding and look.evidence), None)
+    if first is None:
+        return None
+    where = f"tag {first.tag}" if first.tag else _SOURCE_WORDS[first.source]
+    return ReleaseStatus.TAGGED, Reason(
+        repo_node(repo.slug),
+        f"{first.version} published ({words})",
+        Outcome.UNMET,
+        f"{where} has {first.version}, but not the {words} yet",
+        action=f"publish {release.id} {first.version} ({words})",
+    )
+
+
+def _status_of(outcomes: set[Outcome]) -> ReleaseStatus:
+    """Return the status of a release that is not out, from the outcomes of its conditions."""
+    if Outcome.UNMET in outcomes:
+        return ReleaseStatus.BLOCKED
+    if Outcome.UNKNOWN in outcomes:
+        return ReleaseStatus.UNKNOWN
+    return ReleaseStatus.UNBLOCKED
+
+
+def _merged_under_hold(merged: dt.datetime | None, releases: _Until) -> tuple[HoldStatus, str]:
+    """Judge a held PR that merged: violated if a release it waited for came out later (or not at all)."""
+    broken = []
+    unsure = list(releases.unknown)
+    for v in releases.verdicts:
+        if v.status is ReleaseStatus.UNKNOWN:
+            continue
+        if v.released is None:
+            broken.append(f"{v.id} is still not released")
+        elif merged is None or v.released.date is None:
+            unsure.append(v.id)
+        elif v.released.date > merged:
+            broken.append(f"{v.id} {v.released.version} came out later ({_fmt(v.released.date)})")
+    if broken:
+        return HoldStatus.VIOLATED, f"merged {_fmt(merged)} but {'; '.join(broken)}"
+    if unsure:
+        return HoldStatus.UNKNOWN, f"merged {_fmt(merged)}; whether {', '.join(unsure)} was out by then is unknown"
+    return HoldStatus.FREE, f"merged {_fmt(merged)}, after its releases"
 
 
 def _with_wave(verdict: ReleaseVerdict, wave: int) -> ReleaseVerdict:
