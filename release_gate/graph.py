@@ -8,7 +8,7 @@ family covers); it holds no state from GitHub.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from operator import attrgetter
 
@@ -16,7 +16,19 @@ import networkx as nx
 
 from release_gate.plan.model import ItemRef, Plan
 
-__all__ = ["Edge", "EdgeKind", "Node", "NodeKind", "ReleaseGraph", "build_graph", "find_cycle"]
+__all__ = [
+    "Edge",
+    "EdgeKind",
+    "Node",
+    "NodeKind",
+    "ReleaseGraph",
+    "build_graph",
+    "find_cycle",
+    "hold_node",
+    "item_node",
+    "release_node",
+    "repo_node",
+]
 
 
 class NodeKind(enum.StrEnum):
@@ -69,13 +81,23 @@ class Edge:
     kind: EdgeKind
 
 
+def repo_node(slug: str) -> str:
+    """Return the node id of a repo (``repo:jupyterhub/kubespawner``; slugs are lower-cased)."""
+    return f"repo:{slug.lower()}"
+
+
 def release_node(release_id: str) -> str:
-    """Return the node id of a release."""
+    """Return the node id of a release (``release:chart``)."""
     return f"release:{release_id}"
 
 
+def hold_node(hold_id: str) -> str:
+    """Return the node id of a hold (``hold:kubespawner-big-prs``)."""
+    return f"hold:{hold_id}"
+
+
 def item_node(kind: NodeKind, ref: ItemRef) -> str:
-    """Return the node id of a PR or issue."""
+    """Return the node id of a PR or issue (``pr:jupyterhub/kubespawner#230``)."""
     return f"{kind}:{ref.slug.lower()}#{ref.number}"
 
 
@@ -89,39 +111,28 @@ def find_cycle(after: Mapping[str, Iterable[str]]) -> tuple[str, ...] | None:
     >>> find_cycle({"chart": ["kubespawner"], "kubespawner": []}) is None
     True
     """
-    after = {release: list(upstreams) for release, upstreams in after.items()}  # iterables are read twice
-    if _acyclic(after):
-        return None  # the usual answer, found without building a networkx graph
     graph: nx.DiGraph[str] = nx.DiGraph()
     for release, upstreams in after.items():
         graph.add_node(release)
         graph.add_edges_from((release, u) for u in upstreams if u in after)
-    try:
-        edges = nx.find_cycle(graph)
-    except nx.NetworkXNoCycle:
-        return None
-    path = [edges[0][0], *(target for _, target in edges)]
-    return tuple(path)
+    if nx.is_directed_acyclic_graph(graph):
+        return None  # the usual answer, and much quicker to give than find_cycle's
+    edges = nx.find_cycle(graph)
+    return (edges[0][0], *(target for _, target in edges))
 
 
-def _acyclic(after: Mapping[str, Iterable[str]]) -> bool:
-    """Return whether the releases in *after* can be ordered (no cycle), peeling off those that wait on none."""
-    upstreams = {release: {u for u in ups if u in after} for release, ups in after.items()}
-    dependents: dict[str, list[str]] = {release: [] for release in upstreams}
-    for release, ups in upstreams.items():
-        for upstream in ups:
-            dependents[upstream].append(release)
-    waiting = {release: len(ups) for release, ups in upstreams.items()}
-    ready = [release for release, count in waiting.items() if count == 0]
-    placed = 0
-    while ready:
-        release = ready.pop()
-        placed += 1
-        for dependent in dependents[release]:
-            waiting[dependent] -= 1
-            if waiting[dependent] == 0:
-                ready.append(dependent)
-    return placed == len(upstreams)
+def _release_order(plan: Plan, release_ids: Collection[str], upstreams: Collection[str]) -> nx.DiGraph[str]:
+    """Return the releases *release_ids* with an edge from each upstream in *upstreams* to each release after it."""
+    graph: nx.DiGraph[str] = nx.DiGraph()
+    graph.add_nodes_from(release_ids)
+    graph.add_edges_from(
+        (upstream, release.id)
+        for release in plan.releases
+        if release.id in release_ids
+        for upstream in release.after
+        if upstream in upstreams
+    )
+    return graph
 
 
 class ReleaseGraph:
@@ -132,7 +143,7 @@ class ReleaseGraph:
     algorithms go to a networkx graph built from them on first use.
     """
 
-    __slots__ = ("_edge_set", "_edges", "_networkx", "_node_map", "_nodes", "plan")
+    __slots__ = ("_edge_set", "_edges", "_networkx", "_node_map", "_nodes", "_release_graph", "plan")
 
     def __init__(self, plan: Plan, nodes: Mapping[str, Node], edges: Iterable[Edge]) -> None:
         self.plan = plan
@@ -141,6 +152,7 @@ class ReleaseGraph:
         self._nodes: tuple[Node, ...] | None = None
         self._edges: tuple[Edge, ...] | None = None
         self._networkx: nx.MultiDiGraph[str] | None = None
+        self._release_graph: nx.DiGraph[str] | None = None
 
     @property
     def nodes(self) -> tuple[Node, ...]:
@@ -166,30 +178,25 @@ class ReleaseGraph:
         """Return releases in waves: each wave's releases wait only on earlier waves.
 
         With *release_ids*, only those releases are placed (edges to others are ignored),
-        which gives the order of what is still to ship.
+        which gives the order of what is still to ship. Raises networkx's
+        ``NetworkXUnfeasible`` when the releases wait on each other in a cycle.
         """
-        wanted = set(release_ids) if release_ids is not None else {r.id for r in self.plan.releases}
-        waiting = dict.fromkeys(wanted, 0)
-        downstream: dict[str, list[str]] = {release_id: [] for release_id in wanted}
-        for release in self.plan.releases:
-            if release.id in wanted:
-                for upstream in {u for u in release.after if u in wanted}:
-                    downstream[upstream].append(release.id)
-                    waiting[release.id] += 1
-        waves: list[tuple[str, ...]] = []
-        wave = [release_id for release_id, count in waiting.items() if count == 0]
-        while wave:
-            waves.append(tuple(sorted(wave)))
-            after: list[str] = []
-            for release_id in wave:
-                for dependent in downstream[release_id]:
-                    waiting[dependent] -= 1
-                    if waiting[dependent] == 0:
-                        after.append(dependent)
-            wave = after
-        if sum(map(len, waves)) != len(wanted):
-            raise nx.NetworkXUnfeasible("Graph contains a cycle or graph changed during iteration")
-        return tuple(waves)
+        if release_ids is None:
+            order = self._releases()
+        else:
+            wanted = set(release_ids)
+            order = _release_order(self.plan, wanted, wanted)
+        return tuple(tuple(sorted(wave)) for wave in nx.topological_generations(order))
+
+    def downstream(self, release_ids: Iterable[str], through: Collection[str]) -> dict[str, set[str]]:
+        """Return, for each of *release_ids*, the releases that wait on it, directly or not.
+
+        A release waits on those it names in ``after``; the wait passes on through the
+        releases of *through* only (those not out yet: a release that is out holds nothing up
+        any more), which should hold *release_ids* too.
+        """
+        waits = _release_order(self.plan, {r.id for r in self.plan.releases}, through)
+        return {release_id: nx.descendants(waits, release_id) for release_id in release_ids}
 
     def with_parts(self, parts: Mapping[ItemRef, Iterable[ItemRef]]) -> ReleaseGraph:
         """Return a copy with more family parts (found in the state) attached to their parents.
@@ -229,6 +236,13 @@ class ReleaseGraph:
     def _items(self, kind: NodeKind) -> tuple[ItemRef, ...]:
         return tuple(sorted({n.ref for n in self._node_map.values() if n.kind is kind and n.ref is not None}))
 
+    def _releases(self) -> nx.DiGraph[str]:
+        """Return the releases, with an edge from each to those after it (built on first use)."""
+        if self._release_graph is None:
+            releases = {r.id for r in self.plan.releases}
+            self._release_graph = _release_order(self.plan, releases, releases)
+        return self._release_graph
+
     def _graph(self) -> nx.MultiDiGraph[str]:
         """Return the graph as networkx sees it (built on first use)."""
         if self._networkx is None:
@@ -249,7 +263,7 @@ def _add_item(nodes: dict[str, Node], edges: set[Edge], plan: Plan, kind: NodeKi
     """Add a PR or issue node (and its repo) unless it is there; return its id."""
     node = item_node(kind, ref)
     if node not in nodes:
-        repo = f"repo:{ref.slug.lower()}"
+        repo = repo_node(ref.slug)
         if repo not in nodes:
             nodes[repo] = Node(repo, NodeKind.REPO, ref.slug)
         nodes[node] = Node(node, kind, plan.short(ref), ref)
@@ -266,12 +280,12 @@ def build_graph(plan: Plan) -> ReleaseGraph:
         return _add_item(nodes, edges, plan, kind, ref)
 
     for repo in plan.repos:
-        node = f"repo:{repo.slug.lower()}"
+        node = repo_node(repo.slug)
         nodes[node] = Node(node, NodeKind.REPO, repo.id)
     for release in plan.releases:
         node = release_node(release.id)
         nodes[node] = Node(node, NodeKind.RELEASE, release.id)
-        edges.add(Edge(node, f"repo:{plan.repo(release.repo).slug.lower()}", EdgeKind.IN_REPO))
+        edges.add(Edge(node, repo_node(plan.repo(release.repo).slug), EdgeKind.IN_REPO))
     for release in plan.releases:
         node = release_node(release.id)
         edges.update(Edge(node, release_node(upstream), EdgeKind.AFTER) for upstream in release.after)
@@ -281,7 +295,7 @@ def build_graph(plan: Plan) -> ReleaseGraph:
         parent = add_item(NodeKind.PR, family.parent)
         edges.update(Edge(add_item(NodeKind.PR, part), parent, EdgeKind.PART_OF) for part in family.parts)
     for hold in plan.holds:
-        node = f"hold:{hold.id}"
+        node = hold_node(hold.id)
         nodes[node] = Node(node, NodeKind.HOLD, hold.id)
         for ref in (*hold.prs, *hold.exempt):
             add_item(NodeKind.PR, ref)

@@ -16,6 +16,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+from packaging.utils import canonicalize_name
+
 from release_gate.plan.model import ItemRef, Plan, Repo, Source
 from release_gate.times import show_time
 from release_gate.versions import ParsedVersion, Scheme, VersionRequirement, parse_version
@@ -265,7 +267,7 @@ def registry_key(source: Source, name: str) -> str:
     'pypi:jupyterhub-kubespawner'
     """
     if source is Source.PYPI:
-        name = re.sub(r"[-_.]+", "-", name).lower()
+        name = canonicalize_name(name)
     return f"{source}:{name}"
 
 

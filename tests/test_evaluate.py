@@ -232,6 +232,75 @@ def test_example_next_actions(example: Evaluation) -> None:
     assert texts.index("release jupyterhub >0.9.1") < texts.index("merge batchspawner#112")
 
 
+CHAIN = """
+[repos.lib]
+github = "org/lib"
+[repos.core]
+github = "org/core"
+[releases.lib]
+version = ">=1.0"
+needs = { prs = ["lib#5"] }
+[releases.mid]
+repo = "lib"
+version = ">=2.0"
+after = ["lib"]
+[releases.app]
+repo = "lib"
+version = ">=3.0"
+after = ["mid"]
+[releases.core]
+version = ">=1.0"
+needs = { prs = ["core#1"] }
+[releases.top]
+repo = "core"
+version = ">=2.0"
+after = ["core"]
+"""
+
+
+def test_an_action_helps_the_releases_downstream_until_one_is_out() -> None:
+    """A root cause holds up every release after its own, through releases not out, never past a release that is out."""
+    state = fake().repo("org/lib").pull("org/lib", 5)
+    state = state.tag("org/core", "v1.0", "2018-08-01T00:00:00Z").pull("org/core", 1)
+    evaluation = check(plan_of(CHAIN), state)
+    by_text = {a.text: a for a in evaluation.actions}
+    assert by_text["merge lib#5"].unblocks == ("lib", "mid", "app")
+    assert by_text["merge lib#5"].node == "pr:org/lib#5"
+    assert "merge core#1" not in by_text  # core is out: its open PR holds nothing up
+    assert by_text["release top >=2.0"].unblocks == ()
+
+
+BROKEN_PINS = """
+[repos.a]
+github = "o/a"
+[repos.b]
+github = "o/b"
+[repos.c]
+github = "o/c"
+[releases.a]
+version = ">=1.0"
+status = "proposed"
+pins = ["requirements.txt"]
+[releases.b]
+version = ">=1.0"
+status = "proposed"
+pins = ["requirements.txt"]
+[releases.c]
+version = ">=1.0"
+after = ["b", "a"]
+"""
+
+
+def test_one_action_for_one_text_names_the_node_first_in_the_chain() -> None:
+    """Two root causes with one text are one action, named by the first in the chain of the first release it helps."""
+    broken = {"requirements.txt": "not a requirement!\n"}
+    state = fake().repo("o/a", files=broken).repo("o/b", files=broken).repo("o/c")
+    evaluation = check(plan_of(BROKEN_PINS), state)
+    (fix,) = [a for a in evaluation.actions if a.text == "fix requirements.txt"]
+    assert fix.unblocks == ("c", "a", "b")  # the planned release first, then the proposed ones
+    assert fix.node == "repo:o/b"  # c waits on b first
+
+
 def test_example_waves(example: Evaluation) -> None:
     """Nothing is released yet: the first wave is the four leaf releases, the chart is second."""
     assert example.waves == (("batchspawner", "jupyterhub", "kubespawner", "oauthenticator"), ("chart",))

@@ -8,7 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from release_gate.graph import Edge, EdgeKind, Node, NodeKind, ReleaseGraph, build_graph, find_cycle
+from release_gate.graph import (
+    Edge,
+    EdgeKind,
+    Node,
+    NodeKind,
+    ReleaseGraph,
+    build_graph,
+    find_cycle,
+    hold_node,
+    item_node,
+    release_node,
+    repo_node,
+)
 from release_gate.plan.model import ItemRef, Plan
 from release_gate.plan.reader import load_plan, parse_plan
 
@@ -106,6 +118,47 @@ def test_release_waves_of_a_subset(graph: ReleaseGraph, subset: list[str], waves
 def test_release_waves_of_a_chain(small: ReleaseGraph) -> None:
     """A release after another comes in a later wave."""
     assert small.release_waves() == (("kubespawner",), ("hub-next",))
+
+
+CHAIN = """
+[plan]
+name = "chain"
+
+[repos.a]
+github = "o/a"
+
+[releases.a]
+version = ">1"
+
+[releases.b]
+repo = "a"
+version = ">1"
+after = ["a"]
+
+[releases.c]
+repo = "a"
+version = ">1"
+after = ["b"]
+
+[releases.d]
+repo = "a"
+version = ">1"
+after = ["a", "c"]
+"""
+
+
+@pytest.mark.parametrize(
+    ("through", "downstream"),
+    [
+        ({"a", "b", "c", "d"}, {"a": {"b", "c", "d"}, "b": {"c", "d"}, "c": {"d"}, "d": set()}),
+        ({"a", "c"}, {"a": {"b", "d"}, "c": {"d"}}),
+        ({"a"}, {"a": {"b", "d"}}),
+    ],
+)
+def test_downstream_passes_through_releases_not_out(through: set[str], downstream: dict[str, set[str]]) -> None:
+    """downstream() lists the releases after each one, and after those only where they are not out either."""
+    graph = build_graph(parse_plan(CHAIN))
+    assert graph.downstream(sorted(through), through) == downstream
 
 
 # -- nodes ------------------------------------------------------------------------------------
@@ -285,6 +338,19 @@ def test_repo_dependents(graph: ReleaseGraph) -> None:
         f"pr:{KUBE}#232",
         "release:kubespawner",
     )
+
+
+def test_node_ids_are_kind_and_name(graph: ReleaseGraph) -> None:
+    """The node id helpers give the ids the graph uses: kind, colon, the name (repo slugs lower-cased)."""
+    ref = ItemRef("JupyterHub/KubeSpawner", 230)
+    assert repo_node("JupyterHub/KubeSpawner") == f"repo:{KUBE}"
+    assert release_node("chart") == "release:chart"
+    assert hold_node("kubespawner-big-prs") == "hold:kubespawner-big-prs"
+    assert item_node(NodeKind.PR, ref) == f"pr:{KUBE}#230"
+    assert item_node(NodeKind.ISSUE, ref) == f"issue:{KUBE}#230"
+    ids = {n.id for n in graph.nodes}
+    assert {repo_node(KUBE), release_node("chart"), hold_node("kubespawner-big-prs")} <= ids
+    assert item_node(NodeKind.PR, ref) in ids
 
 
 def test_graph_keeps_its_plan(example: Plan, graph: ReleaseGraph) -> None:

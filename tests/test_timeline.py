@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from release_gate import load_plan, load_snapshot
-from release_gate.evaluate.timeline import Step, timeline
+from release_gate.evaluate import Change, ChangeKind
+from release_gate.evaluate.timeline import timeline
 from release_gate.graph import build_graph
 from tests.conftest import Run
 
@@ -23,15 +24,15 @@ def _at(text: str) -> dt.datetime:
 def test_release_and_hold_change_when_the_tag_lands() -> None:
     """Jupyterhub 0.9.0 is tagged on 2018-06-15: the release becomes released and its hold free at that moment."""
     graph = build_graph(load_plan(AS_OF / "plan.toml"))
-    steps = timeline(
+    changes = timeline(
         graph, load_snapshot(AS_OF / "state.json"), _at("2018-04-01T00:00:00Z"), _at("2018-08-01T00:00:00Z")
     )
     tag = _at("2018-06-15T13:37:43Z")
-    assert steps == (
-        Step(_at("2018-04-01T00:00:00Z"), "release", "jupyterhub", "", "unblocked"),
-        Step(_at("2018-04-01T00:00:00Z"), "hold", "wait-for-0-9", "", "held"),
-        Step(tag, "release", "jupyterhub", "unblocked", "released"),
-        Step(tag, "hold", "wait-for-0-9", "held", "free"),
+    assert changes == (
+        Change(_at("2018-04-01T00:00:00Z"), ChangeKind.RELEASE, "jupyterhub", "", "unblocked"),
+        Change(_at("2018-04-01T00:00:00Z"), ChangeKind.HOLD, "wait-for-0-9", "", "held"),
+        Change(tag, ChangeKind.RELEASE, "jupyterhub", "unblocked", "released"),
+        Change(tag, ChangeKind.HOLD, "wait-for-0-9", "held", "free"),
     )
 
 

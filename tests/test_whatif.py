@@ -8,7 +8,8 @@ from collections.abc import Callable
 import pytest
 
 from release_gate import Evaluation, ReleaseStatus, SnapshotStateProvider, load_plan
-from release_gate.evaluate.whatif import parse_assumption, what_if
+from release_gate.evaluate import ChangeKind
+from release_gate.evaluate.whatif import Assumption, AssumptionKind, parse_assumption, what_if
 from release_gate.graph import build_graph
 from release_gate.state import request_for
 from tests.conftest import EXAMPLE_PLAN, EXAMPLE_STATE, Run
@@ -37,9 +38,24 @@ def test_chart_unblocked_once_the_packages_are_released_and_pinned() -> None:
     evaluation = _assume(*OUT_AND_PINNED)
     assert evaluation.release("chart").status is ReleaseStatus.UNBLOCKED
     changed = {(c.kind, c.id): (c.before, c.after) for c in evaluation.changed}
-    assert changed[("release", "chart")] == ("blocked", "unblocked")
-    assert changed[("hold", "kubespawner-big-prs")] == ("held", "free")
+    assert changed[(ChangeKind.RELEASE, "chart")] == ("blocked", "unblocked")
+    assert changed[(ChangeKind.HOLD, "kubespawner-big-prs")] == ("held", "free")
+    assert {c.when for c in evaluation.changed} == {evaluation.as_of}  # made true at the moment evaluated
     assert evaluation.assumptions == OUT_AND_PINNED
+
+
+@pytest.mark.parametrize(
+    ("text", "assumption"),
+    [
+        ("kubespawner==0.9.0b1 released", (AssumptionKind.RELEASED, "kubespawner", "0.9.0b1", "")),
+        ("kubespawner#230 merged", (AssumptionKind.MERGED, "kubespawner#230", "", "")),
+        ("jupyterhub#2043 closed", (AssumptionKind.CLOSED, "jupyterhub#2043", "", "")),
+        ("chart pins kubespawner==0.9.0b1", (AssumptionKind.PINS, "chart", "0.9.0b1", "jupyterhub-kubespawner")),
+    ],
+)
+def test_each_form_of_assumption_has_its_kind(text: str, assumption: tuple[AssumptionKind, str, str, str]) -> None:
+    """Each form of assumption is read into its kind, what it names, and the version and package it gives."""
+    assert parse_assumption(load_plan(EXAMPLE_PLAN), text) == Assumption(text, *assumption)
 
 
 def test_released_but_not_pinned_still_blocks_the_chart() -> None:

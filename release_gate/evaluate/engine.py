@@ -31,7 +31,7 @@ from release_gate.evaluate.verdicts import (
     ReleaseVerdict,
     WatchVerdict,
 )
-from release_gate.graph import Node, NodeKind, ReleaseGraph, item_node, release_node
+from release_gate.graph import Node, NodeKind, ReleaseGraph, hold_node, item_node, release_node, repo_node
 from release_gate.plan.model import Hold, Intent, ItemRef, Release, Repo, Source, Watch
 from release_gate.state import Issue, IssueState, PrState, PullRequest, State, Unknown, is_part_of
 from release_gate.times import show_time
@@ -100,53 +100,21 @@ class _Evaluator:
         deciding = release.decided_by or repo.sources[0]
         looks = {source: self.look(release, repo, source) for source in repo.sources}
         decided = looks[deciding]
-        elsewhere = [look for source, look in looks.items() if source is not deciding and look.evidence]
-        outcomes = {r.outcome for r in reasons}
+        not_out = None if decided.evidence is not None else _not_out(release, repo, deciding, looks)
         if decided.evidence is not None:
             status = ReleaseStatus.RELEASED
-        elif decided.unknown is not None:
-            status = ReleaseStatus.UNKNOWN
-            reasons = (
-                Reason(
-                    f"repo:{repo.slug.lower()}",
-                    f"{_SOURCE_WORDS[deciding]} of {repo.slug}",
-                    Outcome.UNKNOWN,
-                    f"cannot tell whether {release.id} is out: {decided.unknown.reason}",
-                    action=f"make the {_SOURCE_WORDS[deciding]} of {repo.id} readable (check the state source)",
-                ),
-                *reasons,
-            )
-        elif elsewhere:
-            status = ReleaseStatus.TAGGED
-            first = elsewhere[0].evidence
-            assert first is not None
-            where = f"tag {first.tag}" if first.tag else _SOURCE_WORDS[first.source]
-            reasons = (
-                Reason(
-                    f"repo:{repo.slug.lower()}",
-                    f"{first.version} published ({_SOURCE_WORDS[deciding]})",
-                    Outcome.UNMET,
-                    f"{where} has {first.version}, but not the {_SOURCE_WORDS[deciding]} yet",
-                    action=f"publish {release.id} {first.version} ({_SOURCE_WORDS[deciding]})",
-                ),
-                *reasons,
-            )
-        elif Outcome.UNMET in outcomes:
-            status = ReleaseStatus.BLOCKED
-        elif Outcome.UNKNOWN in outcomes:
-            status = ReleaseStatus.UNKNOWN
+        elif not_out is not None:
+            status, reasons = not_out[0], (not_out[1], *reasons)
         else:
-            status = ReleaseStatus.UNBLOCKED
-        candidates = tuple(c for look in looks.values() for c in look.candidates)
-        skipped = tuple(t for look in looks.values() for t in look.skipped)
+            status = _status_of({r.outcome for r in reasons})
         return ReleaseVerdict(
             release=release,
             repo=repo,
             status=status,
             reasons=reasons,
             released=decided.evidence,
-            candidates=candidates,
-            skipped_tags=skipped,
+            candidates=tuple(c for look in looks.values() for c in look.candidates),
+            skipped_tags=tuple(t for look in looks.values() for t in look.skipped),
             deadline=self.deadline(release, status, decided.evidence),
         )
 
@@ -240,7 +208,7 @@ class _Evaluator:
         if not release.pins:
             return ()
         state = self.state.repo(repo.slug)
-        node = f"repo:{repo.slug.lower()}"
+        node = repo_node(repo.slug)
         if isinstance(state, Unknown):
             return (Reason(node, f"pins in {', '.join(release.pins)}", Outcome.UNKNOWN, state.reason),)
         pins: dict[str, Pin] = {}
@@ -471,7 +439,7 @@ class _Evaluator:
 
     def held_pr(self, ref: ItemRef, found_by: FoundBy, releases: _Until) -> HeldPr:
         """Judge one PR of a hold against the releases it waits for."""
-        until, unknown = releases.verdicts, releases.unknown
+        unknown = releases.unknown
         label = self.plan.short(ref)
         item = self.item(ref)
         if isinstance(item, Unknown):
@@ -481,25 +449,8 @@ class _Evaluator:
             return HeldPr(ref, label, HoldStatus.UNKNOWN, detail, found_by, item.title)
         title = "" if item is None else item.title
         if item is not None and item.state is PrState.MERGED:
-            merged = item.merged_at
-            broken = []
-            unsure = list(unknown)
-            for v in until:
-                if v.status is ReleaseStatus.UNKNOWN:
-                    continue
-                if v.released is None:
-                    broken.append(f"{v.id} is still not released")
-                elif merged is None or v.released.date is None:
-                    unsure.append(v.id)
-                elif v.released.date > merged:
-                    broken.append(f"{v.id} {v.released.version} came out later ({_fmt(v.released.date)})")
-            if broken:
-                detail = f"merged {_fmt(merged)} but {'; '.join(broken)}"
-                return HeldPr(ref, label, HoldStatus.VIOLATED, detail, found_by, title)
-            if unsure:
-                detail = f"merged {_fmt(merged)}; whether {', '.join(unsure)} was out by then is unknown"
-                return HeldPr(ref, label, HoldStatus.UNKNOWN, detail, found_by, title)
-            return HeldPr(ref, label, HoldStatus.FREE, f"merged {_fmt(merged)}, after its releases", found_by, title)
+            status, detail = _merged_under_hold(item.merged_at, releases)
+            return HeldPr(ref, label, status, detail, found_by, title)
         if unknown:
             detail = f"whether {', '.join(unknown)} is out is unknown"
             return HeldPr(ref, label, HoldStatus.UNKNOWN, detail, found_by, title)
@@ -541,7 +492,7 @@ class _Evaluator:
             holds=holds,
             watch=watch,
             waves=waves,
-            actions=_actions(releases),
+            actions=_actions(releases, self.graph),
             nodes=graph.nodes,
             edges=graph.edges,
             node_status=self.node_status(releases, holds, graph.nodes),
@@ -564,7 +515,7 @@ class _Evaluator:
         status: dict[str, str] = {release_node(r.id): r.status.value for r in releases}
         held: dict[str, HoldStatus] = {}
         for hold in holds:
-            status[f"hold:{hold.id}"] = hold.status.value
+            status[hold_node(hold.id)] = hold.status.value
             for pr in hold.prs:
                 pr_node = item_node(NodeKind.PR, pr.ref)
                 if pr_node not in held or _HOLD_RANK.index(pr.status) > _HOLD_RANK.index(held[pr_node]):
@@ -628,29 +579,147 @@ class _Look:
     unknown: Unknown | None
 
 
+def _not_out(
+    release: Release, repo: Repo, deciding: Source, looks: dict[Source, _Look]
+) -> tuple[ReleaseStatus, Reason] | None:
+    """Say why a release the deciding source does not show is not simply blocked or unblocked.
+
+    Unknown when the deciding source could not be read (or cannot date a satisfying
+    version); tagged when another source has a satisfying version. ``None`` otherwise.
+    """
+    decided = looks[deciding]
+    words = _SOURCE_WORDS[deciding]
+    if decided.unknown is not None:
+        return ReleaseStatus.UNKNOWN, Reason(
+            repo_node(repo.slug),
+            f"{words} of {repo.slug}",
+            Outcome.UNKNOWN,
+            f"cannot tell whether {release.id} is out: {decided.unknown.reason}",
+            action=f"make the {words} of {repo.id} readable (check the state source)",
+        )
+    first = next((look.evidence for source, look in looks.items() if source is not deciding and look.evidence), None)
+    if first is None:
+        return None
+    where = f"tag {first.tag}" if first.tag else _SOURCE_WORDS[first.source]
+    return ReleaseStatus.TAGGED, Reason(
+        repo_node(repo.slug),
+        f"{first.version} published ({words})",
+        Outcome.UNMET,
+        f"{where} has {first.version}, but not the {words} yet",
+        action=f"publish {release.id} {first.version} ({words})",
+    )
+
+
+def _status_of(outcomes: set[Outcome]) -> ReleaseStatus:
+    """Return the status of a release that is not out, from the outcomes of its conditions."""
+    if Outcome.UNMET in outcomes:
+        return ReleaseStatus.BLOCKED
+    if Outcome.UNKNOWN in outcomes:
+        return ReleaseStatus.UNKNOWN
+    return ReleaseStatus.UNBLOCKED
+
+
+def _merged_under_hold(merged: dt.datetime | None, releases: _Until) -> tuple[HoldStatus, str]:
+    """Judge a held PR that merged: violated if a release it waited for came out later (or not at all)."""
+    broken = []
+    unsure = list(releases.unknown)
+    for v in releases.verdicts:
+        if v.status is ReleaseStatus.UNKNOWN:
+            continue
+        if v.released is None:
+            broken.append(f"{v.id} is still not released")
+        elif merged is None or v.released.date is None:
+            unsure.append(v.id)
+        elif v.released.date > merged:
+            broken.append(f"{v.id} {v.released.version} came out later ({_fmt(v.released.date)})")
+    if broken:
+        return HoldStatus.VIOLATED, f"merged {_fmt(merged)} but {'; '.join(broken)}"
+    if unsure:
+        return HoldStatus.UNKNOWN, f"merged {_fmt(merged)}; whether {', '.join(unsure)} was out by then is unknown"
+    return HoldStatus.FREE, f"merged {_fmt(merged)}, after its releases"
+
+
 def _with_wave(verdict: ReleaseVerdict, wave: int) -> ReleaseVerdict:
     return replace(verdict, wave=wave)
 
 
-def _actions(releases: tuple[ReleaseVerdict, ...]) -> tuple[NextAction, ...]:
-    """One next action per root cause, in wave order, with the releases each one helps."""
-    found: dict[str, tuple[str, list[str], tuple[bool, int]]] = {}
-    for verdict in sorted(releases, key=lambda v: (v.release.intent is Intent.PROPOSED, v.wave, v.id)):
-        rank = (verdict.release.intent is Intent.PROPOSED, verdict.wave)
+_STUCK = frozenset({ReleaseStatus.BLOCKED, ReleaseStatus.TAGGED, ReleaseStatus.UNKNOWN})
+"""Not out, and not to be cut now: what such a release waits on, the releases after it wait on too."""
+
+_WAITING = frozenset({ReleaseStatus.BLOCKED, ReleaseStatus.UNKNOWN})
+"""The releases a next action is for."""
+
+
+@dataclass(slots=True)
+class _Action:
+    """A next action while they are gathered (private and mutable: one per root cause)."""
+
+    first: int
+    """The place, in the order actions are ranked by, of the first release it is for."""
+    node: str
+    helps: set[str]
+    """Release ids it is for."""
+    tied: bool = False
+    """Whether another node has the same text for the same first release: the node is then read off its chain."""
+
+
+def _action_order(verdict: ReleaseVerdict) -> tuple[bool, int, str]:
+    return verdict.release.intent is Intent.PROPOSED, verdict.wave, verdict.id
+
+
+def _actions(releases: tuple[ReleaseVerdict, ...], graph: ReleaseGraph) -> tuple[NextAction, ...]:
+    """One next action per root cause, in wave order, with the releases each one helps.
+
+    A root cause (an unmet or unknown reason with an action, and no chain under it) of a
+    release holds up that release and every release downstream of it, through releases that
+    are not out either.
+    """
+    order = sorted(releases, key=_action_order)
+    place = {verdict.id: index for index, verdict in enumerate(order)}
+    found: dict[str, _Action] = {}
+    for verdict in order:
         if verdict.status is ReleaseStatus.UNBLOCKED:
             text = f"release {verdict.id} {verdict.release.requirement}"
-            found.setdefault(text, (release_node(verdict.id), [], rank))
+            found.setdefault(text, _Action(place[verdict.id], release_node(verdict.id), set()))
+    stuck = {verdict.id for verdict in releases if verdict.status in _STUCK}
+    waiting = {verdict.id for verdict in releases if verdict.status in _WAITING}
+    # The root causes of each release that is not out: reasons with an action and no chain under them.
+    roots = {
+        verdict.id: [reason for reason in verdict.blockers if reason.action and not reason.causes]
+        for verdict in releases
+        if verdict.id in stuck
+    }
+    for release_id, downstream in graph.downstream((r for r, causes in roots.items() if causes), stuck).items():
+        helps = {release_id, *downstream} & waiting
+        if not helps:
             continue
-        if verdict.status not in (ReleaseStatus.BLOCKED, ReleaseStatus.UNKNOWN):
-            continue
-        for reason in verdict.blockers:
-            for root in reason.roots():
-                if root.action:
-                    entry = found.setdefault(root.action, (root.node, [], rank))
-                    if verdict.id not in entry[1]:
-                        entry[1].append(verdict.id)
-    ordered = sorted(found.items(), key=lambda kv: (kv[1][2], -len(kv[1][1]), kv[0]))
-    return tuple(NextAction(text, node, tuple(unblocks)) for text, (node, unblocks, _) in ordered)
+        first = min(map(place.__getitem__, helps))
+        for root in roots[release_id]:
+            action = found.get(root.action)
+            if action is None:
+                found[root.action] = _Action(first, root.node, helps)
+                continue
+            action.helps = action.helps | helps
+            if first < action.first:
+                action.first, action.node, action.tied = first, root.node, False
+            elif first == action.first and root.node != action.node:
+                action.tied = True
+    return tuple(_ranked(found, order, place))
+
+
+def _ranked(found: dict[str, _Action], order: list[ReleaseVerdict], place: dict[str, int]) -> list[NextAction]:
+    """Order the actions: planned releases' first, earlier waves first, then those that help more, then by text."""
+    ranked: list[tuple[tuple[bool, int], int, str, NextAction]] = []
+    for text, action in found.items():
+        first = order[action.first]
+        node = action.node
+        if action.tied:  # the first root cause with this text in the first release's chain
+            node = next(r.node for reason in first.blockers for r in reason.roots() if r.action == text)
+        helps = tuple(sorted(action.helps, key=place.__getitem__))
+        rank = (first.release.intent is Intent.PROPOSED, first.wave)
+        ranked.append((rank, -len(helps), text, NextAction(text, node, helps)))
+    ranked.sort(key=lambda entry: entry[:3])
+    return [entry[3] for entry in ranked]
 
 
 def evaluate(graph: ReleaseGraph, state: State, *, as_of: dt.datetime | None = None) -> Evaluation:

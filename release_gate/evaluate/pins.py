@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import yaml
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
 
 from release_gate.plan.model import Plan
 
@@ -24,12 +25,12 @@ _GITHUB = re.compile(r"github\.com[/:]([A-Za-z0-9-]+/[A-Za-z0-9._-]+?)(?:\.git)?
 
 
 def canonical_name(name: str) -> str:
-    """Normalise a package name as PEP 503 says.
+    """Normalise a package name as PEP 503 says (:func:`packaging.utils.canonicalize_name`).
 
     >>> canonical_name("JupyterHub_KubeSpawner")
     'jupyterhub-kubespawner'
     """
-    return re.sub(r"[-_.]+", "-", name).lower()
+    return canonicalize_name(name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,26 +8,13 @@ versions, PRs and issues opened, merged or closed, pin files changed) inside the
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from release_gate.evaluate.engine import evaluate
+from release_gate.evaluate.verdicts import Change, ChangeKind
 from release_gate.graph import ReleaseGraph
 from release_gate.state import FileHistory, Issue, PullRequest, Registry, RepoState, State
 
-__all__ = ["Step", "moments", "timeline"]
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """A release or hold whose status changed at a moment."""
-
-    when: dt.datetime
-    kind: str
-    """``release`` or ``hold``."""
-    id: str
-    before: str
-    """The status just before (empty at the start of the period)."""
-    after: str
+__all__ = ["moments", "timeline"]
 
 
 def moments(state: State) -> set[dt.datetime]:
@@ -49,23 +36,23 @@ def moments(state: State) -> set[dt.datetime]:
     return moments
 
 
-def timeline(graph: ReleaseGraph, state: State, start: dt.datetime, end: dt.datetime) -> tuple[Step, ...]:
+def timeline(graph: ReleaseGraph, state: State, start: dt.datetime, end: dt.datetime) -> tuple[Change, ...]:
     """Return every change of a release's or hold's status from *start* to *end* (both within the state).
 
-    The first steps give each status at *start* (``before`` empty). Raises :class:`ValueError`
+    The first changes give each status at *start* (``before`` empty). Raises :class:`ValueError`
     when *end* is after the state was taken or before *start*.
     """
     if end < start:
         raise ValueError("the period ends before it starts")
     changes_at = sorted(m for m in moments(state) if start < m <= end)
-    steps: list[Step] = []
-    last: dict[tuple[str, str], str] = {}
+    changes: list[Change] = []
+    last: dict[tuple[ChangeKind, str], str] = {}
     for when in (start, *changes_at):
         evaluation = evaluate(graph, state, as_of=when)
-        now = {("release", r.id): str(r.status) for r in evaluation.releases}
-        now.update({("hold", h.id): str(h.status) for h in evaluation.holds})
-        for key, status in now.items():
-            if last.get(key) != status:
-                steps.append(Step(when, key[0], key[1], last.get(key, ""), status))
+        now = {(ChangeKind.RELEASE, r.id): str(r.status) for r in evaluation.releases}
+        now.update({(ChangeKind.HOLD, h.id): str(h.status) for h in evaluation.holds})
+        for (kind, item_id), status in now.items():
+            if last.get((kind, item_id)) != status:
+                changes.append(Change(when, kind, item_id, last.get((kind, item_id), ""), status))
         last = now
-    return tuple(steps)
+    return tuple(changes)

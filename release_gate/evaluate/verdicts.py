@@ -18,6 +18,7 @@ __all__ = [
     "Answer",
     "Candidate",
     "Change",
+    "ChangeKind",
     "DeadlineStatus",
     "DeadlineVerdict",
     "Evaluation",
@@ -265,15 +266,26 @@ class NextAction:
     """Release ids that wait on it, directly or through their upstreams (never the release it cuts)."""
 
 
+class ChangeKind(enum.StrEnum):
+    """What changed."""
+
+    RELEASE = "release"
+    HOLD = "hold"
+
+
 @dataclass(frozen=True, slots=True)
 class Change:
-    """A release or hold whose status differs under what-if assumptions."""
+    """A release or hold whose status changed: under what-if assumptions, or at a moment of a timeline."""
 
-    kind: str
-    """``release`` or ``hold``."""
+    when: dt.datetime
+    """The moment the assumptions were made true at (what-if), or the moment of the change (timeline)."""
+    kind: ChangeKind
     id: str
+    """The release or hold id."""
     before: str
+    """The status before (at the start of a timeline: empty)."""
     after: str
+    """The status after."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import enum
 import re
 from collections.abc import Sequence
 
 from release_gate.evaluate.engine import evaluate
 from release_gate.evaluate.pins import canonical_name, pin_entry, read_pins
-from release_gate.evaluate.verdicts import Change, Evaluation
+from release_gate.evaluate.verdicts import Change, ChangeKind, Evaluation
 from release_gate.graph import ReleaseGraph
 from release_gate.plan.model import Plan, Source
 from release_gate.plan.reader import parse_ref
@@ -41,7 +42,7 @@ from release_gate.state import (
     registry_key,
 )
 
-__all__ = ["Assumption", "apply", "changes", "parse_assumption", "what_if"]
+__all__ = ["Assumption", "AssumptionKind", "apply", "changes", "parse_assumption", "what_if"]
 
 _RELEASED = re.compile(r"^\s*(?P<release>[A-Za-z0-9][A-Za-z0-9_.-]*)\s*==\s*(?P<version>\S+)\s+released\s*$")
 _ITEM = re.compile(r"^\s*(?P<ref>\S+#\S*)\s+(?P<what>merged|closed)\s*$")
@@ -50,13 +51,25 @@ _PINS = re.compile(
 )
 
 
+class AssumptionKind(enum.StrEnum):
+    """What an assumption says happened."""
+
+    RELEASED = "released"
+    """A release is out: ``kubespawner==0.9.0b1 released``."""
+    MERGED = "merged"
+    """A PR merged: ``kubespawner#232 merged``."""
+    CLOSED = "closed"
+    """An issue or PR closed: ``jupyterhub#2043 closed``."""
+    PINS = "pins"
+    """A release's requirements file pins a version: ``chart pins kubespawner==0.9.0b1``."""
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Assumption:
     """One assumed event."""
 
     text: str
-    kind: str
-    """``released``, ``merged``, ``closed`` or ``pins``."""
+    kind: AssumptionKind
     subject: str
     """A release id, or a PR / issue ref as written."""
     version: str = ""
@@ -69,10 +82,10 @@ def parse_assumption(plan: Plan, text: str) -> Assumption:
     if match := _RELEASED.match(text):
         if match.group("release") not in ids:
             raise ValueError(f"{text!r}: the plan has no release {match.group('release')!r}")
-        return Assumption(text, "released", match.group("release"), match.group("version"))
+        return Assumption(text, AssumptionKind.RELEASED, match.group("release"), match.group("version"))
     if match := _ITEM.match(text):
         parse_ref(plan, match.group("ref"))
-        return Assumption(text, match.group("what"), match.group("ref"))
+        return Assumption(text, AssumptionKind(match.group("what")), match.group("ref"))
     if match := _PINS.match(text):
         release = match.group("release")
         if release not in ids:
@@ -82,7 +95,7 @@ def parse_assumption(plan: Plan, text: str) -> Assumption:
         package = match.group("package")
         if package in ids and plan.repo(plan.release(package).repo).pypi:  # a release id stands for its package
             package = plan.repo(plan.release(package).repo).pypi or package
-        return Assumption(text, "pins", release, match.group("version"), package)
+        return Assumption(text, AssumptionKind.PINS, release, match.group("version"), package)
     raise ValueError(
         f"{text!r} is not an assumption; write 'RELEASE==VERSION released', 'REF merged', 'REF closed' "
         "or 'RELEASE pins PACKAGE==VERSION'"
@@ -95,7 +108,7 @@ def apply(state: State, plan: Plan, assumptions: Sequence[Assumption], when: dt.
     items = dict(state.items)
     registries = dict(state.registries)
     for assumption in assumptions:
-        if assumption.kind == "released":
+        if assumption.kind is AssumptionKind.RELEASED:
             repo = plan.repo(plan.release(assumption.subject).repo)
             read = repos.get(repo.slug.lower())
             base = read if isinstance(read, RepoState) else RepoState(repo.slug)
@@ -112,15 +125,16 @@ def apply(state: State, plan: Plan, assumptions: Sequence[Assumption], when: dt.
                 old = registries.get(key)
                 versions = old.versions if isinstance(old, Registry) else ()
                 registries[key] = Registry(source, name, "", (*versions, Published(assumption.version, when)))
-        elif assumption.kind in ("merged", "closed"):
+        elif assumption.kind in (AssumptionKind.MERGED, AssumptionKind.CLOSED):
             ref = parse_ref(plan, assumption.subject)
             old_item = items.get(ref.key)
-            if isinstance(old_item, Issue) or (assumption.kind == "closed" and not isinstance(old_item, PullRequest)):
+            closed = assumption.kind is AssumptionKind.CLOSED
+            if isinstance(old_item, Issue) or (closed and not isinstance(old_item, PullRequest)):
                 title = old_item.title if isinstance(old_item, Issue) else ""
                 items[ref.key] = Issue(ref, IssueState.CLOSED, title, closed_at=when)
             else:
                 title = old_item.title if isinstance(old_item, PullRequest) else ""
-                pr_state = PrState.MERGED if assumption.kind == "merged" else PrState.CLOSED
+                pr_state = PrState.CLOSED if closed else PrState.MERGED
                 merged = when if pr_state is PrState.MERGED else None
                 base_pr = old_item if isinstance(old_item, PullRequest) else PullRequest(ref, pr_state, title)
                 items[ref.key] = dataclasses.replace(base_pr, state=pr_state, merged_at=merged, closed_at=when)
@@ -158,13 +172,14 @@ def what_if(
 
 def changes(before: Evaluation, after: Evaluation) -> tuple[Change, ...]:
     """Return every release and hold whose status differs between *before* and *after*."""
+    when = after.as_of
     found = [
-        Change("release", old.id, str(old.status), str(new.status))
+        Change(when, ChangeKind.RELEASE, old.id, str(old.status), str(new.status))
         for old, new in zip(before.releases, after.releases, strict=True)
         if old.status is not new.status
     ]
     found += [
-        Change("hold", old.id, str(old.status), str(new.status))
+        Change(when, ChangeKind.HOLD, old.id, str(old.status), str(new.status))
         for old, new in zip(before.holds, after.holds, strict=True)
         if old.status is not new.status
     ]

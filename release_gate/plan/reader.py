@@ -264,66 +264,79 @@ class _Reader:
             self.problem(key, f"must be {wanted}, not {got} ({_short(value)})")
             return None, False
         match kind:
-            case Kind.STRING if spec.choices and value not in spec.choices:
-                self.problem(
-                    key, f"must be one of {', '.join(spec.choices)}, not {value!r}{_hint(value, spec.choices)}"
-                )
-                return None, False
-            case Kind.STRING if spec.pattern and not _pattern(spec.pattern).match(value):
-                return value, True  # the meaning pass says what a good value looks like
-            case Kind.INTEGER if spec.minimum is not None and value < spec.minimum:
+            case Kind.LIST:
+                return self.clean_list(value, spec, key)
+            case Kind.TABLE:
+                return self.clean_table(value, spec, key)
+            case Kind.MAP:
+                return self.clean_map(value, spec, key)
+            case _:
+                return self.clean_scalar(value, spec, key)
+
+    def clean_scalar(self, value: Any, spec: Field, key: str) -> tuple[Any, bool]:
+        """Check a string against the spec's choices, an integer against its bounds.
+
+        A string that does not match the spec's pattern stays: the meaning pass says what a
+        good value looks like.
+        """
+        if isinstance(value, str) and spec.choices and value not in spec.choices:
+            self.problem(key, f"must be one of {', '.join(spec.choices)}, not {value!r}{_hint(value, spec.choices)}")
+            return None, False
+        if isinstance(value, int) and not isinstance(value, bool):
+            if spec.minimum is not None and value < spec.minimum:
                 self.problem(key, f"must be at least {spec.minimum}, not {value}")
                 return None, False
-            case Kind.INTEGER if spec.maximum is not None and value > spec.maximum:
+            if spec.maximum is not None and value > spec.maximum:
                 self.problem(key, f"must be at most {spec.maximum}, not {value}")
                 return None, False
-            case Kind.LIST:
-                assert spec.item is not None
-                items = [self.clean(item, spec.item, f"{key}[{index}]") for index, item in enumerate(value)]
-                # Bad items stay in place (as _BAD) so later messages keep their indices.
-                return [item if ok else _BAD for item, ok in items], True
-            case Kind.TABLE:
-                table: dict[str, Any] = {}
-                ok = True
-                for name, sub in value.items():
-                    where = _join(key, name)
-                    if name not in spec.fields:
-                        known = ", ".join(spec.fields)
-                        self.problem(where, f"is not a key here{_hint(name, spec.fields)}; the keys are: {known}")
-                        continue
-                    cleaned, sub_ok = self.clean(sub, spec.fields[name], where)
-                    if sub_ok:
-                        table[name] = cleaned
-                    elif spec.fields[name].required:
-                        ok = False
-                for name, sub in spec.fields.items():
-                    if sub.required and name not in value:
-                        self.problem(key, f"is missing the required key {name!r} ({sub.doc})")
-                        ok = False
-                return table, ok
-            case Kind.MAP:
-                assert spec.item is not None
-                entries: dict[str, Any] = {}
-                for name, sub in value.items():
-                    where = _join(key, name)
-                    if spec.key_pattern and not _pattern(spec.key_pattern).match(name):
-                        what = (
-                            "a PR reference like 'kubespawner#205'"
-                            if "#" in spec.key_pattern
-                            else "an id of letters, digits, '.', '_' and '-'"
-                        )
-                        too_big = "#" in spec.key_pattern and _number_past_github(name)
-                        self.problem(where, _number_message(name) if too_big else f"{name!r} is not {what}")
-                        self.broken.add((key, name))
-                        continue
-                    cleaned, sub_ok = self.clean(sub, spec.item, where)
-                    if sub_ok:
-                        entries[name] = cleaned
-                    else:
-                        self.broken.add((key, name))
-                return entries, True
-            case _:
-                return value, True
+        return value, True
+
+    def clean_list(self, value: list[Any], spec: Field, key: str) -> tuple[list[Any], bool]:
+        """Check each item of a list; bad items stay in place (as ``_BAD``) so later messages keep their indices."""
+        assert spec.item is not None
+        items = [self.clean(item, spec.item, f"{key}[{index}]") for index, item in enumerate(value)]
+        return [item if ok else _BAD for item, ok in items], True
+
+    def clean_table(self, value: dict[str, Any], spec: Field, key: str) -> tuple[dict[str, Any], bool]:
+        """Check a table's keys and values: unknown keys and bad values are dropped, missing required keys reported.
+
+        The table is usable unless a required key is missing or unusable.
+        """
+        table: dict[str, Any] = {}
+        ok = True
+        for name, sub in value.items():
+            where = _join(key, name)
+            if name not in spec.fields:
+                known = ", ".join(spec.fields)
+                self.problem(where, f"is not a key here{_hint(name, spec.fields)}; the keys are: {known}")
+                continue
+            cleaned, sub_ok = self.clean(sub, spec.fields[name], where)
+            if sub_ok:
+                table[name] = cleaned
+            elif spec.fields[name].required:
+                ok = False
+        for name, sub in spec.fields.items():
+            if sub.required and name not in value:
+                self.problem(key, f"is missing the required key {name!r} ({sub.doc})")
+                ok = False
+        return table, ok
+
+    def clean_map(self, value: dict[str, Any], spec: Field, key: str) -> tuple[dict[str, Any], bool]:
+        """Check a map's ids and entries: a bad id or entry is dropped, and remembered as broken."""
+        assert spec.item is not None
+        entries: dict[str, Any] = {}
+        for name, sub in value.items():
+            where = _join(key, name)
+            if spec.key_pattern and not _pattern(spec.key_pattern).match(name):
+                self.problem(where, _bad_id(name, spec.key_pattern))
+                self.broken.add((key, name))
+                continue
+            cleaned, sub_ok = self.clean(sub, spec.item, where)
+            if sub_ok:
+                entries[name] = cleaned
+            else:
+                self.broken.add((key, name))
+        return entries, True
 
     # -- pass 2: meaning ----------------------------------------------------------------
 
@@ -700,6 +713,15 @@ def _short(value: object) -> str:
 def _clip(text: str) -> str:
     """Return *text*, cut to 60 characters: a value of thousands is not repeated whole in a message."""
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _bad_id(name: str, pattern: str) -> str:
+    """Say why map key *name* is not an id of the map (its keys match *pattern*)."""
+    if "#" not in pattern:
+        return f"{name!r} is not an id of letters, digits, '.', '_' and '-'"
+    if _number_past_github(name):
+        return _number_message(name)
+    return f"{name!r} is not a PR reference like 'kubespawner#205'"
 
 
 def _number_past_github(ref: str) -> bool:

@@ -12,9 +12,8 @@ import html
 import json
 from collections.abc import Sequence
 
-from release_gate.evaluate import Evaluation
-from release_gate.evaluate.timeline import Step
-from release_gate.graph import EdgeKind, Node, NodeKind
+from release_gate.evaluate import Change, Evaluation
+from release_gate.graph import EdgeKind, Node, NodeKind, hold_node, release_node
 from release_gate.plan.model import ItemRef
 from release_gate.report import text
 from release_gate.report._common import (
@@ -45,7 +44,7 @@ def _columns(evaluation: Evaluation) -> list[list[Node]]:
     for node in evaluation.nodes:
         by_kind.setdefault(node.kind, []).append(node)
     waves: dict[int, list[Node]] = {}
-    wave_of = {f"release:{r.id}": r.wave for r in evaluation.releases}
+    wave_of = {release_node(r.id): r.wave for r in evaluation.releases}
     for node in by_kind.get(NodeKind.RELEASE, []):
         waves.setdefault(wave_of.get(node.id, 0), []).append(node)
     columns = [by_kind.get(NodeKind.HOLD, [])]
@@ -58,9 +57,9 @@ def _columns(evaluation: Evaluation) -> list[list[Node]]:
 def _explanations(evaluation: Evaluation) -> dict[str, str]:
     found: dict[str, str] = {}
     for verdict in evaluation.releases:
-        found[f"release:{verdict.id}"] = text.render_release(evaluation, verdict.id)
+        found[release_node(verdict.id)] = text.render_release(evaluation, verdict.id)
     for hold in evaluation.holds:
-        found[f"hold:{hold.id}"] = text.render_hold(evaluation, hold.id)
+        found[hold_node(hold.id)] = text.render_hold(evaluation, hold.id)
     for node in evaluation.nodes:
         if node.kind in (NodeKind.PR, NodeKind.ISSUE) and node.ref is not None:
             found[node.id] = _item_text(evaluation, node.ref, node)
@@ -195,7 +194,7 @@ def render_svg(evaluation: Evaluation) -> str:
     return f'<?xml version="1.0" encoding="UTF-8"?>\n{head}><style>{_SVG_STYLE}{colours}</style>{rest}\n'
 
 
-def _strips(evaluation: Evaluation, steps: Sequence[Step]) -> str:
+def _strips(evaluation: Evaluation, steps: Sequence[Change]) -> str:
     """One strip per release and hold: coloured segments from one status change to the next."""
     if not steps:
         return ""
@@ -219,7 +218,7 @@ def _strips(evaluation: Evaluation, steps: Sequence[Step]) -> str:
     return f"<h2>Timeline</h2><p class='meta'>From {_h(fmt_time(start))} to {_h(fmt_time(end))}.</p>" + "".join(rows)
 
 
-def render(evaluation: Evaluation, steps: Sequence[Step] = ()) -> str:
+def render(evaluation: Evaluation, steps: Sequence[Change] = ()) -> str:
     """Render the evaluation as one self-contained HTML page; *steps* (a timeline) adds a strip per release."""
     plan = evaluation.plan
     svg, _, _ = _svg(evaluation)

@@ -54,63 +54,99 @@ def render(evaluation: Evaluation, *, limit: int = SUMMARY_LIMIT, graph: bool = 
 
 
 def _render(evaluation: Evaluation, *, graph: bool) -> str:
-    plan = evaluation.plan
-    lines = [f"## {_cell(plan.name)}", ""]
+    lines = [f"## {_cell(evaluation.plan.name)}", ""]
     lines.append(f"**{verdict_line(evaluation)}**")
     lines.append("")
     lines.append(
         f"State: {clean(evaluation.source)}, taken {fmt_time(evaluation.taken_at)}; as of {fmt_time(evaluation.as_of)}."
     )
     lines.append("")
-    lines.append("| Release | Wants | Status | Detail | Deadline |")
-    lines.append("|---|---|---|---|---|")
+    for section in (_releases, _why, _holds, _next_actions, _order, _what_if, _watching):
+        lines += section(evaluation)
+    if graph:
+        lines += ["", "### Graph", "", "```mermaid", render_mermaid(evaluation).rstrip("\n"), "```"]
+    return "\n".join(lines) + "\n"
+
+
+def _releases(evaluation: Evaluation) -> list[str]:
+    lines = ["| Release | Wants | Status | Detail | Deadline |", "|---|---|---|---|---|"]
     for v in evaluation.releases:
         wants = f"`{clean(v.repo.slug)}` `{clean(str(v.release.requirement))}` ({v.release.requirement.accept})"
         lines.append(
             f"| {_cell(v.id)} | {_cell(wants)} | **{status_text(v)}** | {_cell(release_detail(v))} "
             f"| {_cell(deadline_text(v.deadline))} |"
         )
+    return lines
+
+
+def _why(evaluation: Evaluation) -> list[str]:
     blocked = [v for v in evaluation.releases if v.blockers and v.released is None]
-    if blocked:
-        lines += ["", "### Why", ""]
-        for v in blocked:
-            lines.append(f"- **{_cell(v.id)}** is {status_text(v)}")
-            for reason in v.blockers:
-                for depth, step in chain(reason):
-                    lines.append(f"{'  ' * (depth + 1)}- {_cell(reason_text(step))}")
-    if evaluation.holds:
-        lines += ["", "### Holds", ""]
-        for hold in evaluation.holds:
-            until = ", ".join(
-                f"{_cell(r)} `{clean(str(evaluation.release(r).release.requirement))}`" for r in hold.hold.until
-            )
-            owner = f" (owner: {_cell(hold.hold.owner)})" if hold.hold.owner else ""
-            why = f": {_cell(hold.hold.reason)}" if hold.hold.reason else ""
-            lines.append(f"- **{_cell(hold.id)}** is **{hold.status}** until {until} is out{owner}{why}")
-            lines.extend(f"  - unknown: {_cell(unsure)}" for unsure in hold.unknown_parts)
-        lines += ["", "| Hold | PR | Status | Detail |", "|---|---|---|---|"]
-        for hold in evaluation.holds:
-            for pr in hold.prs:
-                lines.append(f"| {_cell(hold.id)} | {_cell(pr.label)} | **{pr.status}** | {_cell(pr.detail)} |")
-    if evaluation.actions:
-        lines += ["", "### Next actions", ""]
-        for index, action in enumerate(evaluation.actions, start=1):
-            suffix = f" (for {', '.join(_cell(r) for r in action.unblocks)})" if action.unblocks else ""
-            lines.append(f"{index}. {_cell(action.text)}{suffix}")
-    if evaluation.waves:
-        lines += ["", "### Order", ""]
-        for index, wave in enumerate(evaluation.waves, start=1):
-            lines.append(f"{index}. {', '.join(_cell(r) for r in wave)}")
-    if evaluation.assumptions:
-        lines += ["", "### What if", ""]
-        lines += [f"- assuming {_cell(a)}" for a in evaluation.assumptions]
-        lines += [
-            f"- {_cell(c.kind)} **{_cell(c.id)}**: {_cell(c.before)} → **{_cell(c.after)}**" for c in evaluation.changed
-        ]
-    if evaluation.watch:
-        lines += ["", "### Watching", ""]
-        for w in evaluation.watch:
-            lines.append(f"- {_cell(w.label)}: {_cell(w.state)}{' — ' + _cell(w.watch.note) if w.watch.note else ''}")
-    if graph:
-        lines += ["", "### Graph", "", "```mermaid", render_mermaid(evaluation).rstrip("\n"), "```"]
-    return "\n".join(lines) + "\n"
+    if not blocked:
+        return []
+    lines = ["", "### Why", ""]
+    for v in blocked:
+        lines.append(f"- **{_cell(v.id)}** is {status_text(v)}")
+        for reason in v.blockers:
+            lines.extend(f"{'  ' * (depth + 1)}- {_cell(reason_text(step))}" for depth, step in chain(reason))
+    return lines
+
+
+def _holds(evaluation: Evaluation) -> list[str]:
+    if not evaluation.holds:
+        return []
+    lines = ["", "### Holds", ""]
+    for hold in evaluation.holds:
+        until = ", ".join(
+            f"{_cell(r)} `{clean(str(evaluation.release(r).release.requirement))}`" for r in hold.hold.until
+        )
+        owner = f" (owner: {_cell(hold.hold.owner)})" if hold.hold.owner else ""
+        why = f": {_cell(hold.hold.reason)}" if hold.hold.reason else ""
+        lines.append(f"- **{_cell(hold.id)}** is **{hold.status}** until {until} is out{owner}{why}")
+        lines.extend(f"  - unknown: {_cell(unsure)}" for unsure in hold.unknown_parts)
+    lines += ["", "| Hold | PR | Status | Detail |", "|---|---|---|---|"]
+    lines.extend(
+        f"| {_cell(hold.id)} | {_cell(pr.label)} | **{pr.status}** | {_cell(pr.detail)} |"
+        for hold in evaluation.holds
+        for pr in hold.prs
+    )
+    return lines
+
+
+def _next_actions(evaluation: Evaluation) -> list[str]:
+    if not evaluation.actions:
+        return []
+    lines = ["", "### Next actions", ""]
+    for index, action in enumerate(evaluation.actions, start=1):
+        suffix = f" (for {', '.join(_cell(r) for r in action.unblocks)})" if action.unblocks else ""
+        lines.append(f"{index}. {_cell(action.text)}{suffix}")
+    return lines
+
+
+def _order(evaluation: Evaluation) -> list[str]:
+    if not evaluation.waves:
+        return []
+    lines = ["", "### Order", ""]
+    lines.extend(f"{index}. {', '.join(_cell(r) for r in wave)}" for index, wave in enumerate(evaluation.waves, 1))
+    return lines
+
+
+def _what_if(evaluation: Evaluation) -> list[str]:
+    if not evaluation.assumptions:
+        return []
+    lines = ["", "### What if", ""]
+    lines += [f"- assuming {_cell(a)}" for a in evaluation.assumptions]
+    lines += [
+        f"- {_cell(c.kind)} **{_cell(c.id)}**: {_cell(c.before)} → **{_cell(c.after)}**" for c in evaluation.changed
+    ]
+    return lines
+
+
+def _watching(evaluation: Evaluation) -> list[str]:
+    if not evaluation.watch:
+        return []
+    lines = ["", "### Watching", ""]
+    lines.extend(
+        f"- {_cell(w.label)}: {_cell(w.state)}{' — ' + _cell(w.watch.note) if w.watch.note else ''}"
+        for w in evaluation.watch
+    )
+    return lines

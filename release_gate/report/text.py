@@ -147,8 +147,22 @@ def _hold_head(out: _Out, evaluation: Evaluation, verdict: HoldVerdict) -> None:
 def render(evaluation: Evaluation, *, color: bool = False, verbose: bool = False) -> str:
     """Render the whole evaluation as the terminal report."""
     out = _Out(color)
-    plan = evaluation.plan
-    out.add(out.bold(clean(plan.name)))
+    _head(out, evaluation, verbose)
+    _releases(out, evaluation, verbose)
+    _holds(out, evaluation)
+    _order(out, evaluation)
+    _next_actions(out, evaluation)
+    _what_if(out, evaluation)
+    _watching(out, evaluation)
+    out.add()
+    line = verdict_line(evaluation)
+    out.add(f"Verdict: {out.paint(line.split(':')[0])}:{line.split(':', 1)[1]}")
+    return out.text()
+
+
+def _head(out: _Out, evaluation: Evaluation, verbose: bool) -> None:
+    """Add the plan's name, the state's source and time, and (verbose) what reading it cost."""
+    out.add(out.bold(clean(evaluation.plan.name)))
     as_of = "" if evaluation.as_of == evaluation.taken_at else f"; verdicts as of {fmt_time(evaluation.as_of)}"
     out.add(f"State: {clean(evaluation.source)}, taken {fmt_time(evaluation.taken_at)}{as_of}")
     if verbose and evaluation.stats is not None:
@@ -157,6 +171,10 @@ def render(evaluation: Evaluation, *, color: bool = False, verbose: bool = False
         reset = f" until {fmt_time(stats.rate_reset)}" if stats.rate_reset and left else ""
         registries = f"; {stats.registry_requests} to package indexes" if stats.registry_requests else ""
         out.add(f"Read: {stats.requests} request(s), GraphQL cost {stats.graphql_cost}{left}{reset}{registries}")
+
+
+def _releases(out: _Out, evaluation: Evaluation, verbose: bool) -> None:
+    """Add the table of releases, then why each stands where it does."""
     out.add()
     out.add(out.bold("Releases"))
     rows = [
@@ -174,24 +192,36 @@ def render(evaluation: Evaluation, *, color: bool = False, verbose: bool = False
     out.add(out.bold("Why"))
     for verdict in evaluation.releases:
         _release_block(out, verdict, verbose)
+
+
+def _holds(out: _Out, evaluation: Evaluation) -> None:
     if evaluation.holds:
         out.add()
         out.add(out.bold("Holds"))
         for hold in evaluation.holds:
             _hold_head(out, evaluation, hold)
             out.table([], [row[1:] for row in _hold_rows([hold])], paint_column=1, indent="    ")
+
+
+def _order(out: _Out, evaluation: Evaluation) -> None:
     if evaluation.waves:
         out.add()
         out.add(out.bold("Order"))
         for index, wave in enumerate(evaluation.waves, start=1):
             words = [f"{clean(rid)} ({evaluation.release(rid).status})" for rid in wave]
             out.add(f"  wave {index}: {', '.join(words)}")
+
+
+def _next_actions(out: _Out, evaluation: Evaluation) -> None:
     if evaluation.actions:
         out.add()
         out.add(out.bold("Next actions"))
         for index, action in enumerate(evaluation.actions, start=1):
             suffix = f" (for {_joined(action.unblocks)})" if action.unblocks else ""
             out.add(f"  {index}. {clean(action.text)}{suffix}")
+
+
+def _what_if(out: _Out, evaluation: Evaluation) -> None:
     if evaluation.assumptions:
         out.add()
         out.add(out.bold("What if"))
@@ -202,6 +232,9 @@ def render(evaluation: Evaluation, *, color: bool = False, verbose: bool = False
             out.add(f"  {clean(change.kind)} {clean(change.id)}: {clean(change.before)} -> {after}")
         if not evaluation.changed:
             out.add("  no release or hold changes")
+
+
+def _watching(out: _Out, evaluation: Evaluation) -> None:
     if evaluation.watch:
         out.add()
         out.add(out.bold("Watching"))
@@ -209,10 +242,6 @@ def render(evaluation: Evaluation, *, color: bool = False, verbose: bool = False
             ["ITEM", "STATE", "NOTE"],
             [[w.label, w.state, w.watch.note or w.title] for w in evaluation.watch],
         )
-    out.add()
-    line = verdict_line(evaluation)
-    out.add(f"Verdict: {out.paint(line.split(':')[0])}:{line.split(':', 1)[1]}")
-    return out.text()
 
 
 def render_next(evaluation: Evaluation) -> str:

@@ -11,6 +11,7 @@ where the first page left a release undecided.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -97,12 +98,6 @@ _FRAGMENTS = {
   }
 }""",
 }
-_NEEDS = {
-    "repo": ("TagPage",),
-    "tags": ("TagPage",),
-    "item": ("Item", "Pull"),
-    "search": ("SearchPage",),
-}
 
 _TAGS = 'refs(refPrefix: "refs/tags/", first: 100{after}, orderBy: {{field: TAG_COMMIT_DATE, direction: DESC}})'
 
@@ -115,10 +110,34 @@ class GraphQLRateLimited(Exception):  # noqa: N818 - it is a condition, named as
         super().__init__(message)
 
 
+class _Kind(enum.StrEnum):
+    """What one alias of a query reads."""
+
+    REPO = "repo"
+    """A repo's first page of tags, its releases and its default branch."""
+    TAGS = "tags"
+    """A later page of a repo's tags."""
+    ITEM = "item"
+    """A PR or issue."""
+    FILE = "file"
+    """The history of a default-branch file."""
+    SEARCH = "search"
+    """A page of the search for the parts of a split PR."""
+
+
+_NEEDS = {
+    _Kind.REPO: ("TagPage",),
+    _Kind.TAGS: ("TagPage",),
+    _Kind.ITEM: ("Item", "Pull"),
+    _Kind.FILE: (),
+    _Kind.SEARCH: ("SearchPage",),
+}
+"""The fragments each kind of target uses."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Target:
-    kind: str
-    """``repo`` (tags, releases, branch), ``tags`` (a later page), ``item``, ``file``, ``search``."""
+    kind: _Kind
     slug: str
     ref: ItemRef | None = None
     path: str = ""
@@ -134,14 +153,43 @@ class Batch:
     """Alias path (``("r0",)``, ``("r0", "i3")``, ``("s0",)``) -> what it reads."""
 
 
+@dataclass(frozen=True, slots=True)
+class _FileRead:
+    """The commits that changed one file, as far as they were read."""
+
+    versions: tuple[FileVersion, ...]
+    """Newest first."""
+    complete: bool
+    """Whether they go back to the file's first commit."""
+
+
+@dataclass(slots=True)
+class _RepoRead:
+    """What the queries answered about one repo so far (gathered page by page, then made a RepoState)."""
+
+    slug: str
+    """As the plan writes it (the first target that named the repo)."""
+    tags: list[Tag] = field(default_factory=list)
+    """Newest first, page after page."""
+    default_branch: str = ""
+    releases: tuple[GitHubRelease, ...] = ()
+    files: dict[str, _FileRead | Unknown] = field(default_factory=dict)
+
+    def state(self, read_at: dt.datetime) -> RepoState:
+        """Return the repo's state; its files as read at *read_at*."""
+        files = {
+            path: read if isinstance(read, Unknown) else FileHistory(read_at, read.versions, read.complete)
+            for path, read in self.files.items()
+        }
+        return RepoState(self.slug, tuple(self.tags), self.default_branch, files, self.releases)
+
+
 @dataclass(slots=True)
 class Gathered:
     """What the queries answered so far, gathered into the parts of a State."""
 
-    repos: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """By lower-cased slug: ``tags`` (list), ``releases``, ``default_branch``, ``files``, or ``unknown``.
-
-    ``files`` maps a path to ``(versions newest first, complete)`` or :class:`Unknown`."""
+    repos: dict[str, _RepoRead | Unknown] = field(default_factory=dict)
+    """By lower-cased slug: what was read of each repo, or why it could not be (it stays so)."""
     items: dict[tuple[str, int], PullRequest | Issue | Unknown] = field(default_factory=dict)
     families: dict[tuple[str, int], list[ItemRef] | Unknown] = field(default_factory=dict)
     """Parts found by search, by the parent's key; :class:`Unknown` once a search failed or fell short."""
@@ -163,7 +211,7 @@ def _search_query(parent: ItemRef) -> str:
 
 
 def _units(target: _Target) -> int:
-    return 3 if target.kind == "repo" else 1
+    return 3 if target.kind is _Kind.REPO else 1
 
 
 class _Builder:
@@ -197,8 +245,8 @@ class _Builder:
 
     def add(self, target: _Target, cursor: str | None = None) -> None:
         self.units += _units(target)
-        self.fragments.update(_NEEDS.get(target.kind, ()))
-        if target.kind == "search":
+        self.fragments.update(_NEEDS[target.kind])
+        if target.kind is _Kind.SEARCH:
             assert target.ref is not None
             alias = f"s{len(self.top)}"
             after = f", after: {self.var('c', cursor)}" if cursor else ""
@@ -208,23 +256,23 @@ class _Builder:
             return
         alias = self.repo(target.slug)
         block = self.repo_blocks[target.slug.lower()]
-        if target.kind == "repo":
+        if target.kind is _Kind.REPO:
             block.append(f"nameWithOwner defaultBranchRef {{ name }} tags: {_TAGS.format(after='')} {{ ...TagPage }}")
             block.append(
                 f"releases(first: {PAGE}, orderBy: {{field: CREATED_AT, direction: DESC}}) "
                 "{ nodes { tagName isDraft isPrerelease publishedAt } }"
             )
             self.targets[(alias,)] = target
-        elif target.kind == "tags":
+        elif target.kind is _Kind.TAGS:
             after = f", after: {self.var('c', cursor or '')}"
             block.append(f"tags: {_TAGS.format(after=after)} {{ ...TagPage }}")
             self.targets[(alias,)] = target
-        elif target.kind == "item":
+        elif target.kind is _Kind.ITEM:
             assert target.ref is not None
             item_alias = f"i{target.ref.number}"
             block.append(f"{item_alias}: issueOrPullRequest(number: {target.ref.number}) {{ ...Item }}")
             self.targets[(alias, item_alias)] = target
-        elif target.kind == "file":
+        elif target.kind is _Kind.FILE:
             # The commits of the default branch that changed the file, newest first, up to the
             # moment asked for: the first one's text is the file at that moment, its date says
             # since when. A timeline asks for a page of them, to go back in time.
@@ -270,14 +318,14 @@ def first_batches(request: StateRequest) -> list[Batch]:
     targets: list[tuple[_Target, str | None]] = []
     by_repo: dict[str, list[_Target]] = {}
     for slug in request.repos:
-        by_repo.setdefault(slug.lower(), []).append(_Target("repo", slug))
+        by_repo.setdefault(slug.lower(), []).append(_Target(_Kind.REPO, slug))
     for ref in request.items:
-        by_repo.setdefault(ref.slug.lower(), []).append(_Target("item", ref.slug, ref))
+        by_repo.setdefault(ref.slug.lower(), []).append(_Target(_Kind.ITEM, ref.slug, ref))
     for slug, path in request.files:
-        by_repo.setdefault(slug.lower(), []).append(_Target("file", slug, path=path))
+        by_repo.setdefault(slug.lower(), []).append(_Target(_Kind.FILE, slug, path=path))
     for group in by_repo.values():  # a repo's fields stay together in one query where they fit
         targets.extend((t, None) for t in group)
-    targets.extend((_Target("search", parent.slug, parent), None) for parent in request.families)
+    targets.extend((_Target(_Kind.SEARCH, parent.slug, parent), None) for parent in request.families)
     return _pack(targets, request)
 
 
@@ -285,9 +333,11 @@ def more_batches(answer: Gathered, request: StateRequest) -> list[Batch]:
     """Return the follow-up queries for older tag pages and more search results."""
     slugs = {slug.lower(): slug for slug in request.repos}
     targets: list[tuple[_Target, str | None]] = [
-        (_Target("tags", slugs.get(key, key)), cursor) for key, cursor in sorted(answer.more_tags.items())
+        (_Target(_Kind.TAGS, slugs.get(key, key)), cursor) for key, cursor in sorted(answer.more_tags.items())
     ]
-    targets.extend((_Target("search", parent.slug, parent), cursor) for parent, cursor in answer.more_search.items())
+    targets.extend(
+        (_Target(_Kind.SEARCH, parent.slug, parent), cursor) for parent, cursor in answer.more_search.items()
+    )
     return _pack(targets, request)
 
 
@@ -412,19 +462,31 @@ def _item(ref: ItemRef, data: Mapping[str, Any]) -> PullRequest | Issue:
     )
 
 
-def _repo_page(value: object, *, first: bool) -> tuple[dict[str, Any], list[Tag], str | None]:
+@dataclass(frozen=True, slots=True)
+class _RepoPage:
+    """One page of a repo's answer."""
+
+    first: tuple[str, tuple[GitHubRelease, ...]] | None
+    """On the first page: the default branch and the GitHub releases."""
+    tags: tuple[Tag, ...]
+    cursor: str | None
+    """Where the next page of tags starts, if there is one."""
+
+
+def _repo_page(value: object, *, first: bool) -> _RepoPage:
     """Read a repo's answer: default branch and releases (on the first page), tags, the next page's cursor."""
     repo = _obj(value, "repository")
-    fields: dict[str, Any] = {}
+    head = None
     if first:
-        fields["default_branch"] = _text(_child(repo, "defaultBranchRef"), "name", null=True)
-        fields["releases"] = [
+        branch = _text(_child(repo, "defaultBranchRef"), "name", null=True)
+        releases = tuple(
             GitHubRelease(_text(r, "tagName"), _flag(r, "isDraft"), _flag(r, "isPrerelease"), _when(r, "publishedAt"))
             for r in _nodes(repo.get("releases"), "releases")
-        ]
-    tags = [_tag(node) for node in _nodes(repo.get("tags"), "tags")]
+        )
+        head = (branch, releases)
+    tags = tuple(_tag(node) for node in _nodes(repo.get("tags"), "tags"))
     info = _obj(_obj(repo.get("tags"), "tags").get("pageInfo"), "tags.pageInfo")
-    return fields, tags, _text(info, "endCursor", null=True) if _flag(info, "hasNextPage") else None
+    return _RepoPage(head, tags, _text(info, "endCursor", null=True) if _flag(info, "hasNextPage") else None)
 
 
 def _search_page(parent: ItemRef, value: object) -> tuple[list[PullRequest], str | None, int, int]:
@@ -456,10 +518,10 @@ def _search_page(parent: ItemRef, value: object) -> tuple[list[PullRequest], str
     return parts, cursor, given, count
 
 
-def _file_versions(path: str, value: object) -> tuple[tuple[FileVersion, ...], bool]:
+def _file_versions(path: str, value: object) -> _FileRead:
     """Read the commits that changed *path* (newest first): the file's versions, and whether that is all of them."""
     if value is None:  # no HEAD: an empty repository has no files
-        return (), True
+        return _FileRead((), complete=True)
     history = _obj(_obj(value, "object").get("history"), "history")
     versions: list[FileVersion] = []
     for node in _nodes(history, "history"):
@@ -478,10 +540,10 @@ def _file_versions(path: str, value: object) -> tuple[tuple[FileVersion, ...], b
         if versions and versions[-1].since is not None and since > versions[-1].since:
             # Commit dates out of order (a branch merged with older commits): what came
             # before cannot be placed in time, so the history read ends here.
-            return tuple(versions), False
+            return _FileRead(tuple(versions), complete=False)
         versions.append(FileVersion(text, since, _text(node, "oid")))
     more = _flag(_obj(history.get("pageInfo"), "history.pageInfo"), "hasNextPage")
-    return tuple(versions), not more
+    return _FileRead(tuple(versions), complete=not more)
 
 
 def _at(data: Any, path: Sequence[str]) -> Any:
@@ -530,82 +592,122 @@ def read_answer(batch: Batch, response: object, answer: Gathered, request: State
         )
     data = data or {}
     errors = errors or []
-    rate = data.get("rateLimit")
-    if isinstance(rate, Mapping):
-        cost, remaining = rate.get("cost"), rate.get("remaining")
-        answer.cost += cost if isinstance(cost, int) and not isinstance(cost, bool) else 0
-        if isinstance(remaining, int) and not isinstance(remaining, bool):
-            answer.remaining = remaining
-        answer.reset = _time(rate.get("resetAt")) or answer.reset
+    _read_rate(answer, data.get("rateLimit"))
     for error in errors:
         if isinstance(error, Mapping) and error.get("type") == "RATE_LIMITED":
             message = error.get("message")
             raise GraphQLRateLimited(message if isinstance(message, str) else "API rate limit exceeded", answer.reset)
-    failed: dict[tuple[str, ...], str] = {}
-    whole_query: str | None = None
-    for error in errors:
-        if not isinstance(error, Mapping) or not isinstance(error.get("path"), list | None):
-            whole_query = "GitHub answered an error that could not be read"
-            continue
-        path = tuple(p if isinstance(p, str) else "" for p in (error.get("path") or [])[:2])
-        message = error.get("message")
-        message = message if isinstance(message, str) and message else "error"
-        reason: str = "not found" if error.get("type") == "NOT_FOUND" else f"GitHub answered: {message}"
-        if not path:
-            whole_query = reason
-        else:
-            failed[path if len(path) >= 2 and path[1].startswith(("i", "f")) else path[:1]] = reason
+    failures = _Failures.of(errors)
     for path, target in batch.targets.items():
-        found = whole_query or failed.get(path) or (failed.get(path[:1]) if len(path) > 1 else None)
-        value = _at(data, path)
-        key = target.slug.lower()
-        if target.kind in ("repo", "tags"):
-            if found or value is None:
-                detail = found or "no answer"
-                why = f"{target.slug}: {detail}" + (
-                    "; check repos.*.github in the plan, and that the token can see the repo"
-                    if detail == "not found"
-                    else ""
-                )
-                answer.repos[key] = {"unknown": why}
+        failed, value = failures.at(path), _at(data, path)
+        match target.kind:
+            case _Kind.REPO | _Kind.TAGS:
+                _read_repo(answer, target, value, failed, request)
+            case _Kind.ITEM:
+                _read_item(answer, target, value, failed)
+            case _Kind.FILE:
+                _read_file(answer, target, value, failed)
+            case _Kind.SEARCH:
+                assert target.ref is not None
+                _read_search(answer, target.ref, value, failed)
+
+
+def _read_rate(answer: Gathered, rate: object) -> None:
+    """Count the query's cost, and keep what is left of the budget and when it resets."""
+    if not isinstance(rate, Mapping):
+        return
+    cost, remaining = rate.get("cost"), rate.get("remaining")
+    answer.cost += cost if isinstance(cost, int) and not isinstance(cost, bool) else 0
+    if isinstance(remaining, int) and not isinstance(remaining, bool):
+        answer.remaining = remaining
+    answer.reset = _time(rate.get("resetAt")) or answer.reset
+
+
+@dataclass(frozen=True, slots=True)
+class _Failures:
+    """The errors of one answer: why the whole query failed, or the parts that did."""
+
+    whole_query: str | None
+    """Why every target is unknown: an error without a path, or one that cannot be read (the last one)."""
+    by_path: Mapping[tuple[str, ...], str]
+    """Why a target failed, by its alias path (a repo's path for every field of that repo but items and files)."""
+
+    @classmethod
+    def of(cls, errors: Sequence[object]) -> _Failures:
+        """Read GraphQL *errors* (RATE_LIMITED ones are raised before)."""
+        whole_query: str | None = None
+        by_path: dict[tuple[str, ...], str] = {}
+        for error in errors:
+            if not isinstance(error, Mapping) or not isinstance(error.get("path"), list | None):
+                whole_query = "GitHub answered an error that could not be read"
                 continue
-            entry = answer.repos.setdefault(key, {"slug": target.slug, "tags": [], "files": {}})
-            if "unknown" in entry:
-                continue
-            answer.more_tags.pop(key, None)
-            try:
-                fields, tags, cursor = _repo_page(value, first=target.kind == "repo")
-            except _Unreadable as error:
-                answer.repos[key] = {"unknown": f"{target.slug}: GitHub's answer could not be read ({error})"}
-                continue
-            entry.update(fields)
-            entry["tags"].extend(tags)
-            if cursor is not None and not request.tags_decided(target.slug, entry["tags"]):
-                answer.more_tags[key] = cursor
-        elif target.kind == "item":
-            assert target.ref is not None
-            if found or value is None:
-                why = found or "not found"
-                hint = f"no PR or issue #{target.ref.number} in {target.ref.slug}; check the number in the plan"
-                answer.items[target.ref.key] = Unknown(hint if why == "not found" else why)
+            path = tuple(p if isinstance(p, str) else "" for p in (error.get("path") or [])[:2])
+            message = error.get("message")
+            message = message if isinstance(message, str) and message else "error"
+            reason = "not found" if error.get("type") == "NOT_FOUND" else f"GitHub answered: {message}"
+            if not path:
+                whole_query = reason
             else:
-                try:
-                    answer.items[target.ref.key] = _item(target.ref, _obj(value, "the answer"))
-                except _Unreadable as error:
-                    answer.items[target.ref.key] = Unknown(f"{target.ref}: GitHub's answer could not be read ({error})")
-        elif target.kind == "file":
-            entry = answer.repos.setdefault(key, {"slug": target.slug, "tags": [], "files": {}})
-            files = entry.setdefault("files", {})
-            if found:
-                files[target.path] = Unknown(f"{target.path} of {target.slug}: {found}")
-                continue
-            try:
-                files[target.path] = _file_versions(target.path, value)
-            except _Unreadable as error:
-                files[target.path] = Unknown(f"{target.path} of {target.slug} could not be read ({error})")
-        elif target.kind == "search":
-            assert target.ref is not None
-            _read_search(answer, target.ref, value, found)
+                by_path[path if len(path) >= 2 and path[1].startswith(("i", "f")) else path[:1]] = reason
+        return cls(whole_query, by_path)
+
+    def at(self, path: tuple[str, ...]) -> str | None:
+        """Return why the target at *path* failed, or ``None``."""
+        return self.whole_query or self.by_path.get(path) or (self.by_path.get(path[:1]) if len(path) > 1 else None)
+
+
+def _read_repo(answer: Gathered, target: _Target, value: object, failed: str | None, request: StateRequest) -> None:
+    """Fold a repo's page (tags; on the first, its branch and releases) into *answer*; a failed one makes it unknown."""
+    key = target.slug.lower()
+    if failed or value is None:
+        detail = failed or "no answer"
+        if detail == "not found":
+            detail += "; check repos.*.github in the plan, and that the token can see the repo"
+        answer.repos[key] = Unknown(f"{target.slug}: {detail}")
+        return
+    entry = answer.repos.setdefault(key, _RepoRead(target.slug))
+    if isinstance(entry, Unknown):
+        return
+    answer.more_tags.pop(key, None)
+    try:
+        page = _repo_page(value, first=target.kind is _Kind.REPO)
+    except _Unreadable as error:
+        answer.repos[key] = Unknown(f"{target.slug}: GitHub's answer could not be read ({error})")
+        return
+    if page.first is not None:
+        entry.default_branch, entry.releases = page.first
+    entry.tags.extend(page.tags)
+    if page.cursor is not None and not request.tags_decided(target.slug, entry.tags):
+        answer.more_tags[key] = page.cursor
+
+
+def _read_item(answer: Gathered, target: _Target, value: object, failed: str | None) -> None:
+    """Fold a PR or issue into *answer*: unknown when it failed, is missing or cannot be read."""
+    ref = target.ref
+    assert ref is not None
+    if failed or value is None:
+        why = failed or "not found"
+        hint = f"no PR or issue #{ref.number} in {ref.slug}; check the number in the plan"
+        answer.items[ref.key] = Unknown(hint if why == "not found" else why)
+        return
+    try:
+        answer.items[ref.key] = _item(ref, _obj(value, "the answer"))
+    except _Unreadable as error:
+        answer.items[ref.key] = Unknown(f"{ref}: GitHub's answer could not be read ({error})")
+
+
+def _read_file(answer: Gathered, target: _Target, value: object, failed: str | None) -> None:
+    """Fold a file's history into its repo in *answer* (unless the repo is unknown): unknown when it failed."""
+    entry = answer.repos.setdefault(target.slug.lower(), _RepoRead(target.slug))
+    if isinstance(entry, Unknown):
+        return  # the repo's own reason says it all
+    if failed:
+        entry.files[target.path] = Unknown(f"{target.path} of {target.slug}: {failed}")
+        return
+    try:
+        entry.files[target.path] = _file_versions(target.path, value)
+    except _Unreadable as error:
+        entry.files[target.path] = Unknown(f"{target.path} of {target.slug} could not be read ({error})")
 
 
 def _read_search(answer: Gathered, parent: ItemRef, value: object, failed: str | None) -> None:
@@ -643,13 +745,6 @@ def _read_search(answer: Gathered, parent: ItemRef, value: object, failed: str |
         )
 
 
-def _files(entry: Mapping[str, Any], read_at: dt.datetime) -> dict[str, FileHistory | Unknown]:
-    files: dict[str, FileHistory | Unknown] = {}
-    for path, read in entry.get("files", {}).items():
-        files[path] = read if isinstance(read, Unknown) else FileHistory(read_at, read[0], read[1])
-    return files
-
-
 def state_of(answer: Gathered, request: StateRequest, *, taken_at: dt.datetime, source: str, stats: ReadStats) -> State:
     """Turn everything the queries answered into a :class:`State`; what is missing is unknown."""
     read_at = request.as_of or taken_at
@@ -658,16 +753,8 @@ def state_of(answer: Gathered, request: StateRequest, *, taken_at: dt.datetime, 
         entry = answer.repos.get(slug.lower())
         if entry is None:
             repos[slug.lower()] = Unknown(f"{slug}: GitHub gave no answer")
-        elif "unknown" in entry:
-            repos[slug.lower()] = Unknown(entry["unknown"])
         else:
-            repos[slug.lower()] = RepoState(
-                entry.get("slug", slug),
-                tuple(entry["tags"]),
-                entry.get("default_branch", ""),
-                _files(entry, read_at),
-                tuple(entry.get("releases", ())),
-            )
+            repos[slug.lower()] = entry if isinstance(entry, Unknown) else entry.state(read_at)
     items = dict(answer.items)
     for ref in request.items:
         items.setdefault(ref.key, Unknown(f"{ref}: GitHub gave no answer"))

@@ -378,57 +378,13 @@ def dump_snapshot(state: State, *, about: str = "") -> str:
     A repo that is unknown, or absent while some of its items are known, is written as
     ``{"unknown": reason, "pulls": ..., "issues": ...}`` so that it reads back unknown.
     """
-    repos: dict[str, dict[str, Any]] = {}
-    for key, repo in sorted(state.repos.items()):
-        if isinstance(repo, Unknown):
-            repos[key] = {"unknown": repo.reason}
-            continue
-        repos[key] = {
-            "default_branch": repo.default_branch,
-            "tags": [{"name": t.name, "sha": t.sha, "date": _format_time(t.date)} for t in repo.tags],
-            "files": {path: _dump_file(history) for path, history in sorted(repo.files.items())},
-        }
-        if repo.releases:
-            repos[key]["releases"] = [
-                {
-                    "tag": r.tag,
-                    "draft": r.draft,
-                    "prerelease": r.prerelease,
-                    "published_at": _format_time(r.published_at),
-                }
-                for r in repo.releases
-            ]
+    repos = {key: _dump_repo(repo) for key, repo in sorted(state.repos.items())}
     names = {key: repo.slug for key, repo in state.repos.items() if isinstance(repo, RepoState)}
     for (slug, number), item in sorted(state.items.items()):
         entry = repos.setdefault(slug, {"unknown": f"{slug} is not in the state"})
-        if isinstance(item, Unknown):
-            value: dict[str, Any] = {"unknown": item.reason}
-            kind = "pulls"
-        elif isinstance(item, PullRequest):
+        if not isinstance(item, Unknown):
             names.setdefault(slug, item.ref.slug)
-            kind = "pulls"
-            value = {
-                "state": item.state.value,
-                "title": item.title,
-                "draft": item.draft,
-                "head": item.head,
-                "created_at": _format_time(item.created_at),
-                "merged_at": _format_time(item.merged_at),
-                "closed_at": _format_time(item.closed_at),
-                "head_sha": item.head_sha,
-                "review_decision": item.review_decision,
-                "checks": item.checks,
-                "labels": list(item.labels),
-            }
-        else:
-            names.setdefault(slug, item.ref.slug)
-            kind = "issues"
-            value = {
-                "state": item.state.value,
-                "title": item.title,
-                "created_at": _format_time(item.created_at),
-                "closed_at": _format_time(item.closed_at),
-            }
+        kind, value = _dump_item(item)
         entry.setdefault(kind, {})[str(number)] = value
     for (slug, number), parts in sorted(state.families.items()):
         entry = repos.setdefault(slug, {"unknown": f"{slug} is not in the state"})
@@ -438,33 +394,79 @@ def dump_snapshot(state: State, *, about: str = "") -> str:
     if about:
         document["about"] = about
     if state.registries:
-        document["registries"] = {
-            key: {"unknown": registry.reason}
-            if isinstance(registry, Unknown)
-            else {
-                "source": str(registry.source),
-                "name": registry.name,
-                "url": registry.url,
-                "versions": [
-                    {"version": p.version, "date": _format_time(p.date), "files": p.files, "yanked": p.yanked}
-                    for p in registry.versions
-                ],
-            }
-            for key, registry in sorted(state.registries.items())
-        }
+        document["registries"] = {key: _dump_registry(registry) for key, registry in sorted(state.registries.items())}
     if state.stats is not None:
-        stats = state.stats
-        document["read"] = {
-            "requests": stats.requests,
-            "graphql_cost": stats.graphql_cost,
-            "rate_remaining": stats.rate_remaining,
-            "rate_reset": _format_time(stats.rate_reset),
-            "notes": list(stats.notes),
-            "registry_requests": stats.registry_requests,
-        }
+        document["read"] = _dump_stats(state.stats)
     document["repos"] = {names.get(key, key): entry for key, entry in repos.items()}
     # Escaped as \uXXXX where a raw character could not be written (a lone surrogate) or shown safely.
     return json_safe(json.dumps(document, indent=1, ensure_ascii=False)) + "\n"
+
+
+def _dump_repo(repo: RepoState | Unknown) -> dict[str, Any]:
+    if isinstance(repo, Unknown):
+        return {"unknown": repo.reason}
+    entry: dict[str, Any] = {
+        "default_branch": repo.default_branch,
+        "tags": [{"name": t.name, "sha": t.sha, "date": _format_time(t.date)} for t in repo.tags],
+        "files": {path: _dump_file(history) for path, history in sorted(repo.files.items())},
+    }
+    if repo.releases:
+        entry["releases"] = [
+            {"tag": r.tag, "draft": r.draft, "prerelease": r.prerelease, "published_at": _format_time(r.published_at)}
+            for r in repo.releases
+        ]
+    return entry
+
+
+def _dump_item(item: PullRequest | Issue | Unknown) -> tuple[str, dict[str, Any]]:
+    """Return where a PR or issue goes in its repo's entry (``pulls`` or ``issues``), and what is written."""
+    if isinstance(item, Unknown):
+        return "pulls", {"unknown": item.reason}
+    if isinstance(item, PullRequest):
+        return "pulls", {
+            "state": item.state.value,
+            "title": item.title,
+            "draft": item.draft,
+            "head": item.head,
+            "created_at": _format_time(item.created_at),
+            "merged_at": _format_time(item.merged_at),
+            "closed_at": _format_time(item.closed_at),
+            "head_sha": item.head_sha,
+            "review_decision": item.review_decision,
+            "checks": item.checks,
+            "labels": list(item.labels),
+        }
+    return "issues", {
+        "state": item.state.value,
+        "title": item.title,
+        "created_at": _format_time(item.created_at),
+        "closed_at": _format_time(item.closed_at),
+    }
+
+
+def _dump_registry(registry: Registry | Unknown) -> dict[str, Any]:
+    if isinstance(registry, Unknown):
+        return {"unknown": registry.reason}
+    return {
+        "source": str(registry.source),
+        "name": registry.name,
+        "url": registry.url,
+        "versions": [
+            {"version": p.version, "date": _format_time(p.date), "files": p.files, "yanked": p.yanked}
+            for p in registry.versions
+        ],
+    }
+
+
+def _dump_stats(stats: ReadStats) -> dict[str, Any]:
+    return {
+        "requests": stats.requests,
+        "graphql_cost": stats.graphql_cost,
+        "rate_remaining": stats.rate_remaining,
+        "rate_reset": _format_time(stats.rate_reset),
+        "notes": list(stats.notes),
+        "registry_requests": stats.registry_requests,
+    }
 
 
 class SnapshotStateProvider:
