@@ -267,7 +267,7 @@ class VersionRequirement:
                     if key < bound or (spec.operator == ">" and key == bound):
                         return True
             return False
-        key = version._key  # noqa: SLF001
+        key = version._key  # noqa: SLF001 - ParsedVersion is this module's own class
         assert isinstance(key, semver.Version)
         return any(c.op in (">=", ">", "==") and key.compare(c.bound) < (1 if c.op == ">" else 0) for c in self._sem)
 

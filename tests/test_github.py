@@ -270,6 +270,25 @@ def test_older_tag_pages_are_read_only_while_undecided(github_schema: Any) -> No
     assert evaluation.stats.notes == ("read older pages of tags or search results in 2 more round(s)",)
 
 
+def test_a_repo_with_more_pages_of_tags_than_the_rounds_allow_is_unknown(
+    github_schema: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past MAX_ROUNDS follow-up rounds a repo still undecided is unknown (its release too), never a crash."""
+    monkeypatch.setattr("release_gate.sources.github.MAX_ROUNDS", 1)
+    state = load_snapshot(EXAMPLE_STATE)
+    repos = dict(state.repos)
+    hub = repos["jupyterhub/jupyterhub"]
+    assert not isinstance(hub, Unknown)
+    start = dt.datetime(2018, 7, 5, tzinfo=dt.UTC)
+    noise = tuple(Tag(f"docs-{i}", "", start + dt.timedelta(hours=i)) for i in range(250))
+    repos["jupyterhub/jupyterhub"] = type(hub)(hub.slug, (*hub.tags, *noise), hub.default_branch)
+    with FakeGitHub(type(state)(state.taken_at, "t", repos, state.items), schema=github_schema) as fake:
+        evaluation = check(PLAN, provider(fake))
+    hub_release = evaluation.release("jupyterhub")
+    assert hub_release.status is ReleaseStatus.UNKNOWN
+    assert "jupyterhub/jupyterhub: more than 1 pages of tags" in hub_release.reasons[0].detail
+
+
 def test_a_large_plan_is_split_into_few_queries(github_schema: Any) -> None:
     """Past one query's size the plan is split, and every query still validates against GitHub's schema."""
     from benchmarks.generate import generated  # noqa: PLC0415

@@ -281,7 +281,7 @@ class GitHubStateProvider:
             rounds += 1
             if rounds > MAX_ROUNDS:
                 for key in answer.more_tags:
-                    answer.repos[key] = {"unknown": f"{slugs.get(key, key)}: more than {MAX_ROUNDS} pages of tags"}
+                    answer.repos[key] = Unknown(f"{slugs.get(key, key)}: more than {MAX_ROUNDS} pages of tags")
                 for parent in answer.more_search:
                     answer.families[parent.key] = Unknown(
                         f"the search for the parts of {parent} has more than {MAX_ROUNDS} pages; parts may be missing"

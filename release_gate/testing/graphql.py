@@ -83,7 +83,7 @@ def _schema_from(path: str) -> Any:
     schema = build_schema(Path(path).read_text(encoding="utf-8"), assume_valid_sdl=True)
     # GitHub's SDL trips graphql-core's own strict checks of the schema (duplicate field
     # definitions, deprecations on interface fields); queries are still validated.
-    schema._validation_errors = []  # noqa: SLF001
+    schema._validation_errors = []  # noqa: SLF001 - graphql-core has no public switch for this
     return schema
 
 
