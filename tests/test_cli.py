@@ -206,7 +206,7 @@ def test_exit_code_answers_the_question_asked(run_cli: RunCli, argv: tuple[str, 
 def test_a_repo_missing_from_the_state_exits_3(run_cli: RunCli, tmp_path: Path) -> None:
     """A state that lacks a repo of the plan makes its release unknown: exit 3."""
     _write(tmp_path, {"plan.toml": PLAN, "state.json": SNAPSHOT_WITHOUT_B})
-    run = run_cli("check", str(tmp_path / "plan.toml"), "--state", str(tmp_path / "state.json"))
+    run = run_cli("check", str(tmp_path / "plan.toml"), "--snapshot", str(tmp_path / "state.json"))
     assert run.code == 3, run.out + run.err
     assert re.search(r"^  b\s.*\bunknown\b", run.out, re.MULTILINE)
     assert "o/b is not in the state" in run.out
@@ -216,7 +216,7 @@ def test_a_repo_missing_from_the_state_exits_3(run_cli: RunCli, tmp_path: Path) 
 def test_an_all_released_world_exits_0(run_cli: RunCli, tmp_path: Path) -> None:
     """When every release has a matching tag the plan is clear: exit 0."""
     _write(tmp_path, {"plan.toml": PLAN, "state.json": SNAPSHOT})
-    run = run_cli("check", str(tmp_path / "plan.toml"), "--state", str(tmp_path / "state.json"))
+    run = run_cli("check", str(tmp_path / "plan.toml"), "--snapshot", str(tmp_path / "state.json"))
     assert run.code == 0, run.out + run.err
     assert "a is released: 1.0 (tag v1.0" in run.out
     assert "b is released: 2.0.0 (tag 2.0.0" in run.out
@@ -226,7 +226,7 @@ def test_an_all_released_world_exits_0(run_cli: RunCli, tmp_path: Path) -> None:
 
 # -- input errors -----------------------------------------------------------------------------
 
-_CHECK = ("check", "plan.toml", "--state", "state.json")
+_CHECK = ("check", "plan.toml", "--snapshot", "state.json")
 _GOOD = {"plan.toml": PLAN, "state.json": SNAPSHOT}
 
 ErrorCase = tuple[str, dict[str, str], tuple[str, ...], int, tuple[str, ...]]
@@ -360,7 +360,7 @@ ERROR_CASES: list[ErrorCase] = [
         {"plan.toml": PLAN},
         _CHECK,
         2,
-        ("state.json", "no such file", "--state"),
+        ("state.json", "no such file", "--snapshot"),
     ),
     (
         "github-url-not-http",
@@ -567,7 +567,7 @@ def test_plan_that_is_not_utf8_is_an_input_error(run_cli: RunCli, tmp_path: Path
     """A plan file in another encoding exits 2 with a message asking for UTF-8."""
     plan = tmp_path / "plan.toml"
     plan.write_bytes(b'[plan]\nname = "\xff"\n')
-    run = run_cli("check", str(plan), "--state", str(tmp_path / "state.json"))
+    run = run_cli("check", str(plan), "--snapshot", str(tmp_path / "state.json"))
     assert run.code == 2
     assert run.err.startswith("release-gate: error: ")
     assert "is not UTF-8 text" in run.err
@@ -688,7 +688,7 @@ def test_verbose_shows_the_tags_looked_at(run_cli: RunCli) -> None:
 def test_verbose_shows_skipped_tags(run_cli: RunCli, tmp_path: Path) -> None:
     """`-v` names tags that are no version under the repo's tag patterns."""
     _write(tmp_path, _GOOD)
-    argv = ("check", str(tmp_path / "plan.toml"), "--state", str(tmp_path / "state.json"))
+    argv = ("check", str(tmp_path / "plan.toml"), "--snapshot", str(tmp_path / "state.json"))
     verbose = run_cli(*argv, "-v")
     assert verbose.code == 0
     assert "tag 2.0.0: accepted, satisfies >=2.0" in verbose.out
@@ -824,7 +824,7 @@ def test_check_without_a_plan_uses_the_repositorys_plan(
     (tmp_path / "release-plan.toml").write_text("not even TOML [", encoding="utf-8")  # the first found wins
     _write(tmp_path, {"state.json": SNAPSHOT})
     monkeypatch.chdir(tmp_path)
-    run = run_cli("check", "--state", "state.json")
+    run = run_cli("check", "--snapshot", "state.json")
     assert run.code == 0, run.out + run.err
     assert run.err == f"release-gate: no plan named: using {Path('.github') / 'release-plan.toml'}\n"
     assert run.out.startswith("two releases\n")
@@ -923,7 +923,7 @@ def test_example_writes_the_plan_and_state_once(run_cli: Callable[..., Run], tmp
     assert first.code == 0, first.err
     plan, state = tmp_path / "ex" / "jupyterhub-2018.toml", tmp_path / "ex" / "jupyterhub-2018-08-09.state.json"
     assert first.out == f"wrote {plan}\nwrote {state}\n"
-    assert run_cli("check", str(plan), "--state", str(state)).out.splitlines()[2:] == run_cli().out.splitlines()[2:]
+    assert run_cli("check", str(plan), "--snapshot", str(state)).out.splitlines()[2:] == run_cli().out.splitlines()[2:]
     again = run_cli("example", "-o", str(tmp_path / "ex"))
     assert again.code == 2
     assert "already exist" in again.err
@@ -962,3 +962,14 @@ def test_a_pin_outside_the_repository_never_reaches_github(
     assert run.err.count("release-gate: error:") == 1
     assert "releases.kubespawner.pins[0]" in run.err
     assert fake_github.requests == []
+
+
+def test_the_old_state_option_still_names_a_snapshot(run_cli: RunCli) -> None:
+    """`--state FILE`, the earlier name of `--snapshot FILE`, still works and gives the same answer."""
+    plan, snapshot = (
+        str(ROOT / "config" / "jupyterhub-2018.toml"),
+        str(ROOT / "config" / "jupyterhub-2018-08-09.state.json"),
+    )
+    old = run_cli("check", plan, "--state", snapshot)
+    new = run_cli("check", plan, "--snapshot", snapshot)
+    assert (old.code, old.out) == (new.code, new.out) == (1, new.out)

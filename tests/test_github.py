@@ -419,7 +419,7 @@ def test_snapshot_round_trip_replays_the_same_evaluation(fake_github: FakeGitHub
 def test_cli_live_check_matches_the_snapshot(
     fake_github: FakeGitHub, run_cli: Callable[..., Run], live_plan: Path
 ) -> None:
-    """`release-gate check PLAN --github-url FAKE` gives the JSON verdicts of `check PLAN --state SNAPSHOT`."""
+    """`release-gate check PLAN --github-url FAKE` gives the JSON verdicts of `check PLAN --snapshot SNAPSHOT`."""
     env = {"GH_TOKEN": str(fake_github.token)}
     live = run_cli(
         "check",
@@ -432,7 +432,7 @@ def test_cli_live_check_matches_the_snapshot(
         "json",
         env=env,
     )
-    recorded = run_cli("check", str(live_plan), "--state", str(EXAMPLE_STATE), "--format", "json")
+    recorded = run_cli("check", str(live_plan), "--snapshot", str(EXAMPLE_STATE), "--format", "json")
     assert (live.code, recorded.code) == (1, 1)
     live_doc, recorded_doc = json.loads(live.out), json.loads(recorded.out)
     for key in ("releases", "holds", "actions", "waves", "answer"):
@@ -444,14 +444,14 @@ def test_cli_live_check_matches_the_snapshot(
 def test_cli_snapshot_then_check_round_trips(
     fake_github: FakeGitHub, run_cli: Callable[..., Run], tmp_path: Any, live_plan: Path
 ) -> None:
-    """`release-gate snapshot -o FILE` then `check --state FILE` gives the live answer, offline."""
+    """`release-gate snapshot -o FILE` then `check --snapshot FILE` gives the live answer, offline."""
     env = {"GITHUB_TOKEN": str(fake_github.token)}
     out = tmp_path / "recorded.json"
     recorded = run_cli("snapshot", str(live_plan), "-o", str(out), "--github-url", fake_github.url, env=env)
     assert recorded.code == 0, recorded.err
     assert "wrote" in recorded.err
     live = run_cli("check", str(live_plan), "--github-url", fake_github.url, "--format", "json", env=env)
-    replay = run_cli("check", str(live_plan), "--state", str(out), "--format", "json")
+    replay = run_cli("check", str(live_plan), "--snapshot", str(out), "--format", "json")
     assert json.loads(live.out)["releases"] == json.loads(replay.out)["releases"]
     assert str(fake_github.token) not in out.read_text(encoding="utf-8")
 

@@ -95,10 +95,10 @@ def test_validate_live_suggests_forgotten_after_edges(run_cli: Callable[..., Run
         '[releases.chart]\nrepo = "z2jh"\nversion = ">=0.7.0-beta.1"\npins = ["images/hub/requirements.txt"]\n',
         encoding="utf-8",
     )
-    result = run_cli("validate", str(plan), "--live", "--state", str(EXAMPLE_STATE))
+    result = run_cli("validate", str(plan), "--live", "--snapshot", str(EXAMPLE_STATE))
     assert result.code == 0
     assert "add 'kubespawner' to releases.chart.after" in result.err
-    assert run_cli("validate", str(EXAMPLE_PLAN), "--live", "--state", str(EXAMPLE_STATE)).err == ""
+    assert run_cli("validate", str(EXAMPLE_PLAN), "--live", "--snapshot", str(EXAMPLE_STATE)).err == ""
 
 
 def test_a_yaml_key_pins_a_package() -> None:
@@ -281,12 +281,12 @@ def test_a_snapshot_replays_pins_only_as_far_back_as_it_recorded_them(
         == 0
     )
     before = ("--as-of", "2018-08-19T07:50:00Z", "--release", "chart")
-    unknown = run_cli("check", str(plan), "--state", str(short), *before)
+    unknown = run_cli("check", str(plan), "--snapshot", str(short), *before)
     assert unknown.code == 3, unknown.out  # never "unblocked" from a file it did not record for that moment
     assert "images/hub/requirements.txt: not known as of 2018-08-19 07:50 UTC" in unknown.out
-    blocked = run_cli("check", str(plan), "--state", str(long), *before)
+    blocked = run_cli("check", str(plan), "--snapshot", str(long), *before)
     assert blocked.code == 1, blocked.out
-    assert run_cli("check", str(plan), "--state", str(short), "--release", "chart").code == 0
+    assert run_cli("check", str(plan), "--snapshot", str(short), "--release", "chart").code == 0
 
 
 def test_timeline_shows_when_the_pins_freed_the_chart(

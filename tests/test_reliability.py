@@ -133,7 +133,7 @@ def _judge(run: Run, truth: dict[str, str], fault: Fault | str, position: str, s
 @pytest.fixture
 def truth(run_cli: Callable[..., Run], live_plan: Path) -> dict[str, str]:
     """Return the verdicts the recorded state gives the founding plan."""
-    run = run_cli("check", str(live_plan), "--format", "json", "--state", str(EXAMPLE_STATE))
+    run = run_cli("check", str(live_plan), "--format", "json", "--snapshot", str(EXAMPLE_STATE))
     assert run.code == 1
     return _verdicts(run.out)
 

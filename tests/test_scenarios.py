@@ -5,7 +5,7 @@ and ``runs.toml``, a list of runs::
 
     [[run]]
     name = "before-tag"              # expected/before-tag.{txt,json,md} or .err
-    args = ["--as-of", "2018-06-14"] # appended to: COMMAND PLAN --state STATE
+    args = ["--as-of", "2018-06-14"] # appended to: COMMAND PLAN --snapshot STATE
     exit = 1
     command = ["explain", "chart"]   # optional; default ["check"]
     formats = ["text", "json", "markdown"]  # optional; text only for explain
@@ -59,7 +59,7 @@ def _cases() -> list[Case]:
             formats = run.get("formats", ["text", "json", "markdown"] if full else ["text"])
             for fmt in formats:
                 fmt_args = ("--format", fmt) if fmt != "text" else ("--color", "never")
-                argv = (*command, plan, "--state", state, *run.get("args", ()), *fmt_args)
+                argv = (*command, plan, "--snapshot", state, *run.get("args", ()), *fmt_args)
                 cases.append(Case(folder, run["name"], argv, run["exit"], fmt))
     return cases
 

@@ -81,7 +81,7 @@ def test_served_from_the_command_line(github_schema: Any, run_cli: Callable[...,
             env = {"GH_TOKEN": "test-token"}
             args = ("check", str(live_plan), "--format", "json")
             live = run_cli(*args, "--github-url", url, "--as-of", "2018-08-09T18:00:00Z", env=env)
-            recorded = run_cli(*args, "--state", str(EXAMPLE_STATE))
+            recorded = run_cli(*args, "--snapshot", str(EXAMPLE_STATE))
             assert live.code == recorded.code == 1
             assert json.loads(live.out)["releases"] == json.loads(recorded.out)["releases"]
         finally:

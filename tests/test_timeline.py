@@ -44,8 +44,8 @@ def test_a_period_that_ends_before_it_starts_is_refused() -> None:
 
 
 def test_cli_prints_the_changes(run_cli: Callable[..., Run]) -> None:
-    """`release-gate timeline FROM TO PLAN --state FILE` prints one row per change; a TO after the state is exit 2."""
-    args = (str(AS_OF / "plan.toml"), "--state", str(AS_OF / "state.json"))
+    """`timeline FROM TO PLAN --snapshot FILE` prints one row per change; a TO after the state is exit 2."""
+    args = (str(AS_OF / "plan.toml"), "--snapshot", str(AS_OF / "state.json"))
     result = run_cli("timeline", "2018-06-01", "2018-07-01", *args)
     assert result.code == 0
     assert "2018-06-15 13:37 UTC  release  jupyterhub    unblocked  released" in result.out

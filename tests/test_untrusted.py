@@ -489,10 +489,10 @@ def test_the_command_line_shows_hostile_text_escaped(run_cli: Callable[..., Run]
     }
     for args, placeholder in runs.items():
         command = args[:2] if args[0] == "explain" else args[:1]  # the plan follows the subject
-        result = run_cli(*command, str(plan), "--state", str(state), *args[len(command) :])
+        result = run_cli(*command, str(plan), "--snapshot", str(state), *args[len(command) :])
         assert result.code in (0, 1, 3), result.err
         _assert_safe(result.out, colour="always" in args)
         _assert_safe(result.err)
         assert result.out.count("\n") == placeholder.count("\n"), args
-    result = run_cli("check", "--format", "json", str(plan), "--state", str(state))
+    result = run_cli("check", "--format", "json", str(plan), "--snapshot", str(state))
     assert json.loads(result.out) == json.loads(json.dumps(json_report.document(evaluation)))

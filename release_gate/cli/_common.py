@@ -154,8 +154,8 @@ class Source:
 
 
 def state_source(args: argparse.Namespace, io: IO, plan_file: str | None, *, live: bool = False) -> Source:
-    """Return ``--state``'s snapshot; else live GitHub for a named plan (or when *live*); else the example's state."""
-    snapshot = getattr(args, "state", None)
+    """Return ``--snapshot``'s file; else live GitHub for a named plan (or when *live*); else the example's state."""
+    snapshot = getattr(args, "snapshot", None)
     if snapshot:
         return Source(SnapshotStateProvider(snapshot))
     if plan_file is None and not live:
@@ -239,7 +239,11 @@ def add_evaluated(subparsers: Subparsers, name: str, help_text: str) -> argparse
     """Add the parser of a command that evaluates a plan: state, live reading, --assume and --as-of options."""
     sub = subparsers.add_parser(name, help=help_text, description=help_text)
     sub.add_argument(
-        "--state", metavar="FILE", help="a state snapshot (JSON) to evaluate against, instead of live GitHub"
+        "--snapshot",
+        "--state",
+        dest="snapshot",
+        metavar="FILE",
+        help="a snapshot (a state saved to a file, JSON) to evaluate against, instead of live GitHub",
     )
     add_live_options(sub)
     sub.add_argument(

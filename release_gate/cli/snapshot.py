@@ -1,4 +1,4 @@
-"""``release-gate snapshot``: record the live state a plan needs to a file, to replay with ``check --state``."""
+"""``release-gate snapshot``: record the live state a plan needs to a file, to replay with ``check --snapshot``."""
 
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ def add_parser(subparsers: Subparsers) -> None:
     """Add ``snapshot``: the plan, the file to write and how far back to record the pin files."""
     sub = subparsers.add_parser(
         NAME,
-        help="Record the live GitHub state a plan needs to a snapshot file (replay it with check --state).",
-        description="Record the live GitHub state a plan needs to a snapshot file (replay it with check --state).",
+        help="Record the live GitHub state a plan needs to a snapshot file (replay it with check --snapshot).",
+        description="Record the live GitHub state a plan needs to a snapshot file (replay it with check --snapshot).",
     )
     sub.add_argument("plan", nargs="?", metavar="PLAN", help=PLAN_HELP)
     sub.add_argument("-o", "--output", metavar="FILE", required=True, help="where to write the snapshot (JSON)")

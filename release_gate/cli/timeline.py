@@ -39,7 +39,9 @@ def add_parser(subparsers: Subparsers) -> None:
     sub.add_argument("start", metavar="FROM", help="a date (2018-06-01) or time (2018-06-01T12:00:00Z)")
     sub.add_argument("end", metavar="TO", help="a date or time, no later than when the state was taken")
     sub.add_argument("plan", nargs="?", metavar="PLAN", help=PLAN_HELP)
-    sub.add_argument("--state", metavar="FILE", help="a state snapshot (JSON), instead of live GitHub")
+    sub.add_argument(
+        "--snapshot", "--state", dest="snapshot", metavar="FILE", help="a snapshot (JSON), instead of live GitHub"
+    )
     add_live_options(sub)
 
 

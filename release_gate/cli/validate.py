@@ -39,7 +39,13 @@ def add_parser(subparsers: Subparsers) -> None:
         action="store_true",
         help="also read the pin files from GitHub and report 'after' edges the plan forgot",
     )
-    sub.add_argument("--state", metavar="FILE", help="with --live: read the pin files from this snapshot instead")
+    sub.add_argument(
+        "--snapshot",
+        "--state",
+        dest="snapshot",
+        metavar="FILE",
+        help="with --live: read the pin files from this snapshot instead",
+    )
     add_live_options(sub)
 
 

@@ -335,7 +335,7 @@ def load_snapshot(path: str | Path) -> State:
     try:
         raw = Path(path).read_bytes()
     except FileNotFoundError:
-        raise SnapshotError(shown, "no such file", "Check the path given to --state") from None
+        raise SnapshotError(shown, "no such file", "Check the path given to --snapshot") from None
     except OSError as exc:
         raise SnapshotError(shown, f"cannot be read ({exc.strerror})", "Check the path and its permissions") from None
     if len(raw) > MAX_SNAPSHOT_BYTES:

@@ -84,7 +84,7 @@ def test_timeline_strips(run_cli: Callable[..., Run], tmp_path: Path) -> None:
     """`report` draws a strip per release and hold, one segment per status it had, from the state's events."""
     scenario = ROOT / "tests" / "scenarios" / "as-of"
     out = tmp_path / "report.html"
-    result = run_cli("report", str(scenario / "plan.toml"), "--state", str(scenario / "state.json"), "-o", str(out))
+    result = run_cli("report", str(scenario / "plan.toml"), "--snapshot", str(scenario / "state.json"), "-o", str(out))
     assert result.code == 0, result.err
     page = out.read_text(encoding="utf-8")
     assert "<h2>Timeline</h2>" in page

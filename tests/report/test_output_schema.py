@@ -121,7 +121,7 @@ def test_live_read_and_its_replay_validate(
     snapshot = tmp_path / "recorded.json"
     recorded = run_cli("snapshot", str(live_plan), "-o", str(snapshot), "--github-url", fake_github.url, env=env)
     assert recorded.code == 0, recorded.err
-    replay = run_cli("check", str(live_plan), "--state", str(snapshot), "--format", "json")
+    replay = run_cli("check", str(live_plan), "--snapshot", str(snapshot), "--format", "json")
     assert replay.code == 1, replay.err
     replayed = json.loads(replay.out)
     assert replayed["state"]["read"] is not None  # a snapshot keeps what its live read cost
