@@ -48,6 +48,8 @@ from release_gate.testing import FakeGitHub
 from tests.conftest import EXAMPLE_PLAN, EXAMPLE_STATE, PLAN_PATH, SHA_205, Repo, Run, pr_payload
 from tests.test_properties import edge_plans
 
+pytestmark = pytest.mark.slow
+
 SETTINGS = settings(
     derandomize=True, database=None, max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )

@@ -22,6 +22,8 @@ from release_gate.plan.reader import MAX_NESTING
 from release_gate.sources.snapshot import SnapshotStateProvider
 from tests.conftest import EXAMPLE_PLAN
 
+pytestmark = pytest.mark.slow
+
 SETTINGS = settings(
     derandomize=True, database=None, max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )

@@ -442,6 +442,7 @@ def _renders(evaluation: Evaluation, login: str, failure: str) -> dict[str, tupl
     return found
 
 
+@pytest.mark.slow
 @WORLD_SETTINGS
 @given(st.lists(HOSTILE_TEXT, min_size=20, max_size=20))
 def test_hostile_text_is_shown_escaped_by_every_renderer(h: list[str]) -> None:
@@ -468,6 +469,7 @@ def _snapshot(state: State, path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 @CLI_SETTINGS
 @given(st.lists(HOSTILE_TEXT, min_size=20, max_size=20))
 def test_the_command_line_shows_hostile_text_escaped(run_cli: Callable[..., Run], tmp_path: Path, h: list[str]) -> None:

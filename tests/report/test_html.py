@@ -8,6 +8,8 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from release_gate import Evaluation
 from release_gate.graph import EdgeKind
 from release_gate.report import html
@@ -37,6 +39,7 @@ def test_untrusted_text_is_escaped() -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
+@pytest.mark.slow
 def test_page_in_a_real_browser(example: Evaluation, browser: Path, tmp_path: Path) -> None:
     """In headless Chromium: no console errors, one SVG node per graph node with its status, a click explains."""
     page = tmp_path / "report.html"
@@ -92,6 +95,7 @@ def test_timeline_strips(run_cli: Callable[..., Run], tmp_path: Path) -> None:
     assert re.findall(r'class="segment status-(\w+)"', strip) == ["unblocked", "released"]
 
 
+@pytest.mark.slow
 def test_graph_as_png(browser: Path, run_cli: Callable[..., Run], tmp_path: Path) -> None:
     """`graph --format png -o FILE` draws the picture with Chromium; without -o it is a usage error."""
     del browser  # makes sure chromium is there

@@ -12,6 +12,8 @@ from release_gate.report import markdown
 from release_gate.report.graph import render_mermaid
 from tests.conftest import EXAMPLE_PLAN, EXAMPLE_STATE
 
+pytestmark = pytest.mark.slow
+
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 CASES = {
     "jupyterhub-2018": (EXAMPLE_PLAN, EXAMPLE_STATE),
