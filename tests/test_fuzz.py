@@ -29,8 +29,8 @@ from release_gate.gate.decide import EventKind, parse_event
 from release_gate.graph import ReleaseGraph, build_graph
 from release_gate.plan.model import ItemRef, Plan
 from release_gate.sources import github_query as gq
-from release_gate.sources._http import Answer as HttpAnswer
 from release_gate.sources._http import Http
+from release_gate.sources._http import Response as HttpResponse
 from release_gate.sources.github import _describe
 from release_gate.sources.registries import INDEXES, RegistryReader
 from release_gate.state import (
@@ -594,11 +594,11 @@ class _Canned(Http):
         super().__init__(INDEXES, timeout=1, retries=0, budget=60.0)
         self.answers = answers
 
-    def _exchange(self, method: str, url: str, headers: Any, data: Any) -> HttpAnswer:
+    def _exchange(self, method: str, url: str, headers: Any, data: Any) -> HttpResponse:
         del method, headers, data  # every request is a GET of the reader's
         self.sent += 1
         status, body = next((a for suffix, a in self.answers.items() if url.endswith(suffix)), (404, b""))
-        return HttpAnswer(status, {}, body)
+        return HttpResponse(status, {}, body)
 
 
 class _Served(RegistryReader):

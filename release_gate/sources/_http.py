@@ -45,11 +45,11 @@ __all__ = [
     "BACKOFF",
     "MAX_ANSWER",
     "MAX_WAIT",
-    "Answer",
     "Format",
     "Http",
     "HttpError",
     "NotParsedError",
+    "Response",
     "Service",
     "limited",
     "reset_time",
@@ -96,7 +96,7 @@ class Service:
 
 
 @dataclass(frozen=True, slots=True)
-class Answer:
+class Response:
     """A whole answer: its status, headers (case-insensitive) and body, and the body as its :class:`Format` reads it."""
 
     status: int
@@ -116,7 +116,7 @@ class Format:
 
     name: str
     """For messages: ``JSON``, ``YAML``."""
-    read: Callable[[Answer], Any]
+    read: Callable[[Response], Any]
 
 
 class HttpError(Exception):
@@ -208,7 +208,7 @@ class Http:
         headers: Mapping[str, str] | None = None,
         data: Any = None,
         fmt: Format | None = None,
-    ) -> Answer:
+    ) -> Response:
         """Send *method* *url*; return the whole answer, read with *fmt*, or raise :class:`HttpError`.
 
         Answers that ask to be asked again (500, 502, 503, 504, 429, a 403 rate limit) are never
@@ -241,7 +241,7 @@ class Http:
             )
         time.sleep(seconds)
 
-    def _parsed(self, answer: Answer, fmt: Format) -> Answer:
+    def _parsed(self, answer: Response, fmt: Format) -> Response:
         """Return *answer* read with *fmt*; raise :class:`_Again` when it is not one (last: :class:`NotParsedError`)."""
         try:
             return replace(answer, parsed=fmt.read(answer))
@@ -253,7 +253,7 @@ class Http:
 
     def _attempt(
         self, method: str, url: str, headers: Mapping[str, str] | None, data: Any, fmt: Format | None
-    ) -> Answer:
+    ) -> Response:
         if self._elapsed() > self.budget:
             raise HttpError(
                 f"not asked: {self.service.reads} took longer than {self.budget:.0f} s in all", self._slow_hint()
@@ -272,7 +272,7 @@ class Http:
             raise self._ask_again(answer)
         return answer if fmt is None else self._parsed(answer, fmt)
 
-    def _exchange(self, method: str, url: str, headers: Mapping[str, str] | None, data: Any) -> Answer:
+    def _exchange(self, method: str, url: str, headers: Mapping[str, str] | None, data: Any) -> Response:
         """Send one request and read its answer: a kept one on a 304, and keep a new one with an ETag."""
         asked = CaseInsensitiveDict(headers or {})
         key = " ".join([url, *(asked.get(name, "") for name in self.service.vary)])
@@ -296,12 +296,12 @@ class Http:
                 cache.revalidated += 1
                 replayed = CaseInsensitiveDict(response.headers)
                 replayed.update(kept.headers)
-                return Answer(200, replayed, kept.body)
+                return Response(200, replayed, kept.body)
             body = self._body(response, url)
         etag = response.headers.get("ETag")
         if cache is not None and response.status_code == 200 and etag:
             cache.put(key, etag, body, response.headers)
-        return Answer(response.status_code, response.headers, body)
+        return Response(response.status_code, response.headers, body)
 
     def _body(self, response: requests.Response, url: str) -> bytes:
         """Read *response*'s body, up to :data:`MAX_ANSWER` and as long as its ``Content-Length`` says."""
@@ -330,7 +330,7 @@ class Http:
         broke = HttpError("the connection broke off, again after the retries", self._trouble_hint())
         return _Again(broke, down=True)
 
-    def _ask_again(self, answer: Answer) -> _Again:
+    def _ask_again(self, answer: Response) -> _Again:
         """Say how long to wait before asking again after *answer*, and what to say if it still fails.
 
         The wait is the ``Retry-After`` asked for; for a rate limit that asks none, until it
@@ -350,7 +350,7 @@ class Http:
         last = self._kept_failing(answer, reset)
         return _Again(last, down=True, wait=wait, too_long=HttpError(too_long, service.limit_hint))
 
-    def _kept_failing(self, answer: Answer, reset: dt.datetime | None) -> HttpError:
+    def _kept_failing(self, answer: Response, reset: dt.datetime | None) -> HttpError:
         """Say what an answer that asks to be asked again means once the retries are spent."""
         name = self.service.name
         if answer.status == 429:
@@ -402,7 +402,7 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _rate_limited(answer: Answer) -> bool:
+def _rate_limited(answer: Response) -> bool:
     """Whether an answer is a rate limit: a 429, or a 403 that asks to wait, has no requests left, or says so."""
     return answer.status == 429 or (
         answer.status == 403

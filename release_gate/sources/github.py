@@ -35,7 +35,7 @@ from github.Issue import Issue as GithubIssue
 from release_gate.errors import StateUnavailableError
 from release_gate.plan.model import ItemRef
 from release_gate.plan.reader import pin_path_problem
-from release_gate.sources._http import BACKOFF, Answer, Format, Http, HttpError, Service, limited, reset_time
+from release_gate.sources._http import BACKOFF, Format, Http, HttpError, Response, Service, limited, reset_time
 from release_gate.sources.cache import ResponseCache
 from release_gate.sources.github_query import (
     Batch,
@@ -88,7 +88,7 @@ GITHUB = Service(
 """GitHub, as the HTTP layer names it and reads it."""
 
 
-def _json_like(answer: Answer) -> None:
+def _json_like(answer: Response) -> None:
     """Check what PyGithub will read as JSON is JSON (it reads a body that starts with ``{`` or ``[`` so)."""
     text = answer.text
     if text.startswith(("{", "[")):
@@ -179,7 +179,7 @@ class _Connection:
 class _Reply:
     """An answer as PyGithub reads one (an httplib-like response)."""
 
-    def __init__(self, answer: Answer) -> None:
+    def __init__(self, answer: Response) -> None:
         self.status = answer.status
         self.headers = answer.headers
         self._text = answer.text

@@ -31,7 +31,7 @@ import yaml
 
 from release_gate._version import __version__
 from release_gate.plan.model import Repo, Source
-from release_gate.sources._http import BACKOFF, Answer, Format, Http, HttpError, NotParsedError, Service
+from release_gate.sources._http import BACKOFF, Format, Http, HttpError, NotParsedError, Response, Service
 from release_gate.sources.cache import ResponseCache
 from release_gate.state import (
     Published,
@@ -58,11 +58,11 @@ INDEXES = Service(
 """PyPI and Helm indexes, as the HTTP layer names them and reads them."""
 
 
-def _json(answer: Answer) -> Any:
+def _json(answer: Response) -> Any:
     return json.loads(answer.body) if answer.status == 200 else None
 
 
-def _yaml(answer: Answer) -> Any:
+def _yaml(answer: Response) -> Any:
     if answer.status != 200:
         return None
     try:
