@@ -154,7 +154,8 @@ class FileVersion:
     text: str | None
     """The file's text; ``None`` where there was no such file (not added yet, or deleted)."""
     since: dt.datetime | None = None
-    """When the commit that made this version was committed; ``None`` when not known."""
+    """From when this version is known to be the file's text: the date of the commit that made it,
+    or where that is not known a later moment it was seen; ``None`` when not known at all."""
     commit: str = ""
     """That commit's SHA, where known."""
 
@@ -308,6 +309,10 @@ class State:
     """The cost of a live read; ``None`` for recorded state."""
     registries: Mapping[str, Registry | Unknown] = field(default_factory=dict)
     """Package indexes and chart repositories, by :func:`registry_key`."""
+    as_of: dt.datetime | None = None
+    """The moment verdicts are given for by default, when it is not :attr:`taken_at`: a snapshot
+    that records what happened after the moment it is about (the built-in example records the
+    weeks after the 2018 meeting, and answers as of the meeting)."""
 
     def registry(self, source: Source, name: str) -> Registry | Unknown:
         """Return what *source* holds for *name*, or :class:`Unknown` if it was not read."""

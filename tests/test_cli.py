@@ -379,9 +379,9 @@ ERROR_CASES: list[ErrorCase] = [
     (
         "as-of-after-the-state",
         {},
-        ("check", "--as-of", "2018-08-10"),
+        ("check", "--as-of", "2018-09-01"),
         2,
-        ("--as-of", "the state was taken at 2018-08-09 18:00 UTC", "no later than"),
+        ("--as-of", "the state was taken at 2018-08-31 18:00 UTC", "no later than"),
     ),
     (
         "as-of-out-of-range",
@@ -921,7 +921,7 @@ def test_example_writes_the_plan_and_state_once(run_cli: Callable[..., Run], tmp
     """`example -o DIR` writes the built-in plan and state, which check as the built-in run does; never overwrites."""
     first = run_cli("example", "-o", str(tmp_path / "ex"))
     assert first.code == 0, first.err
-    plan, state = tmp_path / "ex" / "jupyterhub-2018.toml", tmp_path / "ex" / "jupyterhub-2018-08-09.state.json"
+    plan, state = tmp_path / "ex" / "jupyterhub-2018.toml", tmp_path / "ex" / "jupyterhub-2018.state.json"
     assert first.out == f"wrote {plan}\nwrote {state}\n"
     assert run_cli("check", str(plan), "--snapshot", str(state)).out.splitlines()[2:] == run_cli().out.splitlines()[2:]
     again = run_cli("example", "-o", str(tmp_path / "ex"))
@@ -973,3 +973,28 @@ def test_the_old_state_option_still_names_a_snapshot(run_cli: RunCli) -> None:
     old = run_cli("check", plan, "--state", snapshot)
     new = run_cli("check", plan, "--snapshot", snapshot)
     assert (old.code, old.out) == (new.code, new.out) == (1, new.out)
+
+
+def test_the_built_in_example_carries_the_weeks_after_the_meeting(run_cli: RunCli) -> None:
+    """The built-in example answers as of the meeting, and its timeline shows the releases that followed."""
+    meeting = run_cli()
+    assert "taken 2018-08-31 18:00 UTC; verdicts as of 2018-08-09 18:00 UTC" in meeting.out
+    assert meeting.code == 1
+    run = run_cli("timeline", "2018-08-01", "2018-08-31")
+    assert run.code == 0, run.err
+    for line in (
+        r"2018-08-11 \S+ UTC\s+release\s+jupyterhub\s+tagged\s+released",
+        r"2018-08-11 \S+ UTC\s+release\s+oauthenticator\s+tagged\s+released",
+        r"2018-08-19 \S+ UTC\s+release\s+kubespawner\s+tagged\s+released",
+        r"2018-08-19 08:00 UTC\s+release\s+chart\s+blocked\s+unblocked",
+        r"2018-08-19 \S+ UTC\s+release\s+chart\s+tagged\s+released",
+    ):
+        assert re.search(f"^{line}$", run.out, re.MULTILINE), line
+    assert "no changes" not in run.out
+
+
+def test_a_timeline_with_nothing_happening_says_so(run_cli: RunCli) -> None:
+    """Over a period where no verdict moves, the timeline gives the statuses at its start and says no changes."""
+    run = run_cli("timeline", "2018-08-20", "2018-08-25")
+    assert run.code == 0, run.err
+    assert run.out.endswith("no changes between 2018-08-20 00:00 UTC and 2018-08-25 00:00 UTC\n")

@@ -16,7 +16,16 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 import yaml
 
-from release_gate import Answer, Evaluation, FakeStateProvider, HoldStatus, ReleaseStatus, check, load_plan
+from release_gate import (
+    Answer,
+    Evaluation,
+    FakeStateProvider,
+    HoldStatus,
+    ReleaseStatus,
+    SnapshotStateProvider,
+    check,
+    load_plan,
+)
 from tests.test_spec import _jsonable
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,3 +133,17 @@ def test_hook_entry_runs_the_console_script() -> None:
 def test_hook_files_pattern(path: str, matches: bool) -> None:
     """The hook's `files` regex (searched, as pre-commit does) picks plan files and nothing else."""
     assert (re.search(_hook()["files"], path) is not None) is matches
+
+
+def test_the_built_in_history_agrees_with_the_meeting_record() -> None:
+    """The built-in state (August 2018) gives, as of the meeting, exactly the verdicts of the meeting's own record."""
+    plan = ROOT / "config" / "jupyterhub-2018.toml"
+    meeting = check(plan, SnapshotStateProvider(ROOT / "config" / "jupyterhub-2018-08-09.state.json"))
+    history = check(plan, SnapshotStateProvider(ROOT / "config" / "jupyterhub-2018.state.json"))
+    assert history.as_of == meeting.as_of == meeting.taken_at
+    assert history.taken_at > meeting.taken_at
+    assert [(r.id, r.status, r.reasons) for r in history.releases] == [
+        (r.id, r.status, r.reasons) for r in meeting.releases
+    ]
+    assert [(h.id, h.status, h.prs) for h in history.holds] == [(h.id, h.status, h.prs) for h in meeting.holds]
+    assert history.actions == meeting.actions

@@ -35,7 +35,7 @@ RUN_TIMEOUT = 60
 # What the wheel must carry: the built-in example (force-included from config/) and the schema.
 WHEEL_FILES = [
     "release_gate/examples/jupyterhub-2018.toml",
-    "release_gate/examples/jupyterhub-2018-08-09.state.json",
+    "release_gate/examples/jupyterhub-2018.state.json",
     "release_gate/plan/plan.schema.json",
     "release_gate/__init__.py",
     "release_gate/cli/__init__.py",
@@ -49,6 +49,7 @@ SDIST_FILES = [
     "release_gate/plan/plan.schema.json",
     "config/jupyterhub-2018.toml",
     "config/jupyterhub-2018-08-09.state.json",
+    "config/jupyterhub-2018.state.json",
 ]
 # Variables of the outer environment that would leak it into the fresh ones, or colour the output.
 _DROP = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PIP_USER", "NO_COLOR", "FORCE_COLOR", "GH_TOKEN", "GITHUB_TOKEN")

@@ -387,3 +387,15 @@ def test_a_lone_surrogate_from_github_is_written_and_read_back(tmp_path: Path) -
     assert "\\ud800" in text
     assert "\\u202e" in text
     assert load_snapshot(_write(tmp_path, text)).item(pr.ref) == pr
+
+
+def test_a_snapshot_can_name_the_moment_it_answers_for(tmp_path: Path) -> None:
+    """A snapshot's as_of (before taken_at) is the default moment of evaluation; it round-trips; later is refused."""
+    meeting = TAKEN - dt.timedelta(days=10)
+    state = State(taken_at=TAKEN, source="built", repos={"org/lib": RepoState("org/lib")}, as_of=meeting)
+    again = load_snapshot(_write(tmp_path, dump_snapshot(state)))
+    assert again.as_of == meeting
+    document = json.loads(dump_snapshot(state))
+    document["as_of"] = "2100-01-01T00:00:00Z"
+    error = _error(_write(tmp_path, document))
+    assert error.problem.startswith("as_of: is after taken_at")

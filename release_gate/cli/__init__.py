@@ -70,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
         description=(
             "Tell which planned releases can ship now, which are blocked and why, and which pull "
             "requests must still wait. Without a plan file, runs the built-in example: the "
-            "JupyterHub plan of 2018-08-09 against the state recorded at that meeting."
+            "JupyterHub plan of 2018-08-09 against the recorded state of its repositories, as of that meeting."
         ),
         epilog="Exit codes: " + ", ".join(f"{code} {name}" for code, name, _ in EXIT_CODES) + ".",
     )

@@ -21,8 +21,9 @@ def add_parser(subparsers: Subparsers) -> None:
         NAME,
         help="Write the built-in example's plan and recorded state to a folder, to read and edit.",
         description=(
-            "Write the built-in example (the JupyterHub plan of 2018-08-09, and the GitHub state "
-            "recorded at that meeting) to a folder. Existing files are never overwritten."
+            "Write the built-in example (the JupyterHub plan of 2018-08-09, and the recorded state of its "
+            "repositories that August, which answers as of the meeting) to a folder. Existing files are "
+            "never overwritten."
         ),
     )
     sub.add_argument("-o", "--output", metavar="DIR", default=".", help="the folder (default: the current one)")

@@ -46,7 +46,7 @@ def add_parser(subparsers: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace, io: IO) -> int:
-    """Print a table of the verdicts that changed, oldest first; exit clear."""
+    """Print each verdict at FROM and every change after it, oldest first (or that nothing changed); exit clear."""
     plan_file = resolve_plan(args.plan, io.err)
     start, end = parse_moment(args.start, "FROM"), parse_moment(args.end, "TO")
     plan = load(plan_file)
@@ -63,4 +63,6 @@ def run(args: argparse.Namespace, io: IO) -> int:
     widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADER))]
     for row in rows:
         io.out.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() + "\n")
+    if not any(s.before for s in steps):  # only the statuses at FROM: nothing moved
+        io.out.write(f"no changes between {show_time(start)} and {show_time(end)}\n")
     return EXIT_CLEAR

@@ -725,13 +725,14 @@ def _ranked(found: dict[str, _Action], order: list[ReleaseVerdict], place: dict[
 def evaluate(graph: ReleaseGraph, state: State, *, as_of: dt.datetime | None = None) -> Evaluation:
     """Evaluate every release and hold of *graph*'s plan against *state*.
 
-    *as_of* (default: when the state was taken) asks for the verdicts at an earlier
+    *as_of* (default: the state's own :attr:`~release_gate.state.State.as_of`, else when it was
+    taken) asks for the verdicts at an earlier
     moment: tags made later do not count, PRs merged later count as open. It must not be
     later than ``state.taken_at``: nothing is known about what happened after.
 
     Raises :class:`ValueError` when *as_of* is after the state was taken or has no timezone.
     """
-    when = state.taken_at if as_of is None else as_of
+    when = (state.as_of or state.taken_at) if as_of is None else as_of
     if when.tzinfo is None:
         raise ValueError("as_of must have a timezone")
     if when > state.taken_at:

@@ -1,4 +1,7 @@
-"""The built-in example: the JupyterHub plan of 2018-08-09 and the state recorded at the meeting.
+"""The built-in example: the JupyterHub plan of 2018-08-09 and the state of its repositories that August.
+
+The state records the repositories at the meeting and the weeks after it (the releases the
+meeting asked for); it answers as of the meeting unless asked for another moment.
 
 The files live in the repository's ``config/`` folder; wheels carry copies inside the
 package (``release_gate/examples/``). This module finds whichever is there.
@@ -12,7 +15,7 @@ from pathlib import Path
 __all__ = ["PLAN", "STATE", "example_path"]
 
 PLAN = "jupyterhub-2018.toml"
-STATE = "jupyterhub-2018-08-09.state.json"
+STATE = "jupyterhub-2018.state.json"
 
 
 def example_path(name: str) -> Path:

@@ -129,6 +129,9 @@ class _Reader:
         if taken_at is None:
             raise self.fail("taken_at", "is missing; a snapshot must say when it was taken")
         self.taken_at = taken_at
+        as_of = self.time(root, "as_of", "")
+        if as_of is not None and as_of > taken_at:
+            raise self.fail("as_of", "is after taken_at; a snapshot cannot answer for a moment after it was taken")
         repos: dict[str, RepoState | Unknown] = {}
         items: dict[tuple[str, int], PullRequest | Issue | Unknown] = {}
         families: dict[tuple[str, int], tuple[ItemRef, ...] | Unknown] = {}
@@ -155,6 +158,7 @@ class _Reader:
             families=families,
             stats=self.stats(root.get("read")),
             registries=self.registries(root.get("registries", {})),
+            as_of=as_of,
         )
 
     def registries(self, data: object) -> dict[str, Registry | Unknown]:
@@ -391,6 +395,8 @@ def dump_snapshot(state: State, *, about: str = "") -> str:
         found = {"unknown": parts.reason} if isinstance(parts, Unknown) else [p.number for p in parts]
         entry.setdefault("families", {})[str(number)] = found
     document: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "taken_at": _format_time(state.taken_at)}
+    if state.as_of is not None:
+        document["as_of"] = _format_time(state.as_of)
     if about:
         document["about"] = about
     if state.registries:
