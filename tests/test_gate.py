@@ -14,7 +14,16 @@ import pytest
 from release_gate.errors import InputError
 from release_gate.evaluate import Answer
 from release_gate.gate.actions import annotation_lines, escape_data, outputs
-from release_gate.gate.decide import Decision, Event, EventKind, StatusState, parse_event, shorten
+from release_gate.gate.decide import (
+    HANDLED_EVENTS,
+    Decision,
+    Event,
+    EventKind,
+    StatusState,
+    UnhandledEventError,
+    parse_event,
+    shorten,
+)
 from release_gate.gate.run import GateInputs, GateMode, GateResult, GateVerdict
 from release_gate.gate.run import run as run_gate
 from release_gate.plan.model import ItemRef
@@ -178,6 +187,44 @@ def test_bad_event_is_exit_2(repo: Repo, setup: Callable[[Path], dict[str, str]]
     assert needle in result.err
     assert "Traceback" not in result.err
     assert repo.github.statuses == []
+
+
+@pytest.mark.parametrize(
+    ("event", "advice"),
+    [
+        ("push", "To check the plan on a push, run `release-gate check` in that job instead"),
+        ("release", "send a repository_dispatch of type release-gate-recheck"),
+        ("issue_comment", "pull_request_target"),
+    ],
+)
+def test_an_unhandled_event_is_named_with_what_to_use_instead(repo: Repo, event: str, advice: str) -> None:
+    """An event the gate does not handle is exit 2 naming that event and what to run on, not the event file."""
+    result = repo.gate(event, {"ref": "refs/heads/master"})
+    assert result.code == 2
+    assert result.err.startswith(f"release-gate: error: the gate does not handle '{event}' events; run it on ")
+    assert "GITHUB_EVENT_PATH" not in result.err
+    assert str(repo.folder) not in result.err
+    assert advice in result.err
+    assert result.err.count("\n") == 1
+    assert repo.github.statuses == []
+
+
+def test_an_unhandled_event_is_named_even_without_its_event_file(repo: Repo) -> None:
+    """A push whose event file is missing is still told that the gate does not handle pushes."""
+    result = repo.gate("push", {}, env={"GITHUB_EVENT_PATH": str(repo.folder / "missing.json")})
+    assert result.code == 2
+    assert "the gate does not handle 'push' events" in result.err
+    assert "cannot read" not in result.err
+
+
+def test_parse_event_names_an_unhandled_event() -> None:
+    """parse_event raises UnhandledEventError (a ValueError) carrying the event's name and the events it handles."""
+    with pytest.raises(UnhandledEventError) as raised:
+        parse_event("push", {})
+    assert isinstance(raised.value, ValueError)
+    assert raised.value.name == "push"
+    assert str(raised.value).startswith("the gate does not handle 'push' events; ")
+    assert all(name in str(raised.value) for name in HANDLED_EVENTS)
 
 
 def test_untrusted_titles_cannot_inject_workflow_commands() -> None:
