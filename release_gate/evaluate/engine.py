@@ -1,7 +1,7 @@
 """The evaluation engine: the plan's graph plus the state, as verdicts with their reasons.
 
-:func:`evaluate` is pure: it reads a :class:`~release_gate.graph.ReleaseGraph` and a
-:class:`~release_gate.state.State` and returns an :class:`Evaluation`; it does no I/O.
+`evaluate` is pure: it reads a `ReleaseGraph` and a
+`State` and returns an `Evaluation`; it does no I/O.
 Every release is released, unblocked, blocked or unknown; every hold is held, free,
 violated or unknown. Unknown is never counted as met: the answer fails closed.
 """
@@ -729,7 +729,7 @@ def evaluate(graph: ReleaseGraph, state: State, *, as_of: dt.datetime | None = N
     moment: tags made later do not count, PRs merged later count as open. It must not be
     later than ``state.taken_at``: nothing is known about what happened after.
 
-    Raises :class:`ValueError` when *as_of* is after the state was taken or has no timezone.
+    Raises `ValueError` when *as_of* is after the state was taken or has no timezone.
     """
     when = state.taken_at if as_of is None else as_of
     if when.tzinfo is None:
