@@ -1,8 +1,10 @@
 """release-gate: which planned releases can ship now, which are blocked and why, which PRs must wait.
 
-The pipeline runs one way: plan file -> :class:`Plan` -> :class:`ReleaseGraph` -> a
-:class:`State` from a :class:`StateProvider` -> :func:`evaluate` -> :class:`Evaluation` ->
-reporters. :func:`check` runs it in one call::
+The pipeline runs one way: plan file -> [`Plan`][release_gate.plan.model.Plan] ->
+[`ReleaseGraph`][release_gate.graph.ReleaseGraph] -> a [`State`][release_gate.state.State] from a
+[`StateProvider`][release_gate.state.StateProvider] -> [`evaluate`][release_gate.evaluate.engine.evaluate] ->
+[`Evaluation`][release_gate.evaluate.verdicts.Evaluation] -> reporters. [`check`][release_gate.pipeline.check]
+runs it in one call:
 
     from release_gate import SnapshotStateProvider, check
     evaluation = check("config/jupyterhub-2018.toml", SnapshotStateProvider("state.json"))
@@ -24,6 +26,7 @@ from release_gate._version import __version__
 if TYPE_CHECKING:
     from release_gate.errors import (
         InputError,
+        NotInPlanError,
         PlanError,
         PlanIssue,
         ReleaseGateError,
@@ -79,6 +82,7 @@ if TYPE_CHECKING:
 _WHERE = {
     "release_gate.errors": (
         "InputError",
+        "NotInPlanError",
         "PlanError",
         "PlanIssue",
         "ReleaseGateError",
@@ -175,6 +179,7 @@ __all__ = [
     "ItemRef",
     "LiveStateProvider",
     "NextAction",
+    "NotInPlanError",
     "Outcome",
     "Plan",
     "PlanError",

@@ -1,20 +1,23 @@
 """The one exception tree of release-gate; every error carries structured fields.
 
-The CLI maps these to exit codes in one place: :class:`InputError` and its subclasses
-exit 2 (bad plan, snapshot, option), :class:`StateUnavailableError` exits 3. A message
+The CLI maps these to exit codes in one place: `InputError` and its subclasses
+exit 2 (bad plan, snapshot, option), `StateUnavailableError` exits 3. A message
 quotes text from outside (a snapshot's keys, a package name, GitHub's error message):
 each part is cleaned to one line where the message is built, so the only line breaks in
-a message are a :class:`PlanError`'s, one per problem.
+a message are a `PlanError`'s, one per problem.
 """
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
+from typing import Literal
 
 from release_gate.untrusted import clean
 
 __all__ = [
     "InputError",
+    "NotInPlanError",
     "PlanError",
     "PlanIssue",
     "ReleaseGateError",
@@ -89,3 +92,33 @@ class StateUnavailableError(ReleaseGateError):
         self.problem = problem
         self.hint = hint
         super().__init__(f"{clean(source)}: {clean(problem)}" + (f". {clean(hint)}" if hint else ""))
+
+
+class NotInPlanError(ReleaseGateError, KeyError):
+    """A release or hold id that the plan does not have; also a `KeyError` (and so a `LookupError`).
+
+    Raised by [`Evaluation.release`][release_gate.evaluate.verdicts.Evaluation.release] and
+    [`Evaluation.hold`][release_gate.evaluate.verdicts.Evaluation.hold]; code that catches
+    `KeyError` keeps working.
+    """
+
+    _SHOWN = 20
+    """The most ids the message lists."""
+
+    def __init__(self, kind: Literal["release", "hold"], id: str, known: tuple[str, ...]) -> None:  # noqa: A002 - the id field of verdicts
+        self.kind = kind
+        """What was looked up: ``release`` or ``hold``."""
+        self.id = id
+        """The id asked for."""
+        self.known = known
+        """The ids of that kind the plan has, in plan order."""
+        self.close: str | None = next(iter(difflib.get_close_matches(id, known, n=1)), None)
+        """The plan's id closest to [`id`][release_gate.errors.NotInPlanError.id], if any is close."""
+        hint = f" (did you mean {clean(self.close)!r}?)" if self.close else ""
+        shown = ", ".join(clean(name) for name in known[: self._SHOWN]) + (", ..." if len(known) > self._SHOWN else "")
+        listed = f"; its {kind}s: {shown}" if known else f"; it has no {kind}s"
+        super().__init__(f"the plan has no {kind} {clean(id)!r}{hint}{listed}")
+
+    def __str__(self) -> str:
+        """Return the message itself (`KeyError` would show it quoted)."""
+        return str(self.args[0])

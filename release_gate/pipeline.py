@@ -1,7 +1,7 @@
 """The one-way pipeline: plan file -> graph -> state -> evaluation, the one way every command reads and evaluates.
 
-:func:`check` runs it in one call. :func:`read` stops after the state is read, and returns
-a :class:`Reading`: the graph and the state, which evaluates as of any moment the state
+`check` runs it in one call. `read` stops after the state is read, and returns
+a `Reading`: the graph and the state, which evaluates as of any moment the state
 covers, with any what-if assumptions, and which timelines are drawn from.
 """
 
@@ -32,7 +32,7 @@ class Reading:
     def evaluate(self, *, as_of: dt.datetime | None = None, assume: Sequence[Assumption] = ()) -> Evaluation:
         """Evaluate as of *as_of* (default: when the state was taken), as if *assume* had happened.
 
-        Raises :class:`ValueError` for an *as_of* after the state was taken.
+        Raises `ValueError` for an *as_of* after the state was taken.
         """
         if assume:
             return what_if(self.graph, self.state, tuple(assume), as_of=as_of)
@@ -58,9 +58,9 @@ def read(
     as_of: dt.datetime | None = None,
     files_since: dt.datetime | None = None,
 ) -> Reading:
-    """Read the state *plan* (a :class:`Plan` or a plan file path) needs from *provider*.
+    """Read the state *plan* (a [`Plan`][release_gate.plan.model.Plan] or a plan file path) needs from *provider*.
 
-    Raises :class:`~release_gate.errors.PlanError` for a bad plan, and whatever the provider
+    Raises [`PlanError`][release_gate.errors.PlanError] for a bad plan, and whatever the provider
     raises when no state can be read.
     """
     if not isinstance(plan, Plan):
@@ -70,10 +70,12 @@ def read(
 
 
 def check(plan: Plan | str | Path, provider: StateProvider, *, as_of: dt.datetime | None = None) -> Evaluation:
-    """Evaluate *plan* (a :class:`Plan` or a plan file path) against the state *provider* reads.
+    """Evaluate *plan* (a `Plan` or a plan file path) against the state *provider* reads.
 
-    Raises :class:`~release_gate.errors.PlanError` for a bad plan, whatever the provider
-    raises when no state can be read, and :class:`ValueError` for an *as_of* after the
+    *plan* is a [`Plan`][release_gate.plan.model.Plan] or the path of a plan file.
+
+    Raises [`PlanError`][release_gate.errors.PlanError] for a bad plan, whatever the provider
+    raises when no state can be read, and `ValueError` for an *as_of* after the
     state was taken.
     """
     return read(plan, provider, as_of=as_of).evaluate(as_of=as_of)

@@ -1,9 +1,9 @@
 """The state: what GitHub and the package indexes looked like at one moment; and the provider seam.
 
-A :class:`State` holds tags, GitHub releases, pull requests, issues, default-branch files and
-published versions. A :class:`StateProvider` reads one (live GitHub and the indexes, or a
+A `State` holds tags, GitHub releases, pull requests, issues, default-branch files and
+published versions. A `StateProvider` reads one (live GitHub and the indexes, or a
 snapshot: a state saved to a file). Anything that could not be read is an
-:class:`Unknown` value carrying the reason, never an exception and never a default that
+`Unknown` value carrying the reason, never an exception and never a default that
 could count as "met".
 """
 
@@ -164,9 +164,9 @@ class FileVersion:
 class FileHistory:
     """What was read of one file on a repository's default branch, up to one moment.
 
-    The versions are newest first; each lasts from its :attr:`FileVersion.since` until the
-    next newer one's, the newest until :attr:`read_at`. Before the oldest version the file
-    is unknown, unless the history is :attr:`complete` (then there was no such file). The
+    The versions are newest first; each lasts from its `FileVersion.since` until the
+    next newer one's, the newest until `read_at`. Before the oldest version the file
+    is unknown, unless the history is `complete` (then there was no such file). The
     dates are commit dates, as git records them: not when a commit reached the branch.
     """
 
@@ -183,11 +183,11 @@ class FileHistory:
 
     @property
     def latest(self) -> FileVersion | None:
-        """The version at :attr:`read_at`, if it was read."""
+        """The version at `read_at`, if it was read."""
         return self.versions[0] if self.versions else None
 
     def at(self, when: dt.datetime) -> FileVersion | Unknown:
-        """Return the version the file had at *when*, or :class:`Unknown` when the history cannot tell.
+        """Return the version the file had at *when*, or `Unknown` when the history cannot tell.
 
         >>> import datetime as dt
         >>> day = lambda d: dt.datetime(2018, 8, d, tzinfo=dt.UTC)
@@ -226,7 +226,7 @@ class RepoState:
     """GitHub releases, newest first (what the plan's sources may read)."""
 
     def file(self, path: str, when: dt.datetime) -> FileVersion | Unknown:
-        """Return file *path* as it was at *when*; :class:`Unknown` when it was not read for that moment."""
+        """Return file *path* as it was at *when*; `Unknown` when it was not read for that moment."""
         history = self.files.get(path)
         if history is None:
             return Unknown(f"{path} of {self.slug} was not read")
@@ -301,21 +301,21 @@ class State:
     repos: Mapping[str, RepoState | Unknown] = field(default_factory=dict)
     """By lower-cased ``owner/name``."""
     items: Mapping[tuple[str, int], PullRequest | Issue | Unknown] = field(default_factory=dict)
-    """By :attr:`ItemRef.key`."""
+    """By [`ItemRef.key`][release_gate.plan.model.ItemRef.key]."""
     families: Mapping[tuple[str, int], tuple[ItemRef, ...] | Unknown] = field(default_factory=dict)
     """Parts of split PRs that the provider found (by GitHub search), by the parent's key;
-    :class:`Unknown` where the search failed or was incomplete, so parts may be missing."""
+    [`Unknown`][release_gate.state.Unknown] where the search failed or was incomplete, so parts may be missing."""
     stats: ReadStats | None = None
     """The cost of a live read; ``None`` for recorded state."""
     registries: Mapping[str, Registry | Unknown] = field(default_factory=dict)
-    """Package indexes and chart repositories, by :func:`registry_key`."""
+    """Package indexes and chart repositories, by `registry_key`."""
     as_of: dt.datetime | None = None
-    """The moment verdicts are given for by default, when it is not :attr:`taken_at`: a snapshot
+    """The moment verdicts are given for by default, when it is not `taken_at`: a snapshot
     that records what happened after the moment it is about (the built-in example records the
     weeks after the 2018 meeting, and answers as of the meeting)."""
 
     def registry(self, source: Source, name: str) -> Registry | Unknown:
-        """Return what *source* holds for *name*, or :class:`Unknown` if it was not read."""
+        """Return what *source* holds for *name*, or [`Unknown`][release_gate.state.Unknown] if it was not read."""
         key = registry_key(source, name)
         try:
             return self.registries[key]
@@ -323,14 +323,14 @@ class State:
             return Unknown(f"{key} is not in the state ({self.source})")
 
     def repo(self, slug: str) -> RepoState | Unknown:
-        """Return the state of repo *slug*, or :class:`Unknown` if it was not read."""
+        """Return the state of repo *slug*, or [`Unknown`][release_gate.state.Unknown] if it was not read."""
         try:
             return self.repos[slug.lower()]
         except KeyError:
             return Unknown(f"{slug} is not in the state ({self.source})")
 
     def item(self, ref: ItemRef) -> PullRequest | Issue | Unknown:
-        """Return the PR or issue *ref*, or :class:`Unknown` if it was not read."""
+        """Return the PR or issue *ref*, or [`Unknown`][release_gate.state.Unknown] if it was not read."""
         try:
             return self.items[ref.key]
         except KeyError:
@@ -359,7 +359,7 @@ class StateRequest:
     registries: tuple[tuple[Source, str, str], ...] = ()
     """``(source, name, url)`` of the package indexes and chart repositories to read."""
     as_of: dt.datetime | None = None
-    """Read the default-branch :attr:`files` as they were at this moment (``None``: as they are now)."""
+    """Read the default-branch `files` as they were at this moment (``None``: as they are now)."""
     files_since: dt.datetime | None = None
     """Also read the versions the files had since this moment (for a timeline); ``None``: only the last."""
 
@@ -457,10 +457,10 @@ def is_part_of(parent: int, title: str, body: str = "") -> bool:
 class StateProvider(Protocol):
     """A source of state: a recorded snapshot, a fake, or (later) live GitHub.
 
-    ``fetch`` returns a :class:`State` with an entry for everything requested; what could
-    not be read for one repo or item is an :class:`Unknown` entry (a missing entry is read
+    ``fetch`` returns a [`State`][release_gate.state.State] with an entry for everything requested; what could
+    not be read for one repo or item is an [`Unknown`][release_gate.state.Unknown] entry (a missing entry is read
     as unknown too). Only when nothing at all can be read does it raise
-    :class:`~release_gate.errors.StateUnavailableError`.
+    [`StateUnavailableError`][release_gate.errors.StateUnavailableError].
     """
 
     def fetch(self, request: StateRequest) -> State:

@@ -1,9 +1,9 @@
 """Version schemes: PEP 440 for Python packages, SemVer 2.0.0 for Helm charts.
 
-Each scheme parses a version string into a :class:`ParsedVersion` that knows its
-:class:`VersionKind` (final, pre-release, development build), and parses a requirement
-such as ``>=0.9.0b1`` or ``>=0.7.0-beta.1`` into a :class:`VersionRequirement` that decides,
-with an explicit :class:`Accept` policy, whether a version satisfies it.
+Each scheme parses a version string into a `ParsedVersion` that knows its
+`VersionKind` (final, pre-release, development build), and parses a requirement
+such as ``>=0.9.0b1`` or ``>=0.7.0-beta.1`` into a `VersionRequirement` that decides,
+with an explicit `Accept` policy, whether a version satisfies it.
 
 The two schemes are never coerced into each other: ``1.0.0-1`` is a post-release in
 PEP 440 and a pre-release in SemVer, so a repo's scheme decides which reading applies.
@@ -36,7 +36,7 @@ class Scheme(enum.StrEnum):
     """How a repo's versions are written and ordered."""
 
     PEP440 = "pep440"
-    """Python packages: ``0.9.0b1``, ordered by PEP 440 through :mod:`packaging`."""
+    """Python packages: ``0.9.0b1``, ordered by PEP 440 through `packaging`."""
     SEMVER = "semver"
     """Helm charts: ``0.7.0-beta.1``, ordered by SemVer 2.0.0 precedence."""
 
@@ -207,7 +207,7 @@ class VersionRequirement:
     text: str
     """The requirement as written in the plan (``>=0.9.0b1``)."""
     accept: Accept
-    """The effective policy: as written in the plan, or derived (see :func:`parse_requirement`)."""
+    """The effective policy: as written in the plan, or derived (see `parse_requirement`)."""
     _pep: SpecifierSet | None
     _sem: tuple[_SemverClause, ...]
 
@@ -283,8 +283,8 @@ def parse_requirement(scheme: Scheme, text: str, accept: Accept | None = None) -
     PEP 440 does: pre-releases are accepted when a bound names one (dev builds too when a
     bound names a dev build), else finals only.
 
-    Raises :class:`ValueError` with a message fit for a plan error, also when a number of the
-    requirement has more than :data:`MAX_VERSION_DIGITS` digits.
+    Raises `ValueError` with a message fit for a plan error, also when a number of the
+    requirement has more than `MAX_VERSION_DIGITS` digits.
 
     >>> parse_requirement(Scheme.SEMVER, ">=0.7.0-beta.1").accept
     <Accept.PRE: 'pre'>

@@ -769,6 +769,66 @@ def test_graph_to_a_file_it_cannot_write_is_a_usage_error(run_cli: RunCli, tmp_p
     _assert_no_traceback(run)
 
 
+# -- report: exits 0 once written ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["html", "markdown"])
+def test_report_of_a_blocked_plan_exits_0_once_written(run_cli: RunCli, tmp_path: Path, fmt: str) -> None:
+    """`report -o FILE` on the blocked 2018 example writes the file and exits 0: gating is check's job."""
+    out = tmp_path / f"report.{fmt}"
+    run = run_cli("report", "--format", fmt, "-o", str(out))
+    assert run.code == 0, run.err
+    assert run.err == BUILTIN_NOTE + f"release-gate: wrote {out}\n"
+    assert "chart" in out.read_text(encoding="utf-8")
+    assert run_cli("check").code == 1  # the same plan still fails the check
+
+
+def test_report_of_an_unknown_state_is_written_shows_it_and_exits_0(run_cli: RunCli, tmp_path: Path) -> None:
+    """A state that leaves a release unknown still makes a report that says so, and the report exits 0."""
+    _write(tmp_path, {"plan.toml": PLAN, "state.json": SNAPSHOT_WITHOUT_B})
+    out = tmp_path / "report.md"
+    plan, state = str(tmp_path / "plan.toml"), str(tmp_path / "state.json")
+    run = run_cli("report", plan, "--snapshot", state, "--format", "markdown", "-o", str(out))
+    assert run.code == 0, run.err
+    text = out.read_text(encoding="utf-8")
+    assert "unknown" in text
+    assert "o/b is not in the state" in text
+    assert run_cli("check", plan, "--snapshot", state).code == 3  # check still fails closed
+
+
+@pytest.mark.parametrize(
+    ("files", "output", "needle"),
+    [
+        ({"plan.toml": _plan_with('version = ">=1.0"', 'version = "one"'), "state.json": SNAPSHOT}, "r.html", "plan"),
+        (_GOOD, "missing/r.html", "--output: cannot write"),
+    ],
+    ids=["plan-error", "unwritable-path"],
+)
+def test_a_report_that_cannot_be_made_exits_2_and_writes_nothing(
+    run_cli: RunCli, tmp_path: Path, files: dict[str, str], output: str, needle: str
+) -> None:
+    """A plan error or a path that cannot be written is exit 2 with one message, and no file."""
+    _write(tmp_path, files)
+    out = tmp_path / output
+    run = run_cli("report", str(tmp_path / "plan.toml"), "--snapshot", str(tmp_path / "state.json"), "-o", str(out))
+    assert run.code == 2, run.err
+    assert needle in run.err
+    assert not out.exists()
+    _assert_no_traceback(run)
+
+
+def test_a_report_when_github_cannot_be_read_at_all_exits_3_and_writes_nothing(
+    run_cli: RunCli, tmp_path: Path, fake_github: FakeGitHub
+) -> None:
+    """When no state can be read (GitHub refuses the token), there is nothing to report: exit 3, no file."""
+    out = tmp_path / "report.html"
+    plan = str(ROOT / "config" / "jupyterhub-2018.toml")
+    run = run_cli("report", plan, "--github-url", fake_github.url, "--no-cache", "-o", str(out), env={"GH_TOKEN": "no"})
+    assert run.code == 3, run.err
+    assert "release-gate: state unavailable:" in run.err
+    assert not out.exists()
+
+
 def test_timeline_warns_of_a_token_over_plain_http_on_its_own_stderr(run_cli: RunCli) -> None:
     """`timeline` with a token and an http:// API URL on another host warns on the command's stderr, like check."""
     plan = str(ROOT / "config" / "jupyterhub-2018.toml")

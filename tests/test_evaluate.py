@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from release_gate.errors import NotInPlanError, ReleaseGateError
 from release_gate.evaluate import (
     Answer,
     DeadlineStatus,
@@ -1054,3 +1055,28 @@ def test_unknown_parts_do_not_matter_once_the_release_is_out() -> None:
     assert hold.status is HoldStatus.FREE
     assert hold.unknown_parts == ()
     assert evaluation.pr(ItemRef("jupyterhub/zero-to-jupyterhub-k8s", 842)).answer is Answer.CLEAR
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "close"),
+    [("release", "charts", "chart"), ("hold", "kubespawner-big-pr", "kubespawner-big-prs")],
+)
+def test_an_id_the_plan_lacks_is_a_clear_lookup_error(example: Evaluation, kind: str, name: str, close: str) -> None:
+    """`release()`/`hold()` of a missing id raise NotInPlanError naming it, the closest id and the plan's ids."""
+    with pytest.raises(NotInPlanError) as raised:
+        getattr(example, kind)(name)
+    error = raised.value
+    ids = [verdict.id for verdict in (example.releases if kind == "release" else example.holds)]
+    assert (error.kind, error.id, error.known) == (kind, name, tuple(ids))
+    assert str(error) == f"the plan has no {kind} {name!r} (did you mean {close!r}?); its {kind}s: {', '.join(ids)}"
+
+
+def test_a_missing_id_is_still_a_key_error(example: Evaluation) -> None:
+    """NotInPlanError is a ReleaseGateError and a KeyError: `except KeyError` written for older versions still works."""
+    for lookup in (example.release, example.hold, example.release_answer):
+        with pytest.raises(KeyError) as raised:
+            lookup("nothing-like-it")
+        assert isinstance(raised.value, ReleaseGateError)
+        assert isinstance(raised.value, LookupError)
+        assert "did you mean" not in str(raised.value)  # nothing close: no guess
+        assert str(raised.value).startswith("the plan has no ")

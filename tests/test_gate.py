@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,16 @@ import pytest
 from release_gate.errors import InputError
 from release_gate.evaluate import Answer
 from release_gate.gate.actions import annotation_lines, escape_data, outputs
-from release_gate.gate.decide import Decision, Event, EventKind, StatusState, parse_event, shorten
+from release_gate.gate.decide import (
+    HANDLED_EVENTS,
+    Decision,
+    Event,
+    EventKind,
+    StatusState,
+    UnhandledEventError,
+    parse_event,
+    shorten,
+)
 from release_gate.gate.run import GateInputs, GateMode, GateResult, GateVerdict
 from release_gate.gate.run import run as run_gate
 from release_gate.plan.model import ItemRef
@@ -180,6 +191,44 @@ def test_bad_event_is_exit_2(repo: Repo, setup: Callable[[Path], dict[str, str]]
     assert repo.github.statuses == []
 
 
+@pytest.mark.parametrize(
+    ("event", "advice"),
+    [
+        ("push", "To check the plan on a push, run `release-gate check` in that job instead"),
+        ("release", "send a repository_dispatch of type release-gate-recheck"),
+        ("issue_comment", "pull_request_target"),
+    ],
+)
+def test_an_unhandled_event_is_named_with_what_to_use_instead(repo: Repo, event: str, advice: str) -> None:
+    """An event the gate does not handle is exit 2 naming that event and what to run on, not the event file."""
+    result = repo.gate(event, {"ref": "refs/heads/master"})
+    assert result.code == 2
+    assert result.err.startswith(f"release-gate: error: the gate does not handle '{event}' events; run it on ")
+    assert "GITHUB_EVENT_PATH" not in result.err
+    assert str(repo.folder) not in result.err
+    assert advice in result.err
+    assert result.err.count("\n") == 1
+    assert repo.github.statuses == []
+
+
+def test_an_unhandled_event_is_named_even_without_its_event_file(repo: Repo) -> None:
+    """A push whose event file is missing is still told that the gate does not handle pushes."""
+    result = repo.gate("push", {}, env={"GITHUB_EVENT_PATH": str(repo.folder / "missing.json")})
+    assert result.code == 2
+    assert "the gate does not handle 'push' events" in result.err
+    assert "cannot read" not in result.err
+
+
+def test_parse_event_names_an_unhandled_event() -> None:
+    """parse_event raises UnhandledEventError (a ValueError) carrying the event's name and the events it handles."""
+    with pytest.raises(UnhandledEventError) as raised:
+        parse_event("push", {})
+    assert isinstance(raised.value, ValueError)
+    assert raised.value.name == "push"
+    assert str(raised.value).startswith("the gate does not handle 'push' events; ")
+    assert all(name in str(raised.value) for name in HANDLED_EVENTS)
+
+
 def test_untrusted_titles_cannot_inject_workflow_commands() -> None:
     """A newline in untrusted text is escaped, so it cannot start a workflow command of its own."""
     decision = Decision(
@@ -276,6 +325,81 @@ def test_action_shares_the_answer_cache_only_between_runs_of_trusted_workflow_co
     assert steps[-1]["env"]["RG_CACHE"] == "${{ " + cache["if"] + " }}"  # the gate runs with --no-cache otherwise
     assert cache["with"]["key"].startswith("release-gate-answers-${{ github.ref }}-")
     assert cache["with"]["restore-keys"] == "release-gate-answers-${{ github.ref }}-"
+
+
+def _install(tmp_path: Path, version: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """Run action.yml's install step with *version* as its input, python3 and pip stubbed; return what pip got."""
+    import yaml  # noqa: PLC0415
+
+    action = yaml.safe_load((Path(__file__).resolve().parent.parent / "action.yml").read_text(encoding="utf-8"))
+    (step,) = [step for step in action["runs"]["steps"] if step.get("name", "").startswith("Install")]
+    stubs = tmp_path / "stubs"
+    stubs.mkdir()
+    (stubs / "pip").write_text('#!/bin/sh\nprintf "%s\\n" "$@" >> "$RG_TEST_LOG"\n', encoding="utf-8")
+    (stubs / "python3").write_text(  # `python3 -m venv DIR`: a venv whose pip only records its arguments
+        '#!/bin/sh\n[ "$1 $2" = "-m venv" ] || exit 9\nmkdir -p "$3/bin" && cp "$RG_TEST_PIP" "$3/bin/pip"\n',
+        encoding="utf-8",
+    )
+    for stub in ("pip", "python3"):
+        (stubs / stub).chmod(0o755)
+    log = tmp_path / "pip-args"
+    env = {
+        "PATH": f"{stubs}{os.pathsep}{os.environ['PATH']}",  # noqa: TID251 - the shell needs the real PATH
+        "RUNNER_TEMP": str(tmp_path / "runner-temp"),
+        "RG_VERSION": version,
+        "RG_ACTION_PATH": "/the/action/checkout",
+        "RG_TEST_LOG": str(log),
+        "RG_TEST_PIP": str(stubs / "pip"),
+    }
+    assert set(step["env"]) == {"RG_VERSION", "RG_ACTION_PATH"}
+    result = subprocess.run(
+        ["bash", "-e", "-c", step["run"]], env=env, capture_output=True, text=True, check=False, timeout=30
+    )
+    return result, log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+
+
+@pytest.mark.parametrize(
+    ("version", "requirement"),
+    [
+        ("", "/the/action/checkout"),
+        ("0.2.0", "release-plan-gate==0.2.0"),
+        ("1.0", "release-plan-gate==1.0"),
+        ("1.0.0rc1", "release-plan-gate==1.0.0rc1"),
+        ("0.3.0.post1", "release-plan-gate==0.3.0.post1"),
+    ],
+)
+def test_action_installs_its_checkout_or_a_pinned_release(tmp_path: Path, version: str, requirement: str) -> None:
+    """Without `version` the action installs its own checkout; with one, release-plan-gate at exactly that version."""
+    result, args = _install(tmp_path, version)
+    assert result.returncode == 0, result.stderr
+    assert args == ["install", "--quiet", requirement]
+
+
+@pytest.mark.parametrize(
+    "version",
+    [
+        ">=0.2",
+        "0.2.*",
+        "==0.2.0",
+        "v0.2.0",
+        "latest",
+        "0.2.0; python_version > '3'",
+        "0.2.0 --index-url https://example.invalid/simple",
+        "0.2.0\nrelease-gate",
+        "0.2.0,<1",
+        "0.2.0 @ https://example.invalid/x.whl",
+        " 0.2.0",
+    ],
+)
+def test_action_refuses_a_version_that_is_not_a_plain_version(tmp_path: Path, version: str) -> None:
+    """A `version` input that is not a plain version (a specifier, a marker, an option) fails before pip runs."""
+    result, args = _install(tmp_path, version)
+    assert result.returncode == 2
+    assert args == []
+    assert result.stdout == (  # the same line whatever the input: it is never echoed into a workflow command
+        "::error title=release-gate::the action's version input must be a plain version such as 0.2.0 "
+        "(installed as release-plan-gate==0.2.0), or empty for the action's own checkout\n"
+    )
 
 
 @pytest.mark.parametrize(

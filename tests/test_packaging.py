@@ -51,6 +51,10 @@ SDIST_FILES = [
     "config/jupyterhub-2018-08-09.state.json",
     "config/jupyterhub-2018.state.json",
 ]
+# The distribution's name (not the command's, nor the import's: "release-gate" on PyPI is another
+# project), and the same normalised as wheel and sdist file names spell it.
+DISTRIBUTION = "release-plan-gate"
+FILE_PREFIX = "release_plan_gate"
 # Variables of the outer environment that would leak it into the fresh ones, or colour the output.
 _DROP = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PIP_USER", "NO_COLOR", "FORCE_COLOR", "GH_TOKEN", "GITHUB_TOKEN")
 
@@ -197,19 +201,19 @@ def test_build_makes_one_wheel_and_one_sdist(built: Built) -> None:
     """`python -m build` leaves exactly one wheel and one sdist, named for the package's version."""
     assert sorted(path.name for path in built.dist.iterdir()) == sorted([built.wheel.name, built.sdist.name])
     version = release_gate.__version__
-    assert built.wheel.name.startswith(f"release_gate-{version}-")
-    assert built.sdist.name == f"release_gate-{version}.tar.gz"
+    assert built.wheel.name.startswith(f"{FILE_PREFIX}-{version}-")
+    assert built.sdist.name == f"{FILE_PREFIX}-{version}.tar.gz"
 
 
 def test_wheel_metadata_version_is_the_package_version(built: Built) -> None:
-    """The wheel's METADATA names release_gate.__version__ and the console script."""
+    """The wheel's METADATA names the distribution (release-plan-gate), the version and the console script."""
     with zipfile.ZipFile(built.wheel) as wheel:
         names = wheel.namelist()
         (metadata,) = [name for name in names if name.endswith(".dist-info/METADATA")]
         fields = [line.split(": ", 1) for line in wheel.read(metadata).decode().splitlines() if ": " in line]
         (entry_points,) = [name for name in names if name.endswith(".dist-info/entry_points.txt")]
         scripts = wheel.read(entry_points).decode()
-    assert ["Name", "release-gate"] in fields
+    assert ["Name", DISTRIBUTION] in fields
     assert ["Version", release_gate.__version__] in fields
     assert "release-gate = release_gate.cli:entrypoint" in scripts
 
@@ -229,12 +233,12 @@ def test_wheel_carries_only_the_package(built: Built) -> None:
     assert [name for name in names if name.startswith("tests/")] == []
     assert [name for name in names if ".cache" in name.split("/")] == []
     tops = {name.split("/", 1)[0] for name in names}
-    assert tops == {"release_gate", f"release_gate-{release_gate.__version__}.dist-info"}
+    assert tops == {"release_gate", f"{FILE_PREFIX}-{release_gate.__version__}.dist-info"}
 
 
 def test_sdist_carries_the_project_files(built: Built) -> None:
     """The sdist holds pyproject.toml, README.md, CHANGELOG.md, the package and the example config, no caches."""
-    prefix = f"release_gate-{release_gate.__version__}/"
+    prefix = f"{FILE_PREFIX}-{release_gate.__version__}/"
     with tarfile.open(built.sdist) as sdist:
         names = {name.removeprefix(prefix) for name in sdist.getnames()}
     assert [name for name in SDIST_FILES if name not in names] == []
@@ -245,6 +249,17 @@ def test_wheel_install_reports_the_version(wheel_bin: Path, outside: Path) -> No
     """`release-gate --version` from the installed wheel prints release_gate.__version__."""
     result = _run([wheel_bin / "release-gate", "--version"], cwd=outside)
     assert result.stdout.strip() == f"release-gate {release_gate.__version__}"
+
+
+def test_wheel_installs_as_release_plan_gate(wheel_bin: Path, outside: Path) -> None:
+    """The installed wheel is the distribution release-plan-gate at release_gate.__version__, not `release-gate`."""
+    code = (
+        "import importlib.metadata as m\n"
+        f"print(m.version({DISTRIBUTION!r}))\n"
+        "try:\n    m.version('release-gate')\nexcept m.PackageNotFoundError:\n    print('no release-gate')\n"
+    )
+    result = _run([wheel_bin / "python", "-c", code], cwd=outside)
+    assert result.stdout.splitlines() == [release_gate.__version__, "no release-gate"], _show(result)
 
 
 def test_wheel_install_prints_help(wheel_bin: Path, outside: Path) -> None:

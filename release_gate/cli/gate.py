@@ -15,7 +15,7 @@ from release_gate.cli._common import IO, Subparsers, write_note_lines
 from release_gate.cli._exits import ANSWER_EXIT, EXIT_INPUT
 from release_gate.cli._live import add_live_options, gate_client, live_provider
 from release_gate.errors import InputError, UsageError
-from release_gate.gate.decide import Event, parse_event
+from release_gate.gate.decide import HANDLED_EVENTS, Event, UnhandledEventError, parse_event
 from release_gate.gate.run import GateInputs, GateMode, GateResult
 from release_gate.gate.run import run as run_gate
 from release_gate.state import StateProvider
@@ -94,6 +94,8 @@ def _event(env: Mapping[str, str]) -> tuple[str, Event]:
     assert name
     assert path
     assert slug
+    if name not in HANDLED_EVENTS:  # said before the event file is read: the event is what is wrong
+        raise UnhandledEventError(name)
     try:
         payload = json.loads(Path(path).read_text(encoding="utf-8"))
         return slug, parse_event(name, payload)

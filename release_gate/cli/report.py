@@ -6,7 +6,7 @@ import argparse
 import datetime as dt
 
 from release_gate.cli._common import IO, PLAN_HELP, Subparsers, add_evaluated, evaluated, write_file
-from release_gate.cli._exits import ANSWER_EXIT
+from release_gate.cli._exits import EXIT_CLEAR
 from release_gate.evaluate.timeline import moments, timeline
 from release_gate.report import html as html_report
 from release_gate.report import markdown as markdown_report
@@ -20,13 +20,24 @@ SPAN = dt.timedelta(days=365)
 def add_parser(subparsers: Subparsers) -> None:
     """Add ``report``: the plan, the format and the file to write."""
     sub = add_evaluated(subparsers, NAME, "Write the report to a file: the HTML dashboard, or Markdown.")
+    sub.description = (
+        f"{sub.description} Exits 0 once the file is written, whatever it shows (blocked, held or unknown: "
+        "gating is check's job); 2 when the plan, snapshot or output path cannot be used, 3 when no state "
+        "could be read at all."
+    )
     sub.add_argument("plan", nargs="?", metavar="PLAN", help=PLAN_HELP)
     sub.add_argument("--format", choices=["html", "markdown"], default="html", help="html (default) or markdown")
     sub.add_argument("-o", "--output", metavar="FILE", required=True, help="where to write it")
 
 
 def run(args: argparse.Namespace, io: IO) -> int:
-    """Write the report; exit clear, blocked or unknown as the whole plan is."""
+    """Write the report; exit 0 once it is written, whatever it says (gating is ``check``'s job).
+
+    A blocked plan or an unknown state is what the report shows, so a CI step that publishes the
+    dashboard does not fail because of it. A report that cannot be made still fails: exit 2 for a
+    plan, snapshot or option that cannot be used, or an ``--output`` that cannot be written; exit 3
+    when no state could be read at all.
+    """
     # The dashboard's timeline looks back a year: read the pin files' versions over that time too.
     evaluation, reading = evaluated(args, io, look_back=SPAN)
     if args.format == "html":
@@ -38,4 +49,4 @@ def run(args: argparse.Namespace, io: IO) -> int:
         page = markdown_report.render(evaluation)
     write_file(args.output, page)
     io.err.write(f"release-gate: wrote {args.output}\n")
-    return ANSWER_EXIT[evaluation.answer()]
+    return EXIT_CLEAR

@@ -1,10 +1,11 @@
 """Evaluation: the plan's graph and a state in, verdicts with their reasons out (pure, no I/O).
 
-:func:`evaluate` gives an :class:`Evaluation`: every release released, tagged, unblocked,
-blocked or unknown; every hold held, free, violated or unknown; each with the chain of
-reasons down to the root causes and the next actions. Unknown is never counted as met.
-:mod:`~release_gate.evaluate.whatif` evaluates under assumptions, and
-:mod:`~release_gate.evaluate.timeline` over a period.
+`evaluate` gives an
+`Evaluation`: every release released, tagged,
+unblocked, blocked or unknown; every hold held, free, violated or unknown; each with the chain
+of reasons down to the root causes and the next actions. Unknown is never counted as met.
+`release_gate.evaluate.whatif` evaluates under assumptions, and `release_gate.evaluate.timeline`
+over a period.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The evaluation engine: the plan's graph plus the state, as verdicts with their reasons.
 
-:func:`evaluate` is pure: it reads a :class:`~release_gate.graph.ReleaseGraph` and a
-:class:`~release_gate.state.State` and returns an :class:`Evaluation`; it does no I/O.
+`evaluate` is pure: it reads a `ReleaseGraph` and a
+`State` and returns an `Evaluation`; it does no I/O.
 Every release is released, unblocked, blocked or unknown; every hold is held, free,
 violated or unknown. Unknown is never counted as met: the answer fails closed.
 """
@@ -725,12 +725,12 @@ def _ranked(found: dict[str, _Action], order: list[ReleaseVerdict], place: dict[
 def evaluate(graph: ReleaseGraph, state: State, *, as_of: dt.datetime | None = None) -> Evaluation:
     """Evaluate every release and hold of *graph*'s plan against *state*.
 
-    *as_of* (default: the state's own :attr:`~release_gate.state.State.as_of`, else when it was
+    *as_of* (default: the state's own [`as_of`][release_gate.state.State.as_of], else when it was
     taken) asks for the verdicts at an earlier
     moment: tags made later do not count, PRs merged later count as open. It must not be
     later than ``state.taken_at``: nothing is known about what happened after.
 
-    Raises :class:`ValueError` when *as_of* is after the state was taken or has no timezone.
+    Raises `ValueError` when *as_of* is after the state was taken or has no timezone.
     """
     when = (state.as_of or state.taken_at) if as_of is None else as_of
     if when.tzinfo is None:

@@ -1,6 +1,6 @@
-"""The verdicts an evaluation gives: statuses, reasons with their chains, and the whole :class:`Evaluation`.
+"""The verdicts an evaluation gives: statuses, reasons with their chains, and the whole `Evaluation`.
 
-Frozen values only; :mod:`release_gate.evaluate.engine` makes them, reporters and the CLI read them.
+Frozen values only; `release_gate.evaluate.engine` makes them, reporters and the CLI read them.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from release_gate.errors import NotInPlanError
 from release_gate.graph import Edge, Node
 from release_gate.plan.model import Deadline, Hold, Intent, ItemRef, Plan, Release, Repo, Source, Watch
 from release_gate.state import ReadStats
@@ -290,7 +291,7 @@ class Change:
 
 @dataclass(frozen=True, slots=True)
 class Evaluation:
-    """Everything :func:`evaluate` found; reporters and the CLI only read it."""
+    """Everything [`evaluate`][release_gate.evaluate.engine.evaluate] found; reporters and the CLI only read it."""
 
     plan: Plan
     as_of: dt.datetime
@@ -315,18 +316,26 @@ class Evaluation:
     """What the assumptions changed, compared with the state as read."""
 
     def release(self, release_id: str) -> ReleaseVerdict:
-        """Return the verdict on *release_id*; :class:`KeyError` if the plan has no such release."""
+        """Return the verdict on *release_id*.
+
+        Raises [`NotInPlanError`][release_gate.errors.NotInPlanError] (a `KeyError`) naming the
+        closest id when the plan has no such release.
+        """
         for verdict in self.releases:
             if verdict.id == release_id:
                 return verdict
-        raise KeyError(release_id)
+        raise NotInPlanError("release", release_id, tuple(verdict.id for verdict in self.releases))
 
     def hold(self, hold_id: str) -> HoldVerdict:
-        """Return the verdict on *hold_id*; :class:`KeyError` if there is none."""
+        """Return the verdict on *hold_id*.
+
+        Raises [`NotInPlanError`][release_gate.errors.NotInPlanError] (a `KeyError`) naming the
+        closest id when the plan has no such hold.
+        """
         for verdict in self.holds:
             if verdict.id == hold_id:
                 return verdict
-        raise KeyError(hold_id)
+        raise NotInPlanError("hold", hold_id, tuple(verdict.id for verdict in self.holds))
 
     def pr(self, ref: ItemRef) -> PrVerdict:
         """Return what the plan says about PR *ref*: may it merge, and what needs it."""

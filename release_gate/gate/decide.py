@@ -14,6 +14,7 @@ import enum
 import re
 from dataclasses import dataclass
 
+from release_gate.errors import InputError
 from release_gate.evaluate import Answer, Evaluation
 from release_gate.plan.model import ItemRef
 from release_gate.times import show_time
@@ -21,11 +22,13 @@ from release_gate.untrusted import clean
 
 __all__ = [
     "DESCRIPTION_LIMIT",
+    "HANDLED_EVENTS",
     "Decision",
     "Event",
     "EventKind",
     "Override",
     "StatusState",
+    "UnhandledEventError",
     "decide",
     "parse_event",
     "shorten",
@@ -70,9 +73,49 @@ class Event:
 
 _QUEUE_REF = re.compile(r"gh-readonly-queue/.*/pr-([1-9][0-9]{0,17})-")
 
+HANDLED_EVENTS = (
+    "pull_request_target",
+    "pull_request",
+    "merge_group",
+    "schedule",
+    "workflow_dispatch",
+    "repository_dispatch",
+)
+"""The events the gate runs on; any other is an :class:`UnhandledEventError`."""
+
+_INSTEAD = (
+    "run it on pull_request_target (status mode) or pull_request (check mode) for pull requests, "
+    "merge_group for a merge queue, and schedule, workflow_dispatch or repository_dispatch to re-check "
+    "every open pull request"
+)
+_INSTEAD_OF = {
+    "push": "to check the plan on a push, run `release-gate check` in that job instead",
+    "release": (
+        "to re-check held pull requests when a release is out, let the release workflow send a "
+        "repository_dispatch of type release-gate-recheck"
+    ),
+}
+
+
+class UnhandledEventError(InputError, ValueError):
+    """An event the gate does not handle (exit 2): its :attr:`name`, and what to run the gate on instead."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        """The event's name (``GITHUB_EVENT_NAME``), as given."""
+        extra = _INSTEAD_OF.get(name)
+        advice = f"{_INSTEAD}. {extra[0].upper()}{extra[1:]}" if extra else _INSTEAD
+        super().__init__(f"the gate does not handle {clean(name)!r} events; {advice}")
+
 
 def parse_event(name: str, payload: object) -> Event:
-    """Read the event *name* and its webhook *payload*; raises :class:`ValueError` saying what is wrong."""
+    """Read the event *name* and its webhook *payload*; raises `ValueError` saying what is wrong.
+
+    An event the gate does not handle raises [`UnhandledEventError`][release_gate.gate.decide.UnhandledEventError]
+    (a `ValueError` too), whatever its payload.
+    """
+    if name not in HANDLED_EVENTS:
+        raise UnhandledEventError(name)
     if not isinstance(payload, dict):
         raise ValueError("the event payload is not a JSON object")  # noqa: TRY004 - bad input, one error kind
     if name in ("pull_request", "pull_request_target"):
@@ -95,12 +138,7 @@ def parse_event(name: str, payload: object) -> Event:
         if match is None or not isinstance(sha, str) or not sha:
             raise ValueError("a merge_group event whose head_ref names no PR (gh-readonly-queue/BASE/pr-N-SHA)")
         return Event(EventKind.MERGE_GROUP, int(match.group(1)), sha)
-    if name in ("schedule", "workflow_dispatch", "repository_dispatch"):
-        return Event(EventKind.SWEEP)
-    raise ValueError(
-        f"the gate does not handle {name!r} events; use pull_request_target, pull_request, merge_group, "
-        "schedule, workflow_dispatch or repository_dispatch"
-    )
+    return Event(EventKind.SWEEP)  # schedule, workflow_dispatch, repository_dispatch
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """The plan as frozen value objects: repos, releases, holds, PR families, deadlines.
 
-A :class:`Plan` is produced by :func:`release_gate.plan.load_plan` and never changes; it
+A `Plan` is produced by `release_gate.plan.load_plan` and never changes; it
 holds no state from GitHub, only what the team decided.
 """
 
@@ -221,7 +221,7 @@ class Plan:
         return repo
 
     def release(self, release_id: str) -> Release:
-        """Return the release with *release_id*; :class:`KeyError` if there is none."""
+        """Return the release with *release_id*; `KeyError` if there is none."""
         release: Release = self._index["releases"][release_id]
         return release
 

@@ -1,10 +1,10 @@
-"""Read a plan file (TOML) into a :class:`~release_gate.model.Plan`, reporting every problem at once.
+"""Read a plan file (TOML) into a `Plan`, reporting every problem at once.
 
 Reading happens in two passes over the whole file. The first checks the shape against
-:data:`release_gate.spec.PLAN` (unknown keys with did-you-mean hints, wrong types, missing
+`release_gate.plan.format.PLAN` (unknown keys with did-you-mean hints, wrong types, missing
 keys); the second checks meaning (references to unknown repos or releases, malformed refs,
 version requirements that do not parse in the repo's scheme, duplicates, dependency
-cycles). Problems from both passes are raised together as one :class:`PlanError`.
+cycles). Problems from both passes are raised together as one `PlanError`.
 """
 
 from __future__ import annotations
@@ -62,8 +62,8 @@ _TOO_DEEP = (
 def load_plan(path: str | Path) -> Plan:
     """Read and validate the plan file at *path*.
 
-    Raises :class:`PlanError` naming the file, each bad key and, where it can be found,
-    its line; a missing or unreadable file is a :class:`PlanError` too.
+    Raises [`PlanError`][release_gate.errors.PlanError] naming the file, each bad key and, where it can be found,
+    its line; a missing or unreadable file is a [`PlanError`][release_gate.errors.PlanError] too.
     """
     shown = str(path)
     try:
@@ -743,7 +743,7 @@ def _number_message(ref: str) -> str:
 def pin_path_problem(path: str) -> str | None:
     """Return why *path* (of a ``pins`` entry) is not a relative path inside a repository, or ``None``.
 
-    The reader refuses such plans; :mod:`release_gate.sources.github` asks again before it builds a
+    The reader refuses such plans; `release_gate.sources.github` asks again before it builds a
     request from a path, so that no path can reach another API endpoint.
 
     >>> pin_path_problem("images/hub/requirements.txt") is None
@@ -831,8 +831,8 @@ def _header_parts(line: str) -> list[str]:
 def parse_ref(plan: Plan, text: str) -> ItemRef:
     """Read a PR or issue reference (``kubespawner#232`` or ``owner/name#232``) against *plan*.
 
-    Raises :class:`ValueError` saying what is wrong and what would be right, also for a number
-    past :data:`~release_gate.spec.MAX_ITEM_NUMBER` (GitHub would reject the query).
+    Raises `ValueError` saying what is wrong and what would be right, also for a number
+    past `release_gate.plan.format.MAX_ITEM_NUMBER` (GitHub would reject the query).
     """
     reader = _Reader(plan.path, "")
     reader.repo_ids = {repo.id: repo for repo in plan.repos}

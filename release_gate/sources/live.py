@@ -11,7 +11,7 @@ __all__ = ["LiveStateProvider"]
 
 
 class LiveStateProvider:
-    """GitHub (any :class:`~release_gate.state.StateProvider`) plus the package indexes the plan names."""
+    """GitHub (any [`StateProvider`][release_gate.state.StateProvider]) plus the package indexes the plan names."""
 
     def __init__(self, github: StateProvider, registries: RegistryReader) -> None:
         self.github = github

@@ -334,7 +334,7 @@ def _json_type(value: object) -> str:
 
 
 def load_snapshot(path: str | Path) -> State:
-    """Read the snapshot file at *path*; raises :class:`SnapshotError` on any problem."""
+    """Read the snapshot file at *path*; raises [`SnapshotError`][release_gate.errors.SnapshotError] on any problem."""
     shown = str(path)
     try:
         raw = Path(path).read_bytes()

