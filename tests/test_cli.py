@@ -6,6 +6,7 @@ Most tests run ``main()`` in-process through the ``run_cli`` fixture; a few run 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import socket
@@ -16,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from release_gate import __version__
+from release_gate import __version__, dump_snapshot, load_snapshot
 from release_gate.cli import BUILTIN_NOTE, PLAN_NAMES
+from release_gate.state import Unknown
 from release_gate.testing import FakeGitHub
 from tests.conftest import ROOT, Run
 
@@ -531,7 +533,21 @@ ERROR_CASES: list[ErrorCase] = [
         {},
         ("check", "--bogus"),
         2,
-        ("unrecognized arguments: --bogus", "--help"),
+        ("unrecognized arguments: --bogus", "see 'release-gate check --help'"),
+    ),
+    (
+        "misspelt-option",
+        {},
+        ("check", "--formt", "json"),
+        2,
+        ("unrecognized arguments: --formt (did you mean --format?)", "see 'release-gate check --help'"),
+    ),
+    (
+        "assume-not-a-pr-address",
+        {},
+        ("check", "--assume", "https://github.com/jupyterhub/kubespawner/blob/232 merged"),
+        2,
+        ("--assume", "is not the address of a PR or issue", "https://github.com/OWNER/NAME/pull/NUMBER"),
     ),
     (
         "bad-format",
@@ -586,6 +602,276 @@ def test_validate_reports_every_problem_at_once(run_cli: RunCli, tmp_path: Path)
     assert run.err.count("release-gate: error:") == 1
 
 
+# -- the question asked, in every format ---------------------------------------------------------
+
+_QUESTIONS = [
+    ((), "plan", None, "blocked"),
+    (("--release", "jupyterhub"), "release", "jupyterhub", "clear"),
+    (("--release", "chart"), "release", "chart", "blocked"),
+    (("--pr", "kubespawner#205"), "pr", "jupyterhub/kubespawner#205", "blocked"),
+    (("--pr", "kubespawner#999"), "pr", "jupyterhub/kubespawner#999", "clear"),
+    (("--pr", "https://github.com/jupyterhub/kubespawner/pull/205/"), "pr", "jupyterhub/kubespawner#205", "blocked"),
+]
+_QUESTION_IDS = ["plan", "release-clear", "release-blocked", "pr-held", "pr-unnamed", "pr-address"]
+_EXIT = {"clear": 0, "blocked": 1, "unknown": 3}
+
+
+@pytest.mark.parametrize(("args", "kind", "subject", "answer"), _QUESTIONS, ids=_QUESTION_IDS)
+def test_json_records_the_question_and_its_answer_and_exits_by_it(
+    run_cli: RunCli, args: tuple[str, ...], kind: str, subject: str | None, answer: str
+) -> None:
+    """`check --format json` names the question asked (plan, release or PR); its answer is the exit code's."""
+    run = run_cli("check", "--format", "json", *args)
+    document = json.loads(run.out)
+    assert (document["question"]["kind"], document["question"]["id"]) == (kind, subject)
+    assert document["answer"] == answer
+    assert run.code == _EXIT[answer], run.err
+
+
+@pytest.mark.parametrize(("args", "kind", "subject", "answer"), _QUESTIONS, ids=_QUESTION_IDS)
+def test_markdown_states_the_question_and_its_answer_first(
+    run_cli: RunCli, args: tuple[str, ...], kind: str, subject: str | None, answer: str
+) -> None:
+    """`check --format markdown` starts with the question asked and its answer, which the exit code follows."""
+    run = run_cli("check", "--format", "markdown", *args)
+    first = run.out.splitlines()[2]
+    assert first.startswith("**Question:** ")
+    assert f"**Answer: {answer}**" in first
+    asked = {"plan": "the whole plan", "release": f"release {subject}", "pr": f"may {str(subject)[11:]} merge?"}
+    assert asked[kind] in first
+    assert run.code == _EXIT[answer], run.err
+
+
+UNKNOWN_STATE = ROOT / "tests" / "scenarios" / "unknown-state"
+
+
+@pytest.mark.parametrize(
+    ("args", "answer"),
+    [(("--pr", "lib#6"), "unknown"), (("--pr", "lib#9"), "clear"), ((), "unknown")],
+    ids=["held-pr-unknown", "unnamed-pr", "plan"],
+)
+@pytest.mark.parametrize("fmt", ["json", "markdown", "text"])
+def test_an_unknown_answer_exits_3_in_every_format(
+    run_cli: RunCli, args: tuple[str, ...], answer: str, fmt: str
+) -> None:
+    """With state unreadable, a held PR's answer is unknown (exit 3) in every format; an unnamed PR's is clear."""
+    plan, snapshot = str(UNKNOWN_STATE / "plan.toml"), str(UNKNOWN_STATE / "state.json")
+    run = run_cli("check", plan, "--snapshot", snapshot, "--format", fmt, *args)
+    assert run.code == _EXIT[answer], run.err
+    if fmt == "json":
+        assert json.loads(run.out)["answer"] == answer
+    elif fmt == "markdown":
+        assert f"**Answer: {answer}**" in run.out.splitlines()[2]
+    elif args:
+        assert run.out.startswith(f"{args[1]}: {answer}, ")
+
+
+# -- a PR or issue the plan does not name ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("subject", "line"),
+    [
+        (
+            "kubespawner#250",
+            "kubespawner#250: clear, not named by the plan, so not held (did you mean kubespawner#205 or #230?)",
+        ),
+        ("kubespawner#999", "kubespawner#999: clear, not named by the plan, so not held"),
+        (
+            "jupyterhub#2034",
+            "jupyterhub#2034: clear, not named by the plan, so not held (did you mean jupyterhub#2043?)",
+        ),
+        ("z2jh#785", "z2jh#785: clear, not named by the plan, so not held (did you mean z2jh#758?)"),
+        ("someone/else#250", "someone/else#250: clear, not named by the plan, so not held"),
+        ("jupyterhub#2043", "jupyterhub#2043: clear, not held by the plan"),
+    ],
+    ids=["typo", "far", "issue-swapped-digits", "chart-typo", "other-repository", "named-not-held"],
+)
+def test_a_pr_the_plan_does_not_name_says_so(run_cli: RunCli, subject: str, line: str) -> None:
+    """A PR or issue the plan does not name is clear as 'not named by the plan', with the plan's near numbers."""
+    for argv in (("check", "--pr", subject), ("explain", subject)):
+        run = run_cli(*argv)
+        assert run.code == 0, run.err
+        assert run.out == f"{line}\n"
+
+
+def test_an_unnamed_pr_of_a_family_with_unknown_parts_stays_unknown(run_cli: RunCli, tmp_path: Path) -> None:
+    """When the search for a held family's parts failed, an unlisted PR of its repo is unknown, not 'not named'."""
+    state = load_snapshot(ROOT / "config" / "jupyterhub-2018-08-09.state.json")
+    why = Unknown("GitHub's search for the parts of z2jh#758 gave incomplete results")
+    unsure = dataclasses.replace(state, families={**state.families, ("jupyterhub/zero-to-jupyterhub-k8s", 758): why})
+    snapshot = tmp_path / "unsure.state.json"
+    snapshot.write_text(dump_snapshot(unsure), encoding="utf-8")
+    plan = str(ROOT / "config" / "jupyterhub-2018.toml")
+    for fmt in ("text", "json"):
+        run = run_cli("check", plan, "--snapshot", str(snapshot), "--pr", "z2jh#785", "--format", fmt)
+        assert run.code == 3, run.out + run.err
+        assert "not named" not in run.out
+        assert "did you mean" not in run.out
+    assert json.loads(run.out)["question"]["detail"] == "the state needed to decide is unknown"
+
+
+# -- the command line forgives: swapped arguments, addresses, an offline check -----------------------
+
+
+def test_explain_with_the_plan_first_is_understood(run_cli: RunCli) -> None:
+    """`explain PLAN ID` is read as `explain ID PLAN`: the same explanation and exit code, no error."""
+    plan, snapshot = (
+        str(ROOT / "config" / "jupyterhub-2018.toml"),
+        str(ROOT / "config" / "jupyterhub-2018-08-09.state.json"),
+    )
+    swapped = run_cli("explain", plan, "chart", "--snapshot", snapshot)
+    assert swapped == run_cli("explain", "chart", plan, "--snapshot", snapshot)
+    assert swapped.code == 1
+    assert "chart is blocked" in swapped.out
+
+
+def test_explain_of_a_plan_alone_asks_for_the_subject(run_cli: RunCli) -> None:
+    """`explain PLAN` without an ID is exit 2 saying to name what to explain, never the built-in example's error."""
+    plan = str(ROOT / "config" / "jupyterhub-2018.toml")
+    run = run_cli("explain", plan)
+    assert run.code == 2
+    assert run.err == (
+        f"release-gate: error: explain: {plan} is the plan: name what to explain too. "
+        f"Write release-gate explain ID {plan}, with a release id, a hold id or a PR ref as ID\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("address", "ref"),
+    [
+        ("https://github.com/jupyterhub/kubespawner/pull/205", "kubespawner#205"),
+        ("https://github.com/jupyterhub/kubespawner/pull/205/", "kubespawner#205"),
+        ("https://github.com/jupyterhub/kubespawner/pull/205#discussion_r1", "kubespawner#205"),
+        ("https://github.com/jupyterhub/jupyterhub/issues/2043", "jupyterhub#2043"),
+        ("https://github.com/jupyterhub/jupyterhub/issues/2043/", "jupyterhub#2043"),
+    ],
+    ids=["pull", "pull-slash", "pull-fragment", "issue", "issue-slash"],
+)
+def test_a_pr_or_issue_address_is_a_ref(run_cli: RunCli, address: str, ref: str) -> None:
+    """The page address of a PR or issue answers as its ref does, for `check --pr` and `explain`."""
+    for command in (("check", "--pr"), ("explain",)):
+        assert run_cli(*command, address) == run_cli(*command, ref)
+    assert run_cli("check", "--pr", address).out.startswith(f"{ref}: ")
+
+
+def test_an_assumption_may_name_a_pr_by_its_address(run_cli: RunCli) -> None:
+    """`--assume 'URL merged'` assumes that PR merged, as 'REF merged' does."""
+    by_ref = ("--assume", "kubespawner#230 merged", "--assume", "kubespawner#232 merged")
+    by_address = (
+        "--assume",
+        "https://github.com/jupyterhub/kubespawner/pull/230 merged",
+        "--assume",
+        "https://github.com/jupyterhub/kubespawner/pull/232/ merged",
+    )
+    before = run_cli("check", "--release", "kubespawner")
+    after = run_cli("check", "--release", "kubespawner", *by_address)
+    assert (before.code, after.code) == (1, 0), after.err
+    assert after.out == run_cli("check", "--release", "kubespawner", *by_ref).out
+    document = json.loads(run_cli("check", "--format", "json", *by_address).out)
+    assert [c["id"] for c in document["what_if"]["changes"] if c["kind"] == "release"] == ["kubespawner"]
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        (("--github-url", "http://127.0.0.1:1"), "GitHub (http://127.0.0.1:1): cannot connect"),
+        (("--token-env", "RELEASE_GATE_TEST_NO_TOKEN"), "GitHub: --token-env names RELEASE_GATE_TEST_NO_TOKEN"),
+    ],
+    ids=["no-network", "no-token"],
+)
+def test_an_offline_check_names_the_snapshot_beside_the_plan(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], problem: str
+) -> None:
+    """When the live read fails and a *.state.json sits beside the plan, the error says to add --snapshot with it."""
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("example").code == 0
+    run = run_cli("check", "jupyterhub-2018.toml", "--no-cache", *args)
+    assert run.code == 3, run.out + run.err
+    assert run.out == ""
+    assert run.err.startswith(f"release-gate: state unavailable: {problem}")
+    assert run.err.endswith(
+        ". Add --snapshot jupyterhub-2018-08-09.state.json to check against the snapshot beside the plan\n"
+    )
+    assert run.err.count("release-gate:") == 1
+    explained = run_cli("explain", "chart", "jupyterhub-2018.toml", "--no-cache", *args)
+    assert explained.code == 3
+    assert "Add --snapshot jupyterhub-2018-08-09.state.json" in explained.err
+
+
+def test_an_offline_check_with_no_snapshot_beside_the_plan_says_only_what_failed(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    """Without a *.state.json beside the plan, the live read's error is as it was: no snapshot is suggested."""
+    (tmp_path / "plan.toml").write_text(PLAN, encoding="utf-8")
+    run = run_cli("check", str(tmp_path / "plan.toml"), "--no-cache", "--github-url", "http://127.0.0.1:1")
+    assert run.code == 3
+    assert "cannot connect" in run.err
+    assert "--snapshot" not in run.err
+
+
+# -- the parser: each command's usage, did-you-mean, the live-read options grouped -------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "command", "message"),
+    [
+        (("check", "--formt", "json"), "check", "unrecognized arguments: --formt (did you mean --format?)"),
+        (("--formt", "json"), "check", "unrecognized arguments: --formt (did you mean --format?)"),
+        (("check", "--form", "json"), "check", "unrecognized arguments: --form (did you mean --format?)"),
+        (("check", "--relase=chart"), "check", "unrecognized arguments: --relase=chart (did you mean --release?)"),
+        (("gate", "--contxt", "x"), "gate", "unrecognized arguments: --contxt x (did you mean --context?)"),
+        (("explain", "chart", "--verbos"), "explain", "unrecognized arguments: --verbos (did you mean --verbose?)"),
+        (("check", "a.toml", "b.toml"), "check", "unrecognized arguments: b.toml"),
+    ],
+    ids=["check", "no-command", "abbreviated", "with-value", "gate", "explain", "extra-plan"],
+)
+def test_a_bad_option_shows_its_commands_usage_and_the_closest_option(
+    run_cli: RunCli, argv: tuple[str, ...], command: str, message: str
+) -> None:
+    """A misspelt, abbreviated or extra argument shows the command's own usage and suggests the closest option."""
+    run = run_cli(*argv)
+    assert run.code == 2
+    assert run.out == ""
+    usage, _, error = run.err.partition("release-gate: error: ")
+    assert usage.startswith(f"usage: release-gate {command} [-h]")
+    assert error == f"{message}; see 'release-gate {command} --help'\n"
+
+
+@pytest.mark.parametrize("command", ["check", "explain", "next", "report", "timeline", "gate", "snapshot", "validate"])
+def test_help_groups_the_options_of_reading_live_state(run_cli: RunCli, command: str) -> None:
+    """`--help` lists the live-read options (token, URL, timeout, cache, quiet) in their own group."""
+    run = run_cli(command, "--help")
+    assert run.code == 0
+    options, found, live = run.out.partition("\noptions:\n")[2].partition("\nreading live state:\n")
+    assert found, run.out
+    for option in ("--token-env", "--github-url", "--timeout", "--cache-dir", "--no-cache", "-q, --quiet"):
+        assert option in live
+        assert option not in options
+    assert "--snapshot" not in live
+
+
+def test_example_run_twice_names_the_files_that_exist(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`example` again in the same folder names the files there, not --output, which was not given."""
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("example").code == 0
+    again = run_cli("example")
+    assert again.code == 2
+    assert again.err == (
+        "release-gate: error: example: jupyterhub-2018.toml and jupyterhub-2018-08-09.state.json already exist here. "
+        "Remove them, or name another folder with -o DIR\n"
+    )
+    (tmp_path / "jupyterhub-2018.toml").unlink()
+    once = run_cli("example", "--output", ".")
+    assert once.err == (
+        "release-gate: error: --output: jupyterhub-2018-08-09.state.json already exists. "
+        "Remove it, or name another folder\n"
+    )
+    assert not (tmp_path / "jupyterhub-2018.toml").exists()  # nothing is written when anything is there
+
+
 # -- formats ------------------------------------------------------------------------------------
 
 
@@ -596,7 +882,7 @@ def test_json_report_is_valid_and_deterministic(run_cli: RunCli) -> None:
     assert first.code == 1
     assert first.out == second.out
     document = json.loads(first.out)
-    assert document["schema_version"] == 1
+    assert document["schema_version"] == 2
     assert document["answer"] == "blocked"
 
 

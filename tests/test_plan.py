@@ -821,6 +821,45 @@ def test_parse_ref_rejects_bad_refs(example: Plan, text: str, message: str) -> N
         parse_ref(example, text)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("https://github.com/jupyterhub/kubespawner/pull/205", ItemRef("jupyterhub/kubespawner", 205)),
+        ("https://github.com/jupyterhub/kubespawner/pull/205/", ItemRef("jupyterhub/kubespawner", 205)),
+        ("https://github.com/jupyterhub/kubespawner/pull/205#issuecomment-1", ItemRef("jupyterhub/kubespawner", 205)),
+        ("https://github.com/jupyterhub/kubespawner/pull/205/files", ItemRef("jupyterhub/kubespawner", 205)),
+        ("https://github.com/jupyterhub/jupyterhub/issues/2043", ItemRef("jupyterhub/jupyterhub", 2043)),
+        ("https://github.com/jupyterhub/jupyterhub/issues/2043/#top", ItemRef("jupyterhub/jupyterhub", 2043)),
+        ("https://github.com/jupyterhub/jupyterhub/issues/2043?q=1", ItemRef("jupyterhub/jupyterhub", 2043)),
+        ("HTTPS://GitHub.com/JupyterHub/KubeSpawner/Pull/205", ItemRef("JupyterHub/KubeSpawner", 205)),
+        ("https://ghe.example.com/team/tool/pull/7", ItemRef("team/tool", 7)),
+    ],
+    ids=["pull", "slash", "fragment", "files-tab", "issue", "slash-fragment", "query", "upper-case", "enterprise"],
+)
+def test_parse_ref_accepts_the_address_of_a_pr_or_issue(example: Plan, text: str, expected: ItemRef) -> None:
+    """parse_ref reads a PR's or issue's page address as OWNER/NAME#N, with or without slash, query or fragment."""
+    ref = parse_ref(example, text)
+    assert ref == expected
+    assert ref.key == expected.key
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("https://github.com/jupyterhub/kubespawner/blob/205", "is not the address of a PR or issue"),
+        ("https://github.com/jupyterhub/kubespawner/pull/abc", "is not the address of a PR or issue"),
+        ("https://github.com/jupyterhub/pull/205", "is not the address of a PR or issue"),
+        ("http://github.com/jupyterhub/kubespawner/pull/0", "is not a PR or issue reference"),
+        ("https://github.com/jupyterhub/kubespawner/pull/99999999999", "at most 2,147,483,647"),
+    ],
+    ids=["blob", "not-a-number", "no-repository", "zero", "past-github-int"],
+)
+def test_parse_ref_rejects_other_addresses(example: Plan, text: str, message: str) -> None:
+    """An address that is not of a PR or issue, or names no number GitHub could hold, is a ValueError saying so."""
+    with pytest.raises(ValueError, match=message):
+        parse_ref(example, text)
+
+
 def test_a_plan_past_the_size_limit_is_refused_from_text_too() -> None:
     """A plan text over MAX_PLAN_BYTES (as the gate reads one through the API) is a PlanError naming the limit."""
     from release_gate.plan.reader import MAX_PLAN_BYTES  # noqa: PLC0415

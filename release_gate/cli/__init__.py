@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from typing import NoReturn, Protocol, TextIO, cast
+from typing import Any, NoReturn, Protocol, TextIO, cast
 
 from release_gate._version import __version__
 from release_gate.cli import check, example, explain, gate, graph, report, schema, snapshot, timeline, validate
@@ -58,7 +59,37 @@ _COMMANDS: tuple[_Command, ...] = (
 
 
 class _Parser(argparse.ArgumentParser):
+    """A parser whose errors show its own usage (a command's, for a command's option) and exit 2.
+
+    Options are never taken abbreviated (``--form`` for ``--format``): an abbreviation that
+    works today could mean another option once one is added; a misspelt or shortened option
+    is an error that names the closest one.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **{"allow_abbrev": False, **kwargs})
+
+    def parse_known_args(  # type: ignore[override]  # typeshed's overloads; the behaviour is argparse's
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        """Parse; what this parser does not know is its error, not the top level's (which would show its usage)."""
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}{self._did_you_mean(extras)}")
+        return parsed, extras
+
+    def _did_you_mean(self, extras: list[str]) -> str:
+        """Return `` (did you mean --format?)`` for the first unknown option close to one of this parser's."""
+        options = [name for name in self._option_string_actions if name.startswith("--")]
+        for extra in extras:
+            if extra.startswith("-"):
+                close = difflib.get_close_matches(extra.partition("=")[0], options, n=1, cutoff=0.6)
+                if close:
+                    return f" (did you mean {close[0]}?)"
+        return ""
+
     def error(self, message: str) -> NoReturn:
+        """Print this parser's usage and the error; exit 2."""
         self.print_usage(sys.stderr)
         self.exit(EXIT_INPUT, f"release-gate: error: {message}; see '{self.prog} --help'\n")
 

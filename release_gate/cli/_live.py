@@ -20,30 +20,31 @@ __all__ = ["add_live_options", "gate_client", "live_provider", "user_cache_dir"]
 
 
 def add_live_options(parser: argparse.ArgumentParser) -> None:
-    """Add the options of every command that may read live state: token, API URL, timeout, cache."""
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress line while reading live state")
-    parser.add_argument(
+    """Add the options of every command that may read live state, as ``--help``'s group "reading live state"."""
+    group = parser.add_argument_group("reading live state")
+    group.add_argument("-q", "--quiet", action="store_true", help="no progress line while reading live state")
+    group.add_argument(
         "--token-env",
         metavar="NAME",
         help="read the GitHub token from this environment variable (default: GH_TOKEN, else GITHUB_TOKEN)",
     )
-    parser.add_argument(
+    group.add_argument(
         "--github-url",
         metavar="URL",
         help="the REST API root, e.g. https://HOST/api/v3 for GitHub Enterprise (default: GITHUB_API_URL, "
         f"else {DEFAULT_API_URL})",
     )
-    parser.add_argument(
+    group.add_argument(
         "--timeout", metavar="SECONDS", type=int, default=10, help="per-request timeout for GitHub (default: 10)"
     )
-    parser.add_argument(
+    group.add_argument(
         "--cache-dir",
         metavar="DIR",
         help="keep the answers of GitHub's REST API, PyPI and Helm indexes here and ask for them again with "
         "If-None-Match, so unchanged answers cost no rate limit (default: the user cache folder, "
         "e.g. ~/.cache/release-gate)",
     )
-    parser.add_argument("--no-cache", action="store_true", help="keep no answers on disk")
+    group.add_argument("--no-cache", action="store_true", help="keep no answers on disk")
 
 
 def live_provider(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+from pathlib import Path
 
 from release_gate.cli._common import (
     IO,
@@ -12,12 +13,14 @@ from release_gate.cli._common import (
     add_evaluated,
     add_output_options,
     evaluated,
+    find_plan,
     ref,
+    shown,
     use_color,
 )
 from release_gate.cli._exits import ANSWER_EXIT
-from release_gate.errors import UsageError
-from release_gate.evaluate import Evaluation
+from release_gate.errors import StateUnavailableError, UsageError
+from release_gate.evaluate import Evaluation, PrVerdict
 from release_gate.report import Format
 from release_gate.report import json as json_report
 from release_gate.report import markdown as markdown_report
@@ -44,37 +47,68 @@ def add_parser(subparsers: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace, io: IO) -> int:
-    """Print the report; exit clear, blocked or unknown as the question asked is."""
-    evaluation, _ = evaluated(args, io)
-    color = use_color(args.color, io)
-    fmt = Format(args.format)
+    """Print the report, answering the question asked; exit clear, blocked or unknown as that answer is."""
+    evaluation = evaluated_or_hint(args, io)
+    release, pr = None, None
     if args.release:
         _known_release(evaluation, args.release)
-        answer = evaluation.release_answer(args.release)
-        if fmt is Format.TEXT:
-            io.out.write(text_report.render_release(evaluation, args.release, color=color))
-            return ANSWER_EXIT[answer]
+        release = args.release
+        answer = evaluation.release_answer(release)
     elif args.pr:
-        verdict = evaluation.pr(ref(evaluation.plan, args.pr, "--pr"))
-        answer = verdict.answer
-        if fmt is Format.TEXT:
-            io.out.write(text_report.render_pr(evaluation, verdict, color=color))
-            return ANSWER_EXIT[answer]
+        pr = evaluation.pr(ref(evaluation.plan, args.pr, "--pr"))
+        answer = pr.answer
     else:
         answer = evaluation.answer()
-    io.out.write(render(evaluation, fmt, color=color, verbose=args.verbose))
+    color = use_color(args.color, io)
+    io.out.write(render(evaluation, Format(args.format), color=color, verbose=args.verbose, release=release, pr=pr))
     return ANSWER_EXIT[answer]
 
 
-def render(evaluation: Evaluation, fmt: Format, *, color: bool, verbose: bool) -> str:
-    """Return the whole report in *fmt*."""
+def render(
+    evaluation: Evaluation,
+    fmt: Format,
+    *,
+    color: bool,
+    verbose: bool,
+    release: str | None = None,
+    pr: PrVerdict | None = None,
+) -> str:
+    """Return the report in *fmt*, answering for *pr*, else *release*, else the whole plan."""
     match fmt:
+        case Format.TEXT if pr is not None:
+            return text_report.render_pr(evaluation, pr, color=color)
+        case Format.TEXT if release is not None:
+            return text_report.render_release(evaluation, release, color=color)
         case Format.TEXT:
             return text_report.render(evaluation, color=color, verbose=verbose)
         case Format.JSON:
-            return json_report.render(evaluation)
+            return json_report.render(evaluation, release=release, pr=pr)
         case Format.MARKDOWN:
-            return markdown_report.render(evaluation)
+            return markdown_report.render(evaluation, release=release, pr=pr)
+
+
+def evaluated_or_hint(args: argparse.Namespace, io: IO) -> Evaluation:
+    """Evaluate the plan; when a live read fails and a snapshot sits beside the plan, the error names it."""
+    try:
+        evaluation, _ = evaluated(args, io)
+    except StateUnavailableError as exc:
+        beside = None if args.snapshot else _snapshot_beside(args.plan)
+        if beside is None:
+            raise
+        hint = f"Add --snapshot {beside} to check against the snapshot beside the plan"
+        raise StateUnavailableError(exc.source, exc.problem, f"{exc.hint}. {hint}" if exc.hint else hint) from None
+    return evaluation
+
+
+def _snapshot_beside(plan: str | None) -> str | None:
+    """Return a snapshot (``*.state.json``) in the plan file's folder, preferring one named after the plan."""
+    found = find_plan(Path.cwd()) if plan is None else Path(plan)
+    if found is None:
+        return None
+    snapshots = sorted(found.parent.glob("*.state.json"))
+    named = [path for path in snapshots if path.name.startswith(found.stem)]
+    chosen = (named or snapshots)[-1:]  # the last by name: the latest, for dated names
+    return shown(chosen[0]) if chosen else None
 
 
 def _known_release(evaluation: Evaluation, release_id: str) -> None:

@@ -26,24 +26,28 @@ def add_parser(subparsers: Subparsers) -> None:
             "never overwritten."
         ),
     )
-    sub.add_argument("-o", "--output", metavar="DIR", default=".", help="the folder (default: the current one)")
+    sub.add_argument("-o", "--output", metavar="DIR", help="the folder (default: the current one)")
 
 
 def run(args: argparse.Namespace, io: IO) -> int:
     """Copy the two files, never over existing ones; exit clear."""
-    folder = Path(args.output)
+    folder = Path(args.output or ".")
+    # An error names --output only when it was given; else the command, the current folder and the option.
+    culprit, here, option = ("--output", "", "") if args.output else ("example", " here", " with -o DIR")
     targets = [(example_path(name), folder / name) for name in (EXAMPLE_PLAN, EXAMPLE_STATE)]
     existing = [str(target) for _, target in targets if target.exists()]
     if existing:
-        verb = "exists" if len(existing) == 1 else "exist"
-        raise UsageError("--output", f"{' and '.join(existing)} already {verb}", "Remove them, or name another folder")
+        verb, them = ("exists", "it") if len(existing) == 1 else ("exist", "them")
+        raise UsageError(
+            culprit, f"{' and '.join(existing)} already {verb}{here}", f"Remove {them}, or name another folder{option}"
+        )
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for source, target in targets:
             target.write_bytes(source.read_bytes())
     except OSError as exc:
         raise UsageError(
-            "--output", f"cannot write to {folder} ({exc.strerror})", "Name a folder you can write"
+            culprit, f"cannot write to {folder} ({exc.strerror})", f"Name a folder you can write{option}"
         ) from None
     for _, target in targets:
         io.out.write(f"wrote {target}\n")

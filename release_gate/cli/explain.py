@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+from pathlib import Path
 
 from release_gate.cli._common import (
     IO,
@@ -11,12 +12,12 @@ from release_gate.cli._common import (
     Subparsers,
     add_evaluated,
     add_output_options,
-    evaluated,
     example_ref,
     ref,
     use_color,
 )
 from release_gate.cli._exits import ANSWER_EXIT, EXIT_BLOCKED, EXIT_CLEAR, EXIT_STATE
+from release_gate.cli.check import evaluated_or_hint
 from release_gate.errors import UsageError
 from release_gate.report import text as text_report
 
@@ -33,7 +34,8 @@ def add_parser(subparsers: Subparsers) -> None:
 
 def run(args: argparse.Namespace, io: IO) -> int:
     """Print the explanation; exit clear, blocked or unknown as the subject is."""
-    evaluation, _ = evaluated(args, io)
+    args = _in_order(args)
+    evaluation = evaluated_or_hint(args, io)
     color = use_color(args.color, io)
     subject = args.subject
     release_ids = [r.id for r in evaluation.releases]
@@ -45,7 +47,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
         io.out.write(text_report.render_hold(evaluation, subject, color=color))
         status = evaluation.hold(subject).status
         return {"free": EXIT_CLEAR, "unknown": EXIT_STATE}.get(str(status), EXIT_BLOCKED)
-    if "#" in subject:
+    if "#" in subject or subject.lower().startswith(("http://", "https://")):
         verdict = evaluation.pr(ref(evaluation.plan, subject, "explain"))
         io.out.write(text_report.render_pr(evaluation, verdict, color=color))
         return ANSWER_EXIT[verdict.answer]
@@ -57,3 +59,21 @@ def run(args: argparse.Namespace, io: IO) -> int:
         f"Use a release ({', '.join(release_ids)}), a hold ({', '.join(hold_ids) or 'none'}) "
         f"or a PR ref such as {example_ref(evaluation.plan)}",
     )
+
+
+def _in_order(args: argparse.Namespace) -> argparse.Namespace:
+    """Return *args* with ``explain PLAN ID`` read as ``explain ID PLAN``: the subject is a plan file, the plan not.
+
+    A subject that is a plan file and nothing else is an error naming the order.
+    """
+    if not (args.subject.endswith(".toml") and Path(args.subject).is_file()):
+        return args
+    if args.plan is None:
+        raise UsageError(
+            "explain",
+            f"{args.subject} is the plan: name what to explain too",
+            f"Write release-gate explain ID {args.subject}, with a release id, a hold id or a PR ref as ID",
+        )
+    if Path(args.plan).is_file():
+        return args
+    return argparse.Namespace(**{**vars(args), "subject": args.plan, "plan": args.subject})

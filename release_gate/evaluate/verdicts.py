@@ -357,9 +357,44 @@ class Evaluation:
             answer, detail = Answer.UNKNOWN, "the state needed to decide is unknown"
         elif holds:
             answer, detail = Answer.CLEAR, "free: every release it waited for is out"
-        else:
+        elif ref.key in self._named():
             answer, detail = Answer.CLEAR, "not held by the plan"
+        else:
+            answer, detail = Answer.CLEAR, "not named by the plan, so not held" + self._near(ref)
         return PrVerdict(ref, label, answer, detail, holds, needed_by)
+
+    def _named(self) -> set[tuple[str, int]]:
+        """Return every PR and issue the plan names, and the parts of its held families found in the state."""
+        plan = self.plan
+        refs = [
+            *(ref for hold in plan.holds for ref in (*hold.prs, *hold.exempt)),
+            *(ref for family in plan.families for ref in (family.parent, *family.parts)),
+            *(ref for release in plan.releases for ref in (*release.needs_prs, *release.needs_issues)),
+            *(watch.ref for watch in plan.watch),
+            *(pr.ref for hold in self.holds for pr in hold.prs),
+        ]
+        return {ref.key for ref in refs}
+
+    def _near(self, ref: ItemRef) -> str:
+        """Return `` (did you mean kubespawner#205 or #230?)``: the plan's numbers *ref* may be a typo of.
+
+        Only numbers of *ref*'s repository: one digit added, dropped, changed or two swapped,
+        or at most 2 apart; the three nearest are named, in order; none, ``""``.
+        """
+        slug = ref.slug.lower()
+        numbers = {number for named_slug, number in self._named() if named_slug == slug and number != ref.number}
+        near = sorted(
+            (apart, abs(number - ref.number), number)
+            for number in numbers
+            if (apart := _digits_apart(str(number), str(ref.number))) <= 1 or abs(number - ref.number) <= _NEAR_BY
+        )
+        if not near:
+            return ""
+        chosen = sorted(number for _, _, number in near[:3])
+        first = self.plan.short(ItemRef(ref.slug, chosen[0]))
+        rest = [f"#{number}" for number in chosen[1:]]
+        listed = ", ".join([first, *rest[:-1]]) + (f" or {rest[-1]}" if rest else "")
+        return f" (did you mean {listed}?)"
 
     def answer(self) -> Answer:
         """Answer for the whole plan: clear only if nothing planned is blocked, held, violated or unknown.
@@ -386,3 +421,20 @@ class Evaluation:
             ReleaseStatus.BLOCKED: Answer.BLOCKED,
             ReleaseStatus.UNKNOWN: Answer.UNKNOWN,
         }[self.release(release_id).status]
+
+
+_NEAR_BY = 2
+"""How far apart two PR numbers may be to be suggested for each other, whatever their digits."""
+
+
+def _digits_apart(one: str, other: str) -> int:
+    """Return the edit distance between two numbers' digits, a swap of two neighbours counting one edit."""
+    rows = [list(range(len(other) + 1))]
+    for i, a in enumerate(one, 1):
+        row = [i]
+        for j, b in enumerate(other, 1):
+            row.append(min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (a != b)))
+            if i > 1 and j > 1 and a == other[j - 2] and one[i - 2] == b:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]

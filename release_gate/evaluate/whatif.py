@@ -45,7 +45,7 @@ from release_gate.state import (
 __all__ = ["Assumption", "AssumptionKind", "apply", "changes", "parse_assumption", "what_if"]
 
 _RELEASED = re.compile(r"^\s*(?P<release>[A-Za-z0-9][A-Za-z0-9_.-]*)\s*==\s*(?P<version>\S+)\s+released\s*$")
-_ITEM = re.compile(r"^\s*(?P<ref>\S+#\S*)\s+(?P<what>merged|closed)\s*$")
+_ITEM = re.compile(r"^\s*(?P<ref>\S+#\S*|https?://\S+)\s+(?P<what>merged|closed)\s*$")
 _PINS = re.compile(
     r"^\s*(?P<release>[A-Za-z0-9][A-Za-z0-9_.-]*)\s+pins\s+(?P<package>[A-Za-z0-9_.-]+)\s*==\s*(?P<version>\S+)\s*$"
 )

@@ -828,15 +828,30 @@ def _header_parts(line: str) -> list[str]:
     return [p.strip().strip('"') for p in re.findall(r'"[^"]*"|[^.]+', inner)]
 
 
+_ITEM_URL = re.compile(
+    r"^https?://[^/\s]+/(?P<slug>[^/\s#?]+/[^/\s#?]+)/(?:pull|pulls|issues)/(?P<number>[0-9]+)"
+    r"(?:/(?:files|commits|checks))?/?(?:\?[^#\s]*)?(?:#\S*)?$",
+    re.IGNORECASE,
+)
+"""A PR's or issue's page: ``https://github.com/OWNER/NAME/pull/N`` (or ``/issues/N``), any host (GitHub
+Enterprise), with or without a trailing slash, a query or a ``#fragment``, or a PR's files, commits or checks tab."""
+
+
 def parse_ref(plan: Plan, text: str) -> ItemRef:
-    """Read a PR or issue reference (``kubespawner#232`` or ``owner/name#232``) against *plan*.
+    """Read a PR or issue reference (``kubespawner#232``, ``owner/name#232`` or the page's URL) against *plan*.
 
     Raises `ValueError` saying what is wrong and what would be right, also for a number
     past `release_gate.plan.format.MAX_ITEM_NUMBER` (GitHub would reject the query).
     """
+    url = _ITEM_URL.match(text)
+    if url is None and text.lower().startswith(("http://", "https://")):
+        raise ValueError(
+            f"{_clip(text)!r} is not the address of a PR or issue; use one such as "
+            "'https://github.com/OWNER/NAME/pull/NUMBER' or '.../issues/NUMBER', or write OWNER/NAME#NUMBER"
+        )
     reader = _Reader(plan.path, "")
     reader.repo_ids = {repo.id: repo for repo in plan.repos}
-    ref = reader.ref(text, "")
+    ref = reader.ref(f"{url['slug']}#{url['number']}" if url else text, "")
     if ref is None:
         raise ValueError(reader.issues[0].message)
     return ref

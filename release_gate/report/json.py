@@ -2,6 +2,9 @@
 
 Consumers should ignore keys they do not know (added in minor versions) and reject a
 ``schema_version`` whose major number they do not know. The layout is in ``docs/json.md``.
+The document answers one question (``question``): the whole plan, one release
+(``check --release``) or one PR (``check --pr``); ``answer`` is that question's answer,
+which the exit code follows.
 """
 
 from __future__ import annotations
@@ -11,14 +14,15 @@ import json
 from typing import Any
 
 from release_gate._version import __version__
-from release_gate.evaluate import Evaluation, Reason, ReleaseVerdict
-from release_gate.report._common import verdict_line
+from release_gate.evaluate import Evaluation, PrVerdict, Reason, ReleaseVerdict
+from release_gate.report._common import release_detail, status_text, verdict_line
 from release_gate.times import iso_time
 from release_gate.untrusted import json_safe
 
 __all__ = ["SCHEMA_VERSION", "render"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2: ``answer`` is the answer to ``question`` (under ``--release`` or ``--pr``, no longer the whole plan's)."""
 
 
 def _time(value: dt.datetime | None) -> str | None:
@@ -97,16 +101,35 @@ def _read(evaluation: Evaluation) -> dict[str, Any] | None:
     }
 
 
-def document(evaluation: Evaluation) -> dict[str, Any]:
-    """Return the report as JSON-ready data."""
+def _question(evaluation: Evaluation, release: str | None, pr: PrVerdict | None) -> tuple[dict[str, Any], str]:
+    """Return the question asked, and its answer: about *pr*, else *release*, else the whole plan."""
+    asked: dict[str, Any] = {"kind": "plan", "id": None, "label": evaluation.plan.name, "holds": [], "needed_by": []}
+    if pr is not None:
+        holds = [{"id": hold_id, "status": str(status), "detail": detail} for hold_id, status, detail in pr.holds]
+        asked |= {"kind": "pr", "id": str(pr.ref), "label": pr.label, "detail": pr.detail, "holds": holds}
+        asked["needed_by"] = list(pr.needed_by)
+        return asked, str(pr.answer)
+    if release is not None:
+        verdict = evaluation.release(release)
+        detail = f"{status_text(verdict)}: {release_detail(verdict)}"
+        asked |= {"kind": "release", "id": release, "label": release, "detail": detail}
+        return asked, str(evaluation.release_answer(release))
+    asked["detail"] = verdict_line(evaluation)
+    return asked, str(evaluation.answer())
+
+
+def document(evaluation: Evaluation, *, release: str | None = None, pr: PrVerdict | None = None) -> dict[str, Any]:
+    """Return the report as JSON-ready data, answering for *pr*, else *release*, else the whole plan."""
     plan = evaluation.plan
+    question, answer = _question(evaluation, release, pr)
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "release-gate", "version": __version__},
         "plan": {"name": plan.name, "path": plan.path},
         "state": {"source": evaluation.source, "taken_at": _time(evaluation.taken_at), "read": _read(evaluation)},
         "as_of": _time(evaluation.as_of),
-        "answer": str(evaluation.answer()),
+        "question": question,
+        "answer": answer,
         "summary": verdict_line(evaluation),
         "releases": [_release(v) for v in evaluation.releases],
         "holds": [
@@ -147,10 +170,11 @@ def document(evaluation: Evaluation) -> dict[str, Any]:
     }
 
 
-def render(evaluation: Evaluation) -> str:
-    r"""Render the evaluation as a JSON document (sorted keys, trailing newline).
+def render(evaluation: Evaluation, *, release: str | None = None, pr: PrVerdict | None = None) -> str:
+    r"""Render the evaluation as a JSON document (sorted keys, trailing newline), answering for *pr* or *release*.
 
     Strings keep their exact value; what a terminal would act on (controls, bidi overrides,
     line separators) is written as ``\uXXXX`` escapes.
     """
-    return json_safe(json.dumps(document(evaluation), indent=2, sort_keys=True, ensure_ascii=False)) + "\n"
+    data = document(evaluation, release=release, pr=pr)
+    return json_safe(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)) + "\n"

@@ -1,12 +1,14 @@
 """The Markdown report, for job summaries, issues and PR comments (GitHub-flavoured).
 
-Every string that is not a literal here is cleaned (:func:`~release_gate.untrusted.clean`)
-first, so text from outside stays on its line of the document.
+It starts with the question asked (the whole plan, one release, one PR) and its answer,
+then reports the whole plan. Every string that is not a literal here is cleaned
+(:func:`~release_gate.untrusted.clean`) first, so text from outside stays on its line of
+the document.
 """
 
 from __future__ import annotations
 
-from release_gate.evaluate import Evaluation
+from release_gate.evaluate import Evaluation, PrVerdict
 from release_gate.report._common import (
     chain,
     deadline_text,
@@ -31,17 +33,26 @@ SUMMARY_LIMIT = 1_048_576
 """GitHub's cap on a job summary (1 MiB); a comment is capped at 65,536 characters."""
 
 
-def render(evaluation: Evaluation, *, limit: int = SUMMARY_LIMIT, graph: bool = True) -> str:
+def render(
+    evaluation: Evaluation,
+    *,
+    limit: int = SUMMARY_LIMIT,
+    graph: bool = True,
+    release: str | None = None,
+    pr: PrVerdict | None = None,
+) -> str:
     """Render the evaluation as GitHub-flavoured Markdown, with the graph as a Mermaid diagram.
 
-    Past *limit* characters it degrades and says so: first without the diagram, then cut
-    at a line with a note.
+    It answers for *pr*, else *release*, else the whole plan, at the top. Past *limit*
+    characters it degrades and says so: first without the diagram, then cut at a line with
+    a note.
     """
-    text = _render(evaluation, graph=graph)
+    top = _question(evaluation, release, pr)
+    text = _render(evaluation, top, graph=graph)
     if len(text) <= limit:
         return text
     if graph:
-        text = _render(evaluation, graph=False)
+        text = _render(evaluation, top, graph=False)
         note = (
             f"\n_The dependency graph ({len(evaluation.nodes)} nodes) is left out: "
             f"the report would exceed {limit:,} characters._\n"
@@ -53,10 +64,28 @@ def render(evaluation: Evaluation, *, limit: int = SUMMARY_LIMIT, graph: bool = 
     return head[: head.rfind("\n") + 1].rstrip("\n") + note
 
 
-def _render(evaluation: Evaluation, *, graph: bool) -> str:
-    lines = [f"## {_cell(evaluation.plan.name)}", ""]
-    lines.append(f"**{verdict_line(evaluation)}**")
-    lines.append("")
+def _question(evaluation: Evaluation, release: str | None, pr: PrVerdict | None) -> list[str]:
+    """Return the question asked and its answer; under ``--release`` or ``--pr``, then the whole plan's answer."""
+    answer, _, counts = verdict_line(evaluation).partition(": ")
+    whole = ["", f"The whole plan: **{answer}** — {counts}", ""]
+    if pr is not None:
+        covering = [f"- hold {_cell(hold_id)}: **{status}**, {_cell(detail)}" for hold_id, status, detail in pr.holds]
+        needing = [f"- needed by release {_cell(r)} ({evaluation.release(r).status})" for r in pr.needed_by]
+        head = f"**Question:** may {_cell(pr.label)} merge? **Answer: {pr.answer}** — {_cell(pr.detail)}"
+        return [head, *(["", *covering, *needing] if covering or needing else []), *whole]
+    if release is not None:
+        verdict = evaluation.release(release)
+        head = (
+            f"**Question:** is release {_cell(release)} out or ready to cut? "
+            f"**Answer: {evaluation.release_answer(release)}** — {_cell(release)} is {status_text(verdict)}: "
+            f"{_cell(release_detail(verdict))}"
+        )
+        return [head, *whole]
+    return [f"**Question:** is the whole plan clear? **Answer: {answer}** — {counts}", ""]
+
+
+def _render(evaluation: Evaluation, top: list[str], *, graph: bool) -> str:
+    lines = [f"## {_cell(evaluation.plan.name)}", "", *top]
     lines.append(
         f"State: {clean(evaluation.source)}, taken {fmt_time(evaluation.taken_at)}; as of {fmt_time(evaluation.as_of)}."
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from release_gate import Evaluation, FakeStateProvider, check, parse_plan
+from release_gate import Evaluation, FakeStateProvider, check, parse_plan, parse_ref
 from release_gate.report import markdown
 
 
@@ -54,3 +54,30 @@ def test_past_the_limit_the_graph_goes_first_then_the_text_is_cut(example: Evalu
     tiny = markdown.render(example, limit=400)
     assert len(tiny) <= 400
     assert tiny.endswith("run release-gate check for the whole report._\n")
+
+
+def test_the_question_and_its_answer_come_first(example: Evaluation) -> None:
+    """Under the title, the report states the question asked and its answer, then (for one release or PR) the plan's."""
+    plan = markdown.render(example).splitlines()
+    assert plan[2].startswith("**Question:** is the whole plan clear? **Answer: blocked** — 2 can ship now")
+    release = markdown.render(example, release="jupyterhub").splitlines()
+    assert release[2] == (
+        "**Question:** is release jupyterhub out or ready to cut? **Answer: clear** — "
+        "jupyterhub is unblocked: can be cut now (every precondition met)"
+    )
+    assert release[4].startswith("The whole plan: **blocked** — 2 can ship now")
+    pr = markdown.render(example, pr=example.pr(parse_ref(example.plan, "kubespawner#250"))).splitlines()
+    assert pr[2] == (
+        "**Question:** may kubespawner#250 merge? **Answer: clear** — "
+        "not named by the plan, so not held (did you mean kubespawner#205 or #230?)"
+    )
+
+
+def test_a_held_pr_lists_its_holds_and_the_releases_needing_it(example: Evaluation) -> None:
+    """Asked about a held PR, the holds covering it follow the answer as a list; so do the releases that need it."""
+    held = markdown.render(example, pr=example.pr(parse_ref(example.plan, "kubespawner#205"))).splitlines()
+    assert held[2].startswith("**Question:** may kubespawner#205 merge? **Answer: blocked** — held: must not merge")
+    assert held[3] == ""
+    assert held[4].startswith("- hold kubespawner-big-prs: **held**, open")
+    needed = markdown.render(example, pr=example.pr(parse_ref(example.plan, "kubespawner#230"))).splitlines()
+    assert needed[4] == "- needed by release kubespawner (blocked)"

@@ -94,10 +94,12 @@ def test_golden_output_validates(path: Path) -> None:
         ("--release", "jupyterhub"),
         ("--release", "chart"),
         ("--pr", "kubespawner#232"),
+        ("--pr", "kubespawner#205"),
+        ("--pr", "https://github.com/jupyterhub/kubespawner/pull/250"),
         ("--assume", "kubespawner==0.9.0b1 released", "--assume", "kubespawner#232 merged"),
         ("--as-of", "2018-08-01"),
     ],
-    ids=["plain", "verbose", "release-unblocked", "release-blocked", "pr", "what-if", "as-of"],
+    ids=["plain", "verbose", "release-unblocked", "release-blocked", "pr", "pr-held", "pr-unnamed", "what-if", "as-of"],
 )
 def test_check_output_validates(run_cli: Callable[..., Run], args: tuple[str, ...]) -> None:
     """`check --format json` on the built-in example validates, whatever question or assumption it is given."""
@@ -105,6 +107,8 @@ def test_check_output_validates(run_cli: Callable[..., Run], args: tuple[str, ..
     assert run.code in (0, 1), run.err
     document = json.loads(run.out)
     assert (document["what_if"] is not None) == ("--assume" in args)
+    assert document["question"]["kind"] == ("release" if "--release" in args else "pr" if "--pr" in args else "plan")
+    assert run.code == {"clear": 0, "blocked": 1}[document["answer"]]
     assert _errors(document) == []
 
 
@@ -209,7 +213,14 @@ MUTATIONS: dict[str, Callable[[dict[str, Any]], object]] = {
     "found_by outside the enum": lambda d: d["holds"][0]["prs"][0].update(found_by="guess"),
     "deadline status outside the enum": lambda d: d["releases"][0]["deadline"].update(status="fine"),
     "candidate source outside the enum": lambda d: d["releases"][0]["candidates"][0].update(source="npm"),
-    "another schema_version": lambda d: d.update(schema_version=2),
+    "another schema_version": lambda d: d.update(schema_version=3),
+    "the first schema_version": lambda d: d.update(schema_version=1),
+    "no question": lambda d: d.pop("question"),
+    "question of no known kind": lambda d: d["question"].update(kind="hold"),
+    "the plan's question with an id": lambda d: d["question"].update(id="chart"),
+    "the plan's question with holds": lambda d: d["question"]["holds"].append(
+        {"id": "h", "status": "held", "detail": ""}
+    ),
     "time without a Z": lambda d: d.update(as_of="2018-08-09T18:00:00+00:00"),
     "released without evidence": lambda d: d["releases"][0].update(status="released"),
     "a met reason with causes": lambda d: _release(d, "chart")["reasons"][0].update(outcome="met"),
