@@ -791,12 +791,12 @@ def test_an_offline_check_names_the_snapshot_beside_the_plan(
     assert run.out == ""
     assert run.err.startswith(f"release-gate: state unavailable: {problem}")
     assert run.err.endswith(
-        ". Add --snapshot jupyterhub-2018-08-09.state.json to check against the snapshot beside the plan\n"
+        ". Add --snapshot jupyterhub-2018.state.json to check against the snapshot beside the plan\n"
     )
     assert run.err.count("release-gate:") == 1
     explained = run_cli("explain", "chart", "jupyterhub-2018.toml", "--no-cache", *args)
     assert explained.code == 3
-    assert "Add --snapshot jupyterhub-2018-08-09.state.json" in explained.err
+    assert "Add --snapshot jupyterhub-2018.state.json" in explained.err
 
 
 def test_an_offline_check_with_no_snapshot_beside_the_plan_says_only_what_failed(
@@ -860,13 +860,13 @@ def test_example_run_twice_names_the_files_that_exist(
     again = run_cli("example")
     assert again.code == 2
     assert again.err == (
-        "release-gate: error: example: jupyterhub-2018.toml and jupyterhub-2018-08-09.state.json already exist here. "
+        "release-gate: error: example: jupyterhub-2018.toml and jupyterhub-2018.state.json already exist here. "
         "Remove them, or name another folder with -o DIR\n"
     )
     (tmp_path / "jupyterhub-2018.toml").unlink()
     once = run_cli("example", "--output", ".")
     assert once.err == (
-        "release-gate: error: --output: jupyterhub-2018-08-09.state.json already exists. "
+        "release-gate: error: --output: jupyterhub-2018.state.json already exists. "
         "Remove it, or name another folder\n"
     )
     assert not (tmp_path / "jupyterhub-2018.toml").exists()  # nothing is written when anything is there
