@@ -67,6 +67,8 @@ class FakeGitHub(FaultInjection):
         side does: REST says ``incomplete_results``, GraphQL still counts them in ``issueCount``."""
         self.forbid_statuses = False
         """Answer 403 to posted statuses (a token without ``statuses: write``)."""
+        self.milestones: dict[ItemRef, str] = {}
+        """Pull requests and the title of the milestone each is in (a state records no milestones)."""
         self.node_errors: dict[ItemRef, str] = {}
         """PRs or issues whose GraphQL node fails with this error type (a partial error)."""
         self.rest_answers: dict[tuple[str, str], tuple[int, Any]] = {}

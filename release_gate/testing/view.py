@@ -28,6 +28,7 @@ __all__ = [
     "sha",
     "tag_sha",
     "tags_newest_first",
+    "tree_entries",
 ]
 
 EPOCH = "1970-01-01T00:00:00Z"
@@ -120,3 +121,19 @@ def search(state: State, bodies: Mapping[tuple[str, int], str], query: str) -> l
         if all(word.lower() in text for word in words):
             found.append(item)
     return found
+
+
+def tree_entries(repo: RepoState, folder: str) -> list[tuple[str, str]] | None:
+    """Return the entries of *folder* on the default branch (``""``: the root), as ``(name, "blob" or "tree")``.
+
+    The tree is made of the files the state records with a text at their last version, sorted
+    by name; ``None`` when no such file is in *folder*, as GitHub has no empty folders.
+    """
+    prefix = f"{folder.strip('/')}/" if folder.strip("/") else ""
+    entries: dict[str, str] = {}
+    for path in repo.files:
+        if not path.startswith(prefix) or file_text(repo, path) is None:
+            continue
+        name, _, rest = path[len(prefix) :].partition("/")
+        entries[name] = "tree" if rest else "blob"
+    return sorted(entries.items()) if entries else None
