@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import NoReturn, Protocol, TextIO, cast
 
 from release_gate._version import __version__
-from release_gate.cli import check, example, explain, gate, graph, report, schema, snapshot, timeline, validate
+from release_gate.cli import check, example, explain, gate, graph, init, report, schema, snapshot, timeline, validate
 from release_gate.cli import next as next_
 from release_gate.cli._common import BUILTIN_NOTE, IO, PLAN_NAMES, Subparsers, find_plan, write_notes
 from release_gate.cli._exits import EXIT_BUG, EXIT_CLEAR, EXIT_CODES, EXIT_INPUT, EXIT_STATE
@@ -50,6 +50,7 @@ _COMMANDS: tuple[_Command, ...] = (
     graph,
     gate,
     snapshot,
+    init,
     validate,
     schema,
     example,
