@@ -82,7 +82,7 @@ def clean_output(text: str) -> str:
 
     The last guard on what the CLI writes: keeps newlines, our own colour sequences
     (``ESC [ 31 m``...) and the progress line's ``CR ESC [ K``; escapes every other unsafe
-    character as :func:`clean` does.
+    character as `clean` does.
 
     >>> clean_output("\x1b[1mname\x1b[0m\nok\r\x1b[Kread 3\n")
     '\x1b[1mname\x1b[0m\nok\r\x1b[Kread 3\n'

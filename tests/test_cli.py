@@ -866,8 +866,7 @@ def test_example_run_twice_names_the_files_that_exist(
     (tmp_path / "jupyterhub-2018.toml").unlink()
     once = run_cli("example", "--output", ".")
     assert once.err == (
-        "release-gate: error: --output: jupyterhub-2018.state.json already exists. "
-        "Remove it, or name another folder\n"
+        "release-gate: error: --output: jupyterhub-2018.state.json already exists. Remove it, or name another folder\n"
     )
     assert not (tmp_path / "jupyterhub-2018.toml").exists()  # nothing is written when anything is there
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NoReturn, Protocol, TextIO, cast
 
 from release_gate._version import __version__
-from release_gate.cli import check, example, explain, gate, graph, report, schema, snapshot, timeline, validate
+from release_gate.cli import check, example, explain, gate, graph, init, report, schema, snapshot, timeline, validate
 from release_gate.cli import next as next_
 from release_gate.cli._common import BUILTIN_NOTE, IO, PLAN_NAMES, Subparsers, find_plan, write_notes
 from release_gate.cli._exits import EXIT_BUG, EXIT_CLEAR, EXIT_CODES, EXIT_INPUT, EXIT_STATE
@@ -51,6 +51,7 @@ _COMMANDS: tuple[_Command, ...] = (
     graph,
     gate,
     snapshot,
+    init,
     validate,
     schema,
     example,
@@ -113,7 +114,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 class _Guarded:
-    """A text stream that writes through :func:`~release_gate.untrusted.clean_output`.
+    """A text stream that writes through `clean_output`.
 
     The last guard on everything a command prints: newlines, our colours and the progress
     line's clear pass; any other control character is shown escaped, never acted on.

@@ -16,7 +16,7 @@ from release_gate.sources.github import DEFAULT_API_URL, GitHubGateClient, GitHu
 from release_gate.sources.live import LiveStateProvider
 from release_gate.sources.registries import RegistryReader
 
-__all__ = ["add_live_options", "gate_client", "live_provider", "user_cache_dir"]
+__all__ = ["add_live_options", "gate_client", "github_provider", "live_provider", "user_cache_dir"]
 
 
 def add_live_options(parser: argparse.ArgumentParser) -> None:
@@ -58,6 +58,18 @@ def live_provider(
 
     With *err*, warns there when the token would go to another machine over plain http://.
     """
+    github = github_provider(args, env, progress, err=err)
+    return LiveStateProvider(github, RegistryReader(timeout=args.timeout, cache=github.cache, progress=progress))
+
+
+def github_provider(
+    args: argparse.Namespace,
+    env: Mapping[str, str],
+    progress: Callable[[str], None] | None = None,
+    *,
+    err: TextIO | None = None,
+) -> GitHubStateProvider:
+    """Return the GitHub reader alone, as `live_provider` makes it (the package indexes left out)."""
     if args.token_env:
         token = env.get(args.token_env, "")
         if not token:
@@ -69,11 +81,9 @@ def live_provider(
     url = _api_url(args, env)
     if err is not None:
         _plain_http_warning(url, token, err)
-    cache = _cache(args, env)
-    github = GitHubStateProvider(
-        token=token or None, base_url=url, timeout=args.timeout, cache=cache, progress=progress
+    return GitHubStateProvider(
+        token=token or None, base_url=url, timeout=args.timeout, cache=_cache(args, env), progress=progress
     )
-    return LiveStateProvider(github, RegistryReader(timeout=args.timeout, cache=cache, progress=progress))
 
 
 def gate_client(args: argparse.Namespace, env: Mapping[str, str], err: TextIO) -> GitHubGateClient:

@@ -1,4 +1,4 @@
-"""``release-gate gate``: the merge gate in GitHub Actions, around :func:`release_gate.gate.run.run`.
+"""``release-gate gate``: the merge gate in GitHub Actions, around `release_gate.gate.run.run`.
 
 This adapter reads the variables Actions sets and the event file, builds the clients, runs the
 gate, and writes its annotations, job summary, step outputs and errors.

@@ -39,7 +39,7 @@ def moments(state: State) -> set[dt.datetime]:
 def timeline(graph: ReleaseGraph, state: State, start: dt.datetime, end: dt.datetime) -> tuple[Change, ...]:
     """Return every change of a release's or hold's status from *start* to *end* (both within the state).
 
-    The first changes give each status at *start* (``before`` empty). Raises :class:`ValueError`
+    The first changes give each status at *start* (``before`` empty). Raises `ValueError`
     when *end* is after the state was taken or before *start*.
     """
     if end < start:

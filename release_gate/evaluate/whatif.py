@@ -9,7 +9,7 @@ Assumptions are short sentences (``check --assume``):
   ``pins`` pins that package (or the package of that release) to that version (the line
   naming it is replaced, or added).
 
-Pure: a :class:`~release_gate.state.State` in, a new one out.
+Pure: a `State` in, a new one out.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ class Assumption:
 
 
 def parse_assumption(plan: Plan, text: str) -> Assumption:
-    """Read one assumption against *plan*; raises :class:`ValueError` saying what would be right."""
+    """Read one assumption against *plan*; raises `ValueError` saying what would be right."""
     ids = {r.id for r in plan.releases}
     if match := _RELEASED.match(text):
         if match.group("release") not in ids:

@@ -19,7 +19,7 @@ STATE = "jupyterhub-2018.state.json"
 
 
 def example_path(name: str) -> Path:
-    """Return the path of built-in example file *name* (:data:`PLAN` or :data:`STATE`)."""
+    """Return the path of built-in example file *name* (`PLAN` or `STATE`)."""
     packaged = resources.files("release_gate.examples") / name
     if packaged.is_file():
         return Path(str(packaged))

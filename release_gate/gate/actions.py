@@ -2,7 +2,7 @@
 
 Pure functions; the CLI writes what they return to stdout, ``$GITHUB_STEP_SUMMARY`` and
 ``$GITHUB_OUTPUT``. Untrusted text (PR titles, reasons quoting them) is cleaned to one line
-(:func:`~release_gate.untrusted.clean`) and then escaped as the Actions toolkit escapes it,
+(`clean`) and then escaped as the Actions toolkit escapes it,
 so it can never become a workflow command of its own.
 """
 

@@ -1,8 +1,8 @@
 """The merge gate's decisions: which commit status each pull request gets, and why.
 
-Pure: an :class:`~release_gate.evaluate.Evaluation` and what GitHub says about a PR (its
+Pure: an `Evaluation` and what GitHub says about a PR (its
 head, its labels, who added the override label and whether they may) go in; a
-:class:`Decision` comes out. :mod:`~release_gate.gate.run` reads the event's PRs and posts
+`Decision` comes out. `run` reads the event's PRs and posts
 the statuses. Text from outside (reasons quoting GitHub, logins) is cleaned to one line in
 what a decision says.
 """
@@ -81,7 +81,7 @@ HANDLED_EVENTS = (
     "workflow_dispatch",
     "repository_dispatch",
 )
-"""The events the gate runs on; any other is an :class:`UnhandledEventError`."""
+"""The events the gate runs on; any other is an `UnhandledEventError`."""
 
 _INSTEAD = (
     "run it on pull_request_target (status mode) or pull_request (check mode) for pull requests, "
@@ -98,7 +98,7 @@ _INSTEAD_OF = {
 
 
 class UnhandledEventError(InputError, ValueError):
-    """An event the gate does not handle (exit 2): its :attr:`name`, and what to run the gate on instead."""
+    """An event the gate does not handle (exit 2): its `name`, and what to run the gate on instead."""
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -165,7 +165,7 @@ class Decision:
     label: str
     state: StatusState
     description: str
-    """One clean line of at most :data:`DESCRIPTION_LIMIT` characters (GitHub shows it beside the PR)."""
+    """One clean line of at most `DESCRIPTION_LIMIT` characters (GitHub shows it beside the PR)."""
     held: bool
     detail: str
     """The full explanation (for the job summary and annotations); its line breaks, if any, are ours."""

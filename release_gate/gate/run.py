@@ -1,8 +1,8 @@
 """One run of the merge gate: event -> reads -> decisions -> statuses, as a library call.
 
-:func:`run` takes what the run needs, already read (the event, the repository, the options,
-a :class:`~release_gate.sources.github.GitHubGateClient` and a way to get a state provider),
-and returns a :class:`GateResult`: the decisions, the verdict, the job summary, the step
+`run` takes what the run needs, already read (the event, the repository, the options,
+a `GitHubGateClient` and a way to get a state provider),
+and returns a `GateResult`: the decisions, the verdict, the job summary, the step
 outputs and the answer. It reads no argv or environment, prints nothing and never exits;
 ``release-gate gate`` (release_gate/cli/gate.py) does those around it.
 
@@ -54,10 +54,10 @@ class GateInputs:
     repository: str
     """The gated repository, ``OWNER/NAME``."""
     event: Event
-    """The event, read with :func:`~release_gate.gate.decide.parse_event` from its name and payload."""
+    """The event, read with `parse_event` from its name and payload."""
     plan_path: str = ".github/release-plan.toml"
     plan_repo: str = ""
-    """The repository holding the plan (default: :attr:`repository`); it is read from its default branch."""
+    """The repository holding the plan (default: `repository`); it is read from its default branch."""
     mode: GateMode = GateMode.STATUS
     context: str = "release-gate"
     """The commit status context."""
@@ -77,7 +77,7 @@ class GateResult:
     evaluation: Evaluation | None
     """The plan's evaluation; ``None`` when the plan or the state could not be read, or no PR needed it."""
     failure: ReleaseGateError | None
-    """Why there is no evaluation: an :class:`~release_gate.errors.InputError` for an invalid plan."""
+    """Why there is no evaluation: an `InputError` for an invalid plan."""
     problems: tuple[str, ...]
     """Everything that went wrong, each once, in order."""
     undecided: tuple[str, ...]
@@ -133,7 +133,7 @@ def run(inputs: GateInputs, client: GitHubGateClient, provider: Callable[[], Sta
     """Judge the event's PRs and (in status mode) post each its commit status; return what was decided.
 
     *provider* is called, once, only when some PR needs the plan's state. Raises
-    :class:`~release_gate.errors.StateUnavailableError` when a sweep cannot list the open PRs
+    `StateUnavailableError` when a sweep cannot list the open PRs
     (there is nothing to post on); every other failure is in the result.
     """
     gate = _Run(inputs, client)

@@ -1,8 +1,8 @@
 """The plan: the file format (TOML), its reader with every problem reported at once, and the frozen model.
 
-:func:`load_plan` and :func:`parse_plan` read a plan into a :class:`~release_gate.plan.model.Plan`
-or raise :class:`~release_gate.errors.PlanError` listing every problem; the format (its keys, and
-the JSON Schema made from them) is :mod:`release_gate.plan.format`.
+`load_plan` and `parse_plan` read a plan into a `Plan`
+or raise `PlanError` listing every problem; the format (its keys, and
+the JSON Schema made from them) is `release_gate.plan.format`.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """The plan file format, declared once: the parser checks it and the JSON Schema is made from it.
 
-Every key a plan file may contain is a :class:`Field` below, with its type, whether it is
-required, its default and its documentation. :func:`json_schema` turns the declaration into
+Every key a plan file may contain is a `Field` below, with its type, whether it is
+required, its default and its documentation. `json_schema` turns the declaration into
 the JSON Schema that ``release-gate schema`` prints, so the schema cannot drift from what
-:mod:`release_gate.plan.reader` accepts.
+`release_gate.plan.reader` accepts.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Reporters: pure functions from an :class:`~release_gate.evaluate.Evaluation` to text."""
+"""Reporters: pure functions from an `Evaluation` to text."""
 
 from __future__ import annotations
 

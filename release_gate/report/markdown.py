@@ -2,7 +2,7 @@
 
 It starts with the question asked (the whole plan, one release, one PR) and its answer,
 then reports the whole plan. Every string that is not a literal here is cleaned
-(:func:`~release_gate.untrusted.clean`) first, so text from outside stays on its line of
+(`clean`) first, so text from outside stays on its line of
 the document.
 """
 

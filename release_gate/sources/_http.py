@@ -1,27 +1,27 @@
 """The one HTTP layer: every request release-gate sends, to GitHub (through PyGithub) or a package index.
 
-:class:`Http` sends one request and gives back a whole answer, or raises :class:`HttpError`,
+`Http` sends one request and gives back a whole answer, or raises `HttpError`,
 which says what went wrong and what to do (never a header, so never the token). In one place:
 
 - **Retries.** A 500, 502, 503 or 504, a 429, a 403 that is a rate limit, a connection that
   fails or breaks off, no answer within the timeout, a body cut short (shorter than its
-  ``Content-Length``) and a body that does not parse (:class:`Format`) are asked again, up to
+  ``Content-Length``) and a body that does not parse (`Format`) are asked again, up to
   ``retries`` times, after a backoff of 0.5 s, then 1 s, or after the wait the server asks
   for: its ``Retry-After``; for a rate limit that asks none, until it resets if it says it
-  has no requests left, else the :class:`Service`'s wait. A wait over ``max_wait``
-  (:data:`MAX_WAIT`) ends the read of that source at once, saying so. urllib3's own retries
+  has no requests left, else the `Service`'s wait. A wait over ``max_wait``
+  (`MAX_WAIT`) ends the read of that source at once, saying so. urllib3's own retries
   are off: this layer is the only one that asks again.
 - **The time budget.** No request is sent, and no wait begun, that would pass ``budget``
-  seconds since :meth:`Http.begin`.
-- **Limits.** An answer over :data:`MAX_ANSWER` is not read to its end; one whose length is
+  seconds since `Http.begin`.
+- **Limits.** An answer over `MAX_ANSWER` is not read to its end; one whose length is
   not its ``Content-Length`` is cut short.
-- **The answer cache.** With a :class:`~release_gate.sources.cache.ResponseCache`, every GET
+- **The answer cache.** With a `ResponseCache`, every GET
   is conditional on the ETag of the answer kept from an earlier read, and a 304 gives the
   kept answer back (POSTs, GraphQL's included, are never kept).
 - **Hosts that failed.** A host that keeps failing, or asks for a wait past ``max_wait``, is
-  not asked again until the next :meth:`Http.begin`.
+  not asked again until the next `Http.begin`.
 
-A :class:`Service` names the source in messages and sets what differs between sources.
+A `Service` names the source in messages and sets what differs between sources.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ class Service:
 
 @dataclass(frozen=True, slots=True)
 class Response:
-    """A whole answer: its status, headers (case-insensitive) and body, and the body as its :class:`Format` reads it."""
+    """A whole answer: its status, headers (case-insensitive) and body, and the body as its `Format` reads it."""
 
     status: int
     headers: Mapping[str, str]
@@ -129,7 +129,7 @@ class HttpError(Exception):
 
 
 class NotParsedError(HttpError):
-    """An answer whose body its :class:`Format` could not read, also after the retries."""
+    """An answer whose body its `Format` could not read, also after the retries."""
 
 
 class _CutShortError(Exception):
@@ -161,7 +161,7 @@ class _NoAuth(requests.auth.AuthBase):
 
 
 class Http:
-    """Sends requests for one :class:`Service`; see the module doc for what it does with each."""
+    """Sends requests for one `Service`; see the module doc for what it does with each."""
 
     def __init__(
         self,
@@ -182,7 +182,7 @@ class Http:
         self.max_wait = max_wait
         self.cache = cache
         self.on_send = on_send
-        """Called before each request is sent, with the number sent since :meth:`begin`."""
+        """Called before each request is sent, with the number sent since `begin`."""
         self.sent = 0
         self._started = time.monotonic()
         self._down: dict[str, HttpError] = {}
@@ -209,7 +209,7 @@ class Http:
         data: Any = None,
         fmt: Format | None = None,
     ) -> Response:
-        """Send *method* *url*; return the whole answer, read with *fmt*, or raise :class:`HttpError`.
+        """Send *method* *url*; return the whole answer, read with *fmt*, or raise `HttpError`.
 
         Answers that ask to be asked again (500, 502, 503, 504, 429, a 403 rate limit) are never
         returned: after the retries they raise. Every other status is returned, for the caller to read.
@@ -233,7 +233,7 @@ class Http:
         raise AssertionError  # pragma: no cover - the loop returns or raises
 
     def pause(self, seconds: float) -> None:
-        """Wait *seconds* before asking again; raise :class:`HttpError` when that would pass the budget."""
+        """Wait *seconds* before asking again; raise `HttpError` when that would pass the budget."""
         if self._elapsed() + seconds > self.budget:
             raise HttpError(
                 f"not asked again: {self.service.reads} would take longer than {self.budget:.0f} s in all",
@@ -242,7 +242,7 @@ class Http:
         time.sleep(seconds)
 
     def _parsed(self, answer: Response, fmt: Format) -> Response:
-        """Return *answer* read with *fmt*; raise :class:`_Again` when it is not one (last: :class:`NotParsedError`)."""
+        """Return *answer* read with *fmt*; raise `_Again` when it is not one (last: `NotParsedError`)."""
         try:
             return replace(answer, parsed=fmt.read(answer))
         except (ValueError, RecursionError):
@@ -304,7 +304,7 @@ class Http:
         return Response(response.status_code, response.headers, body)
 
     def _body(self, response: requests.Response, url: str) -> bytes:
-        """Read *response*'s body, up to :data:`MAX_ANSWER` and as long as its ``Content-Length`` says."""
+        """Read *response*'s body, up to `MAX_ANSWER` and as long as its ``Content-Length`` says."""
         body = bytearray()
         for chunk in response.iter_content(1 << 16):
             body += chunk
@@ -431,7 +431,7 @@ def _retry_after(value: str | None) -> float | None:
 
 
 def _check_length(response: requests.Response) -> None:
-    """Raise :class:`_CutShortError` when the bytes received are not the ``Content-Length`` announced.
+    """Raise `_CutShortError` when the bytes received are not the ``Content-Length`` announced.
 
     The bytes counted are those on the wire (``raw.tell()``), so a gzip-compressed answer is
     measured before it is decoded, as its ``Content-Length`` counts it.

@@ -1,6 +1,6 @@
 """Answers kept on disk with their ETag, so a repeated read asks "changed since?" and gets 304.
 
-The HTTP layer (:mod:`release_gate.sources._http`) keeps and asks for them, for GitHub and the
+The HTTP layer (`release_gate.sources._http`) keeps and asks for them, for GitHub and the
 package indexes alike.
 
 GitHub's REST API, PyPI's JSON API and Helm indexes on static hosting all send an ``ETag``.
@@ -53,8 +53,8 @@ class CachedAnswer:
 class ResponseCache:
     """A folder of answers, keyed by what was asked (see the module doc).
 
-    :attr:`revalidated` counts the answers confirmed by a 304 since the cache was made,
-    :attr:`stored` the answers written.
+    `revalidated` counts the answers confirmed by a 304 since the cache was made,
+    `stored` the answers written.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -83,7 +83,7 @@ class ResponseCache:
         return answer
 
     def put(self, key: str, etag: str, body: bytes, headers: Mapping[str, str]) -> None:
-        """Keep *body* with its *etag* for *key* (the headers in :data:`KEPT_HEADERS` only)."""
+        """Keep *body* with its *etag* for *key* (the headers in `KEPT_HEADERS` only)."""
         kept = {name: value for name, value in headers.items() if name.lower() in KEPT_HEADERS}
         digest = _digest(key, CachedAnswer(etag, body, kept))
         entry = {

@@ -6,7 +6,7 @@ through PyGithub's requester. Without a token, public repositories are read thro
 REST API with lazy PyGithub objects and as few requests as the plan allows.
 
 PyGithub drives the requests, and every one goes through the HTTP layer
-(:mod:`release_gate.sources._http`), as the package indexes' do: PyGithub's own retries and
+(`release_gate.sources._http`), as the package indexes' do: PyGithub's own retries and
 throttle are off, and the layer asks again (twice by default, with a short backoff, or after
 a ``Retry-After`` of at most ``max_wait``), keeps to the read's ``budget``, limits each
 answer's size, checks its ``Content-Length``, makes GETs conditional on the answer cache's
@@ -14,7 +14,7 @@ ETags, and says what went wrong. A live read takes at most ``budget`` seconds pl
 request's worst case: ``(retries + 1) * timeout``, plus backoff and ``Retry-After`` waits of
 at most ``max_wait`` each (defaults: 60 s + 3 x 10 s + 1.5 s + 2 x 30 s, about 2.5 minutes);
 past that, or on a bad token, an exhausted rate limit or a server that keeps failing, it
-raises :class:`~release_gate.errors.StateUnavailableError`, which never names the token.
+raises `StateUnavailableError`, which never names the token.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import functools
 import json
 import re
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
@@ -64,7 +64,7 @@ from release_gate.state import (
     satisfies,
 )
 
-__all__ = ["DEFAULT_API_URL", "GitHubStateProvider"]
+__all__ = ["DEFAULT_API_URL", "GitHubStateProvider", "GraphQLQuery"]
 
 DEFAULT_API_URL = "https://api.github.com"
 MAX_ROUNDS = 20
@@ -76,6 +76,9 @@ MAX_SEARCH_PAGES = 10
 """GitHub's search gives at most 1,000 results: 10 pages of 100."""
 
 T = TypeVar("T")
+
+GraphQLQuery = Callable[[str, Mapping[str, Any]], Mapping[str, Any]]
+"""Send one GraphQL query with its variables; return GitHub's whole answer (`GitHubStateProvider.read_with`)."""
 
 GITHUB = Service(
     name="GitHub",
@@ -125,10 +128,10 @@ first is the one for its base URL's scheme."""
 
 
 def _route(requester: Any, http: Http) -> None:
-    """Make every connection *requester* builds one that sends through *http* (:class:`_Connection`).
+    """Make every connection *requester* builds one that sends through *http* (`_Connection`).
 
     PyGithub has no public transport hook: its requester builds each connection from the
-    classes in its private attributes (:data:`_CONNECTION_CLASSES`), so this sets them, on
+    classes in its private attributes (`_CONNECTION_CLASSES`), so this sets them, on
     this requester only. If a PyGithub release builds connections otherwise, release-gate
     refuses to read GitHub rather than read it without retries, limits and budget;
     tests/test_http.py fails first. (PyGithub copies a requester, unrouted, only to change its
@@ -163,7 +166,7 @@ class _Connection:
         headers: dict[str, str],
         stream: bool = False,
     ) -> None:
-        """Take the request to send (PyGithub sends it with :meth:`getresponse`)."""
+        """Take the request to send (PyGithub sends it with `getresponse`)."""
         del stream  # PyGithub streams downloads only, which release-gate never asks for
         self._asked = (verb, f"{self.protocol}://{self.host}:{self.port}{url}", input, headers)
 
@@ -254,11 +257,12 @@ class GitHubStateProvider:
 
     # -- GraphQL -------------------------------------------------------------------------
 
-    def _post(self, batch: Batch, answer: Gathered, request: StateRequest) -> None:
+    def _send(self, text: str, variables: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Send one GraphQL query; return the answer's headers and GitHub's whole answer."""
         requester = self._github.requester
         for attempt in range(self.retries + 1):
             headers, data = requester.requestJsonAndCheck(
-                "POST", requester.graphql_url, input={"query": batch.text, "variables": dict(batch.variables)}
+                "POST", requester.graphql_url, input={"query": text, "variables": dict(variables)}
             )
             if not isinstance(data, dict) or not isinstance(data.get("data", {}), dict | None):
                 self._unavailable("GitHub's GraphQL answer was not a GraphQL response")
@@ -268,6 +272,10 @@ class GitHubStateProvider:
                 break
             self._asked_again += 1
             self._http.pause(BACKOFF * 2**attempt)
+        return headers, data
+
+    def _post(self, batch: Batch, answer: Gathered, request: StateRequest) -> None:
+        headers, data = self._send(batch.text, batch.variables)
         answer.reset = reset_time(headers) or answer.reset  # GraphQL's rateLimit may be missing from an error
         read_answer(batch, data, answer, request)
 
@@ -292,6 +300,41 @@ class GitHubStateProvider:
         notes = (f"read older pages of tags or search results in {rounds} more round(s)",) if rounds else ()
         stats = ReadStats(self._http.sent, answer.cost, answer.remaining, answer.reset, notes)
         return state_of(answer, request, taken_at=taken_at, source=self.source, stats=stats)
+
+    # -- other readers' GraphQL queries (release-gate init) ---------------------------------
+
+    def read_with(self, read: Callable[[GraphQLQuery], T]) -> T:
+        """Run *read*, another reader's GraphQL queries (``release-gate init``'s), as one read of GitHub.
+
+        *read* is given a function that sends one query with its variables and returns GitHub's
+        whole answer (``{"data": ..., "errors": [...]}``). The queries go as the plan's do:
+        through PyGithub's requester and the HTTP layer, a part that timed out asked again,
+        all within the read's ``budget``. GraphQL needs a token: without one, nothing is sent.
+        What goes wrong raises `StateUnavailableError`, which never
+        names the token.
+        """
+        if not self._has_token:
+            self._unavailable(
+                "reading repositories through GitHub's GraphQL API needs a token, and none is set",
+                "Set GH_TOKEN or GITHUB_TOKEN (a token with no scopes reads public repositories; "
+                "`gh auth token` prints yours), or name the variable with --token-env",
+            )
+        self._http.begin()
+        self._asked_again = 0
+        try:
+            return read(lambda text, variables: self._send(text, variables)[1])
+        except StateUnavailableError:
+            raise
+        except Exception as error:
+            described = _describe(error)
+            if described is None:
+                raise
+            raise StateUnavailableError(f"GitHub ({self.base_url})", *described) from None
+
+    @property
+    def requests_sent(self) -> int:
+        """How many HTTP requests the last read sent."""
+        return self._http.sent
 
     # -- REST (no token) ----------------------------------------------------------------------
 
@@ -599,7 +642,7 @@ _NO_COMMIT = "no commit found for sha"
 class GitHubGateClient:
     """What the merge gate reads and writes on the gated repository, through PyGithub's requester.
 
-    Every method raises :class:`~release_gate.errors.StateUnavailableError` (with a hint,
+    Every method raises `StateUnavailableError` (with a hint,
     never the token) when GitHub cannot be read or written, or answers with JSON that is
     not shaped as GitHub's REST description says. The REST answers are read as JSON and
     checked here, not through PyGithub's objects, so an answer of an unexpected shape is

@@ -1,9 +1,9 @@
 """The GraphQL queries that read a whole plan's state from GitHub, and the reading of their answers.
 
-Pure: text in, text out, no network. :mod:`release_gate.sources.github` sends the queries through
+Pure: text in, text out, no network. `release_gate.sources.github` sends the queries through
 PyGithub. One aliased query carries every repo's tags, releases and default branch, every
 PR and issue (as ``issueOrPullRequest``, so a number may be either), every file the plan
-reads and the search for the parts of split PRs. It is split only past :data:`MAX_UNITS`
+reads and the search for the parts of split PRs. It is split only past `MAX_UNITS`
 per query; follow-up queries fetch older pages of tags and search results by cursor, only
 where the first page left a release undecided.
 """
@@ -192,7 +192,7 @@ class Gathered:
     """By lower-cased slug: what was read of each repo, or why it could not be (it stays so)."""
     items: dict[tuple[str, int], PullRequest | Issue | Unknown] = field(default_factory=dict)
     families: dict[tuple[str, int], list[ItemRef] | Unknown] = field(default_factory=dict)
-    """Parts found by search, by the parent's key; :class:`Unknown` once a search failed or fell short."""
+    """Parts found by search, by the parent's key; `Unknown` once a search failed or fell short."""
     search_read: dict[ItemRef, int] = field(default_factory=dict)
     """How many results each family's search gave so far, to compare with GitHub's count."""
     cost: int = 0
@@ -342,7 +342,7 @@ def more_batches(answer: Gathered, request: StateRequest) -> list[Batch]:
 
 
 class _Unreadable(Exception):  # noqa: N818 - a condition of GitHub's answer, not an error of ours
-    """A part of GitHub's answer that is not shaped as the query asked: it is read as :class:`Unknown`."""
+    """A part of GitHub's answer that is not shaped as the query asked: it is read as `Unknown`."""
 
 
 def _kind(value: object) -> str:
@@ -578,11 +578,11 @@ def failed_in_passing(response: Mapping[str, Any]) -> bool:
 def read_answer(batch: Batch, response: object, answer: Gathered, request: StateRequest) -> None:
     """Fold one query's *response* (``{"data": ..., "errors": [...]}``) into *answer*.
 
-    Errors with a path make that target :class:`Unknown` (``not found`` for NOT_FOUND); a
-    RATE_LIMITED error raises :class:`GraphQLRateLimited`; an error without a path, or one
+    Errors with a path make that target `Unknown` (``not found`` for NOT_FOUND); a
+    RATE_LIMITED error raises `GraphQLRateLimited`; an error without a path, or one
     that cannot be read, makes every target of the query unknown. A target whose answer is
     not shaped as the query asked is unknown too (a search: as if it failed). A response
-    that is not a GraphQL response raises :class:`~release_gate.errors.StateUnavailableError`.
+    that is not a GraphQL response raises `StateUnavailableError`.
     """
     data = response.get("data") if isinstance(response, Mapping) else None
     errors = response.get("errors") if isinstance(response, Mapping) else None
@@ -746,7 +746,7 @@ def _read_search(answer: Gathered, parent: ItemRef, value: object, failed: str |
 
 
 def state_of(answer: Gathered, request: StateRequest, *, taken_at: dt.datetime, source: str, stats: ReadStats) -> State:
-    """Turn everything the queries answered into a :class:`State`; what is missing is unknown."""
+    """Turn everything the queries answered into a `State`; what is missing is unknown."""
     read_at = request.as_of or taken_at
     repos: dict[str, RepoState | Unknown] = {}
     for slug in request.repos:

@@ -1,23 +1,23 @@
 """Where releases are published: the PyPI JSON API and Helm repository indexes.
 
-:class:`RegistryReader` reads what a plan's sources need over HTTP: for a PyPI project, the
+`RegistryReader` reads what a plan's sources need over HTTP: for a PyPI project, the
 project document lists the versions and the per-version endpoint confirms, for each version
 that could satisfy a release, its files and which are yanked; for a Helm chart, the
 repository's ``index.yaml`` (redirects followed). With a
-:class:`~release_gate.sources.cache.ResponseCache`, every GET is conditional on the ETag of
+`ResponseCache`, every GET is conditional on the ETag of
 the answer kept from an earlier read. What cannot be read is an
-:class:`~release_gate.state.Unknown` with the reason, never an exception.
+`Unknown` with the reason, never an exception.
 
-Only a whole answer is believed. The HTTP layer (:mod:`release_gate.sources._http`) asks again
+Only a whole answer is believed. The HTTP layer (`release_gate.sources._http`) asks again
 for a body cut short or that does not parse, for a 5xx, a 429 and a 403 rate limit, within the
 read's budget, and ends the read of an index that asks for a wait over
-:data:`~release_gate.sources._http.MAX_WAIT`. Here, a Helm index must have ``apiVersion``,
+`MAX_WAIT`. Here, a Helm index must have ``apiVersion``,
 ``entries`` and ``generated`` (which Helm writes after the entries, so a file cut short has
 none) and every entry of the chart its ``name``, ``version`` and ``created``; a PyPI project
 whose two documents disagree about a candidate (files in one, none or a 404 in the other, or
 other yanks) is asked again, and is unknown if they still disagree.
 
-:class:`~release_gate.sources.live.LiveStateProvider` joins it to the GitHub provider.
+`LiveStateProvider` joins it to the GitHub provider.
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ class RegistryReader:
         return found
 
     def _get(self, url: str, fmt: Format) -> tuple[int, Any]:
-        """GET *url* through the HTTP layer: ``(status, body read with fmt)``; raises :class:`HttpError`."""
+        """GET *url* through the HTTP layer: ``(status, body read with fmt)``; raises `HttpError`."""
         answer = self._http.send("GET", url, fmt=fmt)
         return answer.status, answer.parsed
 

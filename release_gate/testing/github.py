@@ -1,10 +1,10 @@
 """A fake GitHub for tests: real HTTP on 127.0.0.1, driven by PyGithub as it drives GitHub.
 
-:class:`FakeGitHub` serves a :class:`~release_gate.state.State` through the REST endpoints
-release-gate uses (:mod:`release_gate.testing.routes`) and a GraphQL endpoint that runs every
+`FakeGitHub` serves a `State` through the REST endpoints
+release-gate uses (`release_gate.testing.routes`) and a GraphQL endpoint that runs every
 query through graphql-core against GitHub's published schema
-(:mod:`release_gate.testing.graphql`). It counts requests, can add latency, injects faults
-(:class:`~release_gate.testing.server.Fault`) and records the commit statuses posted to it.
+(`release_gate.testing.graphql`). It counts requests, can add latency, injects faults
+(`Fault`) and records the commit statuses posted to it.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ __all__ = ["FakeGitHub"]
 class FakeGitHub(FaultInjection):
     """A fake GitHub serving *state* on ``http://127.0.0.1:PORT``; use it as a context manager.
 
-    *schema* is GitHub's GraphQL schema (:func:`load_github_schema`); without it the GraphQL
+    *schema* is GitHub's GraphQL schema (`load_github_schema`); without it the GraphQL
     endpoint answers 501. *token* is the one token accepted (``None``: any token, and
     anonymous REST). *prefix* is ``/api/v3`` (GitHub Enterprise layout, GraphQL at
     ``/api/graphql``) or ``""`` (GraphQL at ``/graphql``). *latency* is added to every answer.
@@ -67,6 +67,8 @@ class FakeGitHub(FaultInjection):
         side does: REST says ``incomplete_results``, GraphQL still counts them in ``issueCount``."""
         self.forbid_statuses = False
         """Answer 403 to posted statuses (a token without ``statuses: write``)."""
+        self.milestones: dict[ItemRef, str] = {}
+        """Pull requests and the title of the milestone each is in (a state records no milestones)."""
         self.node_errors: dict[ItemRef, str] = {}
         """PRs or issues whose GraphQL node fails with this error type (a partial error)."""
         self.rest_answers: dict[tuple[str, str], tuple[int, Any]] = {}
@@ -76,14 +78,14 @@ class FakeGitHub(FaultInjection):
         root, e.g. ``("GET", r"/repos/jupyterhub/kubespawner/collaborators/[^/]+/permission")``;
         the first that matches wins. Use it for what GitHub answers rarely: a body of a shape
         its REST description does not allow (``(200, {"role_name": "admin"})``), a 422, or a
-        lasting 502 on one route only. Faults that any request may meet are :meth:`inject`'s.
+        lasting 502 on one route only. Faults that any request may meet are `inject`'s.
         """
         self.rate_limit = 5000
         self.rate_used = 0
         self.not_modified = 0
         """REST GETs answered 304 Not Modified (their If-None-Match named the current ETag)."""
         self.graphql_cost = 0
-        """GraphQL points charged so far (see :func:`~release_gate.testing.graphql.estimated_cost`)."""
+        """GraphQL points charged so far (see `estimated_cost`)."""
         self.host = "127.0.0.1"
         """The host its URLs name (it listens on 127.0.0.1; tests may resolve another name to it)."""
         self._server: QuietServer | None = None
@@ -138,5 +140,5 @@ class FakeGitHub(FaultInjection):
     def rest(
         self, method: str, path: str, query: Mapping[str, list[str]], body: Any
     ) -> tuple[int, Any, dict[str, str]]:
-        """Answer one REST request: ``(status, JSON body, extra headers)`` (see :mod:`~release_gate.testing.routes`)."""
+        """Answer one REST request: ``(status, JSON body, extra headers)`` (see `routes`)."""
         return routes.answer(self, method, path, query, body)

@@ -1,14 +1,15 @@
 """The fake GitHub's GraphQL side: GitHub's schema, the resolvers over a state, cost and errors.
 
 Every query is validated against **GitHub's published schema** (npm package
-``@octokit/graphql-schema``, :data:`SCHEMA_PACKAGE`) and run with graphql-core, so a query
+``@octokit/graphql-schema``, `SCHEMA_PACKAGE`) and run with graphql-core, so a query
 GitHub would reject fails here too. graphql-core is imported only when a query is served or
 the schema is built (``pip install 'release-plan-gate[testing]'``).
 
 The resolvers serve what release-gate reads: ``rateLimit``, ``search`` and, on
 ``repository``, ``refs`` (tags), ``releases``, ``issueOrPullRequest``, ``object`` (a file's
-text, and the default branch's head with a file's ``history``). Errors carry GitHub's
-top-level ``type`` (``NOT_FOUND``, ``FORBIDDEN``...).
+text, a folder's tree, and the default branch's head with a file's ``history``), and for
+``release-gate init`` ``pullRequests`` (by state and label) and ``milestones`` (by title, with
+their pull requests). Errors carry GitHub's top-level ``type`` (``NOT_FOUND``, ``FORBIDDEN``...).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from release_gate.testing.view import (
     sha,
     tag_sha,
     tags_newest_first,
+    tree_entries,
 )
 from release_gate.times import iso_time, parse_time
 
@@ -213,13 +215,46 @@ def _history(
     }
 
 
+def _blob(text: str) -> dict[str, Any]:
+    return {"__typename": "Blob", "text": text, "isTruncated": False}
+
+
+def _tree(repo: RepoState, folder: str) -> dict[str, Any] | None:
+    """Return a folder of the default branch as a ``Tree``; ``None`` when there is no such folder."""
+    entries = tree_entries(repo, folder)
+    if entries is None:
+        return None
+    listed = []
+    for name, kind in entries:
+        path = f"{folder}/{name}" if folder else name
+        listed.append(
+            {
+                "name": name,
+                "path": path,
+                "type": kind,
+                "mode": 0o40000 if kind == "tree" else 0o100644,
+                "oid": sha(repo.slug, kind, path),
+                "object": functools.partial(_entry_object, repo, path, kind),
+            }
+        )
+    return {"__typename": "Tree", "oid": sha(repo.slug, "tree", folder), "entries": listed}
+
+
+def _entry_object(repo: RepoState, path: str, kind: str, _info: Any, **_: Any) -> dict[str, Any] | None:
+    """Return a tree entry's ``object``: the folder's tree, or the file's blob."""
+    if kind == "tree":
+        return _tree(repo, path)
+    text = file_text(repo, path)
+    return None if text is None else _blob(text)
+
+
 def _object(repo: RepoState, _info: Any, expression: str) -> dict[str, Any] | None:
-    """``object(expression:)``: ``HEAD`` (the default branch's head commit) or a file's text."""
+    """``object(expression:)``: ``HEAD`` (the default branch's head commit), ``HEAD:PATH`` a file or a folder."""
     if expression == "HEAD":
         return {"__typename": "Commit", "oid": sha(repo.slug, "head"), "history": functools.partial(_history, repo)}
     path = expression.split(":", 1)[1] if ":" in expression else expression
     text = file_text(repo, path)
-    return None if text is None else {"__typename": "Blob", "text": text}
+    return _tree(repo, path.strip("/")) if text is None else _blob(text)
 
 
 def _release_node(release: GitHubRelease) -> dict[str, Any]:
@@ -236,6 +271,62 @@ def _releases(repo: RepoState, _info: Any, first: int = 100, **_: Any) -> dict[s
     return {"nodes": [_release_node(r) for r in repo.releases[:first]]}
 
 
+_PR_STATES = {"OPEN": PrState.OPEN, "MERGED": PrState.MERGED, "CLOSED": PrState.CLOSED}
+
+
+def _pull_requests(  # noqa: PLR0917 - GitHub's arguments, and what the fake binds first
+    fake: FakeGitHub,
+    slug: str,
+    milestone: str | None,
+    _info: Any,
+    first: int = 100,
+    after: str | None = None,
+    states: list[str] | None = None,
+    labels: list[str] | None = None,
+    **_: Any,
+) -> dict[str, Any]:
+    """``pullRequests(states:, labels:)`` of a repository (any of the labels), or of one *milestone*."""
+    wanted_states = {_PR_STATES[s] for s in states} if states else set(_PR_STATES.values())
+    wanted_labels = {label.lower() for label in labels or ()}
+    in_milestone = {ref.key: title for ref, title in fake.milestones.items()}
+    found = [
+        pr
+        for pr in fake.state.pull_requests(slug)
+        if pr.state in wanted_states
+        and (not wanted_labels or any(label.lower() in wanted_labels for label in pr.labels))
+        and (milestone is None or in_milestone.get(pr.ref.key) == milestone)
+    ]
+    start = int(after.split(":")[1]) if after else 0
+    page = found[start : start + first]
+    end = start + len(page)
+    return {
+        "totalCount": len(found),
+        "pageInfo": {"hasNextPage": end < len(found), "endCursor": f"cursor:{end}" if page else None},
+        "nodes": [_pull_node(fake, pr) for pr in page],
+    }
+
+
+def _milestones(
+    fake: FakeGitHub, slug: str, _info: Any, first: int = 100, query: str | None = None, **_: Any
+) -> dict[str, Any]:
+    """``milestones(query:)``: the milestones of the repository's pull requests whose title contains *query*."""
+    titles = sorted({title for ref, title in fake.milestones.items() if ref.key[0] == slug.lower()})
+    found = [t for t in titles if query is None or query.lower() in t.lower()][:first]
+    return {
+        "totalCount": len(found),
+        "pageInfo": {"hasNextPage": False, "endCursor": None},
+        "nodes": [
+            {
+                "title": title,
+                "number": titles.index(title) + 1,
+                "state": "OPEN",
+                "pullRequests": functools.partial(_pull_requests, fake, slug, title),
+            }
+            for title in found
+        ],
+    }
+
+
 def _repository(fake: FakeGitHub, owner: str, name: str) -> dict[str, Any]:
     """``repository(owner:, name:)``; ``NOT_FOUND`` for a repository the state does not have."""
     repo = fake.state.repos.get(f"{owner}/{name}".lower())
@@ -249,6 +340,8 @@ def _repository(fake: FakeGitHub, owner: str, name: str) -> dict[str, Any]:
         "releases": functools.partial(_releases, repo),
         "issueOrPullRequest": functools.partial(_issue_or_pull, fake, slug),
         "object": functools.partial(_object, repo),
+        "pullRequests": functools.partial(_pull_requests, fake, slug, None),
+        "milestones": functools.partial(_milestones, fake, slug),
     }
 
 

@@ -29,14 +29,14 @@ class FakeRegistries(FaultInjection):
     ``/helm/CHART/index.yaml`` as Helm writes it (keys in alphabetical order, so ``generated``
     comes after ``entries`` and each entry's ``version`` last; entries unsorted, as a file on
     GitHub Pages is; ``ETag`` and ``304`` on ``If-None-Match``), and ``/moved/CHART/index.yaml``
-    redirects there. :meth:`inject` fails requests as any HTTP server can (5xx, 429,
-    malformed or truncated bodies, resets, slow answers); :attr:`Fault.SECONDARY_RATE_LIMIT`
+    redirects there. `inject` fails requests as any HTTP server can (5xx, 429,
+    malformed or truncated bodies, resets, slow answers); `Fault.SECONDARY_RATE_LIMIT`
     is a 403 that says "rate limit exceeded" (with ``Retry-After`` unless ``retry_after=0``).
-    :attr:`pypi_index` and :meth:`helm_index` are the URLs to put in a plan;
-    :attr:`extra_entries` adds raw index entries (dev builds, entries that are not SemVer);
-    :attr:`broken_index` serves a body that is not YAML; :attr:`cut_index` and
-    :attr:`cut_index_short` serve an index cut short; :attr:`missing_version_documents`
-    makes a mirror without per-version documents; :attr:`gzip` compresses answers.
+    `pypi_index` and `helm_index` are the URLs to put in a plan;
+    `extra_entries` adds raw index entries (dev builds, entries that are not SemVer);
+    `broken_index` serves a body that is not YAML; `cut_index` and
+    `cut_index_short` serve an index cut short; `missing_version_documents`
+    makes a mirror without per-version documents; `gzip` compresses answers.
     """
 
     def __init__(self, state: State, *, latency: float = 0.0) -> None:
@@ -53,7 +53,7 @@ class FakeRegistries(FaultInjection):
         ``generated`` (a cut at an entry boundary); a ``str`` cuts right after the first
         occurrence of that text (``"version: 0.7.0"`` cuts ``version: 0.7.0-15e87d6``)."""
         self.cut_index_short = False
-        """With :attr:`cut_index`, announce the Content-Length of the whole index but send only
+        """With `cut_index`, announce the Content-Length of the whole index but send only
         the cut body, then close the connection: a body shorter than its Content-Length."""
         self.missing_version_documents: int | None = 0
         """Answer 404 to this many requests for per-version documents (``/pypi/NAME/VERSION/json``);
@@ -64,7 +64,7 @@ class FakeRegistries(FaultInjection):
         self.down = False
         """Answer 503 to everything (an index that is down)."""
         self.slow_seconds = 5.0
-        """How late a :attr:`Fault.SLOW` answer comes."""
+        """How late a `Fault.SLOW` answer comes."""
         self.not_modified = 0
         """GETs answered 304 Not Modified."""
         self.host = "127.0.0.1"
@@ -173,7 +173,7 @@ class FakeRegistries(FaultInjection):
             return False
 
     def cut(self, body: bytes) -> bytes:
-        """Return *body*, an index as :meth:`answer` writes it, cut as :attr:`cut_index` says."""
+        """Return *body*, an index as `answer` writes it, cut as `cut_index` says."""
         if self.cut_index is None:
             return body
         if isinstance(self.cut_index, str):

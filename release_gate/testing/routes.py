@@ -1,8 +1,8 @@
 """The fake GitHub's REST API: a table of routes, one small function per route.
 
-:data:`ROUTES` maps ``(method, path pattern)`` to the function that answers it; the first
+`ROUTES` maps ``(method, path pattern)`` to the function that answers it; the first
 route whose method and pattern match a request answers it, and a request no route matches is
-answered 404 as GitHub does. Before the table, :attr:`FakeGitHub.rest_answers
+answered 404 as GitHub does. Before the table, `FakeGitHub.rest_answers
 <release_gate.testing.github.FakeGitHub.rest_answers>` may replace any answer. Routes under
 ``/repos/OWNER/NAME`` answer 404 for a repository the state does not have (or has as
 unknown), except posting a commit status, which any repository accepts.
@@ -73,7 +73,7 @@ class Call:
     """The API root URL: links in answers start with it."""
     page: int
     per_page: int
-    """``page`` and ``per_page`` as asked (the routes that clamp them use :func:`_page_of`)."""
+    """``page`` and ``per_page`` as asked (the routes that clamp them use `_page_of`)."""
     params: Mapping[str, str]
     """The named groups of the route's pattern."""
 
@@ -441,7 +441,7 @@ ROUTES: tuple[Route, ...] = (
 
 
 def answer(fake: FakeGitHub, method: str, path: str, query: Mapping[str, list[str]], body: Any) -> Answer:
-    """Answer one REST request to *fake*: its ``rest_answers`` first, then :data:`ROUTES`, else 404."""
+    """Answer one REST request to *fake*: its ``rest_answers`` first, then `ROUTES`, else 404."""
     for (verb, pattern), replaced in list(fake.rest_answers.items()):
         if verb == method and re.fullmatch(pattern, path):
             return replaced[0], replaced[1], {}

@@ -1,11 +1,11 @@
 """The fakes' HTTP side: a threaded server on 127.0.0.1, its request handlers, and fault injection.
 
-Every fake records the requests it receives (:class:`RecordedRequest`), can add latency, and
-fails requests when told to (:class:`Fault`, :meth:`FaultInjection.inject`).
-:class:`GitHubHandler` answers GraphQL and REST as GitHub does, with its rate-limit headers,
-ETags and 304s, from a :class:`~release_gate.testing.github.FakeGitHub`;
-:class:`RegistryHandler` answers as PyPI and a Helm repository do, from a
-:class:`~release_gate.testing.registries.FakeRegistries`.
+Every fake records the requests it receives (`RecordedRequest`), can add latency, and
+fails requests when told to (`Fault`, `FaultInjection.inject`).
+`GitHubHandler` answers GraphQL and REST as GitHub does, with its rate-limit headers,
+ETags and 304s, from a `FakeGitHub`;
+`RegistryHandler` answers as PyPI and a Helm repository do, from a
+`FakeRegistries`.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ class RecordedRequest:
 
 @dataclass(slots=True)
 class Injection:
-    """A fault waiting for the requests it fails (see :meth:`FaultInjection.inject`)."""
+    """A fault waiting for the requests it fails (see `FaultInjection.inject`)."""
 
     fault: Fault
     times: int | None
@@ -96,7 +96,7 @@ class Injection:
 
 
 class FaultInjection:
-    """Fault injection shared by the fakes (see :class:`Fault`)."""
+    """Fault injection shared by the fakes (see `Fault`)."""
 
     close_connections: bool = False
     """Close the connection after every answer, so each request connects (and resolves) anew."""
@@ -246,7 +246,7 @@ class _Request:
 
 
 class GitHubHandler(FaultyHandler):
-    """Answers one connection's requests as GitHub does, from a :class:`FakeGitHub`."""
+    """Answers one connection's requests as GitHub does, from a `FakeGitHub`."""
 
     fake: FakeGitHub
 
@@ -374,7 +374,7 @@ class GitHubHandler(FaultyHandler):
 
 
 class RegistryHandler(FaultyHandler):
-    """Answers one connection's requests as PyPI and a Helm repository do, from a :class:`FakeRegistries`."""
+    """Answers one connection's requests as PyPI and a Helm repository do, from a `FakeRegistries`."""
 
     fake: FakeRegistries
 

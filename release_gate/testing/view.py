@@ -1,6 +1,6 @@
 """The state as GitHub shows it, shared by the fake's REST routes and GraphQL resolvers.
 
-A :class:`~release_gate.state.State` records what release-gate needs; GitHub shows more
+A `State` records what release-gate needs; GitHub shows more
 (commit SHAs for everything, tags in an order, a file's history as commits). What the state
 does not record is made up the same way every time, so answers are stable from run to run.
 """
@@ -28,6 +28,7 @@ __all__ = [
     "sha",
     "tag_sha",
     "tags_newest_first",
+    "tree_entries",
 ]
 
 EPOCH = "1970-01-01T00:00:00Z"
@@ -78,7 +79,7 @@ def file_commits(repo: RepoState, path: str, until: dt.datetime | None = None) -
     """Return the commits that changed *path* on the default branch, newest first, up to *until*.
 
     A version whose date the state does not know is served as made when the file was read.
-    Raises :class:`FileUnreadableError` for a file the state records as unknown.
+    Raises `FileUnreadableError` for a file the state records as unknown.
     """
     history: FileHistory | Unknown | None = repo.files.get(path)
     if history is None:
@@ -95,7 +96,7 @@ def file_commits(repo: RepoState, path: str, until: dt.datetime | None = None) -
 
 
 def file_text(repo: RepoState, path: str, ref: str | None = None) -> str | None:
-    """Return the text of *path* at commit *ref* (a SHA of :func:`file_commits`), or on the default branch."""
+    """Return the text of *path* at commit *ref* (a SHA of `file_commits`), or on the default branch."""
     try:
         commits = file_commits(repo, path)
     except FileUnreadableError:
@@ -120,3 +121,19 @@ def search(state: State, bodies: Mapping[tuple[str, int], str], query: str) -> l
         if all(word.lower() in text for word in words):
             found.append(item)
     return found
+
+
+def tree_entries(repo: RepoState, folder: str) -> list[tuple[str, str]] | None:
+    """Return the entries of *folder* on the default branch (``""``: the root), as ``(name, "blob" or "tree")``.
+
+    The tree is made of the files the state records with a text at their last version, sorted
+    by name; ``None`` when no such file is in *folder*, as GitHub has no empty folders.
+    """
+    prefix = f"{folder.strip('/')}/" if folder.strip("/") else ""
+    entries: dict[str, str] = {}
+    for path in repo.files:
+        if not path.startswith(prefix) or file_text(repo, path) is None:
+            continue
+        name, _, rest = path[len(prefix) :].partition("/")
+        entries[name] = "tree" if rest else "blob"
+    return sorted(entries.items()) if entries else None
