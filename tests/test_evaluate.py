@@ -233,6 +233,17 @@ def test_example_next_actions(example: Evaluation) -> None:
     assert texts.index("release jupyterhub >0.9.1") < texts.index("merge batchspawner#112")
 
 
+def test_a_pin_action_is_plain_words(example: Evaluation) -> None:
+    """A pin that needs a released version says so in words, with no placeholder syntax to read past."""
+    pins = {r.node: r.action for r in example.release("chart").reasons if r.condition.startswith("pins")}
+    assert pins["release:jupyterhub"] == "pin a released jupyterhub >0.9.1 in images/hub/requirements.txt"
+    assert pins["release:oauthenticator"] == "pin a released oauthenticator >0.7.3 in images/hub/requirements.txt"
+    assert pins["release:kubespawner"] == ""  # under a chain: the chain's roots are the actions
+    texts = [a.text for a in example.actions]
+    assert "pin a released jupyterhub >0.9.1 in images/hub/requirements.txt" in texts
+    assert not any("{" in text or "==" in text for text in texts)
+
+
 CHAIN = """
 [repos.lib]
 github = "org/lib"

@@ -250,7 +250,7 @@ class _Evaluator:
         name, requirement = upstream.repo.pypi or upstream.id, upstream.release.requirement
         condition = f"pins {upstream.id} {requirement} ({pin.path})"
         node = release_node(upstream.id)
-        fix = f"pin {name}=={{a released version {requirement}}} in {pin.path}"
+        fix = f"pin a released {name} {requirement} in {pin.path}"
         chain = upstream.blockers if upstream.status is not ReleaseStatus.RELEASED else ()
         if pin.url:
             where = f"from git {pin.ref}" if pin.ref else f"from {pin.url}"

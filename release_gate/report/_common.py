@@ -121,6 +121,23 @@ def verdict_line(evaluation: Evaluation) -> str:
         prs = [pr.label for h in evaluation.holds for pr in h.prs if pr.status is hold_status]
         if prs:
             parts.append(f"{len(prs)} PR{'s' if len(prs) != 1 else ''} {hold_status} ({_some(prs)})")
-    answer = evaluation.answer()
-    head = {Answer.CLEAR: "clear", Answer.BLOCKED: "blocked", Answer.UNKNOWN: "unknown"}[answer]
-    return f"{head}: {'; '.join(parts) if parts else 'nothing planned'}"
+    return f"{_head(evaluation, planned)}: {'; '.join(parts) if parts else 'nothing planned'}"
+
+
+def _head(evaluation: Evaluation, planned: list[ReleaseVerdict]) -> str:
+    """Return the verdict line's first word: the answer, and for a blocked answer what blocks it.
+
+    ``blocked`` when a planned release is; else ``violated`` when a hold was broken, else
+    ``held`` (PRs still waiting, nothing blocked). The exit code follows the answer only.
+    """
+    match evaluation.answer():
+        case Answer.CLEAR:
+            return "clear"
+        case Answer.UNKNOWN:
+            return "unknown"
+        case Answer.BLOCKED if any(r.status is ReleaseStatus.BLOCKED for r in planned):
+            return "blocked"
+        case Answer.BLOCKED if any(h.status is HoldStatus.VIOLATED for h in evaluation.holds):
+            return "violated"
+        case Answer.BLOCKED:
+            return "held"

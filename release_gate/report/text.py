@@ -16,7 +16,6 @@ from release_gate.evaluate import (
     HoldVerdict,
     Outcome,
     PrVerdict,
-    ReleaseStatus,
     ReleaseVerdict,
 )
 from release_gate.plan.model import Intent
@@ -257,7 +256,7 @@ def render_next(evaluation: Evaluation) -> str:
 
 
 def render_release(evaluation: Evaluation, release_id: str, *, color: bool = False) -> str:
-    """Explain one release: its status, every precondition with its chain, and the tags looked at."""
+    """Explain one release: its status, every precondition with its chain, the tags looked at, what to do next."""
     out = _Out(color)
     verdict = evaluation.release(release_id)
     out.add(
@@ -268,10 +267,10 @@ def render_release(evaluation: Evaluation, release_id: str, *, color: bool = Fal
     _release_block(out, verdict, verbose=True)
     if verdict.deadline:
         out.add(f"    deadline: {deadline_text(verdict.deadline)}")
-    if verdict.status in (ReleaseStatus.BLOCKED, ReleaseStatus.UNKNOWN):
-        roots = {root.action for reason in verdict.blockers for root in reason.roots() if root.action}
-        for action in sorted(roots):
-            out.add(f"    next: {clean(action)}")
+    # The plan's next actions that help this release, in the order the whole report ranks them.
+    for action in evaluation.actions:
+        if release_id in action.unblocks:
+            out.add(f"    next: {clean(action.text)}")
     return out.text()
 
 
