@@ -57,11 +57,12 @@ class Run:
 
 @pytest.fixture
 def run_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., Run]:
-    """Run ``release-gate ARGS`` in-process with colour-neutral environment; return code and output.
+    """Run ``release-gate ARGS`` in-process with a colour- and width-neutral environment; return code and output.
 
     The answer cache defaults to a folder of the test's own (XDG_CACHE_HOME), never the user's.
     """
-    for name in ("NO_COLOR", "FORCE_COLOR", "RELEASE_GATE_DEBUG", "GH_TOKEN", "GITHUB_TOKEN", "GITHUB_API_URL"):
+    cleared = ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "RELEASE_GATE_DEBUG", "GH_TOKEN", "GITHUB_TOKEN", "GITHUB_API_URL")
+    for name in cleared:
         monkeypatch.delenv(name, raising=False)
     cache = str(tmp_path / "user-cache")
     monkeypatch.setenv("XDG_CACHE_HOME", cache)

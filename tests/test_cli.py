@@ -7,18 +7,23 @@ Most tests run ``main()`` in-process through the ``run_cli`` fixture; a few run 
 from __future__ import annotations
 
 import dataclasses
+import fcntl
+import io
 import json
+import os
 import re
 import socket
+import struct
 import subprocess
 import sys
+import termios
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from release_gate import __version__, dump_snapshot, load_snapshot
-from release_gate.cli import BUILTIN_NOTE, PLAN_NAMES
+from release_gate.cli import BUILTIN_NOTE, PLAN_NAMES, main
 from release_gate.state import Unknown
 from release_gate.testing import FakeGitHub
 from tests.conftest import ROOT, Run
@@ -152,7 +157,7 @@ def test_default_job_lists_held_prs_and_the_deadline(run_cli: RunCli) -> None:
     assert re.search(r"\n\s+kubespawner#205\s+held\s", out)
     assert "z2jh-big-prs is held: until chart >=0.7.0-beta.1 is out" in out
     assert re.search(r"\n\s+z2jh#758\s+held\s", out)
-    assert "2 PRs held (kubespawner#205, z2jh#758)" in out
+    assert "2 PRs held (kubespawner#205, z2jh#758)" in " ".join(out.split())
     assert "jupytercon 2018-08-23: 14 days left" in out
 
 
@@ -952,6 +957,75 @@ def test_colour_follows_option_and_environment(
     assert re.sub(r"\x1b\[[0-9;]*m", "", run.out) == run_cli("check", "--color", "never").out
 
 
+class _Terminal(io.StringIO):
+    """Standard output on a terminal of a given size: a pseudo-terminal's size, the text kept in memory."""
+
+    def __init__(self, columns: int) -> None:
+        super().__init__()
+        self.leader, self.follower = os.openpty()
+        fcntl.ioctl(self.follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+
+    def isatty(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self.follower
+
+    def close(self) -> None:
+        os.close(self.leader)
+        os.close(self.follower)
+        super().close()
+
+
+def _printed(argv: tuple[str, ...], env: dict[str, str], terminal: int | None = None) -> str:
+    """Return what ``release-gate ARGV`` prints about the 2018 example, on a terminal *terminal* wide if given."""
+    out = _Terminal(terminal) if terminal is not None else io.StringIO()
+    example = ("jupyterhub-2018.toml", "--snapshot", "jupyterhub-2018-08-09.state.json")
+    try:
+        main([*argv, *example], stdout=out, stderr=io.StringIO(), env=env)
+        return out.getvalue()
+    finally:
+        out.close()
+
+
+_WRAPPED = [("check",), ("check", "-v"), ("explain", "chart"), ("check", "--pr", "kubespawner#205"), ("next",)]
+
+
+@pytest.fixture
+def in_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Work in config/, so that the example's files have short names in the output."""
+    monkeypatch.chdir(ROOT / "config")
+
+
+@pytest.mark.usefixtures("in_config")
+@pytest.mark.parametrize("argv", _WRAPPED, ids=" ".join)
+@pytest.mark.parametrize("width", [50, 80, 100])
+def test_text_output_fits_columns(argv: tuple[str, ...], width: int) -> None:
+    """With COLUMNS set, no line of the text output is wider, where unwrapped lines were."""
+    printed, wide = _printed(argv, {"COLUMNS": str(width)}), _printed(argv, {"COLUMNS": "300"})
+    assert max(len(line) for line in printed.splitlines()) <= width
+    assert (printed != wide) is (max(len(line) for line in wide.splitlines()) > width)
+
+
+@pytest.mark.usefixtures("in_config")
+@pytest.mark.parametrize("argv", _WRAPPED, ids=" ".join)
+def test_text_output_is_100_columns_wide_off_a_terminal(argv: tuple[str, ...]) -> None:
+    """Without COLUMNS, text written to a pipe or a file is 100 columns wide; a COLUMNS that is no width is ignored."""
+    printed = _printed(argv, {})
+    assert printed == _printed(argv, {"COLUMNS": "100"})
+    assert printed != _printed(argv, {"COLUMNS": "40"})
+    assert _printed(argv, {"COLUMNS": "wide"}) == _printed(argv, {"COLUMNS": "0"}) == printed
+
+
+@pytest.mark.usefixtures("in_config")
+def test_text_output_fits_the_terminal_unless_columns_says_otherwise() -> None:
+    """On a terminal, text fits the terminal's width; COLUMNS, when set, wins."""
+    check = ("check", "--color", "never")
+    assert _printed(check, {}, terminal=90) == _printed(check, {"COLUMNS": "90"})
+    assert _printed(check, {"COLUMNS": "120"}, terminal=90) == _printed(check, {"COLUMNS": "120"})
+    assert _printed(check, {}, terminal=90) != _printed(check, {"COLUMNS": "120"})
+
+
 def test_explain_is_coloured_on_request(run_cli: RunCli) -> None:
     """`explain --color always` colours the verdict, `--color never` does not."""
     assert ESC in run_cli("explain", "chart", "--color", "always").out
@@ -1268,7 +1342,8 @@ def test_example_writes_the_plan_and_state_once(run_cli: Callable[..., Run], tmp
     assert first.code == 0, first.err
     plan, state = tmp_path / "ex" / "jupyterhub-2018.toml", tmp_path / "ex" / "jupyterhub-2018.state.json"
     assert first.out == f"wrote {plan}\nwrote {state}\n"
-    assert run_cli("check", str(plan), "--snapshot", str(state)).out.splitlines()[2:] == run_cli().out.splitlines()[2:]
+    checked, built_in = run_cli("check", str(plan), "--snapshot", str(state)).out, run_cli().out
+    assert checked[checked.index("\nReleases\n") :] == built_in[built_in.index("\nReleases\n") :]
     again = run_cli("example", "-o", str(tmp_path / "ex"))
     assert again.code == 2
     assert "already exist" in again.err
@@ -1323,7 +1398,7 @@ def test_the_old_state_option_still_names_a_snapshot(run_cli: RunCli) -> None:
 def test_the_built_in_example_carries_the_weeks_after_the_meeting(run_cli: RunCli) -> None:
     """The built-in example answers as of the meeting, and its timeline shows the releases that followed."""
     meeting = run_cli()
-    assert "taken 2018-08-31 18:00 UTC; verdicts as of 2018-08-09 18:00 UTC" in meeting.out
+    assert "taken 2018-08-31 18:00 UTC; verdicts as of 2018-08-09 18:00 UTC" in " ".join(meeting.out.split())
     assert meeting.code == 1
     run = run_cli("timeline", "2018-08-01", "2018-08-31")
     assert run.code == 0, run.err

@@ -38,7 +38,7 @@ def test_every_command_gives_the_output_shown(
     for command, shown in steps:
         program, *argv = shlex.split(command)
         assert program == "release-gate"
-        run = run_cli(*argv, env={})
+        run = run_cli(*argv, env={})  # no COLUMNS, and no terminal: text is 100 columns wide, as shown
         assert run.out + run.err == shown, f"$ {command}"
 
 

@@ -380,10 +380,18 @@ def _state(h: list[str]) -> State:
     return dataclasses.replace(state, repos=repos, items=items, registries=registries)
 
 
+def _placeholder(match: re.Match[str]) -> str:
+    """Return as many ``?`` as the escape of the unsafe character *match* has characters."""
+    return "?" * len(clean(match.group()))
+
+
 def _twin(value: Any) -> Any:
-    """Return *value* with each unsafe character of its strings replaced by ``?``: the same shape and verdicts."""
+    """Return *value* with each unsafe character of its strings replaced by ``?``s as long as its escape.
+
+    The same shape and verdicts; and shown, the same length, so that text wraps at the same places.
+    """
     if type(value) is str:
-        return _UNSAFE_IN_TEST.sub("?", value)
+        return _UNSAFE_IN_TEST.sub(_placeholder, value)
     if isinstance(value, tuple):
         items = [_twin(item) for item in value]
         return type(value)._make(items) if hasattr(type(value), "_make") else tuple(items)  # type: ignore[attr-defined]
@@ -419,6 +427,9 @@ def _renders(evaluation: Evaluation, login: str, failure: str) -> dict[str, tupl
         "text verbose": (text.render(evaluation, verbose=True), False, 0),
         "text colour verbose": (text.render(evaluation, color=True, verbose=True), True, 0),
         "next": (text.render_next(evaluation), False, 0),
+        "text 40 wide": (text.render(evaluation, verbose=True, width=40), False, 0),
+        "text 72 wide colour": (text.render(evaluation, color=True, verbose=True, width=72), True, 0),
+        "next 40 wide": (text.render_next(evaluation, width=40), False, 0),
         "markdown": (markdown.render(evaluation), False, 0),
         "json": (json_report.render(evaluation), False, 0),
         "html": (html_report.render(evaluation), False, 0),
@@ -426,12 +437,15 @@ def _renders(evaluation: Evaluation, login: str, failure: str) -> dict[str, tupl
         "dot": (render_dot(evaluation), False, 0),
         "mermaid": (render_mermaid(evaluation), False, 0),
     }
-    for verdict in evaluation.releases:
-        found[f"release {verdict.id}"] = (text.render_release(evaluation, verdict.id, color=True), True, 0)
-    for hold in evaluation.holds:
-        found[f"hold {hold.id}"] = (text.render_hold(evaluation, hold.id, color=True), True, 0)
-        for pr in hold.prs:
-            found[f"pr {pr.label}"] = (text.render_pr(evaluation, evaluation.pr(pr.ref)), False, 0)
+    for width in (None, 40):
+        for verdict in evaluation.releases:
+            shown = text.render_release(evaluation, verdict.id, color=True, width=width)
+            found[f"release {verdict.id} {width}"] = (shown, True, 0)
+        for hold in evaluation.holds:
+            found[f"hold {hold.id} {width}"] = (text.render_hold(evaluation, hold.id, color=True, width=width), True, 0)
+            for pr in hold.prs:
+                shown = text.render_pr(evaluation, evaluation.pr(pr.ref), width=width)
+                found[f"pr {pr.label} {width}"] = (shown, False, 0)
     decisions = _decisions(evaluation, login, failure)
     commands = sum(1 for d in decisions if d.state is StatusState.ERROR or d.held)
     found["annotations"] = ("\n".join(annotation_lines(decisions)) + "\n", False, commands)
@@ -446,7 +460,10 @@ def _renders(evaluation: Evaluation, login: str, failure: str) -> dict[str, tupl
 @WORLD_SETTINGS
 @given(st.lists(HOSTILE_TEXT, min_size=20, max_size=20))
 def test_hostile_text_is_shown_escaped_by_every_renderer(h: list[str]) -> None:
-    """Every report, annotation, summary and status shows outside text escaped, and it never adds a line."""
+    """Every report, annotation, summary and status shows outside text escaped, and it never adds a line.
+
+    Wrapped to a width, the text views never start a line with outside text that begins with ``::``.
+    """
     state = _state(h)
     graph = build_graph(parse_plan(PLAN))
     evaluation = evaluate(graph, state)
@@ -479,13 +496,14 @@ def test_the_command_line_shows_hostile_text_escaped(run_cli: Callable[..., Run]
     state = _snapshot(_state(h), tmp_path / "state.json")
     evaluation = check(plan, SnapshotStateProvider(state))
     twin = _twin(evaluation)
+    width = 100  # not a terminal, and no COLUMNS
     runs = {
-        ("check", "-v"): text.render(twin, verbose=True),
-        ("check", "-v", "--color", "always"): text.render(twin, color=True, verbose=True),
-        ("explain", "lib", "-v"): text.render_release(twin, "lib"),
-        ("explain", "app", "-v"): text.render_release(twin, "app"),
-        ("explain", "big", "-v"): text.render_hold(twin, "big"),
-        ("explain", "lib#5", "-v"): text.render_pr(twin, twin.pr(ItemRef("o/lib", 5))),
+        ("check", "-v"): text.render(twin, verbose=True, width=width),
+        ("check", "-v", "--color", "always"): text.render(twin, color=True, verbose=True, width=width),
+        ("explain", "lib", "-v"): text.render_release(twin, "lib", width=width),
+        ("explain", "app", "-v"): text.render_release(twin, "app", width=width),
+        ("explain", "big", "-v"): text.render_hold(twin, "big", width=width),
+        ("explain", "lib#5", "-v"): text.render_pr(twin, twin.pr(ItemRef("o/lib", 5)), width=width),
         ("check", "--format", "markdown"): markdown.render(twin),
         ("check", "--format", "json"): json_report.render(twin),
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -44,6 +45,7 @@ __all__ = [
     "resolve_plan",
     "shown",
     "state_source",
+    "text_width",
     "use_color",
     "write_file",
     "write_note_lines",
@@ -291,6 +293,25 @@ def use_color(choice: str, io: IO) -> bool:
     if io.env.get("TERM") == "dumb":
         return False
     return io.out.isatty()
+
+
+DEFAULT_WIDTH = 100
+"""The text output's width when neither ``COLUMNS`` nor a terminal says otherwise (a pipe, a file, a CI log)."""
+
+
+def text_width(io: IO) -> int:
+    """Return the width to wrap text output to: ``COLUMNS``, else the terminal's, else `DEFAULT_WIDTH`."""
+    columns = io.env.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if io.out.isatty():
+        try:
+            size = os.get_terminal_size(io.out.fileno()).columns
+        except (OSError, ValueError):
+            size = 0
+        if size > 0:
+            return size
+    return DEFAULT_WIDTH
 
 
 def parse_moment(text: str, option: str) -> dt.datetime:

@@ -16,6 +16,7 @@ from release_gate.cli._common import (
     find_plan,
     ref,
     shown,
+    text_width,
     use_color,
 )
 from release_gate.cli._exits import ANSWER_EXIT
@@ -59,8 +60,9 @@ def run(args: argparse.Namespace, io: IO) -> int:
         answer = pr.answer
     else:
         answer = evaluation.answer()
-    color = use_color(args.color, io)
-    io.out.write(render(evaluation, Format(args.format), color=color, verbose=args.verbose, release=release, pr=pr))
+    color, width = use_color(args.color, io), text_width(io)
+    fmt = Format(args.format)
+    io.out.write(render(evaluation, fmt, color=color, verbose=args.verbose, release=release, pr=pr, width=width))
     return ANSWER_EXIT[answer]
 
 
@@ -72,15 +74,16 @@ def render(
     verbose: bool,
     release: str | None = None,
     pr: PrVerdict | None = None,
+    width: int | None = None,
 ) -> str:
-    """Return the report in *fmt*, answering for *pr*, else *release*, else the whole plan."""
+    """Return the report in *fmt*, answering for *pr*, else *release*, else the whole plan (text: *width* wide)."""
     match fmt:
         case Format.TEXT if pr is not None:
-            return text_report.render_pr(evaluation, pr, color=color)
+            return text_report.render_pr(evaluation, pr, color=color, width=width)
         case Format.TEXT if release is not None:
-            return text_report.render_release(evaluation, release, color=color)
+            return text_report.render_release(evaluation, release, color=color, width=width)
         case Format.TEXT:
-            return text_report.render(evaluation, color=color, verbose=verbose)
+            return text_report.render(evaluation, color=color, verbose=verbose, width=width)
         case Format.JSON:
             return json_report.render(evaluation, release=release, pr=pr)
         case Format.MARKDOWN:

@@ -14,6 +14,7 @@ from release_gate.cli._common import (
     add_output_options,
     example_ref,
     ref,
+    text_width,
     use_color,
 )
 from release_gate.cli._exits import ANSWER_EXIT, EXIT_BLOCKED, EXIT_CLEAR, EXIT_STATE
@@ -36,20 +37,20 @@ def run(args: argparse.Namespace, io: IO) -> int:
     """Print the explanation; exit clear, blocked or unknown as the subject is."""
     args = _in_order(args)
     evaluation = evaluated_or_hint(args, io)
-    color = use_color(args.color, io)
+    color, width = use_color(args.color, io), text_width(io)
     subject = args.subject
     release_ids = [r.id for r in evaluation.releases]
     hold_ids = [h.id for h in evaluation.holds]
     if subject in release_ids:
-        io.out.write(text_report.render_release(evaluation, subject, color=color))
+        io.out.write(text_report.render_release(evaluation, subject, color=color, width=width))
         return ANSWER_EXIT[evaluation.release_answer(subject)]
     if subject in hold_ids:
-        io.out.write(text_report.render_hold(evaluation, subject, color=color))
+        io.out.write(text_report.render_hold(evaluation, subject, color=color, width=width))
         status = evaluation.hold(subject).status
         return {"free": EXIT_CLEAR, "unknown": EXIT_STATE}.get(str(status), EXIT_BLOCKED)
     if "#" in subject or subject.lower().startswith(("http://", "https://")):
         verdict = evaluation.pr(ref(evaluation.plan, subject, "explain"))
-        io.out.write(text_report.render_pr(evaluation, verdict, color=color))
+        io.out.write(text_report.render_pr(evaluation, verdict, color=color, width=width))
         return ANSWER_EXIT[verdict.answer]
     close = difflib.get_close_matches(subject, release_ids + hold_ids, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""

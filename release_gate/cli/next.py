@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from release_gate.cli._common import IO, PLAN_HELP, Subparsers, add_evaluated, evaluated
+from release_gate.cli._common import IO, PLAN_HELP, Subparsers, add_evaluated, evaluated, text_width
 from release_gate.cli._exits import EXIT_CLEAR
 from release_gate.report import text as text_report
 
@@ -20,5 +20,5 @@ def add_parser(subparsers: Subparsers) -> None:
 def run(args: argparse.Namespace, io: IO) -> int:
     """Print the next actions; exit clear (a list is always an answer)."""
     evaluation, _ = evaluated(args, io)
-    io.out.write(text_report.render_next(evaluation))
+    io.out.write(text_report.render_next(evaluation, width=text_width(io)))
     return EXIT_CLEAR
