@@ -54,6 +54,11 @@ class Run:
     out: str
     err: str
 
+    @property
+    def text(self) -> str:
+        """Stdout with every run of whitespace made one space: what it says, however it is wrapped."""
+        return " ".join(self.out.split())
+
 
 @pytest.fixture
 def run_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., Run]:

@@ -53,7 +53,7 @@ def test_pins_as_of_a_moment(github_schema: Any, tmp_path: Path, run_cli: Callab
         args = _live(plan, github, "--as-of", "2018-08-19T07:50:00Z", "--release", "chart")
         run = run_cli("check", *args, env={"GH_TOKEN": str(github.token)})
     assert run.code == 1, run.out + run.err
-    assert "pins jupyterhub-kubespawner from git 7ae9900" in run.out
+    assert "pins jupyterhub-kubespawner from git 7ae9900" in run.text
     CASES["pin files as of a moment: GitHub read at 2018-08-19 09:00; the hub image pinned the beta at 08:00"] = (
         "`check --as-of 2018-08-19T07:50Z --release chart`",
         "unblocked, exit 0 (today's pin file)",
@@ -164,7 +164,7 @@ def test_contradictory_sources(
     args = _live(live_plan, fake_github, "--as-of", MEETING, "--release", "jupyterhub")
     run = run_cli("check", *args, env={"GH_TOKEN": str(fake_github.token)})
     assert run.code == 3, run.out + run.err
-    assert "its version document answers 404" in run.out
+    assert "its version document answers 404" in run.text
     CASES["contradictory sources: a PyPI mirror lists jupyterhub 0.9.2 with files; its version document is 404"] = (
         "`check --release jupyterhub`",
         "tagged, not on PyPI yet: exit 0",

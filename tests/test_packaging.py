@@ -56,7 +56,17 @@ SDIST_FILES = [
 DISTRIBUTION = "release-plan-gate"
 FILE_PREFIX = "release_plan_gate"
 # Variables of the outer environment that would leak it into the fresh ones, or colour the output.
-_DROP = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PIP_USER", "NO_COLOR", "FORCE_COLOR", "GH_TOKEN", "GITHUB_TOKEN")
+_DROP = (
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "VIRTUAL_ENV",
+    "PIP_USER",
+    "NO_COLOR",
+    "FORCE_COLOR",
+    "GH_TOKEN",
+    "GITHUB_TOKEN",
+    "COLUMNS",
+)
 
 
 @dataclass(frozen=True)

@@ -241,7 +241,7 @@ def test_pins_are_read_as_of_the_moment_asked(  # noqa: PLR0917 - fixtures and p
     env = {"GH_TOKEN": str(github.token)} if token else {}
     run = run_cli("explain", "chart", str(plan), *moment, "--github-url", github.url, "--no-cache", env=env)
     assert run.code == code, run.out + run.err
-    assert shown in run.out
+    assert shown in run.text
     if token:
         assert len(github.graphql_requests) == 1  # the files of that moment come in the same round trip
 
@@ -260,10 +260,10 @@ def test_pins_as_of_an_earlier_moment_never_name_later_versions(
         )
         now = run_cli("explain", "chart", str(plan), "--github-url", github.url, env=env)
     assert run.code == 0, run.out + run.err
-    assert "0.9.3" not in run.out
-    assert "pins jupyterhub==0.9.2, released 2018-08-11 10:00 UTC" in run.out
+    assert "0.9.3" not in run.text
+    assert "pins jupyterhub==0.9.2, released 2018-08-11 10:00 UTC" in run.text
     assert now.code == 1  # today the file pins jupyterhub==0.9.3, which the indexes do not have
-    assert "pins jupyterhub==0.9.3, not released yet" in now.out
+    assert "pins jupyterhub==0.9.3, not released yet" in now.text
 
 
 def test_a_snapshot_replays_pins_only_as_far_back_as_it_recorded_them(
@@ -283,7 +283,7 @@ def test_a_snapshot_replays_pins_only_as_far_back_as_it_recorded_them(
     before = ("--as-of", "2018-08-19T07:50:00Z", "--release", "chart")
     unknown = run_cli("check", str(plan), "--snapshot", str(short), *before)
     assert unknown.code == 3, unknown.out  # never "unblocked" from a file it did not record for that moment
-    assert "images/hub/requirements.txt: not known as of 2018-08-19 07:50 UTC" in unknown.out
+    assert "images/hub/requirements.txt: not known as of 2018-08-19 07:50 UTC" in unknown.text
     blocked = run_cli("check", str(plan), "--snapshot", str(long), *before)
     assert blocked.code == 1, blocked.out
     assert run_cli("check", str(plan), "--snapshot", str(short), "--release", "chart").code == 0
@@ -319,4 +319,4 @@ def test_a_pin_file_whose_history_cannot_be_read_is_unknown(
         env={"GH_TOKEN": str(github.token)},
     )  # fmt: skip
     assert run.code == 3, run.out + run.err
-    assert "pins in images/hub/requirements.txt" in run.out
+    assert "pins in images/hub/requirements.txt" in run.text

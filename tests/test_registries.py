@@ -191,7 +191,7 @@ def test_tagged_but_not_on_pypi_is_tagged() -> None:
     )
     lib = check(plan, state).release("lib")
     assert lib.status is ReleaseStatus.TAGGED
-    assert lib.reasons[0].detail == "tag v2.0 has 2.0, but not the PyPI yet"
+    assert lib.reasons[0].detail == "tag v2.0 has 2.0, not yet on PyPI"
     assert lib.reasons[0].action == "publish lib 2.0 (PyPI)"
     state.published("pypi", "lib", "2.0", "2024-05-01T00:10:00Z")
     assert check(plan, state).release("lib").status is ReleaseStatus.RELEASED
@@ -229,10 +229,10 @@ def test_founding_example_against_the_fakes(
         "explain", "chart", str(live_plan), "--github-url", fake_github.url, env={"GH_TOKEN": str(fake_github.token)}
     )
     assert result.code == 1
-    assert "pins jupyterhub-kubespawner from git 7ae9900; the plan needs >=0.9.0b1 released" in result.out
-    assert "pins oauthenticator==0.7.2; the plan needs >0.7.3" in result.out
-    assert "after kubespawner >=0.9.0b1: not released (blocked)" in result.out
-    assert "chart index v0.7-15e87d6" not in result.out  # the dev build was skipped, not accepted
+    assert "pins jupyterhub-kubespawner from git 7ae9900; the plan needs >=0.9.0b1 released" in result.text
+    assert "pins oauthenticator==0.7.2; the plan needs >0.7.3" in result.text
+    assert "after kubespawner >=0.9.0b1: not released (blocked)" in result.text
+    assert "chart index v0.7-15e87d6" not in result.text  # the dev build was skipped, not accepted
     assert any(r.path == "/helm/jupyterhub/index.yaml" for r in fake_registries.requests)
 
 
@@ -324,7 +324,7 @@ def test_an_index_cut_inside_its_last_entry_frees_no_held_pr(
     assert run.code == 3, run.out + run.err
     chart = next(r for r in json.loads(run.out)["releases"] if r["id"] == "chart")
     assert chart["status"] == "unknown"
-    assert "is not whole: it has no 'generated'" in run.out
+    assert "is not whole: it has no 'generated'" in run.text
     assert "Traceback" not in run.err
 
 
@@ -451,7 +451,7 @@ def test_a_mirror_without_version_documents_leaves_the_release_unknown(
     assert run.code == 3, run.out + run.err
     release = next(r for r in json.loads(run.out)["releases"] if r["id"] == "jupyterhub")
     assert release["status"] == "unknown"
-    assert "the project document lists 0.9.2 with 2 files, its version document answers 404" in run.out
+    assert "the project document lists 0.9.2 with 2 files, its version document answers 404" in run.text
 
 
 # -- waits the indexes ask for -------------------------------------------------------------------
@@ -513,4 +513,4 @@ def test_a_check_against_an_index_asking_to_wait_a_minute_ends_quickly(
     elapsed = time.monotonic() - started
     assert run.code == 3, run.out + run.err
     assert elapsed < QUICK, f"took {elapsed:.1f} s"
-    assert "the index asks to wait 59 s" in run.out
+    assert "the index asks to wait 59 s" in run.text

@@ -605,7 +605,7 @@ def _not_out(
         repo_node(repo.slug),
         f"{first.version} published ({words})",
         Outcome.UNMET,
-        f"{where} has {first.version}, but not the {words} yet",
+        f"{where} has {first.version}, not yet on {words}",
         action=f"publish {release.id} {first.version} ({words})",
     )
 

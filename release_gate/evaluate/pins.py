@@ -25,7 +25,7 @@ _GITHUB = re.compile(r"github\.com[/:]([A-Za-z0-9-]+/[A-Za-z0-9._-]+?)(?:\.git)?
 
 
 def canonical_name(name: str) -> str:
-    """Normalise a package name as PEP 503 says (:func:`packaging.utils.canonicalize_name`).
+    """Normalise a package name as PEP 503 says (`packaging.utils.canonicalize_name`).
 
     >>> canonical_name("JupyterHub_KubeSpawner")
     'jupyterhub-kubespawner'
@@ -88,7 +88,7 @@ def pin_entry(entry: str) -> tuple[str, str, str] | None:
 
 
 def read_entry(text: str, entry: str, plan: Plan) -> tuple[Pin, ...]:
-    """Read the pins one ``pins`` entry names from its file's *text*; raises :class:`ValueError` when it cannot."""
+    """Read the pins one ``pins`` entry names from its file's *text*; raises `ValueError` when it cannot."""
     parts = pin_entry(entry)
     if parts is None:
         raise ValueError(f"{entry!r} is not a pin entry (PATH, or PATH#KEY=PACKAGE)")
@@ -109,7 +109,7 @@ def read_entry(text: str, entry: str, plan: Plan) -> tuple[Pin, ...]:
 
 
 def read_pins(text: str, path: str, plan: Plan) -> tuple[Pin, ...]:
-    """Read the pins of requirements file *text*; raises :class:`ValueError` naming the line that is wrong."""
+    """Read the pins of requirements file *text*; raises `ValueError` naming the line that is wrong."""
     pins = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.split(" #", 1)[0].strip()

@@ -1,6 +1,6 @@
 """Wording shared by the reporters: times, status words, reason chains, the verdict line.
 
-What these return is clean (:func:`~release_gate.untrusted.clean`): one line, whatever the
+What these return is clean (`clean`): one line, whatever the
 tags, versions and reasons from outside hold.
 """
 

@@ -66,7 +66,11 @@ def render(
 
 def _question(evaluation: Evaluation, release: str | None, pr: PrVerdict | None) -> list[str]:
     """Return the question asked and its answer; under ``--release`` or ``--pr``, then the whole plan's answer."""
-    answer, _, counts = verdict_line(evaluation).partition(": ")
+    # The answer word is the Answer (clear, blocked, unknown), as in JSON and the exit code;
+    # the verdict line's own first word (held, violated) says which kind of blocked.
+    answer = evaluation.answer()
+    word, _, counts = verdict_line(evaluation).partition(": ")
+    counts = counts if word == str(answer) else f"{word}: {counts}"
     whole = ["", f"The whole plan: **{answer}** — {counts}", ""]
     if pr is not None:
         covering = [f"- hold {_cell(hold_id)}: **{status}**, {_cell(detail)}" for hold_id, status, detail in pr.holds]

@@ -3,7 +3,7 @@
 Colour and width are decided by the caller (the CLI honours ``NO_COLOR``, ``--color`` and
 ``COLUMNS``) and passed in; this module never looks at the terminal. Without a width each
 item keeps one line; with one, lines wrap as ``release_gate.report._layout`` says. Every
-string that is not a literal here is cleaned (:func:`~release_gate.untrusted.clean`): tags,
+string that is not a literal here is cleaned (`clean`): tags,
 versions, reasons and titles from outside can neither move the cursor nor start a line (a
 wrapped line starts with our indentation, and never with ``::``).
 """
