@@ -36,6 +36,7 @@ from release_gate.plan.model import ItemRef, Source
 from release_gate.report import html as html_report
 from release_gate.report import json as json_report
 from release_gate.report import markdown, text
+from release_gate.report import svg as svg_report
 from release_gate.report.graph import render_dot, render_mermaid
 from release_gate.sources.snapshot import SnapshotStateProvider, dump_snapshot
 from release_gate.state import (
@@ -433,7 +434,7 @@ def _renders(evaluation: Evaluation, login: str, failure: str) -> dict[str, tupl
         "markdown": (markdown.render(evaluation), False, 0),
         "json": (json_report.render(evaluation), False, 0),
         "html": (html_report.render(evaluation), False, 0),
-        "svg": (html_report.render_svg(evaluation), False, 0),
+        "svg": (svg_report.render_svg(evaluation), False, 0),
         "dot": (render_dot(evaluation), False, 0),
         "mermaid": (render_mermaid(evaluation), False, 0),
     }

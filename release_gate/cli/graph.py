@@ -13,7 +13,7 @@ from release_gate.cli._common import IO, PLAN_HELP, Subparsers, add_evaluated, e
 from release_gate.cli._exits import EXIT_CLEAR
 from release_gate.errors import UsageError
 from release_gate.report import GraphFormat
-from release_gate.report import html as html_report
+from release_gate.report import svg as svg_report
 from release_gate.report.graph import render_dot, render_mermaid
 
 NAME = "graph"
@@ -39,12 +39,12 @@ def run(args: argparse.Namespace, io: IO) -> int:
     if fmt is GraphFormat.PNG:
         if not args.output:
             raise UsageError("--format png", "needs a file to write", "Add -o FILE.png")
-        _png(html_report.render_svg(evaluation), Path(args.output), io)
+        _png(svg_report.render_svg(evaluation), Path(args.output), io)
     else:
         render = {
             GraphFormat.MERMAID: render_mermaid,
             GraphFormat.DOT: render_dot,
-            GraphFormat.SVG: html_report.render_svg,
+            GraphFormat.SVG: svg_report.render_svg,
         }[fmt]
         if not args.output:
             io.out.write(render(evaluation))

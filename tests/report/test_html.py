@@ -13,6 +13,7 @@ import pytest
 from release_gate import Evaluation
 from release_gate.graph import EdgeKind
 from release_gate.report import html
+from release_gate.report import svg as svg_report
 from tests.conftest import ROOT, Run
 
 
@@ -75,7 +76,7 @@ def test_graph_as_a_standalone_svg(example: Evaluation) -> None:
     """`graph --format svg` is a well-formed SVG document with one node group per graph node and its colours."""
     import xml.etree.ElementTree as ET  # noqa: PLC0415
 
-    svg = html.render_svg(example)
+    svg = svg_report.render_svg(example)
     root = ET.fromstring(svg.split("\n", 1)[1])  # noqa: S314 - our own output
     groups = root.findall(".//{http://www.w3.org/2000/svg}g")
     assert root.tag == "{http://www.w3.org/2000/svg}svg"

@@ -1,0 +1,99 @@
+"""Where things live on the web: the pages of repositories, PRs, issues, tags, releases and published versions.
+
+Pure: names in, URLs out. Reports link every PR, issue, repository, release, tag, PyPI
+version and chart version to its page. GitHub Enterprise serves the same paths under its
+own host: pass its *server* (``https://github.example.com``; `server_of` derives it from an
+API URL). Every part from the plan or the state is quoted, so a name cannot leave its place
+in the URL.
+
+>>> item_url(ItemRef("jupyterhub/kubespawner", 205))
+'https://github.com/jupyterhub/kubespawner/issues/205'
+>>> pypi_url("https://pypi.org/pypi", "jupyterhub-kubespawner", "0.9.0b1")
+'https://pypi.org/project/jupyterhub-kubespawner/0.9.0b1/'
+>>> server_of("https://github.example.com/api/v3")
+'https://github.example.com'
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+
+from release_gate.plan.model import ItemRef
+
+__all__ = [
+    "GITHUB",
+    "chart_url",
+    "item_url",
+    "pypi_url",
+    "release_url",
+    "repo_url",
+    "server_of",
+    "tag_url",
+]
+
+GITHUB = "https://github.com"
+"""The server of github.com."""
+
+_PYPI_APIS = ("https://pypi.org/pypi", "https://pypi.org/simple", "https://pypi.org")
+
+
+def _part(text: str) -> str:
+    """Quote one path segment (a ``/`` in it stays encoded)."""
+    return urllib.parse.quote(text, safe="")
+
+
+def _slug(slug: str) -> str:
+    owner, _, name = slug.partition("/")
+    return f"{_part(owner)}/{_part(name)}"
+
+
+def server_of(api_url: str) -> str:
+    """Return the web server of a GitHub REST API root: ``https://api.github.com`` -> github.com's.
+
+    GitHub Enterprise Server serves its API under ``/api/v3`` of its own host.
+    """
+    parts = urllib.parse.urlsplit(api_url)
+    if parts.netloc in ("api.github.com", ""):
+        return GITHUB
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def repo_url(slug: str, server: str = GITHUB) -> str:
+    """Return a repository's page."""
+    return f"{server}/{_slug(slug)}"
+
+
+def item_url(ref: ItemRef, server: str = GITHUB) -> str:
+    """Return a PR's or issue's page (GitHub redirects ``/issues/N`` to ``/pull/N`` for a PR)."""
+    return f"{repo_url(ref.slug, server)}/issues/{ref.number}"
+
+
+def tag_url(slug: str, tag: str, server: str = GITHUB) -> str:
+    """Return the page of a tag (the tree at it)."""
+    return f"{repo_url(slug, server)}/tree/{_part(tag)}"
+
+
+def release_url(slug: str, tag: str, server: str = GITHUB) -> str:
+    """Return the page of a GitHub release, by its tag."""
+    return f"{repo_url(slug, server)}/releases/tag/{_part(tag)}"
+
+
+def pypi_url(index: str, project: str, version: str | None = None) -> str:
+    """Return a PyPI project's page, or one version's, for pypi.org; for another index, its project URL.
+
+    Private indexes and mirrors have no standard page per version: their project URL under the
+    index root is the nearest thing.
+    """
+    if index.rstrip("/") in _PYPI_APIS:
+        page = f"https://pypi.org/project/{_part(project)}/"
+        return f"{page}{_part(version)}/" if version else page
+    return f"{index.rstrip('/')}/{_part(project)}/"
+
+
+def chart_url(index: str, chart: str, version: str | None = None) -> str:
+    """Return where a chart (version) is listed: its repository's ``index.yaml`` (Helm has no page per chart).
+
+    The fragment names the chart and version, for people; Helm ignores it.
+    """
+    anchor = f"{chart}-{version}" if version else chart
+    return f"{index}#{_part(anchor)}"
