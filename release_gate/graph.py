@@ -26,6 +26,7 @@ __all__ = [
     "find_cycle",
     "hold_node",
     "item_node",
+    "layer_ranks",
     "release_node",
     "repo_node",
 ]
@@ -119,6 +120,39 @@ def find_cycle(after: Mapping[str, Iterable[str]]) -> tuple[str, ...] | None:
         return None  # the usual answer, and much quicker to give than find_cycle's
     edges = nx.find_cycle(graph)
     return (edges[0][0], *(target for _, target in edges))
+
+
+def layer_ranks(node_ids: Iterable[str], edges: Iterable[tuple[str, str]]) -> dict[str, int]:
+    """Return a layer for each of *node_ids*, for drawing the graph left to right.
+
+    Every edge ``(source, target)`` between two of *node_ids* goes from a layer to a later
+    one, or stays in one layer when the two wait on each other in a cycle (the layers are
+    those of the graph's condensation then). The layers are ``topological_generations``
+    (the longest path from a node nothing points to), except that such a node is moved to
+    just before the nearest node it points to, so that it draws no long edge. A node with no
+    edge at all is in layer 0. Edges to ids not in *node_ids* are ignored.
+
+    >>> layer_ranks(["chart", "hub", "pr"], [("chart", "hub"), ("hub", "pr")])
+    {'chart': 0, 'hub': 1, 'pr': 2}
+    >>> layer_ranks(["hold", "chart", "hub", "pr"], [("chart", "hub"), ("hub", "pr"), ("hold", "pr")])
+    {'hold': 1, 'chart': 0, 'hub': 1, 'pr': 2}
+    >>> layer_ranks(["a", "b", "c"], [("a", "b"), ("b", "a"), ("b", "c")])
+    {'a': 0, 'b': 0, 'c': 1}
+    """
+    graph: nx.DiGraph[str] = nx.DiGraph()
+    graph.add_nodes_from(node_ids)
+    graph.add_edges_from((s, t) for s, t in edges if s in graph and t in graph and s != t)
+    condensed = nx.condensation(graph)
+    component_of: Mapping[str, int] = condensed.graph["mapping"]
+    rank: dict[int, int] = {}
+    for layer, components in enumerate(nx.topological_generations(condensed)):
+        for component in components:
+            rank[component] = layer
+    for component in condensed:
+        successors = [rank[s] for s in condensed.successors(component)]
+        if successors and condensed.in_degree(component) == 0:
+            rank[component] = min(successors) - 1
+    return {node: rank[component_of[node]] for node in graph}
 
 
 def _release_order(plan: Plan, release_ids: Collection[str], upstreams: Collection[str]) -> nx.DiGraph[str]:

@@ -18,6 +18,7 @@ from release_gate.graph import (
     find_cycle,
     hold_node,
     item_node,
+    layer_ranks,
     release_node,
     repo_node,
 )
@@ -418,3 +419,33 @@ def test_find_cycle_ignores_unknown_ids() -> None:
 def test_find_cycle_accepts_tuples() -> None:
     """find_cycle accepts any iterable of upstream ids, as plans store tuples."""
     assert find_cycle({"a": ("b",), "b": ("a",)}) in (("a", "b", "a"), ("b", "a", "b"))
+
+
+# -- layers for drawing --------------------------------------------------------------------------
+
+
+def test_layer_ranks_put_every_edge_forward(graph: ReleaseGraph) -> None:
+    """Every edge of the founding plan goes from a layer to a later one; a hold sits just before what it holds."""
+    ids = [n.id for n in graph.nodes]
+    edges = [(e.source, e.target) for e in graph.edges]
+    layers = layer_ranks(ids, edges)
+    assert set(layers) == set(ids)
+    assert all(layers[s] < layers[t] for s, t in edges)
+    hold = hold_node("kubespawner-big-prs")
+    assert layers[hold] == min(layers[t] for s, t in edges if s == hold) - 1
+    assert layers[release_node("chart")] < layers[release_node("kubespawner")]
+
+
+def test_layer_ranks_keep_a_cycle_in_one_layer() -> None:
+    """Nodes that wait on each other share a layer (the condensation's); what they point to comes after."""
+    layers = layer_ranks(["a", "b", "c", "d"], [("a", "b"), ("b", "a"), ("b", "c"), ("x", "a")])
+    assert layers == {"a": 0, "b": 0, "c": 1, "d": 0}
+
+
+def test_layer_ranks_pull_a_source_next_to_its_target() -> None:
+    """A node nothing points to is drawn just before the nearest node it points to, not in layer 0."""
+    edges = [("a", "b"), ("b", "c"), ("c", "d"), ("late", "d"), ("late", "c")]
+    layers = layer_ranks(["a", "b", "c", "d", "late", "alone"], edges)
+    assert layers["late"] == 1
+    assert layers["alone"] == 0
+    assert [layers[n] for n in "abcd"] == [0, 1, 2, 3]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import shutil
 import subprocess
@@ -39,7 +40,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
     if fmt is GraphFormat.PNG:
         if not args.output:
             raise UsageError("--format png", "needs a file to write", "Add -o FILE.png")
-        _png(svg_report.render_svg(evaluation), Path(args.output), io)
+        _png(svg_report.render_svg(evaluation, interactive=False), Path(args.output), io)
     else:
         render = {
             GraphFormat.MERMAID: render_mermaid,
@@ -55,19 +56,24 @@ def run(args: argparse.Namespace, io: IO) -> int:
 
 
 def _png(svg: str, target: Path, io: IO) -> None:
-    """Draw *svg* to a PNG with headless Chromium (Debian's chromium, or CHROMIUM)."""
+    """Draw *svg* to a PNG with headless Chromium (Debian's chromium, or CHROMIUM), at twice its size.
+
+    The window is the picture's natural size (``data-width``, ``data-height``), and the
+    device scale factor 2 makes the PNG twice as wide and high: sharp on a slide.
+    """
     browser = io.env.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
         raise UsageError("--format png", "needs Chromium to draw the picture", "Install chromium, or use --format svg")
-    size = re.search(r'width="(\d+)" height="(\d+)"', svg)
-    width, height = (size.group(1), size.group(2)) if size else ("1600", "1200")
+    size = re.search(r'data-width="([\d.]+)" data-height="([\d.]+)"', svg)
+    width, height = (math.ceil(float(size.group(1))), math.ceil(float(size.group(2)))) if size else (1600, 1200)
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "graph.svg"
         source.write_text(svg, encoding="utf-8")
         command = [
             browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync",
             "--disable-background-networking", "--disable-component-update", f"--user-data-dir={folder}/profile",
-            f"--screenshot={target.resolve()}", f"--window-size={width},{height}", source.as_uri(),
+            "--hide-scrollbars", "--force-device-scale-factor=2", f"--screenshot={target.resolve()}",
+            f"--window-size={width},{height}", source.as_uri(),
         ]  # fmt: skip
         try:
             subprocess.run(command, capture_output=True, timeout=120, check=True)  # noqa: S603 - chromium, our own file

@@ -14,6 +14,7 @@ from release_gate import Evaluation
 from release_gate.graph import EdgeKind
 from release_gate.report import html
 from release_gate.report import svg as svg_report
+from release_gate.report.graph import FILL
 from tests.conftest import ROOT, Run
 
 
@@ -78,10 +79,12 @@ def test_graph_as_a_standalone_svg(example: Evaluation) -> None:
 
     svg = svg_report.render_svg(example)
     root = ET.fromstring(svg.split("\n", 1)[1])  # noqa: S314 - our own output
-    groups = root.findall(".//{http://www.w3.org/2000/svg}g")
+    groups = [g for g in root.iter("{http://www.w3.org/2000/svg}g") if "node" in g.get("class", "").split()]
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     assert len(groups) == len(example.nodes)
-    assert ".node.status-blocked rect { fill: #ffb3b3; }" in svg
+    assert (
+        f"#graph .node.status-blocked .box, #graph .node.status-blocked .stripe {{ fill: {FILL['blocked']}; }}" in svg
+    )
 
 
 def test_timeline_strips(run_cli: Callable[..., Run], tmp_path: Path) -> None:
