@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import math
@@ -19,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.generate import generated_world, plan_text
-from release_gate import Evaluation, SnapshotStateProvider, check, parse_plan
+from release_gate import Evaluation, FakeStateProvider, SnapshotStateProvider, check, parse_plan
 from release_gate.evaluate import HoldStatus, ReleaseStatus, evaluate
 from release_gate.examples import PLAN, STATE, example_path
 from release_gate.graph import EdgeKind, NodeKind, build_graph, release_node
@@ -328,6 +329,22 @@ def test_repositories_are_lanes(founding: Evaluation) -> None:
         "hold:z2jh-big-prs": "repo:jupyterhub/zero-to-jupyterhub-k8s",
     }
     assert not any(p.get("data-kind") == "in-repo" for p in root.iter(f"{SVG}path"))
+
+
+def test_a_hold_across_repositories_has_a_lane_of_its_own() -> None:
+    """A hold on PRs of two repositories sits in the lane "across repositories", after the repositories' lanes."""
+    plan = parse_plan(
+        '[plan]\nname = "two"\n[repos.a]\ngithub = "o/a"\n[repos.b]\ngithub = "o/b"\n'
+        '[releases.a]\nversion = ">=1"\n[holds.big]\nprs = ["a#1", "b#2"]\nuntil = ["a"]\n'
+    )
+    fake = FakeStateProvider(taken_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC)).repo("o/a").repo("o/b")
+    root = _tree(svg.graph_svg(check(plan, fake.pull("o/a", 1).pull("o/b", 2))))
+    hold = next(g for g in _nodes(root) if g.get("data-id") == "hold:big")
+    assert hold.get("data-lane") == ""
+    bands = [g for g in root.iter(f"{SVG}g") if "lane" in _classes(g)]
+    assert [g.get("data-lane") for g in bands] == ["repo:o/a", "repo:o/b", ""]
+    assert "across repositories" in "".join(bands[-1].itertext())
+    assert "node" not in _classes(bands[-1])  # not a graph node: the page counts one .node per node
 
 
 def test_edges_have_arrowheads_and_a_legend_by_kind(founding: Evaluation) -> None:
