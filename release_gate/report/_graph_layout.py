@@ -187,17 +187,14 @@ class _Order:
         """Order the lanes by the mean position of their ids' neighbours (a lane with none keeps its place)."""
         layers = self.layers()
         position = {node: at / max(len(layer), 1) for layer in layers for at, node in enumerate(layer)}
-        keys: dict[str, float | None] = {}
-        for lane in self.lanes:
-            near = [
-                position[n]
-                for (_, cell_lane), cell in self.cells.items()
-                if cell_lane == lane
-                for node in cell
-                for side in "<>"
-                for n in self.whole.get(node + side, ())
-            ]
-            keys[lane] = sum(near) / len(near) if near else None
+        sums: dict[str, list[float]] = {lane: [0.0, 0.0] for lane in self.lanes}
+        for (_, lane), cell in self.cells.items():
+            for node in cell:
+                for side in "<>":
+                    for near in self.whole.get(node + side, ()):
+                        sums[lane][0] += position[near]
+                        sums[lane][1] += 1
+        keys = {lane: total / count if count else None for lane, (total, count) in sums.items()}
         self.lanes = _sorted_keeping_free(self.lanes, keys)
 
     def swap_lanes(self, best: int) -> int:
