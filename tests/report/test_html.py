@@ -130,6 +130,21 @@ def test_sections_come_in_the_order_a_maintainer_reads(example: Evaluation) -> N
     )
 
 
+def test_a_what_if_report_says_what_it_assumes_under_the_verdict(run_cli: Callable[..., Run], tmp_path: Path) -> None:
+    """With --assume, the header says what was assumed and what it changed, and the sections follow it."""
+    out = tmp_path / "report.html"
+    assume = ("--assume", "kubespawner#230 merged", "--assume", "kubespawner#232 merged")
+    result = run_cli("report", str(EXAMPLE_PLAN), "--snapshot", str(EXAMPLE_STATE), *assume, "-o", str(out))
+    assert result.code == 0, result.err
+    page = out.read_text(encoding="utf-8")
+    what_if = re.search(r'<p class="what-if">(.*?)</p>', page)
+    assert what_if
+    assert _words(what_if.group(1)) == (
+        "What if: assuming kubespawner#230 merged; kubespawner#232 merged. release kubespawner: blocked → unblocked"
+    )
+    assert 'id="release-kubespawner"' in _section(page, "can-ship-now")
+
+
 def test_can_ship_now_gives_each_unblocked_release_its_next_step(example: Evaluation) -> None:
     """Each release that can be cut is listed with where it counts once out, and what it helps."""
     ship = _section(html.render(example), "can-ship-now")
