@@ -419,7 +419,8 @@ def _deadlines(page: _Page) -> str:
         )
         days = (deadline.date - evaluation.as_of.date()).days
         rows.append(
-            f"<tr><td>{_h(deadline.id)}</td><td>{deadline.date:%Y-%m-%d}</td><td>{_h(_days(days))}</td>"
+            f'<tr><td class="nowrap">{_h(deadline.id)}</td><td class="nowrap">{deadline.date:%Y-%m-%d}</td>'
+            f"<td>{_h(_days(days))}</td>"
             f"<td>{standing or 'no release'}</td><td>{_lines(deadline.note)}</td></tr>"
         )
     return (
@@ -504,7 +505,7 @@ dt { font-weight: 600; }
 dd { margin: 0; }
 table { border-collapse: collapse; margin: .4rem 0; width: 100%; }
 th, td { border: 1px solid #ddd; padding: .3rem .5rem; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
-th, .badge, code { white-space: nowrap; overflow-wrap: normal; }
+th, .badge, code, .nowrap { white-space: nowrap; overflow-wrap: normal; }
 th { background: #f6f8fa; }
 .toolbar { margin: .5rem 0; display: flex; flex-wrap: wrap; gap: 1rem; align-items: center; }
 #canvas { border: 1px solid #ddd; }

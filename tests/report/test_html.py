@@ -516,21 +516,29 @@ def _browse(browser: Path, page: Path, *shots: Path) -> dict[str, Any]:
     return seen
 
 
+@pytest.fixture
+def founding_report(run_cli: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Write the founding plan's dashboard with `release-gate report`, its files named as in the repository."""
+    page = tmp_path / "report.html"
+    monkeypatch.chdir(ROOT)  # the page names the snapshot as given: a path of the repository, not of this machine
+    plan, state = (str(path.relative_to(ROOT)) for path in (EXAMPLE_PLAN, EXAMPLE_STATE))
+    result = run_cli("report", plan, "--snapshot", state, "-o", str(page))
+    assert result.code == 0, result.err
+    return page
+
+
 @pytest.mark.slow
 def test_page_in_a_real_browser(
-    example: Evaluation, browser: Path, run_cli: Callable[..., Run], tmp_path: Path, request: pytest.FixtureRequest
+    example: Evaluation, browser: Path, founding_report: Path, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     """In Chromium at 1,280 px: no errors, sections in order, node status words, links right, no sideways scroll.
 
     A click on a node explains it; the filter and the switch hide nodes. With --update-goldens it
     writes the docs' screenshot of the page.
     """
-    page = tmp_path / "report.html"
-    result = run_cli("report", str(EXAMPLE_PLAN), "--snapshot", str(EXAMPLE_STATE), "-o", str(page))
-    assert result.code == 0, result.err
     update = request.config.getoption("--update-goldens")
     shots = IMAGES[0] if update else tmp_path / "dashboard.png", tmp_path / "graph-section.png"
-    seen = _browse(browser, page, *shots)
+    seen = _browse(browser, founding_report, *shots)
     assert seen["errors"] == []
     assert seen["scrollWidth"] <= 1280
     assert [s["id"] for s in seen["sections"]] == [key for key, _ in html.SECTIONS]
