@@ -12,23 +12,32 @@ in the URL.
 'https://pypi.org/project/jupyterhub-kubespawner/0.9.0b1/'
 >>> server_of("https://github.example.com/api/v3")
 'https://github.example.com'
+>>> user_url(login_of("@consideRatio") or "")
+'https://github.com/consideRatio'
 """
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 
-from release_gate.plan.model import ItemRef
+from release_gate.plan.model import ItemRef, Repo, Source
 
 __all__ = [
     "GITHUB",
     "chart_url",
     "item_url",
+    "login_of",
+    "place_url",
     "pypi_url",
     "release_url",
+    "releases_url",
     "repo_url",
     "server_of",
     "tag_url",
+    "tags_url",
+    "user_url",
+    "version_url",
 ]
 
 GITHUB = "https://github.com"
@@ -97,3 +106,60 @@ def chart_url(index: str, chart: str, version: str | None = None) -> str:
     """
     anchor = f"{chart}-{version}" if version else chart
     return f"{index}#{_part(anchor)}"
+
+
+def tags_url(slug: str, server: str = GITHUB) -> str:
+    """Return the page listing a repository's tags."""
+    return f"{repo_url(slug, server)}/tags"
+
+
+def releases_url(slug: str, server: str = GITHUB) -> str:
+    """Return the page listing a repository's GitHub releases."""
+    return f"{repo_url(slug, server)}/releases"
+
+
+_LOGIN = re.compile(r"@?([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38})")
+"""A GitHub login (up to 39 letters, digits and single inner hyphens), with or without its ``@``."""
+
+
+def login_of(owner: str) -> str | None:
+    """Return the GitHub login *owner* names (``@consideRatio`` or ``consideRatio``), or ``None`` for other text.
+
+    Reports write a login without its ``@`` (a report never notifies anyone) and link it to
+    the person's page.
+    """
+    found = _LOGIN.fullmatch(owner.strip())
+    return found.group(1) if found else None
+
+
+def user_url(login: str, server: str = GITHUB) -> str:
+    """Return a person's (or organisation's) profile page."""
+    return f"{server}/{_part(login)}"
+
+
+def place_url(repo: Repo, source: Source, server: str = GITHUB) -> str:
+    """Return where *repo*'s releases appear in *source*: its tags, its GitHub releases, its PyPI project, its chart."""
+    match source:
+        case Source.TAGS:
+            return tags_url(repo.slug, server)
+        case Source.GITHUB_RELEASES:
+            return releases_url(repo.slug, server)
+        case Source.PYPI:
+            return pypi_url(repo.pypi_index, repo.pypi or repo.id)
+        case Source.HELM:
+            assert repo.helm is not None  # the plan reader checks each source has its place
+            return chart_url(repo.helm.index, repo.helm.chart)
+
+
+def version_url(repo: Repo, source: Source, name: str, server: str = GITHUB) -> str:
+    """Return the page of one version as *source* names it: a tag, a GitHub release, a PyPI or chart version."""
+    match source:
+        case Source.TAGS:
+            return tag_url(repo.slug, name, server)
+        case Source.GITHUB_RELEASES:
+            return release_url(repo.slug, name, server)
+        case Source.PYPI:
+            return pypi_url(repo.pypi_index, repo.pypi or repo.id, name)
+        case Source.HELM:
+            assert repo.helm is not None
+            return chart_url(repo.helm.index, repo.helm.chart, name)

@@ -2,8 +2,25 @@
 
 from __future__ import annotations
 
-from release_gate.plan.model import ItemRef
-from release_gate.report.links import chart_url, item_url, pypi_url, release_url, repo_url, server_of, tag_url
+import pytest
+
+from release_gate.plan.model import HelmChart, ItemRef, Repo, Source
+from release_gate.report.links import (
+    chart_url,
+    item_url,
+    login_of,
+    place_url,
+    pypi_url,
+    release_url,
+    releases_url,
+    repo_url,
+    server_of,
+    tag_url,
+    tags_url,
+    user_url,
+    version_url,
+)
+from release_gate.versions import Scheme
 
 
 def test_github_pages() -> None:
@@ -32,3 +49,48 @@ def test_the_web_server_of_an_api_root() -> None:
     """api.github.com is github.com's API; a GitHub Enterprise API root is served under its own host."""
     assert server_of("https://api.github.com") == "https://github.com"
     assert server_of("https://ghe.example/api/v3") == "https://ghe.example"
+
+
+def test_lists_of_tags_and_releases() -> None:
+    """A repository's tags and GitHub releases have a page each, on github.com or the server given."""
+    assert tags_url("o/r") == "https://github.com/o/r/tags"
+    assert releases_url("o/r", "https://ghe.example") == "https://ghe.example/o/r/releases"
+
+
+@pytest.mark.parametrize(
+    ("owner", "login"),
+    [
+        ("consideRatio", "consideRatio"),
+        ("@consideRatio", "consideRatio"),
+        (" @a-b ", "a-b"),
+        ("Jane Doe", None),
+        ("a--b", None),
+        ("-ab", None),
+        ("@org/team", None),
+        ("x" * 40, None),
+        ("", None),
+    ],
+)
+def test_a_login_is_read_without_its_at(owner: str, login: str | None) -> None:
+    """An owner that is a GitHub login (with or without @) gives the login alone; other text gives none."""
+    assert login_of(owner) == login
+
+
+def test_profile_pages() -> None:
+    """A login links to its profile page on the server given, quoted."""
+    assert user_url("consideRatio") == "https://github.com/consideRatio"
+    assert user_url("a b", "https://ghe.example") == "https://ghe.example/a%20b"
+
+
+def test_each_source_links_its_place_and_its_versions() -> None:
+    """Tags, GitHub releases, PyPI and a chart index: the list of versions, and each version's page."""
+    pypi = Repo("ks", "o/ks", Scheme.PEP440, ("v{version}",), pypi="jupyterhub-kubespawner")
+    chart = Repo("z", "o/z", Scheme.SEMVER, ("{version}",), helm=HelmChart("https://h.example/index.yaml", "hub"))
+    assert place_url(pypi, Source.TAGS) == "https://github.com/o/ks/tags"
+    assert place_url(pypi, Source.GITHUB_RELEASES, "https://ghe.example") == "https://ghe.example/o/ks/releases"
+    assert place_url(pypi, Source.PYPI) == "https://pypi.org/project/jupyterhub-kubespawner/"
+    assert place_url(chart, Source.HELM) == "https://h.example/index.yaml#hub"
+    assert version_url(pypi, Source.TAGS, "v0.9.0b1") == "https://github.com/o/ks/tree/v0.9.0b1"
+    assert version_url(pypi, Source.GITHUB_RELEASES, "v1") == "https://github.com/o/ks/releases/tag/v1"
+    assert version_url(pypi, Source.PYPI, "0.9.0b1") == "https://pypi.org/project/jupyterhub-kubespawner/0.9.0b1/"
+    assert version_url(chart, Source.HELM, "0.7.0-beta.1") == "https://h.example/index.yaml#hub-0.7.0-beta.1"
