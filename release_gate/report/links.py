@@ -24,11 +24,14 @@ __all__ = [
     "GITHUB",
     "chart_url",
     "item_url",
+    "new_release_url",
+    "public_url",
     "pypi_url",
     "release_url",
     "repo_url",
     "server_of",
     "tag_url",
+    "user_url",
 ]
 
 GITHUB = "https://github.com"
@@ -97,3 +100,25 @@ def chart_url(index: str, chart: str, version: str | None = None) -> str:
     """
     anchor = f"{chart}-{version}" if version else chart
     return f"{index}#{_part(anchor)}"
+
+
+def new_release_url(slug: str, server: str = GITHUB) -> str:
+    """Return the page where a GitHub release (and its tag) is drafted: the next step to cut a release."""
+    return f"{repo_url(slug, server)}/releases/new"
+
+
+def user_url(login: str, server: str = GITHUB) -> str:
+    """Return a person's (or an organisation's) page, by login: a report links a login instead of mentioning it."""
+    return f"{server}/{_part(login)}"
+
+
+def public_url(url: str) -> str:
+    """Return *url* without a user name or password in it: a plan's index URL may carry them, a report never does.
+
+    >>> public_url("https://me:secret@pypi.example/simple/lib/")
+    'https://pypi.example/simple/lib/'
+    """
+    parts = urllib.parse.urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from release_gate.plan.model import ItemRef
+from release_gate.report import links
 from release_gate.report.links import chart_url, item_url, pypi_url, release_url, repo_url, server_of, tag_url
 
 
@@ -32,3 +33,16 @@ def test_the_web_server_of_an_api_root() -> None:
     """api.github.com is github.com's API; a GitHub Enterprise API root is served under its own host."""
     assert server_of("https://api.github.com") == "https://github.com"
     assert server_of("https://ghe.example/api/v3") == "https://ghe.example"
+
+
+def test_the_pages_a_report_adds() -> None:
+    """Where to draft a release, and a person's page by login (a report links a login instead of mentioning it)."""
+    assert links.new_release_url("o/r") == "https://github.com/o/r/releases/new"
+    assert links.user_url("consideRatio", "https://ghe.example") == "https://ghe.example/consideRatio"
+    assert links.user_url("a/../b") == "https://github.com/a%2F..%2Fb"
+
+
+def test_a_url_is_shown_without_its_credentials() -> None:
+    """A private index URL with a user name and password in it is linked without them."""
+    assert links.public_url("https://me:s3cret@pypi.example/simple/") == "https://pypi.example/simple/"
+    assert links.public_url("https://pypi.example/simple/") == "https://pypi.example/simple/"
