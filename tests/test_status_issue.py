@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import re
@@ -67,6 +68,27 @@ def test_a_second_sweep_with_nothing_changed_sends_no_edit(repo: Repo) -> None:
     assert result.code == 0, result.err
     assert _writes(repo) == [("POST", ISSUES)]
     assert f"release-gate: status issue #{_only_issue(repo).number}: unchanged\n" in result.out
+
+
+def test_a_sweep_an_hour_later_with_nothing_changed_sends_no_edit(repo: Repo) -> None:
+    """The state read an hour later says the same: the issue, which leaves out when it was read, is not edited."""
+    token = str(repo.github.token)
+    client = GitHubGateClient(token=token, base_url=repo.github.url, timeout=5)
+    inputs = GateInputs(KS, Event(EventKind.SWEEP), status_issue=True)
+    for hour in (10, 11):
+        at = dt.datetime(2026, 1, 5, hour, tzinfo=dt.UTC)
+
+        def live(at: dt.datetime = at) -> StateProvider:
+            github = GitHubStateProvider(token=token, base_url=repo.github.url, timeout=5, clock=lambda: at)
+            return LiveStateProvider(github, RegistryReader(timeout=5))
+
+        result = run_gate(inputs, client, live)
+        assert result.problems == ()
+        assert result.evaluation is not None
+        assert result.evaluation.taken_at == at
+    assert result.status_issue is not None
+    assert result.status_issue.step is issue.Step.KEEP
+    assert _writes(repo) == [("POST", ISSUES)]
 
 
 def test_the_issue_is_edited_in_one_request_when_the_report_changes(repo: Repo) -> None:

@@ -13,13 +13,12 @@ from pathlib import Path
 
 from release_gate.cli._common import IO, Subparsers, write_note_lines
 from release_gate.cli._exits import ANSWER_EXIT, EXIT_INPUT
-from release_gate.cli._live import add_live_options, gate_client, live_provider
+from release_gate.cli._live import add_live_options, gate_client, live_provider, web_server
 from release_gate.errors import InputError, UsageError
 from release_gate.gate import issue
 from release_gate.gate.decide import HANDLED_EVENTS, Event, UnhandledEventError, parse_event
 from release_gate.gate.run import GateInputs, GateMode, GateResult
 from release_gate.gate.run import run as run_gate
-from release_gate.report import links
 from release_gate.state import StateProvider
 
 NAME = "gate"
@@ -74,7 +73,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
         override_label=args.override_label,
         run_url=f"{env.get('GITHUB_SERVER_URL', 'https://github.com')}/{slug}/actions/runs/{run_id}" if run_id else "",
         status_issue=args.status_issue,
-        server=links.server_of(client.base_url),
+        server=web_server(args, env),
     )
 
     def provider() -> StateProvider:

@@ -7,6 +7,7 @@ import datetime as dt
 
 from release_gate.cli._common import IO, PLAN_HELP, Subparsers, add_evaluated, evaluated, write_file
 from release_gate.cli._exits import EXIT_CLEAR
+from release_gate.cli._live import web_server
 from release_gate.evaluate.timeline import moments, timeline
 from release_gate.report import html as html_report
 from release_gate.report import markdown as markdown_report
@@ -46,7 +47,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
         start = max(min((m for m in moments(reading.state) if m <= evaluation.as_of), default=year_ago), year_ago)
         page = html_report.render(evaluation, timeline(reading.graph, reading.state, start, evaluation.as_of))
     else:
-        page = markdown_report.render(evaluation)
+        page = markdown_report.render(evaluation, server=web_server(args, io.env))
     write_file(args.output, page)
     io.err.write(f"release-gate: wrote {args.output}\n")
     return EXIT_CLEAR

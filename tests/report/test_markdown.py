@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +16,7 @@ from release_gate.evaluate.timeline import timeline
 from release_gate.graph import build_graph
 from release_gate.report import markdown, text
 from release_gate.state import GitHubRelease, RepoState, State, StateRequest, request_for
+from tests.conftest import Run
 from tests.test_scenarios import SCENARIOS
 
 TAKEN = dt.datetime(2024, 6, 1, 12, tzinfo=dt.UTC)
@@ -411,3 +414,23 @@ def test_a_held_pr_lists_its_holds_and_the_releases_needing_it(example: Evaluati
 def test_inline_text_notifies_no_one_and_links_no_bare_number(raw: str, shown: str) -> None:
     """Where GitHub would mention or link a bare #N, a zero-width space comes after the @ or #; nothing else changes."""
     assert markdown.inline(raw) == shown
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        (("--github-url", "https://ghe.example/api/v3"), {}),
+        ((), {"GITHUB_API_URL": "https://ghe.example/api/v3"}),
+    ],
+    ids=["option", "environment"],
+)
+def test_the_command_line_links_to_the_server_of_its_api_url(
+    run_cli: Callable[..., Run], tmp_path: Path, args: tuple[str, ...], env: dict[str, str]
+) -> None:
+    """`check --format markdown` and `report --format markdown` link to the GitHub Enterprise host of the API URL."""
+    checked = run_cli("check", "--format", "markdown", *args, env=env)
+    out = tmp_path / "report.md"
+    assert run_cli("report", "--format", "markdown", "-o", str(out), *args, env=env).code == 0
+    for report in (checked.out, out.read_text(encoding="utf-8")):
+        assert "[jupyterhub/kubespawner](https://ghe.example/jupyterhub/kubespawner)" in report
+        assert "https://github.com" not in report
