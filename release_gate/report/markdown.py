@@ -289,7 +289,15 @@ class _Report:
             return []
         lines = ["", "### Blocked", ""]
         for verdict in sorted(stuck, key=_proposed_last):
-            lines.append(f"- {self.wants(verdict)} is **{status_text(verdict)}**: {self.text(release_detail(verdict))}")
+            seen = [
+                self.evidence(verdict.repo, Evidence(c.version, c.tag, c.date, source=c.source))
+                for c in verdict.candidates
+                if c.accepted
+            ]
+            also = f"; seen as {', '.join(seen)}" if seen else ""
+            lines.append(
+                f"- {self.wants(verdict)} is **{status_text(verdict)}**: {self.text(release_detail(verdict))}{also}"
+            )
             roots = list(dict.fromkeys(root for reason in verdict.blockers for root in reason.roots()))
             lines += [f"  - root cause: {self.text(reason_text(root))}" for root in roots]
             lines += [f"  - through: {self.text(reason_text(step))}" for step in _through(verdict.blockers)]

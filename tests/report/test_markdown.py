@@ -47,6 +47,14 @@ sources = ["github-releases", "tags"]
 [repos.tool]
 github = "example/tool"
 
+[repos.pkg]
+github = "example/pkg"
+published = { pypi = "example-pkg" }
+sources = ["pypi", "tags"]
+
+[releases.pkg]
+version = ">=6.0"
+
 [releases.lib]
 version = ">=1.0"
 deadline = "summit"
@@ -93,6 +101,9 @@ def published() -> Evaluation:
         .published("helm", "example", "2.0.0", "2024-05-02T01:00:00Z")
         .repo("example/app")
         .tag("example/app", "v3.0", "2024-05-03T00:00:00Z")
+        .repo("example/pkg")
+        .tag("example/pkg", "v6.0", "2024-05-04T00:00:00Z")
+        .published("pypi", "example-pkg", "5.0", "2024-01-04T00:00:00Z")
         .repo("example/tool")
         .pull("example/tool", 7, "open")
         .pull("example/tool", 8, "open")
@@ -262,6 +273,14 @@ def test_every_repository_tag_release_and_version_links_to_its_page(published: E
         assert link in released
 
 
+def test_a_release_tagged_but_not_yet_published_links_its_tag(published: Evaluation) -> None:
+    """A release tagged but not yet on its deciding source is blocked; the tag seen links to its page."""
+    (pkg,) = [line for line in _section(markdown.render(published), "Blocked") if line.startswith("- **pkg**")]
+    assert pkg.endswith(
+        "is **tagged**: 1 precondition unmet; seen as [tag v6.0](https://github.com/example/pkg/tree/v6.0)"
+    )
+
+
 def test_a_tag_links_to_its_tree() -> None:
     """A release seen as a tag links the tag's page."""
     report = markdown.render(_scenario("all-released"))
@@ -336,7 +355,8 @@ def test_a_timeline_comes_after_the_graph(published: Evaluation) -> None:
     report = markdown.render(published, steps=steps)
     assert _sections(report)[-2:] == ["Graph", "Timeline"]
     lines = _section(report, "Timeline")
-    assert lines[0].startswith("- 2024-04-01 00:00 UTC: release lib unblocked; release chart unknown;")
+    assert lines[0].startswith("- 2024-04-01 00:00 UTC: ")
+    assert "; release lib unblocked; release chart unknown;" in lines[0]
     assert lines[1:3] == [
         "- 2024-05-01 00:00 UTC: release lib unblocked → **tagged**",
         "- 2024-05-01 01:00 UTC: release lib tagged → **released**",
