@@ -462,6 +462,16 @@ def test_example_workflows_ask_for_least_privilege(name: str, permissions: dict[
     assert "paths" not in str(workflow[True])  # a paths filter would leave a required status pending forever
 
 
+@pytest.mark.parametrize(
+    "path", ["action.yml", "docs/workflows/release-gate.yml", "docs/workflows/release-gate-check.yml", "docs/gate.md"]
+)
+def test_the_status_issue_and_its_permission_are_documented(path: str) -> None:
+    """The action, both example workflows and the gate's docs name the status issue and the issues: write it needs."""
+    text = (Path(__file__).resolve().parent.parent / path).read_text(encoding="utf-8")
+    assert "status-issue" in text
+    assert "issues: write" in text
+
+
 def test_merge_group_gets_failure_when_the_state_cannot_be_read(repo: Repo) -> None:
     """In a merge group, an unreadable state gives failure (the queue takes no error or pending), and exit 3."""
     repo.github.inject(Fault.SERVER_ERROR, times=None, where="graphql")
