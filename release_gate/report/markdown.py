@@ -87,17 +87,22 @@ def inline(text: str, plan: Plan | None = None) -> str:
     >>> inline("see [this](https://x) | <!-- & @you")
     'see \\[this\\](https://x) \\| \\<!-- \\& @\u200byou'
     """
-    shown = clean(text)
-    if plan is not None:
-        shown = _full_refs(plan)(shown)
-    return quiet(_MARKDOWN.sub(lambda found: "\\" + found.group(), shown))
+    return _inline(text, _full_refs(plan) if plan is not None else _as_is)
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
+def _inline(text: str, full_refs: Callable[[str], str]) -> str:
+    return quiet(_MARKDOWN.sub(lambda found: "\\" + found.group(), full_refs(clean(text))))
 
 
 def _full_refs(plan: Plan) -> Callable[[str], str]:
     """Return what rewrites the plan's short refs (``kubespawner#230``) as GitHub links them (``owner/name#230``)."""
     slugs = {repo.id: repo.slug for repo in plan.repos}
     if not slugs:
-        return lambda text: text
+        return _as_is
     ids = "|".join(re.escape(repo_id) for repo_id in sorted(slugs, key=len, reverse=True))
     pattern = re.compile(rf"(?<![\w./-])({ids})#(?=[0-9])")
     return lambda text: pattern.sub(lambda found: f"{slugs[found.group(1)]}#", text)
@@ -152,19 +157,15 @@ class _Report:
 
     def __init__(self, evaluation: Evaluation, server: str) -> None:
         self.evaluation = evaluation
-        self.plan = evaluation.plan
         self.server = server
+        self.full_refs = _full_refs(evaluation.plan)
 
     def text(self, text: str) -> str:
-        """Inline Markdown of *text*, the plan's refs written in full."""
-        return inline(text, self.plan)
-
-    def cell(self, text: str) -> str:
-        """Return a table cell: one line."""
-        return self.text(text.replace("\n", " "))
+        """Return *text* as inline Markdown (`inline`), the plan's refs written in full."""
+        return _inline(text, self.full_refs)
 
     def link(self, label: str, url: str) -> str:
-        """``[label](url)``; the URL without credentials, and nothing in it that could end it."""
+        """Return ``[label](url)``: the URL without credentials, and nothing in it that could end it."""
         href = links.public_url(url).replace(" ", "%20").replace("(", "%28").replace(")", "%29")
         return f"[{self.text(label)}]({href.replace('<', '%3C').replace('>', '%3E')})"
 
