@@ -41,13 +41,14 @@ def run(args: argparse.Namespace, io: IO) -> int:
     """
     # The dashboard's timeline looks back a year: read the pin files' versions over that time too.
     evaluation, reading = evaluated(args, io, look_back=SPAN)
+    # A strip per release over the last year of the state's recorded events (to the moment evaluated).
+    year_ago = evaluation.as_of - SPAN
+    start = max(min((m for m in moments(reading.state) if m <= evaluation.as_of), default=year_ago), year_ago)
+    steps = timeline(reading.graph, reading.state, start, evaluation.as_of)
     if args.format == "html":
-        # A strip per release over the last year of the state's recorded events (to the moment evaluated).
-        year_ago = evaluation.as_of - SPAN
-        start = max(min((m for m in moments(reading.state) if m <= evaluation.as_of), default=year_ago), year_ago)
-        page = html_report.render(evaluation, timeline(reading.graph, reading.state, start, evaluation.as_of))
+        page = html_report.render(evaluation, steps)
     else:
-        page = markdown_report.render(evaluation, server=web_server(args, io.env))
+        page = markdown_report.render(evaluation, server=web_server(args, io.env), steps=steps)
     write_file(args.output, page)
     io.err.write(f"release-gate: wrote {args.output}\n")
     return EXIT_CLEAR

@@ -454,3 +454,13 @@ def test_the_command_line_links_to_the_server_of_its_api_url(
     for report in (checked.out, out.read_text(encoding="utf-8")):
         assert "[jupyterhub/kubespawner](https://ghe.example/jupyterhub/kubespawner)" in report
         assert "https://github.com" not in report
+
+
+def test_the_markdown_file_report_writes_ends_with_the_timeline(run_cli: Callable[..., Run], tmp_path: Path) -> None:
+    """`report --format markdown` has the dashboard's timeline too, after the graph: how each release and hold stood."""
+    out = tmp_path / "report.md"
+    assert run_cli("report", "--format", "markdown", "-o", str(out)).code == 0
+    report = out.read_text(encoding="utf-8")
+    assert _sections(report)[-2:] == ["Graph", "Timeline"]
+    (start,) = _section(report, "Timeline")  # over the year to the meeting, nothing changed after the first moment
+    assert start.startswith("- 2018-01-12 02:10 UTC: release kubespawner blocked; release oauthenticator unblocked;")
