@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +30,7 @@ from release_gate.gate.decide import (
 from release_gate.gate.run import GateInputs, GateMode, GateResult, GateVerdict
 from release_gate.gate.run import run as run_gate
 from release_gate.plan.model import ItemRef
+from release_gate.report import links
 from release_gate.sources.github import GitHubGateClient, GitHubStateProvider
 from release_gate.sources.live import LiveStateProvider
 from release_gate.sources.registries import RegistryReader
@@ -48,8 +50,43 @@ def test_held_pr_gets_pending_naming_its_release(repo: Repo) -> None:
     output = (repo.folder / "output.txt").read_text(encoding="utf-8")
     assert output.startswith("verdict=held\nheld=kubespawner#205\nreport<<release-gate-")
     summary = (repo.folder / "summary.md").read_text(encoding="utf-8")
-    assert "| kubespawner#205 | **pending** |" in summary
+    assert "| jupyterhub/kubespawner#205 | **pending** |" in summary
     assert "### JupyterHub: release before JupyterCon 2018" in summary
+
+
+def test_the_job_summary_has_the_gate_table_then_the_report_in_the_dashboards_order(repo: Repo) -> None:
+    """The summary: the gate's table, then the plan's report (a level down), graph last, linked to the server."""
+    assert repo.gate("pull_request_target", pr_payload(205, SHA_205)).code == 0
+    summary = (repo.folder / "summary.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^#+ .+$", summary, flags=re.MULTILINE)
+    assert headings == [
+        "## release-gate",
+        "### JupyterHub: release before JupyterCon 2018",
+        "#### Can ship now",
+        "#### Blocked",
+        "#### Must wait",
+        "#### Next actions",
+        "#### Order",
+        "#### Deadlines",
+        "#### Watching",
+        "#### Graph",
+    ]
+    assert summary.index("| PR | Status | Why |") < summary.index("### JupyterHub")
+    server = links.server_of(repo.github.url)
+    assert f"[jupyterhub/kubespawner]({server}/jupyterhub/kubespawner)" in summary
+    assert "https://github.com/" not in summary
+
+
+def test_the_job_summary_mentions_no_one(repo: Repo) -> None:
+    """Who added an ignored override label is named in the summary (and the report output) without notifying them."""
+    _label(repo, "passerby", "read")
+    result = repo.gate("pull_request_target", pr_payload(205, SHA_205))
+    assert "the release-gate/override label by @passerby is ignored" in result.out  # the annotation, not Markdown
+    summary = (repo.folder / "summary.md").read_text(encoding="utf-8")
+    assert "label by @\u200bpasserby is ignored" in summary
+    assert re.findall(r"(?<![A-Za-z0-9_])@[A-Za-z0-9]", summary) == []
+    output = (repo.folder / "output.txt").read_text(encoding="utf-8")
+    assert re.findall(r"(?<![A-Za-z0-9_])@[A-Za-z0-9]", output.split("report<<", 1)[1]) == []
 
 
 def test_pr_not_in_the_plan_gets_success(repo: Repo) -> None:
@@ -288,6 +325,11 @@ def test_action_passes_inputs_through_env_to_real_options() -> None:
     (cache,) = [step for step in steps if step.get("uses", "").startswith("actions/cache@")]
     assert cache["with"]["path"] == "${{ runner.temp }}/release-gate-cache"
     assert '--cache-dir "$RUNNER_TEMP/release-gate-cache"' in steps[-1]["run"]
+    assert action["inputs"]["status-issue"]["default"] == "false"  # off unless asked for (it needs issues: write)
+    assert steps[-1]["env"]["RG_STATUS_ISSUE"] == "${{ inputs.status-issue }}"
+    assert 'if [ "$RG_STATUS_ISSUE" = "true" ]; then args+=(--status-issue); fi' in steps[-1]["run"]
+    assert _parser().parse_args(["gate", "--status-issue"]).status_issue
+    assert not _parser().parse_args(["gate"]).status_issue
     args = _parser().parse_args(
         ["gate", "--plan", "p.toml", "--mode", "check", "--context", "c", "--override-label", "l", "--plan-repo", "o/r"]
     )
@@ -418,6 +460,16 @@ def test_example_workflows_ask_for_least_privilege(name: str, permissions: dict[
     assert workflow["permissions"] == permissions
     assert "actions/checkout" not in text
     assert "paths" not in str(workflow[True])  # a paths filter would leave a required status pending forever
+
+
+@pytest.mark.parametrize(
+    "path", ["action.yml", "docs/workflows/release-gate.yml", "docs/workflows/release-gate-check.yml", "docs/gate.md"]
+)
+def test_the_status_issue_and_its_permission_are_documented(path: str) -> None:
+    """The action, both example workflows and the gate's docs name the status issue and the issues: write it needs."""
+    text = (Path(__file__).resolve().parent.parent / path).read_text(encoding="utf-8")
+    assert "status-issue" in text
+    assert "issues: write" in text
 
 
 def test_merge_group_gets_failure_when_the_state_cannot_be_read(repo: Repo) -> None:
@@ -710,7 +762,7 @@ def test_the_gate_as_a_library_posts_and_returns_its_decisions_printing_nothing(
     assert repo.statuses(SHA_205) == [("pending", "waits for kubespawner >=0.9.0b1 to be released")]
     assert repo.github.statuses[0].target_url == "https://github.example/run/1"
     assert result.outputs.startswith("verdict=held\nheld=kubespawner#205\nreport<<release-gate-")
-    assert "| kubespawner#205 | **pending** |" in result.report
+    assert "| jupyterhub/kubespawner#205 | **pending** |" in result.report
     assert result.annotations[0].startswith("::warning title=release-gate%3A kubespawner#205::")
     assert (result.problems, result.bugs, result.failure) == ((), (), None)
     assert capsys.readouterr() == ("", "")

@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import TextIO
 
 from release_gate.errors import StateUnavailableError, UsageError
+from release_gate.report import links
 from release_gate.sources.cache import ResponseCache
 from release_gate.sources.github import DEFAULT_API_URL, GitHubGateClient, GitHubStateProvider
 from release_gate.sources.live import LiveStateProvider
 from release_gate.sources.registries import RegistryReader
 
-__all__ = ["add_live_options", "gate_client", "github_provider", "live_provider", "user_cache_dir"]
+__all__ = ["add_live_options", "gate_client", "github_provider", "live_provider", "user_cache_dir", "web_server"]
 
 
 def add_live_options(parser: argparse.ArgumentParser) -> None:
@@ -92,6 +93,20 @@ def gate_client(args: argparse.Namespace, env: Mapping[str, str], err: TextIO) -
     url = _api_url(args, env)
     _plain_http_warning(url, token, err)
     return GitHubGateClient(token=token or None, base_url=url, timeout=args.timeout, cache=_cache(args, env))
+
+
+def web_server(args: argparse.Namespace, env: Mapping[str, str]) -> str:
+    """Return the GitHub server reports link to: that of the API URL (``--github-url``, ``GITHUB_API_URL``).
+
+    A snapshot's report links to the same server as a live read would (github.com by default, a
+    GitHub Enterprise server's own host when its API URL is given). An API URL that is not an
+    http(s) URL with a host is a usage error: links to it could go anywhere.
+    """
+    url: str = getattr(args, "github_url", None) or env.get("GITHUB_API_URL") or DEFAULT_API_URL
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise UsageError("--github-url", f"{url!r} is not an http(s) URL", "Use e.g. https://HOST/api/v3")
+    return links.server_of(url)
 
 
 def _api_url(args: argparse.Namespace, env: Mapping[str, str]) -> str:

@@ -20,9 +20,10 @@ from release_gate.cli._common import (
     use_color,
 )
 from release_gate.cli._exits import ANSWER_EXIT
+from release_gate.cli._live import web_server
 from release_gate.errors import StateUnavailableError, UsageError
 from release_gate.evaluate import Evaluation, PrVerdict
-from release_gate.report import Format
+from release_gate.report import Format, links
 from release_gate.report import json as json_report
 from release_gate.report import markdown as markdown_report
 from release_gate.report import text as text_report
@@ -62,7 +63,10 @@ def run(args: argparse.Namespace, io: IO) -> int:
         answer = evaluation.answer()
     color, width = use_color(args.color, io), text_width(io)
     fmt = Format(args.format)
-    io.out.write(render(evaluation, fmt, color=color, verbose=args.verbose, release=release, pr=pr, width=width))
+    server = web_server(args, io.env)
+    io.out.write(
+        render(evaluation, fmt, color=color, verbose=args.verbose, release=release, pr=pr, width=width, server=server)
+    )
     return ANSWER_EXIT[answer]
 
 
@@ -75,8 +79,12 @@ def render(
     release: str | None = None,
     pr: PrVerdict | None = None,
     width: int | None = None,
+    server: str = links.GITHUB,
 ) -> str:
-    """Return the report in *fmt*, answering for *pr*, else *release*, else the whole plan (text: *width* wide)."""
+    """Return the report in *fmt*, answering for *pr*, else *release*, else the whole plan (text: *width* wide).
+
+    Markdown links to pages on the GitHub *server*.
+    """
     match fmt:
         case Format.TEXT if pr is not None:
             return text_report.render_pr(evaluation, pr, color=color, width=width)
@@ -87,7 +95,7 @@ def render(
         case Format.JSON:
             return json_report.render(evaluation, release=release, pr=pr)
         case Format.MARKDOWN:
-            return markdown_report.render(evaluation, release=release, pr=pr)
+            return markdown_report.render(evaluation, release=release, pr=pr, server=server)
 
 
 def evaluated_or_hint(args: argparse.Namespace, io: IO) -> Evaluation:

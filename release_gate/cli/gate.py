@@ -13,8 +13,9 @@ from pathlib import Path
 
 from release_gate.cli._common import IO, Subparsers, write_note_lines
 from release_gate.cli._exits import ANSWER_EXIT, EXIT_INPUT
-from release_gate.cli._live import add_live_options, gate_client, live_provider
+from release_gate.cli._live import add_live_options, gate_client, live_provider, web_server
 from release_gate.errors import InputError, UsageError
+from release_gate.gate import issue
 from release_gate.gate.decide import HANDLED_EVENTS, Event, UnhandledEventError, parse_event
 from release_gate.gate.run import GateInputs, GateMode, GateResult
 from release_gate.gate.run import run as run_gate
@@ -47,6 +48,12 @@ def add_parser(subparsers: Subparsers) -> None:
         default="release-gate/override",
         help="a label that frees a held PR when added by someone with write access",
     )
+    sub.add_argument(
+        "--status-issue",
+        action="store_true",
+        help=f"on a sweep, keep one issue per plan (labelled {issue.LABEL}) up to date with the Markdown report, "
+        "editing it only when the report changes (needs issues: write)",
+    )
     add_live_options(sub)
 
 
@@ -65,6 +72,8 @@ def run(args: argparse.Namespace, io: IO) -> int:
         context=args.context,
         override_label=args.override_label,
         run_url=f"{env.get('GITHUB_SERVER_URL', 'https://github.com')}/{slug}/actions/runs/{run_id}" if run_id else "",
+        status_issue=args.status_issue,
+        server=web_server(args, env),
     )
 
     def provider() -> StateProvider:
@@ -113,6 +122,13 @@ def _write(result: GateResult, io: IO) -> None:
     """Write the read's notes, the annotations, the job summary, the step outputs and the one-line verdict."""
     write_note_lines(result.notes, io.err)
     io.out.writelines(line + "\n" for line in result.annotations)
+    kept = result.status_issue
+    if kept is not None and kept.number is not None:
+        said = str(kept.step)
+        if kept.step is issue.Step.CLOSED:
+            said += ", so not updated: reopen it to have it kept"
+        others = f" (also carrying its marker: {', '.join(f'#{n}' for n in kept.others)})" if kept.others else ""
+        io.out.write(f"release-gate: status issue #{kept.number}: {said}{others}\n")
     for variable, text in (("GITHUB_STEP_SUMMARY", result.report), ("GITHUB_OUTPUT", result.outputs)):
         if io.env.get(variable):
             with Path(io.env[variable]).open("a", encoding="utf-8") as handle:

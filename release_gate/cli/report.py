@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import urllib.parse
 
 from release_gate.cli._common import IO, PLAN_HELP, Subparsers, add_evaluated, evaluated, write_file
 from release_gate.cli._exits import EXIT_CLEAR
-from release_gate.errors import UsageError
+from release_gate.cli._live import web_server
 from release_gate.evaluate.timeline import moments, timeline
 from release_gate.report import html as html_report
 from release_gate.report import markdown as markdown_report
-from release_gate.report.links import server_of
-from release_gate.sources.github import DEFAULT_API_URL
 
 NAME = "report"
 
@@ -34,19 +31,6 @@ def add_parser(subparsers: Subparsers) -> None:
     sub.add_argument("-o", "--output", metavar="FILE", required=True, help="where to write it")
 
 
-def web_server(args: argparse.Namespace, io: IO) -> str:
-    """Return the GitHub web server the report links to: that of ``--github-url``, else ``GITHUB_API_URL``.
-
-    A snapshot's report links to the same server as a live read would (github.com by default,
-    a GitHub Enterprise server's own host when its API URL is given).
-    """
-    url: str = args.github_url or io.env.get("GITHUB_API_URL") or DEFAULT_API_URL
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise UsageError("--github-url", f"{url!r} is not an http(s) URL", "Use e.g. https://HOST/api/v3")
-    return server_of(url)
-
-
 def run(args: argparse.Namespace, io: IO) -> int:
     """Write the report; exit 0 once it is written, whatever it says (gating is ``check``'s job).
 
@@ -55,18 +39,17 @@ def run(args: argparse.Namespace, io: IO) -> int:
     plan, snapshot or option that cannot be used, or an ``--output`` that cannot be written; exit 3
     when no state could be read at all.
     """
-    server = web_server(args, io)
+    server = web_server(args, io.env)
     # The dashboard's timeline looks back a year: read the pin files' versions over that time too.
     evaluation, reading = evaluated(args, io, look_back=SPAN)
+    # A strip per release over the last year of the state's recorded events (to the moment evaluated).
+    year_ago = evaluation.as_of - SPAN
+    start = max(min((m for m in moments(reading.state) if m <= evaluation.as_of), default=year_ago), year_ago)
+    steps = timeline(reading.graph, reading.state, start, evaluation.as_of)
     if args.format == "html":
-        # The status of each release and hold over the last year of the state's recorded events
-        # (to the moment evaluated), and the PRs merged in that time.
-        year_ago = evaluation.as_of - SPAN
-        start = max(min((m for m in moments(reading.state) if m <= evaluation.as_of), default=year_ago), year_ago)
-        steps = timeline(reading.graph, reading.state, start, evaluation.as_of)
         page = html_report.render(evaluation, steps, server=server, state=reading.state)
     else:
-        page = markdown_report.render(evaluation)
+        page = markdown_report.render(evaluation, server=server, steps=steps)
     write_file(args.output, page)
     io.err.write(f"release-gate: wrote {args.output}\n")
     return EXIT_CLEAR

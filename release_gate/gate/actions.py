@@ -8,12 +8,14 @@ so it can never become a workflow command of its own.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterable, Sequence
 
 from release_gate.evaluate import Evaluation
 from release_gate.gate.decide import Decision, StatusState
-from release_gate.report import markdown
+from release_gate.plan.model import Plan
+from release_gate.report import links, markdown
 from release_gate.untrusted import clean, clean_output
 
 __all__ = ["annotation_lines", "escape_data", "escape_property", "outputs", "summary"]
@@ -44,18 +46,38 @@ def annotation_lines(decisions: Iterable[Decision]) -> list[str]:
     return lines
 
 
-def summary(evaluation: Evaluation | None, decisions: Sequence[Decision], note: str = "") -> str:
-    """Return the job summary: the gate's verdict per PR, then the plan's Markdown report."""
+def summary(
+    evaluation: Evaluation | None,
+    decisions: Sequence[Decision],
+    note: str = "",
+    *,
+    server: str = links.GITHUB,
+    issue: str = "",
+) -> str:
+    """Return the job summary: the gate's verdict per PR, then the plan's Markdown report in the dashboard's order.
+
+    PRs are written ``owner/name#N`` and nothing in it mentions anyone, as in the report: the
+    summary is also the ``report`` step output, which a workflow may post as a comment. Links
+    go to *server*. *issue* names the status issue and what was done to it, when a sweep kept one.
+    """
+    plan = evaluation.plan if evaluation is not None else None
     lines = ["## release-gate", ""]
     if note:
-        lines += [_clean_lines(note), ""]
+        lines += [_note_lines(note, plan), ""]
     if decisions:
         lines += ["| PR | Status | Why |", "|---|---|---|"]
-        lines += [f"| {_cell(d.label)} | **{d.state}** | {_cell(d.detail)} |" for d in decisions]
+        lines += [f"| {_cell(str(d.ref), plan)} | **{d.state}** | {_cell(d.detail, plan)} |" for d in decisions]
         lines.append("")
+    if issue:
+        lines += [f"Status issue: {markdown.inline(issue)}", ""]
     if evaluation is not None:
-        lines.append(markdown.render(evaluation).replace("## ", "### ", 1))
+        report = markdown.render(evaluation, server=server)
+        lines.append(_HEADING.sub(r"#\1", report))  # under the summary's own heading, a level down
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+_HEADING = re.compile(r"^(#{2,3} )", re.MULTILINE)
+"""The report's headings (its outside text never starts a line: every line starts with our own text)."""
 
 
 def _clean_lines(text: str) -> str:
@@ -63,8 +85,13 @@ def _clean_lines(text: str) -> str:
     return "\n".join(clean(line) for line in text.split("\n"))
 
 
-def _cell(text: str) -> str:
-    return clean(text.replace("\n", " ")).replace("\\", "\\\\").replace("|", "\\|")
+def _note_lines(text: str, plan: Plan | None) -> str:
+    """Return a message whose line breaks are ours (a plan error lists one problem a line), a line each, quiet."""
+    return "\n".join(markdown.inline(line, plan) for line in text.split("\n"))
+
+
+def _cell(text: str, plan: Plan | None) -> str:
+    return markdown.inline(text.replace("\n", " "), plan)
 
 
 def outputs(verdict: str, held: Sequence[str], report: str) -> str:

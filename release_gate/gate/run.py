@@ -8,22 +8,29 @@ outputs and the answer. It reads no argv or environment, prints nothing and neve
 
 Failing closed: a PR whose labels, plan or state cannot be read, or whose decision crashes,
 still gets ``error`` (``failure`` in a merge group) posted, and the answer is unknown.
+
+With ``status_issue``, a sweep also keeps the plan's status issue up to date
+(`release_gate.gate.issue`), once the statuses are posted. When the issues cannot be listed,
+nothing is created (that would make a second issue): the run says why and its answer is
+unknown, as when a status cannot be posted.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from release_gate import pipeline
 from release_gate._version import __version__
 from release_gate.errors import InputError, ReleaseGateError, StateUnavailableError
 from release_gate.evaluate import Answer, Evaluation
+from release_gate.gate import issue
 from release_gate.gate.actions import annotation_lines, outputs, summary
 from release_gate.gate.decide import Decision, Event, EventKind, Override, decide, unavailable
 from release_gate.plan.model import ItemRef
 from release_gate.plan.reader import parse_plan
+from release_gate.report import links
 from release_gate.sources.github import GitHubGateClient, OpenPull
 from release_gate.state import StateProvider
 
@@ -64,6 +71,10 @@ class GateInputs:
     override_label: str = "release-gate/override"
     run_url: str = ""
     """The run the statuses link to."""
+    status_issue: bool = False
+    """On a sweep, keep the plan's status issue up to date (`release_gate.gate.issue`; needs ``issues: write``)."""
+    server: str = links.GITHUB
+    """The GitHub server the reports link to (`links.server_of` of the API URL)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +101,8 @@ class GateResult:
     """The step outputs, in GITHUB_OUTPUT's format."""
     bugs: tuple[Exception, ...] = ()
     """Internal errors met on the way; every PR still got its status. The caller reports them (exit 4)."""
+    status_issue: issue.Update | None = None
+    """What was done to the plan's status issue (its number once created); ``None`` when it was not looked at."""
 
     @property
     def held(self) -> tuple[str, ...]:
@@ -149,7 +162,9 @@ def run(inputs: GateInputs, client: GitHubGateClient, provider: Callable[[], Sta
     if inputs.mode is GateMode.STATUS:
         for item in judged:
             problems += _post(gate, item)
-    return _result(gate, judged, evaluation, failure, tuple(dict.fromkeys(problems)), notes)
+    kept, issue_problems = _status_issue(gate, evaluation)
+    problems += issue_problems
+    return _result(gate, judged, evaluation, failure, tuple(dict.fromkeys(problems)), notes, kept)
 
 
 def _targets(gate: _Run) -> list[tuple[OpenPull, str]]:
@@ -262,6 +277,46 @@ def _post(gate: _Run, judged: _Judged) -> list[str]:
     return problems
 
 
+def _status_issue(gate: _Run, evaluation: Evaluation | None) -> tuple[issue.Update | None, list[str]]:
+    """On a sweep asked to, bring the plan's status issue up to date; return what was done and what went wrong.
+
+    Without an evaluation (the plan or the state could not be read) the issue is left as it
+    was: the run fails and says why. When the issues cannot be listed, none is created.
+    """
+    inputs = gate.inputs
+    if not inputs.status_issue or inputs.event.kind is not EventKind.SWEEP or evaluation is None:
+        return None, []
+    slug = inputs.repository
+    mark = issue.marker(inputs.plan_repo or slug, inputs.plan_path)
+    title = issue.title(evaluation)
+    body = issue.body(evaluation, mark=mark, repository=slug, server=inputs.server)
+    try:
+        found = gate.client.labelled_issues(slug, issue.LABEL)
+    except StateUnavailableError as exc:
+        return None, [f"{exc} The status issue is left as it was; none is created, lest it be a second one."]
+    except Exception as exc:  # noqa: BLE001 - a bug: the statuses are out; it is reported
+        return None, [gate.bug(exc)]
+    update = issue.decide(found, mark, title, body)
+    try:
+        if update.step is issue.Step.CREATE:
+            made = gate.client.create_issue(slug, title=title, body=body, labels=(issue.LABEL,))
+            update = replace(update, number=made.number)
+            if issue.LABEL not in made.labels:
+                lost = (
+                    f"GitHub made the status issue {slug}#{made.number} without its label {issue.LABEL}, so the "
+                    f"next sweep would not find it and would make another: add the label to #{made.number}"
+                )
+                return update, [lost]
+        elif update.step is issue.Step.EDIT:
+            assert update.number is not None
+            gate.client.edit_issue(slug, update.number, title=title, body=body)
+    except StateUnavailableError as exc:
+        return None, [str(exc)]
+    except Exception as exc:  # noqa: BLE001 - a bug: the statuses are out; it is reported
+        return None, [gate.bug(exc)]
+    return update, []
+
+
 def _result(  # noqa: PLR0917 - private, one call site
     gate: _Run,
     judged: list[_Judged],
@@ -269,6 +324,7 @@ def _result(  # noqa: PLR0917 - private, one call site
     failure: ReleaseGateError | None,
     problems: tuple[str, ...],
     notes: tuple[str, ...],
+    kept: issue.Update | None = None,
 ) -> GateResult:
     """Sum the run up: the verdict, the answer, the job summary and the step outputs."""
     decisions = tuple(j.decision for j in judged)
@@ -279,7 +335,8 @@ def _result(  # noqa: PLR0917 - private, one call site
         answer = Answer.UNKNOWN
     else:
         answer = Answer.BLOCKED if gate.inputs.mode is GateMode.CHECK and held else Answer.CLEAR
-    report = summary(evaluation, decisions, note="\n\n".join(problems))
+    shown = "" if kept is None or kept.number is None else f"{gate.inputs.repository}#{kept.number} ({kept.step})"
+    report = summary(evaluation, decisions, note="\n\n".join(problems), server=gate.inputs.server, issue=shown)
     return GateResult(
         decisions=decisions,
         verdict=verdict,
@@ -292,4 +349,5 @@ def _result(  # noqa: PLR0917 - private, one call site
         report=report,
         outputs=outputs(str(verdict), held, report),
         bugs=tuple(gate.bugs),
+        status_issue=kept,
     )

@@ -28,7 +28,9 @@ __all__ = [
     "chart_url",
     "item_url",
     "login_of",
+    "new_release_url",
     "place_url",
+    "public_url",
     "pypi_url",
     "release_url",
     "releases_url",
@@ -91,8 +93,9 @@ def pypi_url(index: str, project: str, version: str | None = None) -> str:
     """Return a PyPI project's page, or one version's, for pypi.org; for another index, its project URL.
 
     Private indexes and mirrors have no standard page per version: their project URL under the
-    index root is the nearest thing.
+    index root is the nearest thing (without any user name or password the plan's URL carries).
     """
+    index = public_url(index)
     if index.rstrip("/") in _PYPI_APIS:
         page = f"https://pypi.org/project/{_part(project)}/"
         return f"{page}{_part(version)}/" if version else page
@@ -102,10 +105,11 @@ def pypi_url(index: str, project: str, version: str | None = None) -> str:
 def chart_url(index: str, chart: str, version: str | None = None) -> str:
     """Return where a chart (version) is listed: its repository's ``index.yaml`` (Helm has no page per chart).
 
-    The fragment names the chart and version, for people; Helm ignores it.
+    The fragment names the chart and version, for people; Helm ignores it. A user name or
+    password in the plan's URL is left out.
     """
     anchor = f"{chart}-{version}" if version else chart
-    return f"{index}#{_part(anchor)}"
+    return f"{public_url(index)}#{_part(anchor)}"
 
 
 def tags_url(slug: str, server: str = GITHUB) -> str:
@@ -163,3 +167,20 @@ def version_url(repo: Repo, source: Source, name: str, server: str = GITHUB) -> 
         case Source.HELM:
             assert repo.helm is not None
             return chart_url(repo.helm.index, repo.helm.chart, name)
+
+
+def new_release_url(slug: str, server: str = GITHUB) -> str:
+    """Return the page where a GitHub release (and its tag) is drafted: the next step to cut a release."""
+    return f"{repo_url(slug, server)}/releases/new"
+
+
+def public_url(url: str) -> str:
+    """Return *url* without a user name or password in it: a plan's index URL may carry them, a report never does.
+
+    >>> public_url("https://me:secret@pypi.example/simple/lib/")
+    'https://pypi.example/simple/lib/'
+    """
+    parts = urllib.parse.urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))

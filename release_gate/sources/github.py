@@ -64,7 +64,7 @@ from release_gate.state import (
     satisfies,
 )
 
-__all__ = ["DEFAULT_API_URL", "GitHubStateProvider", "GraphQLQuery"]
+__all__ = ["DEFAULT_API_URL", "GitHubGateClient", "GitHubStateProvider", "GraphQLQuery", "ListedIssue", "OpenPull"]
 
 DEFAULT_API_URL = "https://api.github.com"
 MAX_ROUNDS = 20
@@ -601,6 +601,17 @@ class OpenPull:
     """Its label names; ``None`` when GitHub's answer did not say them in the documented shape."""
 
 
+@dataclass(frozen=True, slots=True)
+class ListedIssue:
+    """An issue as the merge gate lists it (the status issue is found among them by its marker)."""
+
+    number: int
+    title: str
+    body: str
+    open: bool
+    labels: tuple[str, ...] = ()
+
+
 class _UnexpectedAnswerError(ValueError):
     """A 200 whose JSON is not shaped as GitHub's REST description says."""
 
@@ -636,6 +647,7 @@ def _when(value: object) -> dt.datetime | None:
 _NEXT = re.compile(r'<[^>]*>\s*;\s*rel="next"')
 _PULL_PAGES = 50
 _EVENT_PAGES = 30
+_ISSUE_PAGES = 10
 _NO_COMMIT = "no commit found for sha"
 
 
@@ -648,7 +660,8 @@ class GitHubGateClient:
     checked here, not through PyGithub's objects, so an answer of an unexpected shape is
     a state that cannot be read, never a crash or a guess. Every request goes through the
     HTTP layer, as the provider's do; each method is one read or write, with its own
-    *budget* of seconds.
+    *budget* of seconds. Creating an issue is never asked again (a create that seemed to
+    fail may have made the issue: asked again, it could make two); every other request is.
     """
 
     def __init__(
@@ -666,10 +679,14 @@ class GitHubGateClient:
         self.retries = retries
         self._http = Http(GITHUB, timeout=timeout, retries=retries, budget=budget, max_wait=max_wait, cache=cache)
         self._github = _client(token, self.base_url, timeout, self._http)
+        self._once_http = Http(GITHUB, timeout=timeout, retries=0, budget=budget, max_wait=max_wait)
+        self._once = _client(token, self.base_url, timeout, self._once_http)
+        """Sends what must not be sent twice: the creation of an issue."""
 
     def _guard(self, what: str, call: Callable[..., T], *args: Any) -> T:
         """Run *call* (one read or write, with its own *budget*), saying *what* when GitHub cannot be read."""
         self._http.begin()
+        self._once_http.begin()
         try:
             return call(*args)
         except StateUnavailableError:
@@ -679,7 +696,9 @@ class GitHubGateClient:
             if described is None:
                 raise
             problem, hint = described
-            if "forbidden" in problem and "status" in what:
+            if "forbidden" in problem and "issue" in what:
+                hint = "The token needs issues: write (permissions: in the workflow) to keep the status issue"
+            elif "forbidden" in problem and "status" in what:
                 hint = "The token needs statuses: write (permissions: in the workflow)"
             raise StateUnavailableError(f"GitHub ({self.base_url})", f"{what}: {problem}", hint) from None
 
@@ -839,6 +858,68 @@ class GitHubGateClient:
                 raise
 
         self._guard(f"posting the commit status on {sha}", post)
+
+    def labelled_issues(self, slug: str, label: str) -> list[ListedIssue]:
+        """Return every issue of *slug*, open or closed, that carries *label* (``GET /repos/{owner}/{repo}/issues``).
+
+        Pull requests carrying it are left out. An entry without a number, a title, a body
+        that is text or nothing, or an open or closed state makes the whole listing
+        unreadable: an issue missed would be created again.
+        """
+
+        def read() -> list[ListedIssue]:
+            found = []
+            path = f"{_repo_path(slug)}/issues"
+            for index, entry in enumerate(self._list(path, _ISSUE_PAGES, state="all", labels=label)):
+                issue = _object(entry, f"entry {index}")
+                if issue.get("pull_request") is not None:
+                    continue
+                found.append(_listed_issue(issue, f"entry {index}"))
+            return found
+
+        return self._guard(f"listing the issues labelled {label}", read)
+
+    def create_issue(self, slug: str, *, title: str, body: str, labels: tuple[str, ...]) -> ListedIssue:
+        """Create an issue on *slug* (``POST /repos/{owner}/{repo}/issues``); return it as GitHub made it.
+
+        Sent once, never asked again: when it seems to fail, GitHub may have made the issue all
+        the same, and the next listing finds it.
+        """
+
+        def post() -> ListedIssue:
+            body_sent = {"title": title, "body": body, "labels": list(labels)}
+            try:
+                _, data = self._once.requester.requestJsonAndCheck(
+                    "POST", f"{_repo_path(slug)}/issues", input=body_sent
+                )
+            except HttpError as error:
+                problem = f"{error.problem} (sent once, never again: GitHub may have made it all the same"
+                raise HttpError(f"{problem}, and the next sweep finds it)", error.hint) from None
+            return _listed_issue(_object(data, "the answer"), "the new issue")
+
+        return self._guard("creating the status issue", post)
+
+    def edit_issue(self, slug: str, number: int, *, title: str, body: str) -> None:
+        """Replace the title and the whole body of issue *number* in one request (``PATCH .../issues/{number}``)."""
+
+        def patch() -> None:
+            path = f"{_repo_path(slug)}/issues/{number}"
+            self._github.requester.requestJsonAndCheck("PATCH", path, input={"title": title, "body": body})
+
+        self._guard(f"editing the status issue #{number}", patch)
+
+
+def _listed_issue(issue: dict[str, Any], what: str) -> ListedIssue:
+    """Read one issue of a listing or a creation, checked as GitHub's REST description shapes it."""
+    number = issue.get("number")
+    if not isinstance(number, int) or isinstance(number, bool) or number <= 0:
+        raise _UnexpectedAnswerError(f"{what} has no issue number")
+    title, body, state = issue.get("title"), issue.get("body"), issue.get("state")
+    if not isinstance(title, str) or not isinstance(body, str | None) or state not in ("open", "closed"):
+        raise _UnexpectedAnswerError(f"#{number} has no title, body or state of the documented shape")
+    return ListedIssue(
+        number, title, body or "", state == "open", _label_names(issue.get("labels"), f"#{number}'s labels")
+    )
 
 
 def _repo_path(slug: str) -> str:

@@ -4,7 +4,7 @@
 release-gate uses (`release_gate.testing.routes`) and a GraphQL endpoint that runs every
 query through graphql-core against GitHub's published schema
 (`release_gate.testing.graphql`). It counts requests, can add latency, injects faults
-(`Fault`) and records the commit statuses posted to it.
+(`Fault`) and records the commit statuses posted to it and the issues made and edited through it.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any, Self
 from release_gate.plan.model import ItemRef
 from release_gate.state import State
 from release_gate.testing import graphql, routes
-from release_gate.testing.routes import PostedStatus
+from release_gate.testing.routes import FakeIssue, PostedStatus
 from release_gate.testing.server import FaultInjection, GitHubHandler, QuietServer, RecordedRequest, serve
 
 __all__ = ["FakeGitHub"]
@@ -67,6 +67,9 @@ class FakeGitHub(FaultInjection):
         side does: REST says ``incomplete_results``, GraphQL still counts them in ``issueCount``."""
         self.forbid_statuses = False
         """Answer 403 to posted statuses (a token without ``statuses: write``)."""
+        self.issues: dict[tuple[str, int], FakeIssue] = {}
+        """Issues made through the API (the gate's status issue), by ``(owner/name lower-cased, number)``."""
+        self.forbid_issues = False  # 403 to creating or editing an issue (a token without issues: write)
         self.milestones: dict[ItemRef, str] = {}
         """Pull requests and the title of the milestone each is in (a state records no milestones)."""
         self.node_errors: dict[ItemRef, str] = {}
@@ -130,6 +133,21 @@ class FakeGitHub(FaultInjection):
     def reset_at(self) -> dt.datetime:
         """When the rate limit resets, as its answers say: an hour from now, to the second."""
         return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).replace(microsecond=0)
+
+    def add_issue(
+        self,
+        slug: str,
+        title: str,
+        body: str,
+        *,
+        open: bool = True,  # noqa: A002 - GitHub's word for it
+        labels: tuple[str, ...] = (),
+    ) -> int:
+        """Give *slug* an issue as if made through the API (an earlier status issue, say); return its number."""
+        with self.lock:
+            number = routes.next_number(self, slug)
+            self.issues[slug.lower(), number] = FakeIssue(slug, number, title, body, open, labels)
+        return number
 
     # -- answers --------------------------------------------------------------------------
 

@@ -9,12 +9,14 @@ unknown), except posting a commit status, which any repository accepts.
 
 Lists are paginated as GitHub paginates them (``page``, ``per_page``, a ``Link`` to the next
 page); only the routes release-gate uses are served, the way GitHub's published REST
-description says they answer.
+description says they answer. Issues made through the API (the gate's status issue) are kept
+in `FakeGitHub.issues <release_gate.testing.github.FakeGitHub.issues>`, apart from the state.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import functools
 import re
 import urllib.parse
@@ -41,7 +43,7 @@ from release_gate.times import parse_time
 if TYPE_CHECKING:
     from release_gate.testing.github import FakeGitHub
 
-__all__ = ["ROUTES", "Answer", "PostedStatus", "Route", "answer"]
+__all__ = ["ROUTES", "Answer", "FakeIssue", "PostedStatus", "Route", "answer"]
 
 Answer = tuple[int, Any, dict[str, str]]
 """A REST answer: ``(status, JSON body, extra headers)``."""
@@ -57,6 +59,18 @@ class PostedStatus:
     context: str
     description: str
     target_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class FakeIssue:
+    """An issue made through the fake's API (a status issue), or given to it by a test."""
+
+    repo: str
+    number: int
+    title: str
+    body: str
+    open: bool = True
+    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,6 +429,98 @@ def list_statuses(call: Call, repo: RepoState) -> Answer:
     return _paged(call, listed)
 
 
+def _made_issue_json(call: Call, issue: FakeIssue) -> dict[str, Any]:
+    return {
+        "url": f"{call.base}/repos/{issue.repo}/issues/{issue.number}",
+        "html_url": f"https://github.example/{issue.repo}/issues/{issue.number}",
+        "number": issue.number,
+        "title": issue.title,
+        "body": issue.body,
+        "state": "open" if issue.open else "closed",
+        "labels": [{"name": name} for name in issue.labels],
+        "user": {"login": "github-actions[bot]"},
+        "created_at": EPOCH,
+        "closed_at": None if issue.open else EPOCH,
+    }
+
+
+@_in_repo
+def list_issues(call: Call, repo: RepoState) -> Answer:
+    """``GET /repos/{o}/{r}/issues?state=&labels=``: the issues and PRs with every label asked, newest first, paginated.
+
+    The issues made through the API and the state's own items, as GitHub lists them both.
+    """
+    del repo
+    fake, slug = call.fake, call.slug.lower()
+    state = (call.query.get("state") or ["open"])[0]
+    wanted = {name for name in (call.query.get("labels") or [""])[0].split(",") if name}
+    with fake.lock:
+        made = [
+            (issue.number, _made_issue_json(call, issue))
+            for issue in fake.issues.values()
+            if issue.repo.lower() == slug
+        ]
+    items = [
+        (item.ref.number, _issue_json(call, item))
+        for (item_slug, _), item in fake.state.items.items()
+        if item_slug == slug and isinstance(item, PullRequest | Issue)
+    ]
+    listed = [
+        data
+        for _, data in sorted([*made, *items], key=lambda pair: pair[0], reverse=True)
+        if state in ("all", data["state"]) and wanted <= {label["name"] for label in data["labels"]}
+    ]
+    return _paged(call, listed)
+
+
+def next_number(fake: FakeGitHub, slug: str) -> int:
+    """Return the number GitHub gives the next issue of *slug*: one past every issue and PR it has."""
+    taken = [number for (item_slug, number) in fake.state.items if item_slug == slug.lower()]
+    taken += [issue.number for issue in fake.issues.values() if issue.repo.lower() == slug.lower()]
+    return max(taken, default=0) + 1
+
+
+@_in_repo
+def create_issue(call: Call, repo: RepoState) -> Answer:
+    """``POST /repos/{o}/{r}/issues``: make an issue; 403 with ``forbid_issues``, 422 without a title."""
+    del repo
+    fake, body = call.fake, call.body
+    if fake.forbid_issues:
+        return 403, {"message": "Resource not accessible by integration"}, {}
+    if not isinstance(body, dict) or not isinstance(body.get("title"), str) or not body["title"]:
+        return 422, {"message": "Validation Failed"}, {}
+    labels = tuple(str(name) for name in body.get("labels") or ())
+    with fake.lock:
+        number = next_number(fake, call.slug)
+        issue = FakeIssue(call.slug, number, body["title"], str(body.get("body") or ""), open=True, labels=labels)
+        fake.issues[issue.repo.lower(), issue.number] = issue
+    return 201, _made_issue_json(call, issue), {}
+
+
+@_in_repo
+def edit_issue(call: Call, repo: RepoState) -> Answer:
+    """``PATCH /repos/{o}/{r}/issues/{n}``: change an issue made through the API; 403 with ``forbid_issues``."""
+    del repo
+    fake, body = call.fake, call.body
+    if fake.forbid_issues:
+        return 403, {"message": "Resource not accessible by integration"}, {}
+    key = (call.slug.lower(), int(call.params["number"]))
+    with fake.lock:
+        issue = fake.issues.get(key)
+        if issue is None:
+            return _not_found()
+        if not isinstance(body, dict):
+            return 422, {"message": "Validation Failed"}, {}
+        issue = dataclasses.replace(
+            issue,
+            title=str(body.get("title", issue.title)),
+            body=str(body.get("body", issue.body)),
+            open=body.get("state", "open" if issue.open else "closed") == "open",
+        )
+        fake.issues[key] = issue
+    return 200, _made_issue_json(call, issue), {}
+
+
 _REPO = r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)"
 
 
@@ -429,6 +535,9 @@ ROUTES: tuple[Route, ...] = (
     _route(None, _REPO, repository),
     _route(None, _REPO + r"/pulls", open_pulls),
     _route(None, _REPO + r"/issues/(?P<number>\d+)/events", issue_events),
+    _route("GET", _REPO + r"/issues", list_issues),
+    _route("POST", _REPO + r"/issues", create_issue),
+    _route("PATCH", _REPO + r"/issues/(?P<number>\d+)", edit_issue),
     _route(None, _REPO + r"/collaborators/(?P<login>[^/]+)/permission", permission),
     _route(None, _REPO + r"/tags", tags),
     _route(None, _REPO + r"/(?P<git>git/)?commits/(?P<sha>[0-9a-f]{40})", commit),

@@ -262,6 +262,10 @@ class GitHubHandler(FaultyHandler):
         """Answer a POST."""
         self._serve("POST")
 
+    def do_PATCH(self) -> None:
+        """Answer a PATCH (editing an issue)."""
+        self._serve("PATCH")
+
     def _read(self, method: str) -> _Request:
         parsed = urllib.parse.urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from release_gate.plan.model import HelmChart, ItemRef, Repo, Source
+from release_gate.report import links
 from release_gate.report.links import (
     chart_url,
     item_url,
@@ -94,3 +95,16 @@ def test_each_source_links_its_place_and_its_versions() -> None:
     assert version_url(pypi, Source.GITHUB_RELEASES, "v1") == "https://github.com/o/ks/releases/tag/v1"
     assert version_url(pypi, Source.PYPI, "0.9.0b1") == "https://pypi.org/project/jupyterhub-kubespawner/0.9.0b1/"
     assert version_url(chart, Source.HELM, "0.7.0-beta.1") == "https://h.example/index.yaml#hub-0.7.0-beta.1"
+
+
+def test_the_pages_a_report_adds() -> None:
+    """Where to draft a release, and a person's page by login (a report links a login instead of mentioning it)."""
+    assert links.new_release_url("o/r") == "https://github.com/o/r/releases/new"
+    assert links.user_url("consideRatio", "https://ghe.example") == "https://ghe.example/consideRatio"
+    assert links.user_url("a/../b") == "https://github.com/a%2F..%2Fb"
+
+
+def test_a_url_is_shown_without_its_credentials() -> None:
+    """A private index URL with a user name and password in it is linked without them."""
+    assert links.public_url("https://me:s3cret@pypi.example/simple/") == "https://pypi.example/simple/"
+    assert links.public_url("https://pypi.example/simple/") == "https://pypi.example/simple/"
