@@ -19,12 +19,13 @@ raises `StateUnavailableError`, which never names the token.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
 import re
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
@@ -243,17 +244,10 @@ class GitHubStateProvider:
         self._http.begin()
         self._asked_again = 0
         taken_at = self._clock()
-        try:
+        with _described(self.base_url):
             if self._has_token:
                 return self._fetch_graphql(request, taken_at)
             return self._fetch_rest(request, taken_at)
-        except StateUnavailableError:
-            raise
-        except Exception as error:
-            described = _describe(error)
-            if described is None:
-                raise
-            raise StateUnavailableError(f"GitHub ({self.base_url})", *described) from None
 
     # -- GraphQL -------------------------------------------------------------------------
 
@@ -321,15 +315,8 @@ class GitHubStateProvider:
             )
         self._http.begin()
         self._asked_again = 0
-        try:
+        with _described(self.base_url):
             return read(lambda text, variables: self._send(text, variables)[1])
-        except StateUnavailableError:
-            raise
-        except Exception as error:
-            described = _describe(error)
-            if described is None:
-                raise
-            raise StateUnavailableError(f"GitHub ({self.base_url})", *described) from None
 
     @property
     def requests_sent(self) -> int:
@@ -495,6 +482,32 @@ class GitHubStateProvider:
 
     def _unavailable(self, problem: str, hint: str = "") -> NoReturn:
         raise StateUnavailableError(f"GitHub ({self.base_url})", problem, hint)
+
+
+@contextlib.contextmanager
+def _described(base_url: str, what: str = "") -> Iterator[None]:
+    """Turn what goes wrong reading GitHub into `StateUnavailableError`: what happened and what to do.
+
+    Errors `_describe` does not know (bugs) pass through; so does a `StateUnavailableError`.
+    With *what*, the problem names the read or write that failed, and a 403 names the
+    permission it needs.
+    """
+    try:
+        yield
+    except StateUnavailableError:
+        raise
+    except Exception as error:
+        described = _describe(error)
+        if described is None:
+            raise
+        problem, hint = described
+        if what:
+            if "forbidden" in problem and "issue" in what:
+                hint = "The token needs issues: write (permissions: in the workflow) to keep the status issue"
+            elif "forbidden" in problem and "status" in what:
+                hint = "The token needs statuses: write (permissions: in the workflow)"
+            problem = f"{what}: {problem}"
+        raise StateUnavailableError(f"GitHub ({base_url})", problem, hint) from None
 
 
 def _describe(error: BaseException) -> tuple[str, str] | None:
@@ -687,20 +700,8 @@ class GitHubGateClient:
         """Run *call* (one read or write, with its own *budget*), saying *what* when GitHub cannot be read."""
         self._http.begin()
         self._once_http.begin()
-        try:
+        with _described(self.base_url, what):
             return call(*args)
-        except StateUnavailableError:
-            raise
-        except Exception as error:
-            described = _describe(error)
-            if described is None:
-                raise
-            problem, hint = described
-            if "forbidden" in problem and "issue" in what:
-                hint = "The token needs issues: write (permissions: in the workflow) to keep the status issue"
-            elif "forbidden" in problem and "status" in what:
-                hint = "The token needs statuses: write (permissions: in the workflow)"
-            raise StateUnavailableError(f"GitHub ({self.base_url})", f"{what}: {problem}", hint) from None
 
     def _get(self, path: str, parameters: dict[str, Any] | None = None) -> tuple[dict[str, Any], Any]:
         return self._github.requester.requestJsonAndCheck("GET", path, parameters=parameters)

@@ -18,6 +18,14 @@ from typing import Any, TypeVar
 
 from release_gate.errors import StateUnavailableError
 from release_gate.plan.model import ItemRef
+from release_gate.sources._shape import Unreadable as _Unreadable
+from release_gate.sources._shape import child as _child
+from release_gate.sources._shape import flag as _flag
+from release_gate.sources._shape import kind as _kind
+from release_gate.sources._shape import nodes as _nodes
+from release_gate.sources._shape import obj as _obj
+from release_gate.sources._shape import text as _text
+from release_gate.sources._shape import when as _when
 from release_gate.state import (
     FileHistory,
     FileVersion,
@@ -339,64 +347,6 @@ def more_batches(answer: Gathered, request: StateRequest) -> list[Batch]:
         (_Target(_Kind.SEARCH, parent.slug, parent), cursor) for parent, cursor in answer.more_search.items()
     )
     return _pack(targets, request)
-
-
-class _Unreadable(Exception):  # noqa: N818 - a condition of GitHub's answer, not an error of ours
-    """A part of GitHub's answer that is not shaped as the query asked: it is read as `Unknown`."""
-
-
-def _kind(value: object) -> str:
-    return "null" if value is None else type(value).__name__
-
-
-def _obj(value: object, what: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise _Unreadable(f"{what} is {_kind(value)}, not an object")
-    return value
-
-
-def _child(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    """Return the object ``data[key]``; an empty one for null."""
-    value = data.get(key)
-    return {} if value is None else _obj(value, key)
-
-
-def _text(data: Mapping[str, Any], key: str, *, null: bool = False) -> str:
-    """Return the string ``data[key]``; ``""`` for null where *null*."""
-    value = data.get(key)
-    if value is None and null:
-        return ""
-    if not isinstance(value, str):
-        raise _Unreadable(f"{key} is {_kind(value)}, not a string")
-    return value
-
-
-def _flag(data: Mapping[str, Any], key: str) -> bool:
-    value = data.get(key)
-    if not isinstance(value, bool):
-        raise _Unreadable(f"{key} is {_kind(value)}, not true or false")
-    return value
-
-
-def _when(data: Mapping[str, Any], key: str) -> dt.datetime | None:
-    """Return the time ``data[key]``; ``None`` for null."""
-    value = data.get(key)
-    if value is None:
-        return None
-    parsed = parse_time(value) if isinstance(value, str) else None
-    if parsed is None:
-        raise _Unreadable(f"{key} is not an ISO 8601 time")
-    return parsed
-
-
-def _nodes(connection: object, what: str, *, null: bool = False) -> list[Mapping[str, Any]]:
-    """Return the nodes of *connection*, without null nodes; none for a null connection where *null*."""
-    if connection is None and null:
-        return []
-    nodes = _obj(connection, what).get("nodes")
-    if not isinstance(nodes, list):
-        raise _Unreadable(f"{what}.nodes is {_kind(nodes)}, not a list")
-    return [_obj(node, f"{what}.nodes[{i}]") for i, node in enumerate(nodes) if node is not None]
 
 
 def _state(data: Mapping[str, Any], key: str, states: Mapping[str, _S]) -> _S:

@@ -22,6 +22,11 @@ from typing import Any
 from release_gate.errors import StateUnavailableError
 from release_gate.plan.draft import PullFact, RepoFacts
 from release_gate.plan.projects import MAX_DEPTH, ROOT_FILES, files_to_read
+from release_gate.sources._shape import Unreadable as _Unreadable
+from release_gate.sources._shape import count as _count
+from release_gate.sources._shape import items as _list
+from release_gate.sources._shape import obj as _obj
+from release_gate.sources._shape import text as _str
 from release_gate.sources.github import GitHubStateProvider, GraphQLQuery
 from release_gate.sources.github_query import GraphQLRateLimited
 
@@ -132,36 +137,6 @@ def files_query(files: Mapping[str, Sequence[str]]) -> Query:
 
 
 # -- reading the answers --------------------------------------------------------------------------
-
-
-class _Unreadable(Exception):  # noqa: N818 - a condition of GitHub's answer
-    """A part of GitHub's answer that is not shaped as the query asked."""
-
-
-def _obj(value: object, what: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise _Unreadable(f"{what} is not an object")
-    return value
-
-
-def _list(value: object, what: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise _Unreadable(f"{what} is not a list")
-    return value
-
-
-def _str(data: Mapping[str, Any], key: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str):
-        raise _Unreadable(f"{key} is not a string")
-    return value
-
-
-def _count(data: Mapping[str, Any], key: str) -> int:
-    value = data.get(key)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise _Unreadable(f"{key} is not a count")
-    return value
 
 
 def _repo_of(alias: object, slugs: Sequence[str]) -> str:
