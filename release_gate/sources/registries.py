@@ -113,12 +113,15 @@ class RegistryReader:
         for source, name, url in request.registries:
             if self.progress is not None:
                 self.progress(f"reading {name} ({source}): {self.requests} request(s) to package indexes so far")
-            wants = [(repo, req) for repo, req in request.wants if _publishes(repo, source, name)]
-            if source is Source.PYPI:
-                found[registry_key(source, name)] = self._pypi(name, url, wants)
-            else:
-                found[registry_key(source, name)] = self._helm(name, url)
+            found[registry_key(source, name)] = self.read_one(source, name, url, request)
         return found
+
+    def read_one(self, source: Source, name: str, url: str, request: StateRequest) -> Registry | Unknown:
+        """Read one registry entry of *request* (``request.registries`` lists them): a project or a chart."""
+        if source is Source.PYPI:
+            wants = [(repo, req) for repo, req in request.wants if _publishes(repo, source, name)]
+            return self._pypi(name, url, wants)
+        return self._helm(name, url)
 
     def _get(self, url: str, fmt: Format) -> tuple[int, Any]:
         """GET *url* through the HTTP layer: ``(status, body read with fmt)``; raises `HttpError`."""

@@ -1,0 +1,85 @@
+"""Where the benchmarks write their tables: sections of docs/benchmarks.md, each with a fingerprint.
+
+A benchmark writes each of its tables with `write`, between two markers that name it::
+
+    <!-- benchmark:NAME start fingerprint=0123abcd... (written by `python -m benchmarks NAME`) -->
+    ...the table and what the benchmark says of it...
+    <!-- benchmark:NAME end -->
+
+The fingerprint is a digest of the files the figures depend on: the benchmark's own module and
+the parts of release-gate it measures (`MEASURED` names them per section, as glob patterns from
+the repository's root). When one of them changes, `stale` says the section is stale, and
+``tests/test_benchmarks.py`` fails until the benchmark is run again: the docs never quote a
+figure measured on code that is no longer there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+__all__ = ["DOC", "ROOT", "fingerprint", "recorded", "sections", "stale", "write"]
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "benchmarks.md"
+
+_START = re.compile(r"<!-- benchmark:(?P<name>[\w-]+) start fingerprint=(?P<digest>[0-9a-f]+) [^\n]*-->\n")
+
+
+def _start(name: str, digest: str) -> str:
+    return f"<!-- benchmark:{name} start fingerprint={digest} (written by `python -m benchmarks {name}`) -->\n"
+
+
+def _end(name: str) -> str:
+    return f"<!-- benchmark:{name} end -->"
+
+
+def fingerprint(patterns: Iterable[str]) -> str:
+    """Digest the files *patterns* match (globs from the repository's root), names and contents."""
+    digest = hashlib.sha256()
+    files = sorted({path for pattern in patterns for path in ROOT.glob(pattern) if path.is_file()})
+    if not files:
+        raise ValueError(f"no file matches {list(patterns)!r}")
+    for path in files:
+        digest.update(path.relative_to(ROOT).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes().replace(b"\r\n", b"\n"))
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def sections(text: str | None = None) -> dict[str, str]:
+    """Map each section docs/benchmarks.md has to the fingerprint it was written with."""
+    text = DOC.read_text(encoding="utf-8") if text is None else text
+    return {match["name"]: match["digest"] for match in _START.finditer(text)}
+
+
+def recorded(name: str) -> str:
+    """Return the body of section *name* as docs/benchmarks.md has it (between the markers)."""
+    text = DOC.read_text(encoding="utf-8")
+    match = re.search(_START.pattern.replace(r"(?P<name>[\w-]+)", re.escape(name)), text)
+    if match is None or _end(name) not in text[match.end() :]:
+        raise KeyError(name)
+    return text[match.end() : text.index(_end(name), match.end())].rstrip("\n")
+
+
+def write(name: str, body: str, measured: Iterable[str]) -> None:
+    """Write *body* as section *name* of docs/benchmarks.md, fingerprinted by the files *measured* matches.
+
+    The section must be there already (its two markers, with any fingerprint): a benchmark
+    rewrites its own table and nothing else.
+    """
+    text = DOC.read_text(encoding="utf-8")
+    match = re.search(_START.pattern.replace(r"(?P<name>[\w-]+)", re.escape(name)), text)
+    end = text.find(_end(name), match.end()) if match else -1
+    if match is None or end < 0:
+        raise SystemExit(f"{DOC} has no section {name!r} to write into: add its two markers first")
+    digest = fingerprint(measured)
+    DOC.write_text(f"{text[: match.start()]}{_start(name, digest)}{body.rstrip()}\n{text[end:]}", encoding="utf-8")
+
+
+def stale(name: str, measured: Iterable[str]) -> bool:
+    """Whether section *name* was written with other files than *measured* matches today."""
+    return sections().get(name) != fingerprint(measured)
