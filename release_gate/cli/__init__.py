@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import difflib
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -23,7 +22,7 @@ from release_gate.cli import check, example, explain, gate, graph, init, report,
 from release_gate.cli import next as next_
 from release_gate.cli._common import BUILTIN_NOTE, IO, PLAN_NAMES, Subparsers, find_plan, write_notes
 from release_gate.cli._exits import EXIT_BUG, EXIT_CLEAR, EXIT_CODES, EXIT_INPUT, EXIT_STATE
-from release_gate.cli._live import user_cache_dir
+from release_gate.cli._live_options import user_cache_dir
 from release_gate.errors import InputError, PlanError, ReleaseGateError, StateUnavailableError
 from release_gate.untrusted import clean, clean_output
 
@@ -81,6 +80,8 @@ class _Parser(argparse.ArgumentParser):
 
     def _did_you_mean(self, extras: list[str]) -> str:
         """Return `` (did you mean --format?)`` for the first unknown option close to one of this parser's."""
+        import difflib  # noqa: PLC0415 - imported on use: --help stays light
+
         options = [name for name in self._option_string_actions if name.startswith("--")]
         for extra in extras:
             if extra.startswith("-"):

@@ -7,10 +7,7 @@ import datetime as dt
 
 from release_gate.cli._common import IO, PLAN_HELP, Subparsers, add_evaluated, evaluated, write_file
 from release_gate.cli._exits import EXIT_CLEAR
-from release_gate.cli._live import web_server
-from release_gate.evaluate.timeline import moments, timeline
-from release_gate.report import html as html_report
-from release_gate.report import markdown as markdown_report
+from release_gate.cli._live_options import web_server
 
 NAME = "report"
 
@@ -39,6 +36,8 @@ def run(args: argparse.Namespace, io: IO) -> int:
     plan, snapshot or option that cannot be used, or an ``--output`` that cannot be written; exit 3
     when no state could be read at all.
     """
+    from release_gate.evaluate.timeline import moments, timeline  # noqa: PLC0415 - imported on use: --help stays light
+
     server = web_server(args, io.env)
     # The dashboard's timeline looks back a year: read the pin files' versions over that time too.
     evaluation, reading = evaluated(args, io, look_back=SPAN)
@@ -47,8 +46,12 @@ def run(args: argparse.Namespace, io: IO) -> int:
     start = max(min((m for m in moments(reading.state) if m <= evaluation.as_of), default=year_ago), year_ago)
     steps = timeline(reading.graph, reading.state, start, evaluation.as_of)
     if args.format == "html":
+        from release_gate.report import html as html_report  # noqa: PLC0415 - imported on use: --help stays light
+
         page = html_report.render(evaluation, steps, server=server, state=reading.state)
     else:
+        from release_gate.report import markdown as markdown_report  # noqa: PLC0415 - imported on use: --help stays light
+
         page = markdown_report.render(evaluation, server=server, steps=steps)
     write_file(args.output, page)
     io.err.write(f"release-gate: wrote {args.output}\n")

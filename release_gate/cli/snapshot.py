@@ -17,8 +17,7 @@ from release_gate.cli._common import (
     write_file,
 )
 from release_gate.cli._exits import EXIT_CLEAR
-from release_gate.cli._live import add_live_options
-from release_gate.sources.snapshot import dump_snapshot
+from release_gate.cli._live_options import add_live_options
 
 NAME = "snapshot"
 
@@ -45,6 +44,8 @@ def add_parser(subparsers: Subparsers) -> None:
 
 def run(args: argparse.Namespace, io: IO) -> int:
     """Read the live state and write it; exit clear."""
+    from release_gate.sources.snapshot import dump_snapshot  # noqa: PLC0415 - imported on use: --help stays light
+
     plan_file = resolve_plan(args.plan, io.err)
     plan = load(plan_file)
     since = parse_as_of(args.since, "--since")

@@ -16,9 +16,8 @@ from release_gate.cli._common import (
     state_source,
 )
 from release_gate.cli._exits import EXIT_CLEAR
-from release_gate.cli._live import add_live_options
+from release_gate.cli._live_options import add_live_options
 from release_gate.errors import UsageError
-from release_gate.evaluate.timeline import timeline
 from release_gate.times import show_time
 
 NAME = "timeline"
@@ -47,6 +46,8 @@ def add_parser(subparsers: Subparsers) -> None:
 
 def run(args: argparse.Namespace, io: IO) -> int:
     """Print each verdict at FROM and every change after it, oldest first (or that nothing changed); exit clear."""
+    from release_gate.evaluate.timeline import timeline  # noqa: PLC0415 - imported on use: --help stays light
+
     plan_file = resolve_plan(args.plan, io.err)
     start, end = parse_moment(args.start, "FROM"), parse_moment(args.end, "TO")
     plan = load(plan_file)
