@@ -8,24 +8,21 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TextIO
+from typing import Any, Protocol, TextIO
 
+from release_gate import pipeline
 from release_gate.cli._live_options import add_live_options
 from release_gate.errors import UsageError
+from release_gate.evaluate import Evaluation
+from release_gate.evaluate.whatif import parse_assumption
 from release_gate.examples import PLAN as EXAMPLE_PLAN
 from release_gate.examples import STATE as EXAMPLE_STATE
 from release_gate.examples import example_path
+from release_gate.plan.model import ItemRef, Plan
+from release_gate.plan.reader import load_plan, parse_ref
+from release_gate.sources.snapshot import SnapshotStateProvider
+from release_gate.state import State, StateProvider
 from release_gate.untrusted import clean
-
-if TYPE_CHECKING:
-    from release_gate import pipeline
-    from release_gate.evaluate import Evaluation
-    from release_gate.plan.model import ItemRef, Plan
-    from release_gate.state import State, StateProvider
-
-# This module is imported by --help and by every command: what reads, parses and evaluates is
-# imported in the functions that do it, and the live clients (release_gate.cli._live) only
-# when a command reads live.
 
 __all__ = [
     "BUILTIN_NOTE",
@@ -125,8 +122,6 @@ def resolve_plan(named: str | None, err: TextIO) -> str | None:
 
 def load(plan_file: str | None) -> Plan:
     """Load *plan_file*, or the built-in example's plan for ``None``."""
-    from release_gate.plan.reader import load_plan  # noqa: PLC0415 - imported on use: --help stays light
-
     if plan_file:
         return load_plan(plan_file)
     return replace(load_plan(example_path(EXAMPLE_PLAN)), path=_BUILTIN_PLAN)
@@ -134,8 +129,6 @@ def load(plan_file: str | None) -> Plan:
 
 def ref(plan: Plan, text: str, option: str) -> ItemRef:
     """Read the PR ref *text* given to *option* against *plan*."""
-    from release_gate.plan.reader import parse_ref  # noqa: PLC0415 - imported on use: --help stays light
-
     try:
         return parse_ref(plan, text)
     except ValueError as exc:
@@ -164,14 +157,12 @@ class Source:
 
 def state_source(args: argparse.Namespace, io: IO, plan_file: str | None, *, live: bool = False) -> Source:
     """Return ``--snapshot``'s file; else live GitHub for a named plan (or when *live*); else the example's state."""
-    from release_gate.sources.snapshot import SnapshotStateProvider  # noqa: PLC0415 - imported on use
-
     snapshot = getattr(args, "snapshot", None)
     if snapshot:
         return Source(SnapshotStateProvider(snapshot))
     if plan_file is None and not live:
         return Source(SnapshotStateProvider(example_path(EXAMPLE_STATE), label=_BUILTIN_STATE))
-    from release_gate.cli._live import live_provider  # noqa: PLC0415 - the live clients, only to read live
+    from release_gate.cli._live import live_provider  # noqa: PLC0415 - the live clients, imported only to read live
 
     progress = _progress_line(args, io.err)
     return Source(live_provider(args, io.env, progress, err=io.err), progress=progress is not None)
@@ -198,8 +189,6 @@ def read(
     files_since: dt.datetime | None = None,
 ) -> pipeline.Reading:
     """Read the state *plan* needs from *source*; clear the progress line and write the read's notes."""
-    from release_gate import pipeline  # noqa: PLC0415 - imported on use: --help stays light
-
     reading = pipeline.read(plan, source.provider, as_of=as_of, files_since=files_since)
     if source.progress:
         io.err.write(_CLEAR_LINE)
@@ -229,8 +218,6 @@ def evaluated(
 
     *look_back* also reads the pin files' versions over that span before the moment evaluated.
     """
-    from release_gate.evaluate.whatif import parse_assumption  # noqa: PLC0415 - imported on use
-
     plan_file = resolve_plan(args.plan, io.err)
     plan = load(plan_file)
     source = state_source(args, io, plan_file)

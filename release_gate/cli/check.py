@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from release_gate.cli._commands import SUMMARIES
 from release_gate.cli._common import (
     IO,
     PLAN_HELP,
@@ -22,19 +23,18 @@ from release_gate.cli._common import (
 from release_gate.cli._exits import ANSWER_EXIT
 from release_gate.cli._live_options import web_server
 from release_gate.errors import StateUnavailableError, UsageError
-from release_gate.report import Format
-
-if TYPE_CHECKING:
-    from release_gate.evaluate import Evaluation, PrVerdict
+from release_gate.evaluate import Evaluation, PrVerdict
+from release_gate.report import Format, links
+from release_gate.report import json as json_report
+from release_gate.report import markdown as markdown_report
+from release_gate.report import text as text_report
 
 NAME = "check"
 
 
 def add_parser(subparsers: Subparsers) -> None:
     """Add ``check``: the plan, the output format, and the one release or PR to ask about."""
-    sub = add_evaluated(
-        subparsers, NAME, "Evaluate every release and hold of a plan (the default question: is everything clear?)."
-    )
+    sub = add_evaluated(subparsers, NAME, SUMMARIES[NAME])
     sub.add_argument("plan", nargs="?", metavar="PLAN", help=PLAN_HELP)
     sub.add_argument(
         "--format", choices=[f.value for f in Format], default=Format.TEXT.value, help="output format (default: text)"
@@ -78,32 +78,23 @@ def render(
     release: str | None = None,
     pr: PrVerdict | None = None,
     width: int | None = None,
-    server: str | None = None,
+    server: str = links.GITHUB,
 ) -> str:
     """Return the report in *fmt*, answering for *pr*, else *release*, else the whole plan (text: *width* wide).
 
-    Markdown links to pages on the GitHub *server* (default: github.com). Only the renderer of
-    *fmt* is imported.
+    Markdown links to pages on the GitHub *server*.
     """
-    # Imported on use, the one renderer asked for: --help stays light.
     match fmt:
+        case Format.TEXT if pr is not None:
+            return text_report.render_pr(evaluation, pr, color=color, width=width)
+        case Format.TEXT if release is not None:
+            return text_report.render_release(evaluation, release, color=color, width=width)
         case Format.TEXT:
-            from release_gate.report import text as text_report  # noqa: PLC0415
-
-            if pr is not None:
-                return text_report.render_pr(evaluation, pr, color=color, width=width)
-            if release is not None:
-                return text_report.render_release(evaluation, release, color=color, width=width)
             return text_report.render(evaluation, color=color, verbose=verbose, width=width)
         case Format.JSON:
-            from release_gate.report import json as json_report  # noqa: PLC0415
-
             return json_report.render(evaluation, release=release, pr=pr)
         case Format.MARKDOWN:
-            from release_gate.report import links  # noqa: PLC0415
-            from release_gate.report import markdown as markdown_report  # noqa: PLC0415
-
-            return markdown_report.render(evaluation, release=release, pr=pr, server=server or links.GITHUB)
+            return markdown_report.render(evaluation, release=release, pr=pr, server=server)
 
 
 def evaluated_or_hint(args: argparse.Namespace, io: IO) -> Evaluation:
@@ -133,8 +124,6 @@ def _snapshot_beside(plan: str | None) -> str | None:
 def _known_release(evaluation: Evaluation, release_id: str) -> None:
     ids = [r.id for r in evaluation.releases]
     if release_id not in ids:
-        import difflib  # noqa: PLC0415 - imported on use: --help stays light
-
         close = difflib.get_close_matches(release_id, ids, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise UsageError("--release", f"the plan has no release {release_id!r}{hint}", f"Use one of: {', '.join(ids)}")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 from pathlib import Path
 
+from release_gate.cli._commands import SUMMARIES
 from release_gate.cli._common import (
     IO,
     PLAN_HELP,
@@ -19,13 +21,14 @@ from release_gate.cli._common import (
 from release_gate.cli._exits import ANSWER_EXIT, EXIT_BLOCKED, EXIT_CLEAR, EXIT_STATE
 from release_gate.cli.check import evaluated_or_hint
 from release_gate.errors import UsageError
+from release_gate.report import text as text_report
 
 NAME = "explain"
 
 
 def add_parser(subparsers: Subparsers) -> None:
     """Add ``explain``: the subject, then the plan."""
-    sub = add_evaluated(subparsers, NAME, "Explain one release, hold or PR: the whole chain of reasons.")
+    sub = add_evaluated(subparsers, NAME, SUMMARIES[NAME])
     sub.add_argument("subject", metavar="ID", help="a release id, a hold id, or a PR ref (kubespawner#232)")
     sub.add_argument("plan", nargs="?", metavar="PLAN", help=PLAN_HELP)
     add_output_options(sub)
@@ -33,8 +36,6 @@ def add_parser(subparsers: Subparsers) -> None:
 
 def run(args: argparse.Namespace, io: IO) -> int:
     """Print the explanation; exit clear, blocked or unknown as the subject is."""
-    from release_gate.report import text as text_report  # noqa: PLC0415 - imported on use: --help stays light
-
     args = _in_order(args)
     evaluation = evaluated_or_hint(args, io)
     color, width = use_color(args.color, io), text_width(io)
@@ -52,8 +53,6 @@ def run(args: argparse.Namespace, io: IO) -> int:
         verdict = evaluation.pr(ref(evaluation.plan, subject, "explain"))
         io.out.write(text_report.render_pr(evaluation, verdict, color=color, width=width))
         return ANSWER_EXIT[verdict.answer]
-    import difflib  # noqa: PLC0415 - imported on use: --help stays light
-
     close = difflib.get_close_matches(subject, release_ids + hold_ids, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     raise UsageError(

@@ -7,20 +7,21 @@ gate, and writes its annotations, job summary, step outputs and errors.
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from release_gate.cli._commands import SUMMARIES
 from release_gate.cli._common import IO, Subparsers, write_note_lines
 from release_gate.cli._exits import ANSWER_EXIT, EXIT_INPUT
+from release_gate.cli._live import gate_client, live_provider
 from release_gate.cli._live_options import add_live_options, web_server
 from release_gate.errors import InputError, UsageError
-from release_gate.gate import STATUS_LABEL, GateMode
-
-if TYPE_CHECKING:
-    from release_gate.gate.decide import Event
-    from release_gate.gate.run import GateResult
-    from release_gate.state import StateProvider
+from release_gate.gate import issue
+from release_gate.gate.decide import HANDLED_EVENTS, Event, UnhandledEventError, parse_event
+from release_gate.gate.run import GateInputs, GateMode, GateResult
+from release_gate.gate.run import run as run_gate
+from release_gate.state import StateProvider
 
 NAME = "gate"
 
@@ -29,7 +30,7 @@ def add_parser(subparsers: Subparsers) -> None:
     """Add ``gate``: where the plan is, the mode, the status context, the override label."""
     sub = subparsers.add_parser(
         NAME,
-        help="In GitHub Actions: give each PR a commit status (pending while held), or fail the job (--mode check).",
+        help=SUMMARIES[NAME],
         description=(
             "Gate merges in GitHub Actions. Reads the event (GITHUB_EVENT_NAME, GITHUB_EVENT_PATH): a PR event "
             "judges that PR, merge_group the PR in the queue entry, schedule / workflow_dispatch / "
@@ -52,7 +53,7 @@ def add_parser(subparsers: Subparsers) -> None:
     sub.add_argument(
         "--status-issue",
         action="store_true",
-        help=f"on a sweep, keep one issue per plan (labelled {STATUS_LABEL}) up to date with the Markdown report, "
+        help=f"on a sweep, keep one issue per plan (labelled {issue.LABEL}) up to date with the Markdown report, "
         "editing it only when the report changes (needs issues: write)",
     )
     add_live_options(sub)
@@ -60,10 +61,6 @@ def add_parser(subparsers: Subparsers) -> None:
 
 def run(args: argparse.Namespace, io: IO) -> int:
     """Run the gate on the event Actions names; exit 0 clear, 1 held (check mode), 2 bad input, 3 unknown."""
-    from release_gate.cli._live import gate_client, live_provider  # noqa: PLC0415 - the live clients, on use
-    from release_gate.gate.run import GateInputs  # noqa: PLC0415 - imported on use: --help stays light
-    from release_gate.gate.run import run as run_gate  # noqa: PLC0415 - imported on use
-
     env = io.env
     slug, event = _event(env)
     client = gate_client(args, env, io.err)
@@ -99,10 +96,6 @@ def run(args: argparse.Namespace, io: IO) -> int:
 
 def _event(env: Mapping[str, str]) -> tuple[str, Event]:
     """Return the gated repository and the event, from the variables GitHub Actions sets."""
-    import json  # noqa: PLC0415 - imported on use: --help stays light
-
-    from release_gate.gate.decide import HANDLED_EVENTS, UnhandledEventError, parse_event  # noqa: PLC0415 - imported on use: --help stays light
-
     name, path, slug = env.get("GITHUB_EVENT_NAME"), env.get("GITHUB_EVENT_PATH"), env.get("GITHUB_REPOSITORY")
     for variable, value in (("GITHUB_EVENT_NAME", name), ("GITHUB_EVENT_PATH", path), ("GITHUB_REPOSITORY", slug)):
         if not value:
@@ -129,8 +122,6 @@ def _event(env: Mapping[str, str]) -> tuple[str, Event]:
 
 def _write(result: GateResult, io: IO) -> None:
     """Write the read's notes, the annotations, the job summary, the step outputs and the one-line verdict."""
-    from release_gate.gate import issue  # noqa: PLC0415 - imported on use: --help stays light
-
     write_note_lines(result.notes, io.err)
     io.out.writelines(line + "\n" for line in result.annotations)
     kept = result.status_issue

@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import math
+import re
+import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 
+from release_gate.cli._commands import SUMMARIES
 from release_gate.cli._common import IO, PLAN_HELP, Subparsers, add_evaluated, evaluated, write_file
 from release_gate.cli._exits import EXIT_CLEAR
 from release_gate.errors import UsageError
 from release_gate.report import GraphFormat
+from release_gate.report import svg as svg_report
+from release_gate.report.graph import render_dot, render_mermaid
 
 NAME = "graph"
 
 
 def add_parser(subparsers: Subparsers) -> None:
     """Add ``graph``: the plan, the format and where to write it."""
-    sub = add_evaluated(subparsers, NAME, "Print the dependency graph, coloured by status.")
+    sub = add_evaluated(subparsers, NAME, SUMMARIES[NAME])
     sub.add_argument("plan", nargs="?", metavar="PLAN", help=PLAN_HELP)
     sub.add_argument(
         "--format",
@@ -28,9 +36,6 @@ def add_parser(subparsers: Subparsers) -> None:
 
 def run(args: argparse.Namespace, io: IO) -> int:
     """Print or write the graph; exit clear (a picture is always an answer)."""
-    from release_gate.report import svg as svg_report  # noqa: PLC0415 - imported on use: --help stays light
-    from release_gate.report.graph import render_dot, render_mermaid  # noqa: PLC0415 - imported on use: --help stays light
-
     fmt = GraphFormat(args.format)
     evaluation, _ = evaluated(args, io)
     if fmt is GraphFormat.PNG:
@@ -57,13 +62,6 @@ def _png(svg: str, target: Path, io: IO) -> None:
     The window is the picture's natural size (``data-width``, ``data-height``), and the
     device scale factor 2 makes the PNG twice as wide and high: sharp on a slide.
     """
-    # Imported on use: only a PNG needs them, and --help stays light.
-    import math  # noqa: PLC0415
-    import re  # noqa: PLC0415
-    import shutil  # noqa: PLC0415
-    import subprocess  # noqa: PLC0415
-    import tempfile  # noqa: PLC0415
-
     browser = io.env.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
         raise UsageError("--format png", "needs Chromium to draw the picture", "Install chromium, or use --format svg")

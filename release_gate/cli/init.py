@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from release_gate.cli._commands import SUMMARIES
 from release_gate.cli._common import IO, PLAN_NAMES, Subparsers
 from release_gate.cli._exits import EXIT_CLEAR
+from release_gate.cli._live import github_provider
 from release_gate.cli._live_options import add_live_options
 from release_gate.errors import PlanError, UsageError
+from release_gate.plan.draft import Draft, draft_plan
+from release_gate.plan.model import parse_slug
+from release_gate.plan.reader import parse_plan
+from release_gate.sources.repo_facts import FactsRead, Wanted, read_facts
 from release_gate.untrusted import clean
-
-if TYPE_CHECKING:
-    from release_gate.plan.draft import Draft
-    from release_gate.sources.repo_facts import FactsRead
 
 NAME = "init"
 
@@ -33,9 +34,7 @@ _DESCRIPTION = (
 
 def add_parser(subparsers: Subparsers) -> None:
     """Add ``init``: the repositories, where to write, and which PRs to draft as needs and holds."""
-    sub = subparsers.add_parser(
-        NAME, help="Draft a plan file from GitHub for some repositories (needs a token).", description=_DESCRIPTION
-    )
+    sub = subparsers.add_parser(NAME, help=SUMMARIES[NAME], description=_DESCRIPTION)
     sub.add_argument("repos", nargs="+", metavar="OWNER/REPO", help="the repositories the plan is about")
     sub.add_argument(
         "-o",
@@ -70,8 +69,6 @@ def add_parser(subparsers: Subparsers) -> None:
 
 def _slugs(named: list[str]) -> list[str]:
     """Return the repositories named, each once, in order; a name that is not OWNER/REPO is a usage error."""
-    from release_gate.plan.model import parse_slug  # noqa: PLC0415 - imported on use: --help stays light
-
     bad = [name for name in named if parse_slug(name) is None]
     if bad:
         raise UsageError(
@@ -82,12 +79,6 @@ def _slugs(named: list[str]) -> list[str]:
 
 def run(args: argparse.Namespace, io: IO) -> int:
     """Read the repositories, draft the plan, check that it validates, write it; exit clear."""
-    # Imported on use: init always reads live; --help stays light.
-    from release_gate.cli._live import github_provider  # noqa: PLC0415
-    from release_gate.plan.draft import draft_plan  # noqa: PLC0415
-    from release_gate.plan.reader import parse_plan  # noqa: PLC0415
-    from release_gate.sources.repo_facts import Wanted, read_facts  # noqa: PLC0415
-
     slugs = _slugs(args.repos)
     target = None if args.output == "-" else Path(args.output)
     if target is not None and target.exists():

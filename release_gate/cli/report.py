@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
+from release_gate.cli._commands import SUMMARIES
 from release_gate.cli._common import IO, PLAN_HELP, Subparsers, add_evaluated, evaluated, write_file
 from release_gate.cli._exits import EXIT_CLEAR
 from release_gate.cli._live_options import web_server
+from release_gate.evaluate.timeline import moments, timeline
+from release_gate.report import html as html_report
+from release_gate.report import markdown as markdown_report
 
 NAME = "report"
 
@@ -17,7 +21,7 @@ SPAN = dt.timedelta(days=365)
 
 def add_parser(subparsers: Subparsers) -> None:
     """Add ``report``: the plan, the format and the file to write."""
-    sub = add_evaluated(subparsers, NAME, "Write the report to a file: the HTML dashboard, or Markdown.")
+    sub = add_evaluated(subparsers, NAME, SUMMARIES[NAME])
     sub.description = (
         f"{sub.description} Exits 0 once the file is written, whatever it shows (blocked, held or unknown: "
         "gating is check's job); 2 when the plan, snapshot or output path cannot be used, 3 when no state "
@@ -36,8 +40,6 @@ def run(args: argparse.Namespace, io: IO) -> int:
     plan, snapshot or option that cannot be used, or an ``--output`` that cannot be written; exit 3
     when no state could be read at all.
     """
-    from release_gate.evaluate.timeline import moments, timeline  # noqa: PLC0415 - imported on use: --help stays light
-
     server = web_server(args, io.env)
     # The dashboard's timeline looks back a year: read the pin files' versions over that time too.
     evaluation, reading = evaluated(args, io, look_back=SPAN)
@@ -46,12 +48,8 @@ def run(args: argparse.Namespace, io: IO) -> int:
     start = max(min((m for m in moments(reading.state) if m <= evaluation.as_of), default=year_ago), year_ago)
     steps = timeline(reading.graph, reading.state, start, evaluation.as_of)
     if args.format == "html":
-        from release_gate.report import html as html_report  # noqa: PLC0415 - imported on use: --help stays light
-
         page = html_report.render(evaluation, steps, server=server, state=reading.state)
     else:
-        from release_gate.report import markdown as markdown_report  # noqa: PLC0415 - imported on use: --help stays light
-
         page = markdown_report.render(evaluation, server=server, steps=steps)
     write_file(args.output, page)
     io.err.write(f"release-gate: wrote {args.output}\n")

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from release_gate.cli._commands import SUMMARIES
 from release_gate.cli._common import IO, PLAN_NAMES, Subparsers, find_plan, read, shown, state_source
 from release_gate.cli._exits import EXIT_CLEAR, EXIT_INPUT
 from release_gate.cli._live_options import add_live_options
 from release_gate.errors import InputError, UsageError
-
-if TYPE_CHECKING:
-    from release_gate.plan.model import Plan
-    from release_gate.state import State
+from release_gate.evaluate.pins import forgotten_after
+from release_gate.graph import build_graph
+from release_gate.plan.model import Plan
+from release_gate.plan.reader import load_plan
+from release_gate.state import State, Unknown
 
 NAME = "validate"
 
@@ -22,7 +23,7 @@ def add_parser(subparsers: Subparsers) -> None:
     """Add ``validate``: the plan files, and --live with where its state comes from."""
     sub = subparsers.add_parser(
         NAME,
-        help="Check plan files and report every problem at once.",
+        help=SUMMARIES[NAME],
         description=(
             "Check plan files and report every problem at once. Several files are checked one "
             "after the other (as pre-commit passes them); the exit code is 2 if any is invalid."
@@ -83,13 +84,7 @@ def _found(io: IO) -> str:
 
 
 def _validate_one(name: str, args: argparse.Namespace, io: IO) -> int:
-    from release_gate.plan.reader import load_plan  # noqa: PLC0415 - imported on use: --help stays light
-
     plan = load_plan(Path(name))
-    # Imported after the plan reader: release_gate.graph imported first in a process runs into
-    # the import cycle graph -> plan.model -> plan -> plan.reader -> graph.
-    from release_gate.graph import build_graph  # noqa: PLC0415 - imported on use: --help stays light
-
     graph = build_graph(plan)
     if args.live:
         _suggest(plan, read(state_source(args, io, name, live=True), plan, io).state, io)
@@ -110,9 +105,6 @@ def _validate_one(name: str, args: argparse.Namespace, io: IO) -> int:
 
 def _suggest(plan: Plan, state: State, io: IO) -> None:
     """Suggest an 'after' edge for each pin file line that pins another release's package."""
-    from release_gate.evaluate.pins import forgotten_after  # noqa: PLC0415 - imported on use
-    from release_gate.state import Unknown  # noqa: PLC0415 - imported on use
-
     files = {
         (key, path): text
         for key, repo in state.repos.items()

@@ -9,6 +9,7 @@ package (``release_gate/examples/``). This module finds whichever is there.
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 __all__ = ["PLAN", "STATE", "example_path"]
@@ -19,8 +20,6 @@ STATE = "jupyterhub-2018.state.json"
 
 def example_path(name: str) -> Path:
     """Return the path of built-in example file *name* (`PLAN` or `STATE`)."""
-    from importlib import resources  # noqa: PLC0415 - imported on use: release-gate --help stays light
-
     packaged = resources.files("release_gate.examples") / name
     if packaged.is_file():
         return Path(str(packaged))

@@ -29,13 +29,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from release_gate.evaluate import Evaluation
-from release_gate.gate import STATUS_LABEL
 from release_gate.report import links, markdown
 from release_gate.untrusted import clean
 
 __all__ = ["LABEL", "TITLE_LIMIT", "ListedIssue", "Step", "Update", "body", "decide", "marker", "title"]
 
-LABEL = STATUS_LABEL
+LABEL = "release-gate/status"
 """The label the status issue carries: the gate lists the issues with it, then reads their markers."""
 TITLE_LIMIT = 256
 """GitHub's cap on an issue's title."""

@@ -25,7 +25,7 @@ from release_gate import pipeline
 from release_gate._version import __version__
 from release_gate.errors import InputError, ReleaseGateError, StateUnavailableError
 from release_gate.evaluate import Answer, Evaluation
-from release_gate.gate import GateMode, issue
+from release_gate.gate import issue
 from release_gate.gate.actions import annotation_lines, outputs, summary
 from release_gate.gate.decide import Decision, Event, EventKind, Override, decide, unavailable
 from release_gate.plan.model import ItemRef
@@ -35,6 +35,15 @@ from release_gate.sources.github import GitHubGateClient, OpenPull
 from release_gate.state import StateProvider
 
 __all__ = ["GateInputs", "GateMode", "GateResult", "GateVerdict", "run"]
+
+
+class GateMode(enum.StrEnum):
+    """What the run does with its decisions."""
+
+    STATUS = "status"
+    """Post a commit status per PR; the run passes unless something could not be read."""
+    CHECK = "check"
+    """Post nothing; the run fails (the answer is blocked) when a PR is held."""
 
 
 class GateVerdict(enum.StrEnum):
