@@ -1,13 +1,14 @@
-"""The options of reading live state, and what they say without any client: light to import.
+"""The options of reading live state, and what they say without any client.
 
-``--help``, ``--version`` and every offline command import this module; the clients that
-read live state (PyGithub, requests, the package index reader, the answer cache) are built
-in `release_gate.cli._live`, which is imported only when a command reads live.
+Every command that may read live state imports this module, offline too; the clients
+(PyGithub, requests, the package index reader, the answer cache) are built in
+`release_gate.cli._live`, which is imported only when a command reads live.
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import sys
 import urllib.parse
 from collections.abc import Mapping
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from release_gate.errors import UsageError
+from release_gate.report import links
 
 __all__ = ["DEFAULT_API_URL", "add_live_options", "api_url", "plain_http_warning", "user_cache_dir", "web_server"]
 
@@ -57,8 +59,6 @@ def web_server(args: argparse.Namespace, env: Mapping[str, str]) -> str:
     GitHub Enterprise server's own host when its API URL is given). An API URL that is not an
     http(s) URL with a host is a usage error: links to it could go anywhere.
     """
-    from release_gate.report import links  # noqa: PLC0415 - imported on use: --help stays light
-
     url: str = getattr(args, "github_url", None) or env.get("GITHUB_API_URL") or DEFAULT_API_URL
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
@@ -93,8 +93,6 @@ def plain_http_warning(url: str, token: str, err: TextIO) -> None:
     """
     if not token or not url.lower().startswith("http://"):
         return
-    import ipaddress  # noqa: PLC0415 - imported on use: --help stays light
-
     host = urllib.parse.urlsplit(url).hostname or ""  # api_url checked it is there
     try:
         loopback = host in _LOOPBACK_NAMES or ipaddress.ip_address(host).is_loopback
