@@ -11,6 +11,11 @@ the parts of release-gate it measures (`MEASURED` names them per section, as glo
 the repository's root). When one of them changes, `stale` says the section is stale, and
 ``tests/test_benchmarks.py`` fails until the benchmark is run again: the docs never quote a
 figure measured on code that is no longer there.
+
+Each benchmark module ``benchmarks/MODULE.py`` exposes ``SECTIONS`` (section name -> the glob
+patterns of what it measures, its own module first) and ``run_for_docs(quick)``, which measures
+and writes all its sections; ``python -m benchmarks [MODULE ...] [--quick]`` runs them
+(benchmarks/__main__.py). A benchmark that needs what the machine lacks raises `Unavailable`.
 """
 
 from __future__ import annotations
