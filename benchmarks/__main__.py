@@ -57,7 +57,7 @@ def load(name: str) -> Benchmark | None:
         return None
     if list(inspect.signature(run_for_docs).parameters) != ["quick"]:
         raise TypeError(f"benchmarks/{name}.py: run_for_docs must take one parameter, quick")
-    summary = (module.__doc__ or name).strip().splitlines()[0]
+    summary = (module.__doc__ or name).strip().splitlines()[0].removeprefix("Benchmark: ")
     return Benchmark(name, {key: tuple(value) for key, value in sections.items()}, run_for_docs, summary)
 
 
@@ -93,11 +93,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the benchmarks and their sections, run none")
     args = parser.parse_args(argv)
     found = discover()
-    unknown = [name for name in args.names if name not in found]
-    if unknown:
-        others = sorted(set(names()) - set(found))
-        hint = f" ({', '.join(others)} not converted yet: run it as python -m benchmarks.NAME)" if others else ""
-        parser.error(f"no benchmark {', '.join(unknown)}; there are: {', '.join(found)}{hint}")
+    for name in args.names:
+        if name in names() and name not in found:
+            parser.error(
+                f"benchmarks/{name}.py defines no SECTIONS and run_for_docs(quick): run python -m benchmarks.{name}"
+            )
+        if name not in found:
+            parser.error(f"no benchmark {name}; there are: {', '.join(found)}")
     if args.list:
         for benchmark in found.values():
             print(f"{benchmark.name}: {benchmark.summary}\n    sections: {', '.join(benchmark.sections)}")
