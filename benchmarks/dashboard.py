@@ -1,9 +1,9 @@
 """Benchmark: how long the dashboard takes to load in headless Chromium, for a 1,200-node plan.
 
 Run it from the repository root (it is not a test; it writes its table into docs/benchmarks.md,
-between ``<!-- dashboard:start ... -->`` and ``<!-- dashboard:end -->``)::
+as the section ``dashboard``)::
 
-    python -m benchmarks.dashboard                 # 7 loads of each page; writes the docs' table
+    python -m benchmarks dashboard                 # 7 loads of each page (3 with --quick); writes the table
     python -m benchmarks.dashboard --repeat 3 --print-only
 
 Two pages are made with ``release-gate report`` (in this process, from snapshot files, with
@@ -17,7 +17,9 @@ browser context from ``file://``. Measured, from the navigation's start:
 - **drawn**: the first frame after the load event (two ``requestAnimationFrame`` callbacks
   later: layout and paint of the whole page, graph and timeline included).
 
-The target is the 1,200-node page drawn in under 2 s. It is measured, never asserted.
+The target is the 1,200-node page drawn in under 2 s. It is measured, never asserted. It needs
+chromium and node (and npm, once, for playwright-core); without them it says what is missing
+(`_doc.Unavailable`) and writes nothing.
 """
 
 from __future__ import annotations
@@ -28,20 +30,32 @@ import io
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from benchmarks import _doc
 from benchmarks.generate import generated, plan_text, sized
 from release_gate import build_graph, dump_snapshot
 from release_gate.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
-START = "<!-- dashboard:start (written by benchmarks/dashboard.py) -->"
-END = "<!-- dashboard:end -->"
+NAME = "dashboard"
+MEASURED = (
+    "benchmarks/dashboard.py",
+    "benchmarks/generate.py",
+    "release_gate/report/*",
+    "release_gate/evaluate/*.py",
+    "release_gate/graph.py",
+    "release_gate/cli/report.py",
+    "config/jupyterhub-2018.toml",
+    "config/jupyterhub-2018-08-09.state.json",
+)
+"""What the figures depend on: this module, the generated plan, the page (report/) and what it shows."""
+SECTIONS = {NAME: MEASURED}
 PLAYWRIGHT = "playwright-core@1.65.1"
 """The browser tests' pin (tests/conftest.py)."""
 FOLDER = ROOT / ".cache" / "playwright"
@@ -83,14 +97,28 @@ await browser.close();
 """
 
 
+def _missing() -> str | None:
+    """Say what this machine lacks to load the pages (chromium, node), or ``None``."""
+    chromium = os.environ.get("CHROMIUM") or "/usr/bin/chromium"  # noqa: TID251 - the loader's own variable
+    if not Path(chromium).is_file():
+        return f"no chromium at {chromium} (apt-get install chromium, or set CHROMIUM)"
+    if shutil.which("node") is None:
+        return "no node on PATH (apt-get install nodejs npm)"
+    return None
+
+
 def _loader() -> Path:
     """Return the loader script beside playwright-core in .cache/playwright (installed with npm once)."""
     if not (FOLDER / "node_modules" / "playwright-core").is_dir():
         FOLDER.mkdir(parents=True, exist_ok=True)
-        subprocess.run(  # noqa: S603 - npm, a pinned package
-            ["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(FOLDER), PLAYWRIGHT],  # noqa: S607
-            check=True,
-        )
+        try:
+            subprocess.run(  # noqa: S603 - npm, a pinned package
+                ["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(FOLDER), PLAYWRIGHT],  # noqa: S607
+                check=True,
+                timeout=600,
+            )
+        except (OSError, subprocess.SubprocessError) as error:
+            raise _doc.Unavailable(f"playwright-core could not be installed with npm ({error})") from None
     script = FOLDER / "dashboard_load.mjs"
     script.write_text(_LOADER, encoding="utf-8")
     return script
@@ -130,7 +158,7 @@ def _table(pages: dict[str, Path], measured: dict[str, Any], repeat: int) -> str
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
     lines = [
         (
-            f"`python -m benchmarks.dashboard --repeat {repeat}` (run {when}; Chromium {measured['version']} "
+            f"`python -m benchmarks dashboard` (run {when}; Chromium {measured['version']} "
             f"headless, {os.cpu_count()} CPU cores, Python {platform.python_version()}): median and best of "
             f"{repeat} loads, each in a fresh browser context, at 1,280 x 900."
         ),
@@ -154,17 +182,14 @@ def _table(pages: dict[str, Path], measured: dict[str, Any], repeat: int) -> str
     return "\n".join(lines)
 
 
-def _write(table: str) -> None:
-    text = DOC.read_text(encoding="utf-8")
-    before, found, rest = text.partition(START)
-    _, found_end, after = rest.partition(END)
-    if not found or not found_end:
-        raise SystemExit(f"{DOC} has no {START} ... {END} section to write the table into")
-    DOC.write_text(f"{before}{START}\n{table}\n{END}{after}", encoding="utf-8")
-
-
 def run(repeat: int, *, write: bool) -> str:
-    """Make both pages, load each *repeat* times, and return (and with *write*, write) the table."""
+    """Make both pages, load each *repeat* times, and return (and with *write*, write) the table.
+
+    Raises `_doc.Unavailable` when chromium or node is missing.
+    """
+    missing = _missing()
+    if missing is not None:
+        raise _doc.Unavailable(missing)
     with tempfile.TemporaryDirectory() as name:
         pages = _pages(Path(name))
         result = subprocess.run(  # noqa: S603 - node, our own loader script
@@ -177,8 +202,13 @@ def run(repeat: int, *, write: bool) -> str:
         measured: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
         table = _table(pages, measured, repeat)
     if write:
-        _write(table)
+        _doc.write(NAME, table, MEASURED)
     return table
+
+
+def run_for_docs(quick: bool) -> None:
+    """Load each page 7 times (3 with *quick*) and write the section into docs/benchmarks.md."""
+    print(run(3 if quick else 7, write=True))
 
 
 def _main() -> None:
@@ -186,7 +216,10 @@ def _main() -> None:
     parser.add_argument("--repeat", type=int, default=7, help="loads of each page (default: 7)")
     parser.add_argument("--print-only", action="store_true", help="print the table; leave docs/benchmarks.md")
     args = parser.parse_args()
-    print(run(args.repeat, write=not args.print_only))
+    try:
+        print(run(args.repeat, write=not args.print_only))
+    except _doc.Unavailable as missing:
+        raise SystemExit(f"benchmarks/dashboard.py cannot run here: {missing}") from None
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from release_gate import check, parse_plan
-from release_gate.cli import _notes, main
+from release_gate.cli import main
+from release_gate.cli._common import write_notes
 from release_gate.errors import PlanError, PlanIssue, SnapshotError, StateUnavailableError, UsageError
 from release_gate.evaluate import Evaluation, evaluate
 from release_gate.evaluate.timeline import timeline
@@ -255,7 +256,7 @@ def test_notes_from_a_live_read_are_clean_lines() -> None:
     """A note about the read (quoting GitHub or an index) is written as one clean line."""
     state = State(TAKEN, "live", stats=ReadStats(notes=("skipped\n::error::x\x1b[2J",)))
     stream = io.StringIO()
-    _notes(state, stream)
+    write_notes(state, stream)
     assert stream.getvalue() == "release-gate: note: skipped\\n::error::x\\x1b[2J\n"
 
 

@@ -5,29 +5,50 @@ error, 3 state unavailable or unknown, 4 an internal error (a bug: please report
 
 This module parses the command line, guards the output streams and turns errors into exit
 codes; each command is a module of its own (``check``, ``gate``, ...) with ``add_parser``
-and ``run``, and what they share is in ``_common`` and ``_live``.
+and ``run``, and what they share is in ``_common``, ``_live_options`` and ``_live``.
+
+A process imports only the command it runs: the parser lists every command from
+``_commands.SUMMARIES`` and builds in full only the one named, so ``--help`` and
+``--version`` import none (and the live clients, ``_live``, are imported only to read live).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import difflib
+import importlib
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, NoReturn, Protocol, TextIO, cast
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TextIO, cast
 
 from release_gate._version import __version__
-from release_gate.cli import check, example, explain, gate, graph, init, report, schema, snapshot, timeline, validate
-from release_gate.cli import next as next_
-from release_gate.cli._common import BUILTIN_NOTE, IO, PLAN_NAMES, Subparsers, find_plan, write_notes
+from release_gate.cli._commands import SUMMARIES
 from release_gate.cli._exits import EXIT_BUG, EXIT_CLEAR, EXIT_CODES, EXIT_INPUT, EXIT_STATE
-from release_gate.cli._live import user_cache_dir
-from release_gate.errors import InputError, PlanError, ReleaseGateError, StateUnavailableError
 from release_gate.untrusted import clean, clean_output
 
+if TYPE_CHECKING:
+    from release_gate.cli._common import BUILTIN_NOTE, IO, PLAN_NAMES, Subparsers, find_plan
+    from release_gate.cli._live_options import user_cache_dir
+
 __all__ = ["BUILTIN_NOTE", "EXIT_CODES", "PLAN_NAMES", "entrypoint", "find_plan", "main", "user_cache_dir"]
+
+_PASSED_ON = {
+    "BUILTIN_NOTE": ("release_gate.cli._common", "BUILTIN_NOTE"),
+    "PLAN_NAMES": ("release_gate.cli._common", "PLAN_NAMES"),
+    "find_plan": ("release_gate.cli._common", "find_plan"),
+    "user_cache_dir": ("release_gate.cli._live_options", "user_cache_dir"),
+}
+"""Names this module passes on from the commands' shared modules, imported on first use (not by --help)."""
+
+
+def __getattr__(name: str) -> Any:
+    """Import a name this module passes on (`_PASSED_ON`) from its module on first use."""
+    where = _PASSED_ON.get(name)
+    if where is None:
+        raise AttributeError(f"module 'release_gate.cli' has no attribute {name!r}")
+    module, attribute = where
+    return getattr(importlib.import_module(module), attribute)
 
 
 class _Command(Protocol):
@@ -40,23 +61,9 @@ class _Command(Protocol):
     def run(self, args: argparse.Namespace, io: IO) -> int: ...
 
 
-_notes = write_notes  # tests/test_untrusted.py checks the notes' lines through this name
-
-_COMMANDS: tuple[_Command, ...] = (
-    check,
-    explain,
-    next_,
-    report,
-    timeline,
-    graph,
-    gate,
-    snapshot,
-    init,
-    validate,
-    schema,
-    example,
-)
-"""Every command, in the order ``--help`` lists them."""
+def _command(name: str) -> _Command:
+    """Import and return the module of command *name* (``release_gate.cli.NAME``)."""
+    return cast("_Command", importlib.import_module(f"release_gate.cli.{name}"))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -81,6 +88,8 @@ class _Parser(argparse.ArgumentParser):
 
     def _did_you_mean(self, extras: list[str]) -> str:
         """Return `` (did you mean --format?)`` for the first unknown option close to one of this parser's."""
+        import difflib  # noqa: PLC0415 - imported on use: --help and --version stay light
+
         options = [name for name in self._option_string_actions if name.startswith("--")]
         for extra in extras:
             if extra.startswith("-"):
@@ -95,8 +104,13 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INPUT, f"release-gate: error: {message}; see '{self.prog} --help'\n")
 
 
-def _parser() -> argparse.ArgumentParser:
-    """Return the whole command line's parser: the top level, and each command's."""
+def _parser(built: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """Return the command line's parser: the top level, and each command's.
+
+    Only the commands in *built* (default: every one) are imported and given their options;
+    the others are listed with their summary alone, which is all the top level's ``--help``
+    shows. `main` builds the one command it runs.
+    """
     parser = _Parser(
         prog="release-gate",
         description=(
@@ -108,8 +122,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"release-gate {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for command in _COMMANDS:
-        command.add_parser(subparsers)
+    for name, summary in SUMMARIES.items():
+        if built is None or name in built:
+            _command(name).add_parser(subparsers)
+        else:
+            subparsers.add_parser(name, help=summary)
     return parser
 
 
@@ -143,6 +160,8 @@ class _Guarded:
 
 def _message(exc: BaseException) -> str:
     """Return an error's message as clean lines: one line, or a plan error's line per problem."""
+    from release_gate.errors import PlanError  # noqa: PLC0415 - imported on use: --help and --version stay light
+
     if isinstance(exc, PlanError):
         return "\n".join(clean(line) for line in str(exc).split("\n"))
     return clean(str(exc))
@@ -150,6 +169,8 @@ def _message(exc: BaseException) -> str:
 
 def _failed(exc: Exception, io: IO) -> int:
     """Say what went wrong, in one paragraph; return its exit code. The one place errors become exit codes."""
+    from release_gate.errors import InputError, ReleaseGateError, StateUnavailableError  # noqa: PLC0415 - on use
+
     if isinstance(exc, InputError):
         io.err.write(f"release-gate: error: {_message(exc)}\n")
         return EXIT_INPUT
@@ -187,18 +208,21 @@ def main(
     """
     out = cast("TextIO", _Guarded(stdout or sys.stdout))  # duck-typed: write, flush, isatty, the rest passed on
     err = cast("TextIO", _Guarded(stderr or sys.stderr))
-    io = IO(out, err, os.environ if env is None else env)
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0].startswith("-") and argv[0] not in _TOP_LEVEL) or argv[0].endswith(".toml"):
         argv = ["check", *argv]  # no command: the default job, `check`
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            args = _parser().parse_args(argv)
+            # argv[0] is the command, or a top-level option that exits: build that command alone.
+            args = _parser(built=argv[:1]).parse_args(argv)
     except SystemExit as exc:  # argparse: --help, --version, or a usage error (exit 2)
         return exc.code if isinstance(exc.code, int) else EXIT_INPUT
-    commands = {command.NAME: command for command in _COMMANDS}
+    command = _command(args.command)
+    from release_gate.cli._common import IO  # noqa: PLC0415 - imported with the command (every command imports it)
+
+    io = IO(out, err, os.environ if env is None else env)
     try:
-        return commands[args.command].run(args, io)
+        return command.run(args, io)
     except Exception as exc:  # noqa: BLE001 - every error becomes its exit code in _failed
         return _failed(exc, io)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from release_gate import pipeline
-from release_gate.cli._live import add_live_options, live_provider
+from release_gate.cli._live_options import add_live_options
 from release_gate.errors import UsageError
 from release_gate.evaluate import Evaluation
 from release_gate.evaluate.whatif import parse_assumption
@@ -162,6 +162,8 @@ def state_source(args: argparse.Namespace, io: IO, plan_file: str | None, *, liv
         return Source(SnapshotStateProvider(snapshot))
     if plan_file is None and not live:
         return Source(SnapshotStateProvider(example_path(EXAMPLE_STATE), label=_BUILTIN_STATE))
+    from release_gate.cli._live import live_provider  # noqa: PLC0415 - the live clients, imported only to read live
+
     progress = _progress_line(args, io.err)
     return Source(live_provider(args, io.env, progress, err=io.err), progress=progress is not None)
 

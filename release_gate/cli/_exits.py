@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from release_gate.evaluate import Answer
+from collections.abc import Mapping
 
 EXIT_CLEAR = 0
 EXIT_BLOCKED = 1
@@ -22,5 +22,8 @@ EXIT_CODES = (
 )
 """Every exit code, its name and meaning: the help text and docs/reference/exit-codes.md are made from it."""
 
-ANSWER_EXIT = {Answer.CLEAR: EXIT_CLEAR, Answer.BLOCKED: EXIT_BLOCKED, Answer.UNKNOWN: EXIT_STATE}
-"""The exit code of each answer to the question a command asks."""
+ANSWER_EXIT: Mapping[str, int] = {"clear": EXIT_CLEAR, "blocked": EXIT_BLOCKED, "unknown": EXIT_STATE}
+"""The exit code of each answer to the question a command asks, by `Answer` (a StrEnum: ``ANSWER_EXIT[Answer.CLEAR]``).
+
+Keyed by the answers' values, so that this module, which ``--help`` imports, loads no evaluation.
+"""

@@ -6,6 +6,7 @@ import argparse
 import difflib
 from pathlib import Path
 
+from release_gate.cli._commands import SUMMARIES
 from release_gate.cli._common import (
     IO,
     PLAN_HELP,
@@ -20,7 +21,7 @@ from release_gate.cli._common import (
     use_color,
 )
 from release_gate.cli._exits import ANSWER_EXIT
-from release_gate.cli._live import web_server
+from release_gate.cli._live_options import web_server
 from release_gate.errors import StateUnavailableError, UsageError
 from release_gate.evaluate import Evaluation, PrVerdict
 from release_gate.report import Format, links
@@ -33,9 +34,7 @@ NAME = "check"
 
 def add_parser(subparsers: Subparsers) -> None:
     """Add ``check``: the plan, the output format, and the one release or PR to ask about."""
-    sub = add_evaluated(
-        subparsers, NAME, "Evaluate every release and hold of a plan (the default question: is everything clear?)."
-    )
+    sub = add_evaluated(subparsers, NAME, SUMMARIES[NAME])
     sub.add_argument("plan", nargs="?", metavar="PLAN", help=PLAN_HELP)
     sub.add_argument(
         "--format", choices=[f.value for f in Format], default=Format.TEXT.value, help="output format (default: text)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from release_gate.cli._commands import SUMMARIES
 from release_gate.cli._common import IO, Subparsers
 from release_gate.cli._exits import EXIT_CLEAR
 from release_gate.errors import UsageError
@@ -19,7 +20,7 @@ def add_parser(subparsers: Subparsers) -> None:
     """Add ``example``: the folder to write to."""
     sub = subparsers.add_parser(
         NAME,
-        help="Write the built-in example's plan and recorded state to a folder, to read and edit.",
+        help=SUMMARIES[NAME],
         description=(
             "Write the built-in example (the JupyterHub plan of 2018-08-09, and the recorded state of its "
             "repositories that August, which answers as of the meeting) to a folder. Existing files are "

@@ -6,6 +6,7 @@ import argparse
 import difflib
 from pathlib import Path
 
+from release_gate.cli._commands import SUMMARIES
 from release_gate.cli._common import (
     IO,
     PLAN_HELP,
@@ -27,7 +28,7 @@ NAME = "explain"
 
 def add_parser(subparsers: Subparsers) -> None:
     """Add ``explain``: the subject, then the plan."""
-    sub = add_evaluated(subparsers, NAME, "Explain one release, hold or PR: the whole chain of reasons.")
+    sub = add_evaluated(subparsers, NAME, SUMMARIES[NAME])
     sub.add_argument("subject", metavar="ID", help="a release id, a hold id, or a PR ref (kubespawner#232)")
     sub.add_argument("plan", nargs="?", metavar="PLAN", help=PLAN_HELP)
     add_output_options(sub)

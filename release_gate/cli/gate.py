@@ -11,9 +11,11 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
+from release_gate.cli._commands import SUMMARIES
 from release_gate.cli._common import IO, Subparsers, write_note_lines
 from release_gate.cli._exits import ANSWER_EXIT, EXIT_INPUT
-from release_gate.cli._live import add_live_options, gate_client, live_provider, web_server
+from release_gate.cli._live import gate_client, live_provider
+from release_gate.cli._live_options import add_live_options, web_server
 from release_gate.errors import InputError, UsageError
 from release_gate.gate import issue
 from release_gate.gate.decide import HANDLED_EVENTS, Event, UnhandledEventError, parse_event
@@ -28,7 +30,7 @@ def add_parser(subparsers: Subparsers) -> None:
     """Add ``gate``: where the plan is, the mode, the status context, the override label."""
     sub = subparsers.add_parser(
         NAME,
-        help="In GitHub Actions: give each PR a commit status (pending while held), or fail the job (--mode check).",
+        help=SUMMARIES[NAME],
         description=(
             "Gate merges in GitHub Actions. Reads the event (GITHUB_EVENT_NAME, GITHUB_EVENT_PATH): a PR event "
             "judges that PR, merge_group the PR in the queue entry, schedule / workflow_dispatch / "

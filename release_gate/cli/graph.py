@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from release_gate.cli._commands import SUMMARIES
 from release_gate.cli._common import IO, PLAN_HELP, Subparsers, add_evaluated, evaluated, write_file
 from release_gate.cli._exits import EXIT_CLEAR
 from release_gate.errors import UsageError
@@ -22,7 +23,7 @@ NAME = "graph"
 
 def add_parser(subparsers: Subparsers) -> None:
     """Add ``graph``: the plan, the format and where to write it."""
-    sub = add_evaluated(subparsers, NAME, "Print the dependency graph, coloured by status.")
+    sub = add_evaluated(subparsers, NAME, SUMMARIES[NAME])
     sub.add_argument("plan", nargs="?", metavar="PLAN", help=PLAN_HELP)
     sub.add_argument(
         "--format",

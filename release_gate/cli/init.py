@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from release_gate.cli._commands import SUMMARIES
 from release_gate.cli._common import IO, PLAN_NAMES, Subparsers
 from release_gate.cli._exits import EXIT_CLEAR
-from release_gate.cli._live import add_live_options, github_provider
+from release_gate.cli._live import github_provider
+from release_gate.cli._live_options import add_live_options
 from release_gate.errors import PlanError, UsageError
 from release_gate.plan.draft import Draft, draft_plan
 from release_gate.plan.model import parse_slug
@@ -32,9 +34,7 @@ _DESCRIPTION = (
 
 def add_parser(subparsers: Subparsers) -> None:
     """Add ``init``: the repositories, where to write, and which PRs to draft as needs and holds."""
-    sub = subparsers.add_parser(
-        NAME, help="Draft a plan file from GitHub for some repositories (needs a token).", description=_DESCRIPTION
-    )
+    sub = subparsers.add_parser(NAME, help=SUMMARIES[NAME], description=_DESCRIPTION)
     sub.add_argument("repos", nargs="+", metavar="OWNER/REPO", help="the repositories the plan is about")
     sub.add_argument(
         "-o",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from release_gate.cli._commands import SUMMARIES
 from release_gate.cli._common import IO, PLAN_HELP, Subparsers, add_evaluated, evaluated, text_width
 from release_gate.cli._exits import EXIT_CLEAR
 from release_gate.report import text as text_report
@@ -13,7 +14,7 @@ NAME = "next"
 
 def add_parser(subparsers: Subparsers) -> None:
     """Add ``next``: the plan."""
-    sub = add_evaluated(subparsers, NAME, "List the next actions, those that would unblock the most releases first.")
+    sub = add_evaluated(subparsers, NAME, SUMMARIES[NAME])
     sub.add_argument("plan", nargs="?", metavar="PLAN", help=PLAN_HELP)
 
 

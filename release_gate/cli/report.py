@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
+from release_gate.cli._commands import SUMMARIES
 from release_gate.cli._common import IO, PLAN_HELP, Subparsers, add_evaluated, evaluated, write_file
 from release_gate.cli._exits import EXIT_CLEAR
-from release_gate.cli._live import web_server
+from release_gate.cli._live_options import web_server
 from release_gate.evaluate.timeline import moments, timeline
 from release_gate.report import html as html_report
 from release_gate.report import markdown as markdown_report
@@ -20,7 +21,7 @@ SPAN = dt.timedelta(days=365)
 
 def add_parser(subparsers: Subparsers) -> None:
     """Add ``report``: the plan, the format and the file to write."""
-    sub = add_evaluated(subparsers, NAME, "Write the report to a file: the HTML dashboard, or Markdown.")
+    sub = add_evaluated(subparsers, NAME, SUMMARIES[NAME])
     sub.description = (
         f"{sub.description} Exits 0 once the file is written, whatever it shows (blocked, held or unknown: "
         "gating is check's job); 2 when the plan, snapshot or output path cannot be used, 3 when no state "

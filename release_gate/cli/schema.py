@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from release_gate.cli._commands import SUMMARIES
 from release_gate.cli._common import IO, Subparsers
 from release_gate.cli._exits import EXIT_CLEAR
 from release_gate.plan.format import json_schema
@@ -16,7 +17,7 @@ def add_parser(subparsers: Subparsers) -> None:
     """Add ``schema`` (no arguments)."""
     subparsers.add_parser(
         NAME,
-        help="Print the JSON Schema of plan files.",
+        help=SUMMARIES[NAME],
         description="Print the JSON Schema of plan files (for editors).",
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from release_gate._version import __version__
+from release_gate.cli._commands import SUMMARIES
 from release_gate.cli._common import (
     IO,
     PLAN_HELP,
@@ -17,7 +18,7 @@ from release_gate.cli._common import (
     write_file,
 )
 from release_gate.cli._exits import EXIT_CLEAR
-from release_gate.cli._live import add_live_options
+from release_gate.cli._live_options import add_live_options
 from release_gate.sources.snapshot import dump_snapshot
 
 NAME = "snapshot"
@@ -27,8 +28,8 @@ def add_parser(subparsers: Subparsers) -> None:
     """Add ``snapshot``: the plan, the file to write and how far back to record the pin files."""
     sub = subparsers.add_parser(
         NAME,
-        help="Record the live GitHub state a plan needs to a snapshot file (replay it with check --snapshot).",
-        description="Record the live GitHub state a plan needs to a snapshot file (replay it with check --snapshot).",
+        help=SUMMARIES[NAME],
+        description=SUMMARIES[NAME],
     )
     sub.add_argument("plan", nargs="?", metavar="PLAN", help=PLAN_HELP)
     sub.add_argument("-o", "--output", metavar="FILE", required=True, help="where to write the snapshot (JSON)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from release_gate.cli._commands import SUMMARIES
 from release_gate.cli._common import (
     IO,
     PLAN_HELP,
@@ -16,7 +17,7 @@ from release_gate.cli._common import (
     state_source,
 )
 from release_gate.cli._exits import EXIT_CLEAR
-from release_gate.cli._live import add_live_options
+from release_gate.cli._live_options import add_live_options
 from release_gate.errors import UsageError
 from release_gate.evaluate.timeline import timeline
 from release_gate.times import show_time
@@ -30,7 +31,7 @@ def add_parser(subparsers: Subparsers) -> None:
     """Add ``timeline``: FROM, TO, the plan and where the state comes from."""
     sub = subparsers.add_parser(
         NAME,
-        help="Show how each release's and hold's verdict changed between two moments.",
+        help=SUMMARIES[NAME],
         description=(
             "Show how each release's and hold's verdict changed between two moments "
             "(at the times the state records: tags, releases, merges, closes)."

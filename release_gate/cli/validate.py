@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from release_gate.cli._commands import SUMMARIES
 from release_gate.cli._common import IO, PLAN_NAMES, Subparsers, find_plan, read, shown, state_source
 from release_gate.cli._exits import EXIT_CLEAR, EXIT_INPUT
-from release_gate.cli._live import add_live_options
+from release_gate.cli._live_options import add_live_options
 from release_gate.errors import InputError, UsageError
 from release_gate.evaluate.pins import forgotten_after
 from release_gate.graph import build_graph
@@ -22,7 +23,7 @@ def add_parser(subparsers: Subparsers) -> None:
     """Add ``validate``: the plan files, and --live with where its state comes from."""
     sub = subparsers.add_parser(
         NAME,
-        help="Check plan files and report every problem at once.",
+        help=SUMMARIES[NAME],
         description=(
             "Check plan files and report every problem at once. Several files are checked one "
             "after the other (as pre-commit passes them); the exit code is 2 if any is invalid."

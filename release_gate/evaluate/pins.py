@@ -12,7 +12,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import yaml
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
@@ -95,6 +94,8 @@ def read_entry(text: str, entry: str, plan: Plan) -> tuple[Pin, ...]:
     path, key, package = parts
     if not key:
         return read_pins(text, path, plan)
+    import yaml  # noqa: PLC0415 - imported on use: only a PATH#KEY pin reads YAML, so offline checks stay light
+
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError:

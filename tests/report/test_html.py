@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks import _doc
 from release_gate import Evaluation, FakeStateProvider, SnapshotStateProvider, check, load_snapshot, parse_plan
 from release_gate.evaluate.timeline import timeline
 from release_gate.graph import EdgeKind, NodeKind, build_graph
@@ -602,11 +603,7 @@ def test_the_docs_show_the_dashboard_and_the_graph() -> None:
 
 def test_the_benchmarks_page_has_the_dashboard_table() -> None:
     """docs/benchmarks.md has the section benchmarks/dashboard.py writes: a row for each page it loads."""
-    text = (DOCS / "benchmarks.md").read_text(encoding="utf-8")
-    start, end = "<!-- dashboard:start (written by benchmarks/dashboard.py) -->", "<!-- dashboard:end -->"
-    assert start in text
-    assert end in text
-    table = text.split(start, 1)[1].split(end, 1)[0]
+    table = _doc.recorded("dashboard")
     assert "| page | graph nodes drawn |" in table
     assert re.search(r"^\| founding plan .*\| \d[\d,.]* (ms|s) \|", table, flags=re.MULTILINE)
     assert re.search(r"^\| generated plan \(1,[12]\d\d nodes: .*\| \d[\d,.]* (ms|s) \|", table, flags=re.MULTILINE)
