@@ -96,9 +96,9 @@ MAX_SEARCH_PAGES = 10
 T = TypeVar("T")
 
 GraphQLQuery = Callable[[str, Mapping[str, Any]], Mapping[str, Any]]
+"""Send one GraphQL query with its variables; return GitHub's whole answer (`GitHubStateProvider.read_with`)."""
 _Parts = list[tuple[tuple[str, int], PullRequest | Issue]]
 """The parts of a split PR a search found, by key, as the search shows them."""
-"""Send one GraphQL query with its variables; return GitHub's whole answer (`GitHubStateProvider.read_with`)."""
 
 GITHUB = Service(
     name="GitHub",
@@ -287,7 +287,7 @@ class GitHubStateProvider:
     def _send(
         self, text: str, variables: Mapping[str, Any], client: Github | None = None
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Send one GraphQL query (with *client*, else this thread's own); return the headers and GitHub's answer."""
+        """Send one GraphQL query (with *client*, else the provider's own); return the headers and GitHub's answer."""
         requester = (client or self._github).requester
         for attempt in range(self.retries + 1):
             headers, data = requester.requestJsonAndCheck(
