@@ -7,7 +7,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ import pytest
 
 from release_gate import check, load_snapshot
 from release_gate.sources import _http
-from release_gate.sources._http import Format, Http, HttpError, NotParsedError, Service
+from release_gate.sources._http import Format, Http, HttpError, NotParsedError, NotSentError, Service
 from release_gate.sources.cache import ResponseCache
 from release_gate.sources.github import GITHUB, GitHubGateClient, GitHubStateProvider, _Connection
 from release_gate.sources.registries import INDEXES
@@ -243,6 +243,70 @@ def test_an_unreadable_content_length_is_not_a_whole_answer() -> None:
     assert error.problem == (
         "the index's answer was cut short (an unreadable Content-Length, 'about 40'), again after the retries"
     )
+
+
+# -- requests at once ------------------------------------------------------------------------------
+
+
+def test_at_once_gives_the_results_in_order_and_says_the_first_failure_of_its_own() -> None:
+    """Calls run at once give their results in order; a failure stops the others and the first own error is raised."""
+
+    def answer(n: int) -> int:
+        time.sleep(0.01 * (10 - n))  # the first ends last
+        return n
+
+    assert _http.at_once([functools.partial(answer, n) for n in range(10)]) == list(range(10))
+    stopped = threading.Event()
+
+    def fails(problem: str, error: type[HttpError] = HttpError) -> Any:
+        def call() -> None:
+            time.sleep(0.1 if error is HttpError else 0)  # the one that only follows comes first
+            raise error(problem, "hint")
+
+        return call
+
+    calls: list[Callable[[], Any]] = [lambda: 1, fails("after", NotSentError), fails("its own"), fails("later")]
+    with pytest.raises(HttpError) as raised:
+        _http.at_once(calls, stop=stopped.set)
+    assert (raised.value.problem, stopped.is_set()) == ("its own", True)
+
+
+def test_a_stopped_read_sends_nothing_more_and_waits_no_longer(registries: FakeRegistries) -> None:
+    """Once a read is stopped, no request is sent and a wait before asking again ends at once, saying so."""
+    layer = _layer()
+    layer.begin()
+    threading.Timer(0.2, layer.stop).start()
+    started = time.monotonic()
+    with pytest.raises(NotSentError) as waited:
+        layer.pause(5.0)
+    assert time.monotonic() - started < 1
+    assert waited.value.problem == "not asked again: the read of the package indexes was stopped"
+    stopped = _raised(layer, _project(registries))
+    assert (type(stopped), stopped.problem) == (NotSentError, "not asked: the read of the package indexes was stopped")
+    assert registries.requests == []
+    layer.begin()  # a new read sends again
+    assert layer.send("GET", _project(registries)).status == 200
+
+
+def test_a_request_is_not_asked_again_once_another_found_its_host_failing(
+    registries: FakeRegistries, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two requests to a failing host at once: once one gives up on the host, the other is not asked again."""
+    monkeypatch.setattr(_http, "BACKOFF", 1.0)
+    registries.inject(Fault.SERVICE_UNAVAILABLE, times=None)
+    layer = _layer()  # one retry: asked at 0 s and 1 s, then the host has failed
+    layer.begin()
+
+    def later() -> HttpError:
+        time.sleep(0.5)  # asked at 0.5 s, and would be again at 1.5 s
+        return _raised(layer, _project(registries))
+
+    calls: list[Callable[[], HttpError]] = [functools.partial(_raised, layer, _project(registries)), later]
+    first, second = _http.at_once(calls)
+    assert first.problem == "the index kept failing after the retries"
+    assert isinstance(second, NotSentError)
+    assert second.problem.endswith("failed earlier in this read (the index kept failing after the retries)")
+    assert len(registries.requests) == 3
 
 
 # -- the answer cache, redirects, credentials ----------------------------------------------------

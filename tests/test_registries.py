@@ -262,8 +262,9 @@ def test_an_answer_past_the_size_limit_is_unknown(monkeypatch: pytest.MonkeyPatc
     assert "more than 0 MiB" in found["pypi:lib"].reason
 
 
-def test_a_host_that_failed_is_not_asked_again_in_the_read() -> None:
-    """Once a host fails after its retries, the read's other projects on it are unknown without asking again."""
+def test_a_host_that_failed_is_not_asked_again_in_the_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once a host fails after its retries, the read's projects on it not yet asked are unknown without asking."""
+    monkeypatch.setattr("release_gate.sources._http.WORKERS", 1)  # one at a time: the second waits for the first
     with FakeRegistries(_state(LIB, APP)) as fake:
         fake.down = True
         found = _read(_plan(fake))

@@ -2,7 +2,9 @@
 
 Each case runs the real command in-process (``release-gate check``, or ``release-gate gate``
 for a held PR) against the fakes, with one fault on the first request, on one request
-mid-way through the read, or on every request. After a transient fault the verdicts must be
+mid-way through the read (named by its route, `MID_WAY`: the reads send their requests at
+once, in no fixed order, so "the third request" would be another one in each run), or on
+every request. After a transient fault the verdicts must be
 the recorded ones; after a persistent one the answer is unknown (exit 3) and the gate posts
 ``error`` or nothing; and in no case is a release, hold or status more permissive than the
 truth. Each outcome is recorded, and the last test checks that the tables in
@@ -24,6 +26,7 @@ import pytest
 
 from release_gate.sources import github_query
 from release_gate.testing import FakeGitHub, FakeRegistries, Fault
+from release_gate.testing.server import Injection
 from tests.conftest import EXAMPLE_STATE, ROOT, SHA_205, Repo, Run, check_section, pr_payload
 
 pytestmark = pytest.mark.slow
@@ -38,6 +41,15 @@ DNS = "dns"
 """Not a fault of the server: the host name does not resolve (the client's lookup fails)."""
 HOST = "fake-api.test"
 POSITIONS = {"first request": (1, 0), "mid-way": (1, 2), "every request": (None, 0)}
+"""Where a fault comes: (times, skip). Mid-way, a fault of the fakes comes on `MID_WAY`'s request instead."""
+MID_WAY = {
+    "GitHub, GraphQL (token)": r"issueOrPullRequest\(number: 205\)",
+    "GitHub, REST (no token)": r"^GET /api/v3/repos/[^ ]*/contents/",
+    "PyPI and the Helm index": r"jupyterhub-kubespawner",
+}
+"""The request a mid-way fault comes on, by route (`route_of`): the third of the six GraphQL queries
+(kubespawner's repo and first PRs); a pin file's text, asked for once the commit that last changed
+it is known; the kubespawner project's document, after the Helm index in the plan's order."""
 EXHAUSTING = {Fault.PRIMARY_EXHAUSTED, Fault.GRAPHQL_RATE_LIMITED}
 """Rate limits that reset in an hour: waiting is past any sensible --max-wait, so one is enough to stop."""
 GRAPHQL_ONLY = {Fault.GRAPHQL_RATE_LIMITED, Fault.GRAPHQL_PARTIAL}
@@ -81,14 +93,20 @@ def lookups(monkeypatch: pytest.MonkeyPatch) -> Lookups:
     return state
 
 
-def _inject(fake: FakeGitHub | FakeRegistries, lookups: Lookups, fault: Fault | str, position: str, **kw: Any) -> None:
+def _inject(
+    fake: FakeGitHub | FakeRegistries, lookups: Lookups, fault: Fault | str, position: str, table: str
+) -> Injection | None:
+    """Inject *fault* at *position*; return the injection that must have met a request, if one must."""
     times, skip = POSITIONS[position]
     if fault == DNS:
         fake.close_connections = True  # every request connects, so every request looks the host up
-        lookups.fail(times, skip)
-    else:
-        assert isinstance(fault, Fault)
-        fake.inject(fault, times=times, skip=skip, **kw)
+        lookups.fail(times, skip)  # mid-way: the third lookup, whichever connection makes it
+        return None
+    assert isinstance(fault, Fault)
+    if position == "mid-way":
+        return fake.inject(fault, times=1, route=MID_WAY[table])
+    fake.inject(fault, times=times, skip=skip)
+    return None
 
 
 def _verdicts(out: str) -> dict[str, str]:
@@ -194,9 +212,10 @@ def test_github_read(
 ) -> None:
     """With a token (GraphQL) or without (REST), a fault at any moment gives the recorded verdicts or exit 3."""
     fake_github.slow_seconds = 1.5
-    _inject(fake_github, lookups, fault, position)
+    injection = _inject(fake_github, lookups, fault, position, GITHUB_TABLES[token])
     started = time.monotonic()
     run = _check(run_cli, live_plan, fake_github, fake_github.token if token else None)
+    assert injection is None or injection.hits == 1, "the mid-way request was not sent"
     OUTCOMES[GITHUB_TABLES[token], str(fault), position] = _judge(run, truth, fault, position, started)
 
 
@@ -219,11 +238,12 @@ def test_registry_read(
     local = fake_registries.url.removeprefix("http://")
     fake_registries.host = HOST
     plan.write_text(text.replace(local, fake_registries.url.removeprefix("http://")), encoding="utf-8")
-    _inject(fake_registries, lookups, fault, position)
+    injection = _inject(fake_registries, lookups, fault, position, "PyPI and the Helm index")
     started = time.monotonic()
     run_cli_env = {"GH_TOKEN": str(fake_github.token)}
     args = ("--format", "json", "--github-url", fake_github.url, "--as-of", AS_OF, "--timeout", str(TIMEOUT))
     run = run_cli("check", str(plan), *args, env=run_cli_env)
+    assert injection is None or injection.hits == 1, "the mid-way request was not sent"
     OUTCOMES["PyPI and the Helm index", str(fault), position] = _judge(run, truth, fault, position, started)
 
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from unittest.mock import ANY
@@ -57,6 +58,24 @@ def test_fault_is_injected_after_skipped_requests(fake_github: FakeGitHub) -> No
     url = f"{fake_github.url}/repos/jupyterhub/kubespawner"
     codes = [requests.get(url, timeout=5).status_code for _ in range(3)]
     assert codes == [200, 500, 200]
+
+
+def test_a_fault_on_a_route_meets_only_that_routes_requests(fake_github: FakeGitHub) -> None:
+    """A fault with a route fails the first request whose method, path and query it matches, and counts it."""
+    injection = fake_github.inject(Fault.SERVER_ERROR, times=1, route=r"^GET \S*/tags\?page=2")
+    url = f"{fake_github.url}/repos/jupyterhub/kubespawner/tags"
+    codes = [requests.get(url, params=params, timeout=5).status_code for params in ({}, {"page": 2}, {"page": 2})]
+    assert (codes, injection.hits) == ([200, 500, 200], 1)
+
+
+def test_fakes_count_the_requests_they_answer_at_once(fake_github: FakeGitHub) -> None:
+    """The most requests answered at the same time is counted, across the fakes that share the count."""
+    fake_github.latency = 0.3
+    url = f"{fake_github.url}/repos/jupyterhub/kubespawner"
+    with ThreadPoolExecutor(3) as pool:
+        assert list(pool.map(lambda _: requests.get(url, timeout=5).status_code, range(3))) == [200] * 3
+    requests.get(url, timeout=5)
+    assert (fake_github.in_flight.most, fake_github.in_flight.now) == (3, 0)
 
 
 def test_rate_limit_headers_on_every_answer(fake_github: FakeGitHub) -> None:

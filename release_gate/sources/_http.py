@@ -20,6 +20,11 @@ which says what went wrong and what to do (never a header, so never the token). 
   kept answer back (POSTs, GraphQL's included, are never kept).
 - **Hosts that failed.** A host that keeps failing, or asks for a wait past ``max_wait``, is
   not asked again until the next `Http.begin`.
+- **Reads at once.** One `Http` may send from several threads at once (`at_once` runs a
+  read's requests so, at most `WORKERS` at a time): its count of requests, failed hosts and
+  answer cache are kept under a lock, its connections (a pool of `WORKERS` per host) are
+  reused, and `Http.stop` ends the requests still to be sent, and the waits between them,
+  when one read has failed for good.
 
 A `Service` names the source in messages and sets what differs between sources.
 """
@@ -29,11 +34,13 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import re
+import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -45,15 +52,20 @@ __all__ = [
     "BACKOFF",
     "MAX_ANSWER",
     "MAX_WAIT",
+    "WORKERS",
     "Format",
     "Http",
     "HttpError",
     "NotParsedError",
+    "NotSentError",
     "Response",
     "Service",
+    "at_once",
     "limited",
     "reset_time",
 ]
+
+T = TypeVar("T")
 
 MAX_ANSWER = 64 << 20
 """The most one answer may carry (64 MiB; the largest public Helm indexes are a few MiB)."""
@@ -63,6 +75,16 @@ MAX_WAIT = 30.0
 
 BACKOFF = 0.5
 """Seconds before asking again the first time; doubled each time."""
+
+WORKERS = 6
+"""The most requests one source (GitHub; the package indexes) has in flight at once.
+
+Six: what a browser opens to one host, so what servers and CDNs (PyPI's, GitHub Pages')
+expect of one client, and far below the 100 concurrent requests GitHub's secondary rate limit
+allows. The founding plan needs 1 GitHub query and 5 index documents (4 PyPI projects, 1 Helm
+index): all of them in flight together. More threads would only take turns on a small
+machine's cores, reading the answers.
+"""
 
 _ASK_AGAIN = frozenset({429, 500, 502, 503, 504})
 """Statuses asked again (and a 403 that says it is a rate limit)."""
@@ -132,6 +154,10 @@ class NotParsedError(HttpError):
     """An answer whose body its `Format` could not read, also after the retries."""
 
 
+class NotSentError(HttpError):
+    """A request not sent because of another's failure: its host failed earlier in the read, or the read was stopped."""
+
+
 class _CutShortError(Exception):
     """A body whose length is not its ``Content-Length``."""
 
@@ -186,19 +212,33 @@ class Http:
         self.sent = 0
         self._started = time.monotonic()
         self._down: dict[str, HttpError] = {}
+        self._lock = threading.Lock()
+        """Held while the count of requests or the failed hosts change (requests go from several threads)."""
+        self._halt = threading.Event()
         self._session = requests.Session()
         self._session.headers.update(headers or {})
         if not service.netrc:
             self._session.auth = _NoAuth()
-        adapter = HTTPAdapter(max_retries=0)  # this layer asks again, knowing the budget and the body
+        # This layer asks again, knowing the budget and the body; a connection per request in flight is kept.
+        adapter = HTTPAdapter(max_retries=0, pool_maxsize=WORKERS)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
 
-    def begin(self) -> None:
-        """Start a read: its budget's clock, no request sent, no host failed."""
-        self._started = time.monotonic()
-        self.sent = 0
-        self._down.clear()
+    def begin(self, halt: threading.Event | None = None) -> None:
+        """Start a read: its budget's clock, no request sent, no host failed.
+
+        Once *halt* is set (by `stop`, or by whoever gave it), no request of the read is sent
+        and no wait goes on: each raises `NotSentError`.
+        """
+        with self._lock:
+            self._started = time.monotonic()
+            self.sent = 0
+            self._down.clear()
+            self._halt = halt if halt is not None else threading.Event()
+
+    def stop(self) -> None:
+        """End the read: the requests not yet sent, and the waits before asking again, raise `NotSentError`."""
+        self._halt.set()
 
     def send(
         self,
@@ -215,10 +255,8 @@ class Http:
         returned: after the retries they raise. Every other status is returned, for the caller to read.
         """
         host = urllib.parse.urlsplit(url).netloc
-        if host in self._down:
-            failed = self._down[host]
-            raise HttpError(f"not asked: {host} failed earlier in this read ({failed.problem})", failed.hint)
         for attempt in range(self.retries + 1):
+            self._may_ask(host)
             try:
                 return self._attempt(method, url, headers, data, fmt)
             except _Again as again:
@@ -239,7 +277,21 @@ class Http:
                 f"not asked again: {self.service.reads} would take longer than {self.budget:.0f} s in all",
                 self._slow_hint(),
             )
-        time.sleep(seconds)
+        self._sleep(seconds)
+
+    def _may_ask(self, host: str) -> None:
+        """Raise `NotSentError` when the read was stopped, or *host* failed earlier in it."""
+        if self._halt.is_set():
+            raise NotSentError(f"not asked: the read of {self.service.reads} was stopped", self._trouble_hint())
+        with self._lock:
+            failed = self._down.get(host)
+        if failed is not None:
+            raise NotSentError(f"not asked: {host} failed earlier in this read ({failed.problem})", failed.hint)
+
+    def _sleep(self, seconds: float) -> None:
+        """Sleep *seconds*, unless the read is stopped meanwhile (then raise `NotSentError`)."""
+        if self._halt.wait(seconds):
+            raise NotSentError(f"not asked again: the read of {self.service.reads} was stopped", self._trouble_hint())
 
     def _parsed(self, answer: Response, fmt: Format) -> Response:
         """Return *answer* read with *fmt*; raise `_Again` when it is not one (last: `NotParsedError`)."""
@@ -280,9 +332,10 @@ class Http:
         kept = cache.get(key) if cache is not None else None
         if kept is not None:
             asked["If-None-Match"] = kept.etag
-        self.sent += 1
-        if self.on_send is not None:
-            self.on_send(self.sent)
+        with self._lock:  # counted, and said, in the order sent
+            self.sent += 1
+            if self.on_send is not None:
+                self.on_send(self.sent)
         with self._session.request(
             method,
             url,
@@ -293,7 +346,8 @@ class Http:
             stream=True,
         ) as response:
             if response.status_code == 304 and cache is not None and kept is not None:
-                cache.revalidated += 1
+                with cache.lock:
+                    cache.revalidated += 1
                 replayed = CaseInsensitiveDict(response.headers)
                 replayed.update(kept.headers)
                 return Response(200, replayed, kept.body)
@@ -367,11 +421,12 @@ class Http:
                 f"past the {self.budget:.0f} s budget of {self.service.reads}",
                 self.service.limit_hint,
             )
-        time.sleep(seconds)
+        self._sleep(seconds)
 
     def _fail(self, host: str, error: HttpError) -> HttpError:
         """Remember that *host* failed (it is not asked again in this read); return *error*."""
-        self._down[host] = error
+        with self._lock:
+            self._down.setdefault(host, error)
         return error
 
     def _elapsed(self) -> float:
@@ -382,6 +437,32 @@ class Http:
 
     def _slow_hint(self) -> str:
         return f"{_capital(self.service.name)} is slow or failing; try again later"
+
+
+def at_once(calls: Sequence[Callable[[], T]], *, stop: Callable[[], None] | None = None) -> list[T]:
+    """Run *calls* at once, at most `WORKERS` at a time, each in one thread; return their results in order.
+
+    When one raises, *stop* is called (`Http.stop`: the others end at their next request or
+    wait) and, once every call has ended, the first error in the order of *calls* is raised:
+    one of its own before one that only follows another's (`NotSentError`), so what a failed
+    read says does not depend on which thread was faster. One call runs in this thread.
+    """
+    if len(calls) <= 1:
+        return [call() for call in calls]
+    with ThreadPoolExecutor(min(WORKERS, len(calls)), thread_name_prefix="release-gate") as pool:
+        futures = [pool.submit(call) for call in calls]
+        try:
+            for future in as_completed(futures):
+                if future.exception() is not None and stop is not None:
+                    stop()
+        except BaseException:  # interrupted (Ctrl-C): end the others soon, then pass it on
+            if stop is not None:
+                stop()
+            raise
+    errors = [error for future in futures if (error := future.exception()) is not None]
+    if errors:
+        raise next((error for error in errors if not isinstance(error, NotSentError)), errors[0])
+    return [future.result() for future in futures]
 
 
 def limited(reset: dt.datetime | None) -> str:

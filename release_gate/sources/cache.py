@@ -31,6 +31,7 @@ import hmac
 import json
 import os
 import tempfile
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,13 +55,16 @@ class ResponseCache:
     """A folder of answers, keyed by what was asked (see the module doc).
 
     `revalidated` counts the answers confirmed by a 304 since the cache was made,
-    `stored` the answers written.
+    `stored` the answers written. Reads that run at once may share it: each file is written
+    whole under a name of its own, then renamed into place, and `lock` is held while a count
+    changes.
     """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.revalidated = 0
         self.stored = 0
+        self.lock = threading.Lock()
 
     def _path(self, key: str) -> Path:
         return self.folder / (hashlib.sha256(key.encode()).hexdigest()[:40] + ".json")
@@ -100,7 +104,8 @@ class ResponseCache:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 json.dump(entry, out)
             Path(name).replace(self._path(key))
-            self.stored += 1
+            with self.lock:
+                self.stored += 1
         except OSError:
             pass  # a cache that cannot be written only costs the next read a full answer
         finally:

@@ -5,6 +5,12 @@ very large; older pages of tags are read only while a release is still undecided
 through PyGithub's requester. Without a token, public repositories are read through the
 REST API with lazy PyGithub objects and as few requests as the plan allows.
 
+The requests that do not wait for another's answer are in flight together
+(`release_gate.sources._http.at_once`, at most ``WORKERS`` at a time): the queries of a
+large plan, and without a token every repo's tags, pin file, PR, issue and search. Each
+runs with a PyGithub client of its own, so no requester is shared between threads; the
+answers are read in the plan's order, and the first failure in that order is the one said.
+
 PyGithub drives the requests, and every one goes through the HTTP layer
 (`release_gate.sources._http`), as the package indexes' do: PyGithub's own retries and
 throttle are off, and the layer asks again (twice by default, with a short backoff, or after
@@ -24,9 +30,10 @@ import datetime as dt
 import functools
 import json
 import re
+import threading
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NoReturn, TypeVar
 
 from github import Auth, Github, GithubException
@@ -36,7 +43,17 @@ from github.Issue import Issue as GithubIssue
 from release_gate.errors import StateUnavailableError
 from release_gate.plan.model import ItemRef
 from release_gate.plan.reader import pin_path_problem
-from release_gate.sources._http import BACKOFF, Format, Http, HttpError, Response, Service, limited, reset_time
+from release_gate.sources._http import (
+    BACKOFF,
+    Format,
+    Http,
+    HttpError,
+    Response,
+    Service,
+    at_once,
+    limited,
+    reset_time,
+)
 from release_gate.sources.cache import ResponseCache
 from release_gate.sources.github_query import (
     Batch,
@@ -80,6 +97,8 @@ T = TypeVar("T")
 
 GraphQLQuery = Callable[[str, Mapping[str, Any]], Mapping[str, Any]]
 """Send one GraphQL query with its variables; return GitHub's whole answer (`GitHubStateProvider.read_with`)."""
+_Parts = list[tuple[tuple[str, int], PullRequest | Issue]]
+"""The parts of a split PR a search found, by key, as the search shows them."""
 
 GITHUB = Service(
     name="GitHub",
@@ -230,7 +249,13 @@ class GitHubStateProvider:
         self._http = Http(
             GITHUB, timeout=timeout, retries=retries, budget=budget, max_wait=max_wait, cache=cache, on_send=self._sent
         )
-        self._github = _client(token, self.base_url, timeout, self._http)
+        self._new_client: Callable[[], Github] = lambda: _client(token, self.base_url, timeout, self._http)
+        """A new PyGithub client (a closure: the token is in no attribute of this object)."""
+        self._github = self._new_client()
+        self._lock = threading.Lock()
+        """Held while the parts read at once count what they asked again, or take a client."""
+        self._clients: list[Github] = []
+        """The clients of the last read's parts, one each (`_own_client`)."""
         self._asked_again = 0
 
     @property
@@ -243,6 +268,7 @@ class GitHubStateProvider:
         """Read everything *request* names; see the class and module docs for how."""
         self._http.begin()
         self._asked_again = 0
+        self._clients = []
         taken_at = self._clock()
         with _described(self.base_url):
             if self._has_token:
@@ -251,9 +277,18 @@ class GitHubStateProvider:
 
     # -- GraphQL -------------------------------------------------------------------------
 
-    def _send(self, text: str, variables: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Send one GraphQL query; return the answer's headers and GitHub's whole answer."""
-        requester = self._github.requester
+    def _own_client(self) -> Github:
+        """Return a new client for one part of a read, which runs in one thread (PyGithub's requester is not shared)."""
+        client = self._new_client()
+        with self._lock:
+            self._clients.append(client)
+        return client
+
+    def _send(
+        self, text: str, variables: Mapping[str, Any], client: Github | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Send one GraphQL query (with *client*, else the provider's own); return the headers and GitHub's answer."""
+        requester = (client or self._github).requester
         for attempt in range(self.retries + 1):
             headers, data = requester.requestJsonAndCheck(
                 "POST", requester.graphql_url, input={"query": text, "variables": dict(variables)}
@@ -262,21 +297,29 @@ class GitHubStateProvider:
                 self._unavailable("GitHub's GraphQL answer was not a GraphQL response")
             # Part of the query timed out on GitHub's side: ask again, as often as the
             # retries allow in the whole read (a GitHub that keeps failing is not asked forever).
-            if attempt == self.retries or not failed_in_passing(data) or self._asked_again >= self.retries:
+            with self._lock:
+                again = attempt < self.retries and failed_in_passing(data) and self._asked_again < self.retries
+                if again:
+                    self._asked_again += 1
+            if not again:
                 break
-            self._asked_again += 1
             self._http.pause(BACKOFF * 2**attempt)
         return headers, data
 
-    def _post(self, batch: Batch, answer: Gathered, request: StateRequest) -> None:
-        headers, data = self._send(batch.text, batch.variables)
-        answer.reset = reset_time(headers) or answer.reset  # GraphQL's rateLimit may be missing from an error
-        read_answer(batch, data, answer, request)
+    def _post(self, batches: list[Batch], answer: Gathered, request: StateRequest) -> None:
+        """Send *batches* at once, then fold their answers into *answer* in their order."""
+
+        def send(batch: Batch) -> tuple[dict[str, Any], dict[str, Any]]:
+            return self._send(batch.text, batch.variables, self._own_client())
+
+        answers = at_once([functools.partial(send, batch) for batch in batches], stop=self._http.stop)
+        for batch, (headers, data) in zip(batches, answers, strict=True):
+            answer.reset = reset_time(headers) or answer.reset  # GraphQL's rateLimit may be missing from an error
+            read_answer(batch, data, answer, request)
 
     def _fetch_graphql(self, request: StateRequest, taken_at: dt.datetime) -> State:
         answer = Gathered()
-        for batch in first_batches(request):
-            self._post(batch, answer, request)
+        self._post(first_batches(request), answer, request)
         slugs = {slug.lower(): slug for slug in request.repos}
         rounds = 0
         while answer.more_tags or answer.more_search:
@@ -289,8 +332,7 @@ class GitHubStateProvider:
                         f"the search for the parts of {parent} has more than {MAX_ROUNDS} pages; parts may be missing"
                     )
                 break
-            for batch in more_batches(answer, request):
-                self._post(batch, answer, request)
+            self._post(more_batches(answer, request), answer, request)
         notes = (f"read older pages of tags or search results in {rounds} more round(s)",) if rounds else ()
         stats = ReadStats(self._http.sent, answer.cost, answer.remaining, answer.reset, notes)
         return state_of(answer, request, taken_at=taken_at, source=self.source, stats=stats)
@@ -326,18 +368,40 @@ class GitHubStateProvider:
     # -- REST (no token) ----------------------------------------------------------------------
 
     def _fetch_rest(self, request: StateRequest, taken_at: dt.datetime) -> State:
+        """Read every repo's tags and pin files, every item and every search at once; then put them together.
+
+        What the plan reads of a repo that could not be read is put as before, when it was
+        read after the repo: its items are unknown, its files not asked for.
+        """
+        read_at = request.as_of or self._clock()
+        slugs = {slug.lower() for slug in request.repos}
+        files = [(slug, path) for slug, path in request.files if slug.lower() in slugs]
+        calls: list[Callable[[], Any]] = [functools.partial(self._rest_repo, slug, request) for slug in request.repos]
+        calls += [functools.partial(self._rest_file, slug, path, request, read_at) for slug, path in files]
+        calls += [functools.partial(self._rest_item, ref) for ref in request.items]
+        calls += [functools.partial(self._rest_family, parent) for parent in request.families]
+        results = iter(at_once(calls, stop=self._http.stop))
+        read_repos = [next(results) for _ in request.repos]
+        read_files = [next(results) for _ in files]
         repos: dict[str, RepoState | Unknown] = {}
+        for slug, read in zip(request.repos, read_repos, strict=True):
+            pairs = zip(files, read_files, strict=True)
+            own = [(path, found) for (of, path), found in pairs if of.lower() == slug.lower()]
+            repos[slug.lower()] = read if isinstance(read, Unknown) else replace(read, files=_files_of(own))
         items: dict[tuple[str, int], PullRequest | Issue | Unknown] = {}
-        families: dict[tuple[str, int], tuple[ItemRef, ...] | Unknown] = {}
-        for slug in request.repos:
-            repos[slug.lower()] = self._rest_repo(slug, request)
         for ref in request.items:
-            if isinstance(repos.get(ref.slug.lower()), Unknown):
-                items[ref.key] = Unknown(f"{ref}: its repository could not be read")
-                continue
-            items[ref.key] = self._rest_item(ref)
+            item = next(results)
+            unread = isinstance(repos.get(ref.slug.lower()), Unknown)
+            items[ref.key] = Unknown(f"{ref}: its repository could not be read") if unread else item
+        families: dict[tuple[str, int], tuple[ItemRef, ...] | Unknown] = {}
         for parent in request.families:
-            families[parent.key] = self._rest_family(parent, items)
+            families[parent.key], parts = next(results)
+            for key, part in parts:
+                items.setdefault(key, part)
+        return State(taken_at, self.source, repos, items, families, self._rest_stats())
+
+    def _rest_stats(self) -> ReadStats:
+        """Say what the REST read cost, and what is left of the rate limit (its parts' fewest, as of their answers)."""
         notes = (
             (
                 "no token: read anonymously through the REST API, which allows 60 requests an hour per IP "
@@ -345,19 +409,23 @@ class GitHubStateProvider:
                 "plan in one GraphQL request"
             ),
         )
-        remaining, _ = self._github.requester.rate_limiting
-        reset = self._github.requester.rate_limiting_resettime
-        stats = ReadStats(
+        seen = [
+            (client.requester.rate_limiting[0], client.requester.rate_limiting_resettime)
+            for client in self._clients
+            if client.requester.rate_limiting[0] >= 0
+        ]
+        remaining, reset = min(seen, key=lambda limit: (limit[0], -limit[1])) if seen else (-1, 0)
+        return ReadStats(
             self._http.sent,
             0,
             remaining if remaining >= 0 else None,
             dt.datetime.fromtimestamp(reset, dt.UTC) if reset > 0 else None,
             notes,
         )
-        return State(taken_at, self.source, repos, items, families, stats)
 
     def _rest_repo(self, slug: str, request: StateRequest) -> RepoState | Unknown:
-        repo = self._github.get_repo(slug)  # lazy: no request
+        """Read *slug*'s tags, and the dates of those that could satisfy a release (its files are read apart)."""
+        repo = self._own_client().get_repo(slug)  # lazy: no request
         tags: list[Tag] = []
         try:
             pages = repo.get_tags()
@@ -378,27 +446,27 @@ class GitHubStateProvider:
         ]
         dates = {tag.name: _commit_date(repo, tag.sha) for tag in wanted}
         dated = tuple(Tag(t.name, t.sha, _utc(dates[t.name]) if t.name in dates else None) for t in tags)
-        read_at = request.as_of or self._clock()
-        files: dict[str, FileHistory | Unknown] = {
-            path: self._rest_file(repo, slug, path, request, read_at)
-            for file_slug, path in request.files
-            if file_slug.lower() == slug.lower()
-        }
-        return RepoState(slug, dated, "", files)
+        return RepoState(slug, dated, "", {})
 
     def _rest_file(
-        self, repo: Any, slug: str, path: str, request: StateRequest, read_at: dt.datetime
-    ) -> FileHistory | Unknown:
+        self, slug: str, path: str, request: StateRequest, read_at: dt.datetime
+    ) -> FileHistory | Unknown | _RepoGone:
         """Read *path* on the default branch as of the request's moment: the commits that changed it, then its text.
 
         One request lists the commits (newest first, up to the moment); one more reads the
-        text at each version needed (the last, or every one since ``files_since``).
+        text at each version needed (the last, or every one since ``files_since``). A repo
+        that is not there gives `_RepoGone`, for `_files_of` to raise unless the repo's own read
+        found it gone too.
         """
         problem = pin_path_problem(path)
         if problem is not None:  # the plan reader refuses it; never build another API path from it
             return Unknown(f"{path!r} is not a path inside {slug}: {problem}")
+        repo = self._own_client().get_repo(slug)  # lazy: no request
         listed = repo.get_commits(path=path, until=request.as_of) if request.as_of else repo.get_commits(path=path)
-        page = listed.get_page(0)
+        try:
+            page = listed.get_page(0)
+        except UnknownObjectException as error:
+            return _RepoGone(error)
         versions: list[FileVersion] = []
         for commit in page:
             since = _utc(commit.commit.committer.date)
@@ -427,26 +495,31 @@ class GitHubStateProvider:
         return content.decoded_content.decode("utf-8", errors="replace")  # type: ignore[no-any-return]
 
     def _rest_item(self, ref: ItemRef) -> PullRequest | Issue | Unknown:
-        issue = self._github.get_repo(ref.slug).get_issue(ref.number)  # lazy: no request
+        issue = self._own_client().get_repo(ref.slug).get_issue(ref.number)  # lazy: no request
         try:
             _ = issue.state  # lazy: reading a property sends the request
         except UnknownObjectException:
             return Unknown(f"no PR or issue #{ref.number} in {ref.slug}; check the number in the plan")
         return _rest_issue(ref, issue)
 
-    def _rest_family(
-        self, parent: ItemRef, items: dict[tuple[str, int], PullRequest | Issue | Unknown]
-    ) -> tuple[ItemRef, ...] | Unknown:
+    def _rest_family(self, parent: ItemRef) -> tuple[tuple[ItemRef, ...] | Unknown, _Parts]:
         """Find the parts of split PR *parent* by search; unknown when the search is incomplete or unreadable.
 
-        GitHub's search may time out and say so with ``incomplete_results``; it also gives at
-        most 1,000 results. Either way parts may be missing, and a hold over the family must
-        not come out free because of it.
+        Also return the parts found, by key, as the search shows them (for the items not read
+        themselves). GitHub's search may time out and say so with ``incomplete_results``; it
+        also gives at most 1,000 results. Either way parts may be missing, and a hold over the
+        family must not come out free because of it.
         """
+        found: _Parts = []
+        return self._search_parts(parent, found), found
+
+    def _search_parts(self, parent: ItemRef, found: _Parts) -> tuple[ItemRef, ...] | Unknown:
+        """Search for *parent*'s parts, page by page, adding each part to *found*; see `_rest_family`."""
         query = f'repo:{parent.slug} is:pr "#{parent.number}"'
         parts: list[ItemRef] = []
         given = 0
-        requester = self._github.requester
+        client = self._own_client()
+        requester = client.requester
         for page in range(1, MAX_SEARCH_PAGES + 1):
             _, data = requester.requestJsonAndCheck(
                 "GET", "/search/issues", {"q": query, "per_page": 100, "page": page}
@@ -458,11 +531,11 @@ class GitHubStateProvider:
                 return Unknown(f"GitHub's search for the parts of {parent} gave incomplete results (it timed out)")
             for raw in data["items"]:
                 given += 1
-                issue = self._github.create_from_raw_data(GithubIssue, raw)
+                issue = client.create_from_raw_data(GithubIssue, raw)
                 part = ItemRef(parent.slug, raw["number"])
                 if part.number != parent.number and is_part_of(parent.number, raw["title"], raw.get("body") or ""):
                     parts.append(part)
-                    items.setdefault(part.key, _rest_issue(part, issue))
+                    found.append((part.key, _rest_issue(part, issue)))
             if len(data["items"]) < 100 or given >= data["total_count"]:
                 break
         if given < data["total_count"]:
@@ -549,6 +622,23 @@ def _refused(error: GithubException) -> tuple[str, str]:
 
 class _NotAFileError(Exception):
     """A pin file that the contents API does not give as one text file."""
+
+
+@dataclass(frozen=True, slots=True)
+class _RepoGone:
+    """A pin file whose repo GitHub answered 404 for: raised unless the repo's own read found it gone."""
+
+    error: UnknownObjectException
+
+
+def _files_of(read: list[tuple[str, FileHistory | Unknown | _RepoGone]]) -> dict[str, FileHistory | Unknown]:
+    """Return a found repo's pin files, as read; raise a 404 for one (as when files were read after the repo)."""
+    files: dict[str, FileHistory | Unknown] = {}
+    for path, found in read:
+        if isinstance(found, _RepoGone):
+            raise found.error
+        files[path] = found
+    return files
 
 
 def _search_shape(data: object) -> str:

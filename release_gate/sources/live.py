@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from release_gate.sources.registries import RegistryReader
 from release_gate.state import ReadStats, State, StateProvider, StateRequest
@@ -18,9 +20,21 @@ class LiveStateProvider:
         self.registries = registries
 
     def fetch(self, request: StateRequest) -> State:
-        """Read GitHub, then every registry; the read's cost counts both."""
-        state = self.github.fetch(request)
-        found = self.registries.read(request)
+        """Read GitHub and every registry at once; the read's cost counts both.
+
+        The registries are read in a thread of their own while GitHub is read in this one.
+        When GitHub cannot be read, the registries' read is stopped (the requests not yet sent
+        are not sent) and GitHub's error is raised once it has ended.
+        """
+        halt = threading.Event()
+        with ThreadPoolExecutor(1, thread_name_prefix="release-gate-indexes") as pool:
+            reading = pool.submit(self.registries.read, request, halt=halt)
+            try:
+                state = self.github.fetch(request)
+            except BaseException:
+                halt.set()
+                raise
+            found = reading.result()
         stats = state.stats or ReadStats()
         stats = dataclasses.replace(stats, registry_requests=self.registries.requests)
         return dataclasses.replace(state, registries=found, stats=stats)

@@ -23,7 +23,9 @@ other yanks) is asked again, and is unknown if they still disagree.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -31,7 +33,7 @@ import yaml
 
 from release_gate._version import __version__
 from release_gate.plan.model import Repo, Source
-from release_gate.sources._http import BACKOFF, Format, Http, HttpError, NotParsedError, Response, Service
+from release_gate.sources._http import BACKOFF, Format, Http, HttpError, NotParsedError, Response, Service, at_once
 from release_gate.sources.cache import ResponseCache
 from release_gate.state import (
     Published,
@@ -106,15 +108,30 @@ class RegistryReader:
         """The requests sent in the last read (every attempt, 304s included)."""
         return self._http.sent
 
-    def read(self, request: StateRequest) -> dict[str, Registry | Unknown]:
-        """Read every registry *request* names."""
-        found: dict[str, Registry | Unknown] = {}
-        self._http.begin()
-        for source, name, url in request.registries:
-            if self.progress is not None:
-                self.progress(f"reading {name} ({source}): {self.requests} request(s) to package indexes so far")
-            found[registry_key(source, name)] = self.read_one(source, name, url, request)
-        return found
+    def read(self, request: StateRequest, *, halt: threading.Event | None = None) -> dict[str, Registry | Unknown]:
+        """Read every registry *request* names, all at once (at most `WORKERS` requests in flight).
+
+        Once *halt* is set, the requests not yet sent are not sent: what they would have read
+        is unknown. Progress says how many of the registries are read, as each is.
+        """
+        self._http.begin(halt)
+        entries = list(request.registries)
+        done = 0
+        lock = threading.Lock()
+
+        def one(source: Source, name: str, url: str) -> Registry | Unknown:
+            nonlocal done
+            found = self.read_one(source, name, url, request)
+            with lock:
+                done += 1
+                if self.progress is not None:
+                    self.progress(f"read {done} of {len(entries)} projects and charts from package indexes")
+            return found
+
+        if self.progress is not None and entries:
+            self.progress(f"reading {len(entries)} projects and charts from package indexes")
+        read = at_once([functools.partial(one, *entry) for entry in entries])
+        return {registry_key(source, name): found for (source, name, _), found in zip(entries, read, strict=True)}
 
     def read_one(self, source: Source, name: str, url: str, request: StateRequest) -> Registry | Unknown:
         """Read one registry entry of *request* (``request.registries`` lists them): a project or a chart."""

@@ -1,7 +1,8 @@
 """The fakes' HTTP side: a threaded server on 127.0.0.1, its request handlers, and fault injection.
 
-Every fake records the requests it receives (`RecordedRequest`), can add latency, and
-fails requests when told to (`Fault`, `FaultInjection.inject`).
+Every fake records the requests it receives (`RecordedRequest`) and how many it answers at
+once (`InFlight`), can add latency, and fails requests when told to (`Fault`,
+`FaultInjection.inject`), the Nth of all or of those on one route.
 `GitHubHandler` answers GraphQL and REST as GitHub does, with its rate-limit headers,
 ETags and 304s, from a `FakeGitHub`;
 `RegistryHandler` answers as PyPI and a Helm repository do, from a
@@ -10,6 +11,7 @@ ETags and 304s, from a `FakeGitHub`;
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import gzip
 import hashlib
@@ -18,7 +20,7 @@ import re
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -35,10 +37,12 @@ __all__ = [
     "FaultInjection",
     "FaultyHandler",
     "GitHubHandler",
+    "InFlight",
     "Injection",
     "QuietServer",
     "RecordedRequest",
     "RegistryHandler",
+    "route_of",
     "serve",
 ]
 
@@ -93,10 +97,44 @@ class Injection:
     skip: int
     where: str
     retry_after: int
+    route: re.Pattern[str] | None = None
+    """Only requests whose route (`route_of`) it finds count, and meet the fault."""
+    hits: int = 0
+    """The requests that met it so far."""
+
+
+def route_of(method: str, path: str, query: str = "", graphql: str = "") -> str:
+    """Return what an injection's *route* is looked for in: ``METHOD PATH[?QUERY]``, then a GraphQL body if any.
+
+    A client that sends requests at once sends them in no fixed order, so "the third request"
+    may be any of them; "the first request on this route" is the same one in every run.
+    """
+    return f"{method} {path}{'?' + query if query else ''}{' ' + graphql if graphql else ''}"
+
+
+class InFlight:
+    """How many requests the fakes that share it are answering at the moment, and the most at once so far."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.now = 0
+        self.most = 0
+
+    @contextlib.contextmanager
+    def answering(self) -> Iterator[None]:
+        """Count one request as being answered while the block runs (its latency included)."""
+        with self._lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.now -= 1
 
 
 class FaultInjection:
-    """Fault injection shared by the fakes (see `Fault`)."""
+    """Fault injection shared by the fakes (see `Fault`), and the count of requests answered at once."""
 
     close_connections: bool = False
     """Close the connection after every answer, so each request connects (and resolves) anew."""
@@ -105,38 +143,53 @@ class FaultInjection:
         self._injections: list[Injection] = []
         self.lock = threading.Lock()
         """Held while a server thread changes what the fake records or counts."""
+        self.in_flight = InFlight()
+        """Requests being answered at once; give two fakes the same one to count across both."""
 
     def inject(
-        self, fault: Fault, *, times: int | None = 1, skip: int = 0, where: str = "any", retry_after: int = 1
-    ) -> None:
-        """Fail the next *times* matching requests (``None``: all) after *skip* of them.
+        self,
+        fault: Fault,
+        *,
+        times: int | None = 1,
+        skip: int = 0,
+        where: str = "any",
+        retry_after: int = 1,
+        route: str | None = None,
+    ) -> Injection:
+        """Fail the next *times* matching requests (``None``: all) after *skip* of them; return the injection.
 
-        *where* is ``any``, ``graphql`` or ``rest``.
+        *where* is ``any``, ``graphql`` or ``rest``. With *route* (a regular expression), only
+        the requests whose `route_of` it is found in match.
         """
+        injection = Injection(fault, times, skip, where, retry_after, re.compile(route) if route else None)
         with self.lock:
-            self._injections.append(Injection(fault, times, skip, where, retry_after))
+            self._injections.append(injection)
+        return injection
 
     def clear_faults(self) -> None:
         """Forget every injected fault."""
         with self.lock:
             self._injections.clear()
 
-    def take_fault(self, is_graphql: bool) -> Injection | None:
-        """Return the fault the request being answered meets, if any, and count it as used."""
+    def take_fault(self, is_graphql: bool, route: str = "") -> Injection | None:
+        """Return the fault the request being answered (on *route*) meets, if any, and count it as used."""
         with self.lock:
             for injection in self._injections:
                 if injection.where not in ("any", "graphql" if is_graphql else "rest"):
                     continue
                 if not is_graphql and injection.fault in _GRAPHQL_ONLY:
                     continue
+                if injection.route is not None and injection.route.search(route) is None:
+                    continue
                 if injection.skip > 0:
                     injection.skip -= 1
                     return None
-                if injection.times is None:
-                    return injection
-                if injection.times > 0:
+                if injection.times is not None and injection.times <= 0:
+                    continue
+                if injection.times is not None:
                     injection.times -= 1
-                    return injection
+                injection.hits += 1
+                return injection
             return None
 
 
@@ -284,6 +337,10 @@ class GitHubHandler(FaultyHandler):
         return _Request(parsed.path, parsed.query, token, body, document, is_graphql)
 
     def _serve(self, method: str) -> None:
+        with self.fake.in_flight.answering():
+            self._serve_one(method)
+
+    def _serve_one(self, method: str) -> None:
         fake = self.fake
         request = self._read(method)
         with fake.lock:
@@ -292,7 +349,8 @@ class GitHubHandler(FaultyHandler):
             )
         if fake.latency:
             time.sleep(fake.latency)
-        injection = fake.take_fault(request.is_graphql)
+        graphql = json.dumps(request.body) if request.is_graphql else ""
+        injection = fake.take_fault(request.is_graphql, route_of(method, request.path, request.query, graphql))
         if injection is not None and self._fault(injection):
             return
         if request.token and fake.token is not None and request.token != fake.token:
@@ -388,11 +446,15 @@ class RegistryHandler(FaultyHandler):
 
     def do_GET(self) -> None:
         """Answer a GET: a fault if one is injected, a redirect, else the index (cut, gzipped as told)."""
+        with self.fake.in_flight.answering():
+            self._get()
+
+    def _get(self) -> None:
         path = urllib.parse.urlsplit(self.path).path
         self.fake.requests.append(RecordedRequest("GET", path))
         if self.fake.latency:
             time.sleep(self.fake.latency)
-        if self._fault():
+        if self._fault(path):
             return
         if moved := re.match(r"^/moved/([^/]+)/index\.yaml$", path):
             self.send_response(301)
@@ -402,9 +464,9 @@ class RegistryHandler(FaultyHandler):
             return
         self._answer(path)
 
-    def _fault(self) -> bool:
-        """Answer with the fault this request meets, if any; False: answer normally."""
-        injection = self.fake.take_fault(is_graphql=False)
+    def _fault(self, path: str) -> bool:
+        """Answer with the fault this request (of *path*) meets, if any; False: answer normally."""
+        injection = self.fake.take_fault(is_graphql=False, route=route_of("GET", path))
         if injection is not None and injection.fault is Fault.SECONDARY_RATE_LIMIT:
             retry = {"Retry-After": str(injection.retry_after)} if injection.retry_after > 0 else {}
             self._send(403, b'{"message": "Forbidden: rate limit exceeded"}', "application/json", retry)
