@@ -168,8 +168,13 @@ version = ">=1.0.0"
     )
     spawner, chart, again = (plan.release(r) for r in ("kubespawner", "z2jh", "again"))
     assert (spawner.requirement.text, chart.requirement.text, again.requirement.text) == (">=1", ">=1.0.0", ">=1.0.0")
-    assert (again.requirement.scheme, chart.requirement.scheme) == (Scheme.PEP440, Scheme.SEMVER)
-    assert (plan.release("final").requirement.accept, again.requirement.accept) == (Accept.FINAL, Accept.DEV)
+    final = plan.release("final")
+    assert (again.requirement.scheme, chart.requirement.scheme, final.requirement.scheme) == (
+        Scheme.PEP440,
+        Scheme.SEMVER,
+        Scheme.PEP440,
+    )
+    assert (final.requirement.accept, again.requirement.accept) == (Accept.FINAL, Accept.DEV)
 
 
 # -- the graph's index of PR and issue nodes --------------------------------------------------
