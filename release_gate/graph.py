@@ -8,6 +8,7 @@ family covers); it holds no state from GitHub.
 from __future__ import annotations
 
 import enum
+import itertools
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -104,6 +105,7 @@ def item_node(kind: NodeKind, ref: ItemRef) -> str:
 
 
 _PREFIX = {kind: f"{kind.value}:" for kind in NodeKind}
+_ITEM_KINDS = (NodeKind.PR, NodeKind.ISSUE)
 """``pr:`` for NodeKind.PR...: formatting the enum member itself is slow, and there is a node id per PR."""
 
 
@@ -182,9 +184,10 @@ class ReleaseGraph:
     """The dependency graph of one plan (immutable once built by `build_graph`).
 
     It keeps its nodes by id and its typed edges as plain values, which is what large plans
-    (100,000 nodes) need to build and evaluate quickly: the PR and issue nodes as their refs
-    (the index `item_nodes` reads), each edge as a tuple; the `Node` and `Edge` values, sorted,
-    are made when `nodes` and `edges` are first asked for (by the reports that draw the graph).
+    (100,000 nodes) need to build and evaluate quickly: the PR and issue nodes as their refs,
+    by kind (the index `item_nodes` reads), each edge as a tuple, except the edge from each PR
+    and issue to its repo, which its ref says; the `Node` and `Edge` values, sorted, are made
+    when `nodes` and `edges` are first asked for (by the reports that draw the graph).
     Questions about the structure that need graph algorithms go to a networkx graph built from
     them on first use.
     """
@@ -195,7 +198,7 @@ class ReleaseGraph:
         self,
         plan: Plan,
         nodes: Mapping[str, Node],
-        items: Mapping[str, tuple[NodeKind, ItemRef]],
+        items: Mapping[NodeKind, Mapping[str, ItemRef]],
         edges: AbstractSet[_EdgeValue],
     ) -> None:
         """Keep what `build_graph` gathered (as it is: nothing changes it afterwards)."""
@@ -203,8 +206,9 @@ class ReleaseGraph:
         self._node_map = nodes
         """The repo, release and hold nodes by id."""
         self._items = items
-        """The PR and issue nodes: ``(kind, ref)`` by node id."""
+        """The PR and the issue nodes: their refs by node id, by kind."""
         self._edge_set = edges
+        """The edges, but for those from a PR or issue to its repo (`_in_repo`)."""
         self._nodes: tuple[Node, ...] | None = None
         self._edges: tuple[Edge, ...] | None = None
         self._networkx: nx.MultiDiGraph[str] | None = None
@@ -215,7 +219,9 @@ class ReleaseGraph:
         """Every node, sorted by id."""
         if self._nodes is None:
             short = self.plan.short
-            made = [Node(node, kind, short(ref), ref) for node, (kind, ref) in self._items.items()]
+            made = [
+                Node(node, kind, short(ref), ref) for kind, refs in self._items.items() for node, ref in refs.items()
+            ]
             made.extend(self._node_map.values())
             # Ids are unique, so ordering by id is the nodes' own order.
             made.sort(key=_NODE_ORDER)
@@ -228,7 +234,7 @@ class ReleaseGraph:
         if self._edges is None:
             # Edge's own order, (source, target, kind), by stable sorts on one field at a time from
             # the last: quicker than comparing the tuples.
-            edges = sorted(self._edge_set, key=_KIND)
+            edges = sorted(itertools.chain(self._edge_set, self._in_repo()), key=_KIND)
             edges.sort(key=_TARGET)
             edges.sort(key=_SOURCE)
             self._edges = tuple(Edge(source, target, kind) for source, target, kind in edges)
@@ -236,8 +242,13 @@ class ReleaseGraph:
 
     def item_nodes(self) -> Iterator[tuple[str, ItemRef]]:
         """Yield the id and ref of every PR and issue node (in no particular order)."""
-        for node, (_, ref) in self._items.items():
-            yield node, ref
+        for refs in self._items.values():
+            yield from refs.items()
+
+    def _in_repo(self) -> Iterator[_EdgeValue]:
+        """Yield the edge from each PR and issue to its repo."""
+        for node, ref in self.item_nodes():
+            yield node, repo_node(ref.slug), EdgeKind.IN_REPO
 
     def release_waves(self, release_ids: Iterable[str] | None = None) -> tuple[tuple[str, ...], ...]:
         """Return releases in waves: each wave's releases wait only on earlier waves.
@@ -299,7 +310,7 @@ class ReleaseGraph:
         return self._refs(NodeKind.ISSUE)
 
     def _refs(self, kind: NodeKind) -> tuple[ItemRef, ...]:
-        return tuple(sorted({ref for node_kind, ref in self._items.values() if node_kind is kind}))
+        return tuple(sorted(set(self._items[kind].values())))
 
     def _releases(self) -> nx.DiGraph[str]:
         """Return the releases, with an edge from each to those after it (built on first use)."""
@@ -313,8 +324,9 @@ class ReleaseGraph:
         if self._networkx is None:
             graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
             graph.add_nodes_from(self._node_map)
-            graph.add_nodes_from(self._items)
+            graph.add_nodes_from(node for node, _ in self.item_nodes())
             graph.add_edges_from(self._edge_set)
+            graph.add_edges_from(self._in_repo())
             self._networkx = graph
         return self._networkx
 
@@ -331,19 +343,20 @@ class _Builder:
     def __init__(self, graph: ReleaseGraph | None = None) -> None:
         """Start empty, or from *graph*'s nodes and edges (copied)."""
         self.nodes: dict[str, Node] = {} if graph is None else dict(graph._node_map)  # noqa: SLF001 - its builder
-        self.items: dict[str, tuple[NodeKind, ItemRef]] = {} if graph is None else dict(graph._items)  # noqa: SLF001
+        items = {} if graph is None else graph._items  # noqa: SLF001
+        self.items: dict[NodeKind, dict[str, ItemRef]] = {kind: dict(items.get(kind, {})) for kind in _ITEM_KINDS}
         self.edges: set[_EdgeValue] = set() if graph is None else set(graph._edge_set)  # noqa: SLF001
 
     def item(self, kind: NodeKind, ref: ItemRef) -> str:
         """Add a PR or issue node (and its repo) unless it is there; return its id (`item_node`)."""
         slug = ref.slug.lower()
         node = f"{_PREFIX[kind]}{slug}#{ref.number}"
-        if node not in self.items:
+        refs = self.items[kind]
+        if node not in refs:
             repo = f"repo:{slug}"  # repo_node
             if repo not in self.nodes:
                 self.nodes[repo] = Node(repo, NodeKind.REPO, ref.slug)
-            self.items[node] = (kind, ref)
-            self.edges.add((node, repo, EdgeKind.IN_REPO))
+            refs[node] = ref  # and the edge to its repo, which the ref says
         return node
 
     def graph(self, plan: Plan) -> ReleaseGraph:
