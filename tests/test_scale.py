@@ -17,13 +17,13 @@ from hypothesis import strategies as st
 from benchmarks.generate import generated
 from release_gate import load_plan, load_snapshot
 from release_gate.errors import PlanError
-from release_gate.evaluate import Answer, Candidate, Evaluation, HeldPr, HoldStatus, evaluate
+from release_gate.evaluate import Answer, Candidate, Evaluation, HeldPr, HoldStatus, ReleaseStatus, evaluate
 from release_gate.evaluate import engine as engine_module
 from release_gate.evaluate.verdicts import Deferred
 from release_gate.graph import NodeKind, ReleaseGraph, build_graph, hold_node, item_node, release_node
 from release_gate.plan import ItemRef, parse_plan, parse_ref
 from release_gate.plan.reader import MAX_NESTING, _limits, _within_limits
-from release_gate.state import Issue, PullRequest, State, Unknown
+from release_gate.state import GitHubRelease, Issue, PullRequest, RepoState, State, Tag, Unknown
 from release_gate.versions import Accept, Scheme
 from tests.conftest import ROOT
 
@@ -250,6 +250,32 @@ def test_the_evidence_is_the_first_accepted_candidate_of_the_deciding_source(nam
         earliest = min(c.date or taken_at for c in accepted)
         firsts = {(c.version, c.date) for c in accepted if (c.date or taken_at) == earliest}
         assert (verdict.released.version, verdict.released.date) in firsts, verdict.id
+
+
+def test_releases_sharing_a_requirement_judge_each_tag_by_its_own_date_and_kind() -> None:
+    """A requirement's answer for a version is asked once; each release still weighs its own drafts and dates."""
+    plan = parse_plan(
+        '[plan]\nname = "shared"\n'
+        + "".join(f'[repos.{r}]\ngithub = "o/{r}"\nsources = ["{s}"]\n' for r, s in _SOURCES.items())
+        + "".join(f'[releases.{r}]\nversion = ">=1.0"\n' for r in _SOURCES)
+    )
+    assert plan.release("draft").requirement is plan.release("later").requirement  # read once
+    may, june, july = (dt.datetime(2024, month, 1, tzinfo=dt.UTC) for month in (5, 6, 7))
+    repos = {
+        "o/draft": RepoState("o/draft", (), "main", releases=(GitHubRelease("v1.0", draft=True, published_at=may),)),
+        "o/out": RepoState("o/out", (), "main", releases=(GitHubRelease("v1.0", published_at=may),)),
+        "o/later": RepoState("o/later", (Tag("v1.0", "", june), Tag("v0.9", "", may)), "main"),
+    }
+    evaluation = evaluate(build_graph(plan), State(july, "test", repos), as_of=may + dt.timedelta(days=14))
+    statuses = {v.id: (v.status, [(c.tag, c.why) for c in v.candidates]) for v in evaluation.releases}
+    assert statuses == {
+        "draft": (ReleaseStatus.UNBLOCKED, [("v1.0", "a draft")]),
+        "out": (ReleaseStatus.RELEASED, [("v1.0", "satisfies >=1.0")]),
+        "later": (ReleaseStatus.UNBLOCKED, [("v0.9", "outside >=1.0")]),  # v1.0 was not made yet
+    }
+
+
+_SOURCES = {"draft": "github-releases", "out": "github-releases", "later": "tags"}
 
 
 def test_evaluating_makes_no_candidate_nor_held_pr_until_a_report_asks(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -38,7 +38,7 @@ from release_gate.graph import NodeKind, ReleaseGraph, hold_node, item_node, rel
 from release_gate.plan.model import Hold, Intent, ItemRef, Release, Repo, Source, Watch
 from release_gate.state import Issue, IssueState, PrState, PullRequest, State, Unknown, is_part_of
 from release_gate.times import show_time
-from release_gate.versions import Accept, ParsedVersion, Scheme, parse_version
+from release_gate.versions import Accept, ParsedVersion, Scheme, VersionRequirement, parse_version
 
 __all__ = ["evaluate"]
 
@@ -460,6 +460,7 @@ class _Evaluator:
 
 
 _UNDATED = "its date is not recorded, so it may not have existed yet"
+_NOT_ASKED = "not asked yet"  # no check answers this very string (identity tells it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,6 +472,16 @@ class _Moment:
 
     state: State
     as_of: dt.datetime
+    checked: dict[int, tuple[VersionRequirement, dict[str, str | None]]] = field(default_factory=dict, compare=False)
+    """What each requirement said of each version text so far (by the requirement's id; it is kept,
+    so that the id stays its own): releases that share a requirement ask it of the same tags."""
+
+    def answers(self, requirement: VersionRequirement) -> dict[str, str | None]:
+        """Return what *requirement* said so far, by version text: `VersionRequirement.check`'s answers."""
+        known = self.checked.get(id(requirement))
+        if known is None:
+            known = self.checked[id(requirement)] = (requirement, {})
+        return known[1]
 
     def offers(self, release: Release, repo: Repo, source: Source) -> Iterable[_Offer] | Unknown:
         """Return what *source* shows for *repo*: each offered name, version text, date, rejection, sha."""
@@ -526,6 +537,7 @@ class _Moment:
         partial = repo.scheme is Scheme.SEMVER and source is not Source.HELM
         # Read once: this loop runs for every tag of every release.
         scheme, requirement, as_of, taken_at = repo.scheme, release.requirement, self.as_of, self.state.taken_at
+        answers = self.answers(requirement)
         for offer in offers:
             version = parse_version(scheme, offer.text, partial=partial) if offer.text else None
             date = offer.date
@@ -534,7 +546,11 @@ class _Moment:
                 continue
             if date is not None and date > as_of:
                 continue  # not there yet at the evaluation time
-            why = offer.rejected or requirement.check(version)
+            # The version is read from its text in the requirement's scheme: the text says it all.
+            why = answers.get(version.text, _NOT_ASKED)
+            if why is _NOT_ASKED:
+                why = answers[version.text] = requirement.check(version)
+            why = offer.rejected or why
             if why is None and date is None and as_of < taken_at:
                 why = _UNDATED
             yield offer, version, date or taken_at, why
