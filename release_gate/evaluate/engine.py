@@ -65,8 +65,9 @@ class _Evaluator:
 
     # -- state at the evaluation time ---------------------------------------------------
 
-    def item(self, ref: ItemRef) -> PullRequest | Issue | Unknown | None:
-        item = self.state.item(ref)
+    def item(self, ref: ItemRef, key: tuple[str, int] | None = None) -> PullRequest | Issue | Unknown | None:
+        """Return *ref* (whose `ItemRef.key` is *key*, when the caller has it) as it stood at the evaluation time."""
+        item = self.state.items.get(ref.key if key is None else key) or self.state.item(ref)  # absent: why
         if self.as_read or isinstance(item, Unknown):
             return item  # asked at the moment the state was taken: it is what was read
         return item.at(self.as_of)
@@ -327,22 +328,29 @@ class _Evaluator:
 
     # -- holds ----------------------------------------------------------------------------
 
-    def hold(self, hold: Hold) -> HoldVerdict:
-        exempt = {ref.key for ref in hold.exempt}
+    def members(self, hold: Hold) -> dict[tuple[str, int], tuple[ItemRef, FoundBy]]:
+        """Return the PRs *hold* covers, by key: those it names and the parts of their families, not the exempt."""
+        families = self.family_members
+        if not families and not hold.exempt:  # a large plan's usual hold
+            return {ref.key: (ref, _FOUND_IN_PLAN) for ref in hold.prs}
         members: dict[tuple[str, int], tuple[ItemRef, FoundBy]] = {}
-        named, families = _FOUND_IN_PLAN, self.family_members
         for ref in hold.prs:
             key = ref.key
-            members.setdefault(key, (ref, named))
-            for part, how in families.get(key, ()) if families else ():
+            members.setdefault(key, (ref, _FOUND_IN_PLAN))
+            for part, how in families.get(key, ()):
                 members.setdefault(part.key, (part, how))
+        for ref in hold.exempt:
+            members.pop(ref.key, None)
+        return members
+
+    def hold(self, hold: Hold) -> HoldVerdict:
+        members = self.members(hold)
         until = [self.verdicts[r] for r in hold.until]
         waiting = tuple(v.id for v in until if v.status is not ReleaseStatus.RELEASED)
         waits = ", ".join(f"{v.id} {v.release.requirement}" for v in until if v.status is not ReleaseStatus.RELEASED)
         releases = _Until(tuple(until), tuple(v.id for v in until if v.status is ReleaseStatus.UNKNOWN), waits)
-        kept = tuple((ref, how) for key, (ref, how) in sorted(members.items()) if key not in exempt)
         # The status of each PR, read now; the PRs' lines (labels, details) when a report asks.
-        statuses = {_held_status(self.item(ref), releases) for ref, _ in kept}
+        statuses = {_held_status(self.item(ref, key), releases) for key, (ref, _) in members.items()}
         # Parts of a family that a search could not list are held too, if the hold still holds:
         # unknown members make the hold unknown, never free.
         unsure = tuple(
@@ -357,12 +365,12 @@ class _Evaluator:
                 break
         else:
             status = HoldStatus.FREE
-        prs = Deferred(partial(self.held_prs, kept, releases))
+        prs = Deferred(partial(self.held_prs, members, releases))
         return HoldVerdict(hold, status, prs, waiting, unsure if status is not HoldStatus.FREE else ())
 
-    def held_prs(self, kept: Iterable[tuple[ItemRef, FoundBy]], releases: _Until) -> tuple[HeldPr, ...]:
-        """Judge the PRs of a hold against the releases they wait for."""
-        return tuple(self.held_pr(ref, how, releases) for ref, how in kept)
+    def held_prs(self, members: dict[tuple[str, int], tuple[ItemRef, FoundBy]], releases: _Until) -> tuple[HeldPr, ...]:
+        """Judge the PRs of a hold against the releases they wait for (in the order of their keys)."""
+        return tuple(self.held_pr(ref, how, releases) for _, (ref, how) in sorted(members.items()))
 
     def held_pr(self, ref: ItemRef, found_by: FoundBy, releases: _Until) -> HeldPr:
         """Judge one PR of a hold against the releases it waits for."""
