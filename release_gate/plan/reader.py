@@ -185,6 +185,19 @@ def _plain_string(value: str, spec: Field) -> bool:
     return Kind.STRING in spec.kinds and (not spec.choices or value in spec.choices)
 
 
+def _good_as_is(value: object, spec: Field) -> bool:
+    """Return whether `_Reader.clean` finds *value* good as it is: a good string, or a list of good strings."""
+    if type(value) is str:
+        return _plain_string(value, spec)
+    return (
+        type(value) is list
+        and Kind.LIST in spec.kinds
+        and spec.item is not None
+        and _plain_strings(spec.item)
+        and all(type(item) is str for item in value)
+    )
+
+
 def _fits(value: object, spec: Field) -> bool:
     """Return whether the table or list *value* is of a kind *spec* allows."""
     if isinstance(value, dict):
@@ -348,8 +361,8 @@ class _Reader:
         fields = spec.fields
         for name, sub in value.items():
             field = fields.get(name)
-            if field is not None and type(sub) is str and _plain_string(sub, field):
-                table[name] = sub  # what clean() gives a good string, without naming its key
+            if field is not None and _good_as_is(sub, field):
+                table[name] = list(sub) if type(sub) is list else sub  # what clean() gives, without naming its key
                 continue
             where = _join(key, name)
             if name not in spec.fields:
