@@ -365,12 +365,12 @@ class _Evaluator:
                 break
         else:
             status = HoldStatus.FREE
-        prs = Deferred(partial(self.held_prs, members, releases))
+        prs = Deferred(partial(self.held_prs, hold, releases))  # its members again then: nothing kept till then
         return HoldVerdict(hold, status, prs, waiting, unsure if status is not HoldStatus.FREE else ())
 
-    def held_prs(self, members: dict[tuple[str, int], tuple[ItemRef, FoundBy]], releases: _Until) -> tuple[HeldPr, ...]:
+    def held_prs(self, hold: Hold, releases: _Until) -> tuple[HeldPr, ...]:
         """Judge the PRs of a hold against the releases they wait for (in the order of their keys)."""
-        return tuple(self.held_pr(ref, how, releases) for _, (ref, how) in sorted(members.items()))
+        return tuple(self.held_pr(ref, how, releases) for _, (ref, how) in sorted(self.members(hold).items()))
 
     def held_pr(self, ref: ItemRef, found_by: FoundBy, releases: _Until) -> HeldPr:
         """Judge one PR of a hold against the releases it waits for."""
