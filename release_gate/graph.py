@@ -8,9 +8,11 @@ family covers); it holds no state from GitHub.
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Iterable, Mapping
+import itertools
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
 import networkx as nx
 
@@ -99,7 +101,12 @@ def hold_node(hold_id: str) -> str:
 
 def item_node(kind: NodeKind, ref: ItemRef) -> str:
     """Return the node id of a PR or issue (``pr:jupyterhub/kubespawner#230``)."""
-    return f"{kind}:{ref.slug.lower()}#{ref.number}"
+    return f"{_PREFIX[kind]}{ref.slug.lower()}#{ref.number}"
+
+
+_PREFIX = {kind: f"{kind.value}:" for kind in NodeKind}
+_ITEM_KINDS = (NodeKind.PR, NodeKind.ISSUE)
+"""``pr:`` for NodeKind.PR...: formatting the enum member itself is slow, and there is a node id per PR."""
 
 
 def find_cycle(after: Mapping[str, Iterable[str]]) -> tuple[str, ...] | None:
@@ -169,20 +176,39 @@ def _release_order(plan: Plan, release_ids: Collection[str], upstreams: Collecti
     return graph
 
 
+_EdgeValue = tuple[str, str, EdgeKind]
+"""An edge as the graph keeps it: ``(source, target, kind)``, the order of `Edge`'s fields."""
+
+
 class ReleaseGraph:
-    """The dependency graph of one plan (immutable once built).
+    """The dependency graph of one plan (immutable once built by `build_graph`).
 
     It keeps its nodes by id and its typed edges as plain values, which is what large plans
-    (100,000 nodes) need to evaluate quickly; questions about the structure that need graph
-    algorithms go to a networkx graph built from them on first use.
+    (100,000 nodes) need to build and evaluate quickly: the PR and issue nodes as their refs,
+    by kind (the index `item_nodes` reads), each edge as a tuple, except the edge from each PR
+    and issue to its repo, which its ref says; the `Node` and `Edge` values, sorted, are made
+    when `nodes` and `edges` are first asked for (by the reports that draw the graph).
+    Questions about the structure that need graph algorithms go to a networkx graph built from
+    them on first use.
     """
 
-    __slots__ = ("_edge_set", "_edges", "_networkx", "_node_map", "_nodes", "_release_graph", "plan")
+    __slots__ = ("_edge_set", "_edges", "_items", "_networkx", "_node_map", "_nodes", "_release_graph", "plan")
 
-    def __init__(self, plan: Plan, nodes: Mapping[str, Node], edges: Iterable[Edge]) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        nodes: Mapping[str, Node],
+        items: Mapping[NodeKind, Mapping[str, ItemRef]],
+        edges: AbstractSet[_EdgeValue],
+    ) -> None:
+        """Keep what `build_graph` gathered (as it is: nothing changes it afterwards)."""
         self.plan = plan
-        self._node_map = dict(nodes)
-        self._edge_set = frozenset(edges)
+        self._node_map = nodes
+        """The repo, release and hold nodes by id."""
+        self._items = items
+        """The PR and the issue nodes: their refs by node id, by kind."""
+        self._edge_set = edges
+        """The edges, but for those from a PR or issue to its repo (`_in_repo`)."""
         self._nodes: tuple[Node, ...] | None = None
         self._edges: tuple[Edge, ...] | None = None
         self._networkx: nx.MultiDiGraph[str] | None = None
@@ -192,21 +218,37 @@ class ReleaseGraph:
     def nodes(self) -> tuple[Node, ...]:
         """Every node, sorted by id."""
         if self._nodes is None:
+            short = self.plan.short
+            made = [
+                Node(node, kind, short(ref), ref) for kind, refs in self._items.items() for node, ref in refs.items()
+            ]
+            made.extend(self._node_map.values())
             # Ids are unique, so ordering by id is the nodes' own order.
-            self._nodes = tuple(sorted(self._node_map.values(), key=_NODE_ORDER))
+            made.sort(key=_NODE_ORDER)
+            self._nodes = tuple(made)
         return self._nodes
 
     @property
     def edges(self) -> tuple[Edge, ...]:
         """Every edge, sorted."""
         if self._edges is None:
-            # The edges' own order, (source, target, kind), by stable sorts on one field at a time
-            # from the last: no key tuples to build (and for the garbage collector to chase).
-            edges = sorted(self._edge_set, key=_EDGE_KIND)
-            edges.sort(key=_EDGE_TARGET)
-            edges.sort(key=_EDGE_SOURCE)
-            self._edges = tuple(edges)
+            # Edge's own order, (source, target, kind), by stable sorts on one field at a time from
+            # the last: quicker than comparing the tuples.
+            edges = sorted(itertools.chain(self._edge_set, self._in_repo()), key=_KIND)
+            edges.sort(key=_TARGET)
+            edges.sort(key=_SOURCE)
+            self._edges = tuple(Edge(source, target, kind) for source, target, kind in edges)
         return self._edges
+
+    def item_nodes(self) -> Iterator[tuple[str, ItemRef]]:
+        """Yield the id and ref of every PR and issue node (in no particular order)."""
+        for refs in self._items.values():
+            yield from refs.items()
+
+    def _in_repo(self) -> Iterator[_EdgeValue]:
+        """Yield the edge from each PR and issue to its repo."""
+        for node, ref in self.item_nodes():
+            yield node, repo_node(ref.slug), EdgeKind.IN_REPO
 
     def release_waves(self, release_ids: Iterable[str] | None = None) -> tuple[tuple[str, ...], ...]:
         """Return releases in waves: each wave's releases wait only on earlier waves.
@@ -241,16 +283,16 @@ class ReleaseGraph:
             (part, edge)
             for parent, found in parts.items()
             for part in found
-            if (edge := Edge(item_node(NodeKind.PR, part), item_node(NodeKind.PR, parent), EdgeKind.PART_OF))
+            if (edge := (item_node(NodeKind.PR, part), item_node(NodeKind.PR, parent), EdgeKind.PART_OF))
             not in self._edge_set
         ]
         if not new:
             return self
-        nodes, edges = dict(self._node_map), set(self._edge_set)
+        builder = _Builder(self)
         for part, edge in new:
-            _add_item(nodes, edges, self.plan, NodeKind.PR, part)
-            edges.add(edge)
-        return ReleaseGraph(self.plan, nodes, edges)
+            builder.item(NodeKind.PR, part)
+            builder.edges.add(edge)
+        return builder.graph(self.plan)
 
     def dependents(self, node_id: str) -> tuple[str, ...]:
         """Return the nodes that depend on *node_id* directly."""
@@ -261,14 +303,14 @@ class ReleaseGraph:
 
     def pull_requests(self) -> tuple[ItemRef, ...]:
         """Every PR the plan names (needs, holds, families), sorted."""
-        return self._items(NodeKind.PR)
+        return self._refs(NodeKind.PR)
 
     def issues(self) -> tuple[ItemRef, ...]:
         """Every issue the plan names (needs, watch), sorted."""
-        return self._items(NodeKind.ISSUE)
+        return self._refs(NodeKind.ISSUE)
 
-    def _items(self, kind: NodeKind) -> tuple[ItemRef, ...]:
-        return tuple(sorted({n.ref for n in self._node_map.values() if n.kind is kind and n.ref is not None}))
+    def _refs(self, kind: NodeKind) -> tuple[ItemRef, ...]:
+        return tuple(sorted(set(self._items[kind].values())))
 
     def _releases(self) -> nx.DiGraph[str]:
         """Return the releases, with an edge from each to those after it (built on first use)."""
@@ -282,61 +324,74 @@ class ReleaseGraph:
         if self._networkx is None:
             graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
             graph.add_nodes_from(self._node_map)
-            graph.add_edges_from((e.source, e.target, e.kind) for e in self._edge_set)
+            graph.add_nodes_from(node for node, _ in self.item_nodes())
+            graph.add_edges_from(self._edge_set)
+            graph.add_edges_from(self._in_repo())
             self._networkx = graph
         return self._networkx
 
 
 _NODE_ORDER = attrgetter("id")
-_EDGE_SOURCE = attrgetter("source")
-_EDGE_TARGET = attrgetter("target")
-_EDGE_KIND = attrgetter("kind")
+_SOURCE, _TARGET, _KIND = itemgetter(0), itemgetter(1), itemgetter(2)
 
 
-def _add_item(nodes: dict[str, Node], edges: set[Edge], plan: Plan, kind: NodeKind, ref: ItemRef) -> str:
-    """Add a PR or issue node (and its repo) unless it is there; return its id."""
-    node = item_node(kind, ref)
-    if node not in nodes:
-        repo = repo_node(ref.slug)
-        if repo not in nodes:
-            nodes[repo] = Node(repo, NodeKind.REPO, ref.slug)
-        nodes[node] = Node(node, kind, plan.short(ref), ref)
-        edges.add(Edge(node, repo, EdgeKind.IN_REPO))
-    return node
+class _Builder:
+    """Gathers a graph's nodes and edges (private: `build_graph` and `ReleaseGraph.with_parts` use it)."""
+
+    __slots__ = ("edges", "items", "nodes")
+
+    def __init__(self, graph: ReleaseGraph | None = None) -> None:
+        """Start empty, or from *graph*'s nodes and edges (copied)."""
+        self.nodes: dict[str, Node] = {} if graph is None else dict(graph._node_map)  # noqa: SLF001 - its builder
+        items = {} if graph is None else graph._items  # noqa: SLF001
+        self.items: dict[NodeKind, dict[str, ItemRef]] = {kind: dict(items.get(kind, {})) for kind in _ITEM_KINDS}
+        self.edges: set[_EdgeValue] = set() if graph is None else set(graph._edge_set)  # noqa: SLF001
+
+    def item(self, kind: NodeKind, ref: ItemRef) -> str:
+        """Add a PR or issue node (and its repo) unless it is there; return its id (`item_node`)."""
+        slug = ref.slug.lower()
+        node = f"{_PREFIX[kind]}{slug}#{ref.number}"
+        refs = self.items[kind]
+        if node not in refs:
+            repo = f"repo:{slug}"  # repo_node
+            if repo not in self.nodes:
+                self.nodes[repo] = Node(repo, NodeKind.REPO, ref.slug)
+            refs[node] = ref  # and the edge to its repo, which the ref says
+        return node
+
+    def graph(self, plan: Plan) -> ReleaseGraph:
+        return ReleaseGraph(plan, self.nodes, self.items, self.edges)
 
 
 def build_graph(plan: Plan) -> ReleaseGraph:
     """Build the dependency graph of a validated *plan*."""
-    nodes: dict[str, Node] = {}
-    edges: set[Edge] = set()
-
-    def add_item(kind: NodeKind, ref: ItemRef) -> str:
-        return _add_item(nodes, edges, plan, kind, ref)
-
+    builder = _Builder()
+    nodes, edges, add_item = builder.nodes, builder.edges, builder.item
+    pr, issue = NodeKind.PR, NodeKind.ISSUE
     for repo in plan.repos:
         node = repo_node(repo.slug)
         nodes[node] = Node(node, NodeKind.REPO, repo.id)
     for release in plan.releases:
         node = release_node(release.id)
         nodes[node] = Node(node, NodeKind.RELEASE, release.id)
-        edges.add(Edge(node, repo_node(plan.repo(release.repo).slug), EdgeKind.IN_REPO))
+        edges.add((node, repo_node(plan.repo(release.repo).slug), EdgeKind.IN_REPO))
     for release in plan.releases:
         node = release_node(release.id)
-        edges.update(Edge(node, release_node(upstream), EdgeKind.AFTER) for upstream in release.after)
-        edges.update(Edge(node, add_item(NodeKind.PR, ref), EdgeKind.NEEDS_PR) for ref in release.needs_prs)
-        edges.update(Edge(node, add_item(NodeKind.ISSUE, ref), EdgeKind.NEEDS_ISSUE) for ref in release.needs_issues)
+        edges.update((node, release_node(upstream), EdgeKind.AFTER) for upstream in release.after)
+        edges.update((node, add_item(pr, ref), EdgeKind.NEEDS_PR) for ref in release.needs_prs)
+        edges.update((node, add_item(issue, ref), EdgeKind.NEEDS_ISSUE) for ref in release.needs_issues)
     for family in plan.families:
-        parent = add_item(NodeKind.PR, family.parent)
-        edges.update(Edge(add_item(NodeKind.PR, part), parent, EdgeKind.PART_OF) for part in family.parts)
+        parent = add_item(pr, family.parent)
+        edges.update((add_item(pr, part), parent, EdgeKind.PART_OF) for part in family.parts)
     for hold in plan.holds:
         node = hold_node(hold.id)
         nodes[node] = Node(node, NodeKind.HOLD, hold.id)
-        for ref in (*hold.prs, *hold.exempt):
-            add_item(NodeKind.PR, ref)
-        edges.update(Edge(node, item_node(NodeKind.PR, ref), EdgeKind.HOLDS) for ref in hold.prs)
-        edges.update(Edge(node, release_node(release_id), EdgeKind.UNTIL) for release_id in hold.until)
+        edges.update((node, add_item(pr, ref), EdgeKind.HOLDS) for ref in hold.prs)
+        for ref in hold.exempt:
+            add_item(pr, ref)
+        edges.update((node, release_node(release_id), EdgeKind.UNTIL) for release_id in hold.until)
     for watch in plan.watch:
         # A watched number may be a PR or an issue; the state tells. It is drawn as an issue,
         # attached to its repo only: it never blocks anything.
-        add_item(NodeKind.ISSUE, watch.ref)
-    return ReleaseGraph(plan, nodes, edges)
+        add_item(issue, watch.ref)
+    return builder.graph(plan)

@@ -229,4 +229,7 @@ def main(
 
 def entrypoint() -> NoReturn:
     """Console-script entry point."""
+    from release_gate._gc import tune_for_a_short_run  # noqa: PLC0415 - the process's setting, not the module's
+
+    tune_for_a_short_run()  # a short run that keeps what it makes: see release_gate/_gc.py
     sys.exit(main())

@@ -9,8 +9,10 @@ violated or unknown. Unknown is never counted as met: the answer fails closed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import functools
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import NamedTuple
 
 from release_gate.evaluate.pins import Pin, canonical_name, pin_entry, read_entry
@@ -18,6 +20,7 @@ from release_gate.evaluate.verdicts import (
     Candidate,
     DeadlineStatus,
     DeadlineVerdict,
+    Deferred,
     Evaluation,
     Evidence,
     FoundBy,
@@ -31,16 +34,18 @@ from release_gate.evaluate.verdicts import (
     ReleaseVerdict,
     WatchVerdict,
 )
-from release_gate.graph import Node, NodeKind, ReleaseGraph, hold_node, item_node, release_node, repo_node
+from release_gate.graph import NodeKind, ReleaseGraph, hold_node, item_node, release_node, repo_node
 from release_gate.plan.model import Hold, Intent, ItemRef, Release, Repo, Source, Watch
 from release_gate.state import Issue, IssueState, PrState, PullRequest, State, Unknown, is_part_of
 from release_gate.times import show_time
-from release_gate.versions import Accept, ParsedVersion, Scheme, parse_version
+from release_gate.versions import Accept, ParsedVersion, Scheme, VersionRequirement, parse_version
 
 __all__ = ["evaluate"]
 
 
+@functools.lru_cache(maxsize=4096)
 def _fmt(when: dt.datetime | None) -> str:
+    """Show *when* (made once for the PRs merged, the tags made, at the same moment)."""
     return "at an unrecorded time" if when is None else show_time(when)
 
 
@@ -50,6 +55,7 @@ class _Evaluator:
         self.plan = graph.plan
         self.state = state
         self.as_of = as_of
+        self.moment = _Moment(state, as_of)
         self.verdicts: dict[str, ReleaseVerdict] = {}
         self.as_read = as_of >= state.taken_at
         """Asked at the moment the state was taken: every item is what was read."""
@@ -59,8 +65,9 @@ class _Evaluator:
 
     # -- state at the evaluation time ---------------------------------------------------
 
-    def item(self, ref: ItemRef) -> PullRequest | Issue | Unknown | None:
-        item = self.state.item(ref)
+    def item(self, ref: ItemRef, key: tuple[str, int] | None = None) -> PullRequest | Issue | Unknown | None:
+        """Return *ref* (whose `ItemRef.key` is *key*, when the caller has it) as it stood at the evaluation time."""
+        item = self.state.items.get(ref.key if key is None else key) or self.state.item(ref)  # absent: why
         if self.as_read or isinstance(item, Unknown):
             return item  # asked at the moment the state was taken: it is what was read
         return item.at(self.as_of)
@@ -98,7 +105,7 @@ class _Evaluator:
             *self.pins(release, repo),
         )
         deciding = release.decided_by or repo.sources[0]
-        looks = {source: self.look(release, repo, source) for source in repo.sources}
+        looks = {source: self.moment.look(release, repo, source) for source in repo.sources}
         decided = looks[deciding]
         not_out = None if decided.evidence is not None else _not_out(release, repo, deciding, looks)
         if decided.evidence is not None:
@@ -113,95 +120,10 @@ class _Evaluator:
             status=status,
             reasons=reasons,
             released=decided.evidence,
-            candidates=tuple(c for look in looks.values() for c in look.candidates),
+            deferred_candidates=Deferred(partial(self.moment.candidates, release, repo)),
             skipped_tags=tuple(t for look in looks.values() for t in look.skipped),
             deadline=self.deadline(release, status, decided.evidence),
         )
-
-    def offers(self, release: Release, repo: Repo, source: Source) -> list[_Offer] | Unknown:
-        """Return what *source* shows for *repo*: each offered name, version text, date, rejection, sha."""
-        accept_pre = release.requirement.accept is not Accept.FINAL
-        if source in (Source.TAGS, Source.GITHUB_RELEASES):
-            state = self.state.repo(repo.slug)
-            if isinstance(state, Unknown):
-                return state
-            if source is Source.TAGS:
-                return [_Offer(t.name, repo.version_from_tag(t.name), t.date, None, t.sha) for t in state.tags]
-            return [
-                _Offer(
-                    r.tag,
-                    repo.version_from_tag(r.tag),
-                    r.published_at,
-                    "a draft"
-                    if r.draft
-                    else "marked pre-release on GitHub"
-                    if r.prerelease and not accept_pre
-                    else None,
-                    "",
-                )
-                for r in state.releases
-            ]
-        name = repo.pypi if source is Source.PYPI else repo.helm.chart if repo.helm else None
-        assert name is not None  # the plan reader checks that each source has its place
-        registry = self.state.registry(source, name)
-        if isinstance(registry, Unknown):
-            return registry
-        return [
-            _Offer(
-                p.version,
-                p.version,
-                p.date,
-                "no files" if p.files == 0 else "yanked" if p.yanked >= p.files else None,
-                "",
-            )
-            for p in registry.versions
-        ]
-
-    def look(self, release: Release, repo: Repo, source: Source) -> _Look:
-        """Read what *source* says about *release*: its evidence, every candidate, what was skipped."""
-        offers = self.offers(release, repo, source)
-        if isinstance(offers, Unknown):
-            return _Look(None, (), (), offers)
-        # (when, tag, index, candidate): sorted by when and tag; the index keeps equal ones as offered.
-        candidates: list[tuple[dt.datetime, str, int, Candidate]] = []
-        skipped: list[str] = []
-        satisfying: list[tuple[dt.datetime, ParsedVersion, _Offer]] = []
-        undated: list[str] = []
-        # Old chart tags (v0.6) lack the patch number; a Helm index must hold exact SemVer.
-        partial = repo.scheme is Scheme.SEMVER and source is not Source.HELM
-        # Read once: this loop runs for every tag of every release.
-        scheme, requirement, as_of, taken_at = repo.scheme, release.requirement, self.as_of, self.state.taken_at
-        satisfies = f"satisfies {requirement}"
-        for offer in offers:
-            version = parse_version(scheme, offer.text, partial=partial) if offer.text else None
-            if version is None:
-                skipped.append(offer.name if source is Source.TAGS else f"{source} {offer.name}")
-                continue
-            date = offer.date
-            if date is not None and date > as_of:
-                continue  # not there yet at the evaluation time
-            why = offer.rejected or requirement.check(version)
-            if why is None and date is None and as_of < taken_at:
-                undated.append(offer.name)
-                why = "its date is not recorded, so it may not have existed yet"
-            when = date or taken_at
-            accepted = why is None
-            candidate = Candidate(offer.name, version.text, accepted, why or satisfies, source, date)
-            candidates.append((when, offer.name, len(candidates), candidate))
-            if accepted:
-                satisfying.append((when, version, offer))
-        candidates.sort()  # oldest first
-        ordered = tuple(c for _, _, _, c in candidates)
-        if satisfying:
-            satisfying.sort(key=lambda s: (s[0], s[1]))  # stable: the first offered of equal ones
-            _, version, offer = satisfying[0]
-            tag = offer.name if source in (Source.TAGS, Source.GITHUB_RELEASES) else ""
-            evidence = Evidence(version.text, tag, offer.date, offer.sha, source)
-            return _Look(evidence, ordered, tuple(sorted(skipped)), None)
-        if undated:
-            unknown = Unknown(f"{undated[0]} satisfies {release.requirement} but its date is not recorded")
-            return _Look(None, ordered, tuple(sorted(skipped)), unknown)
-        return _Look(None, ordered, tuple(sorted(skipped)), None)
 
     def pins(self, release: Release, repo: Repo) -> tuple[Reason, ...]:
         """Check what *release*'s pin files pin against the plan's upstream releases."""
@@ -326,8 +248,10 @@ class _Evaluator:
 
     def pr_merged(self, ref: ItemRef, condition: str) -> Reason:
         node = item_node(NodeKind.PR, ref)
-        label = self.plan.short(ref)
         item = self.item(ref)
+        if isinstance(item, PullRequest) and item.state is PrState.MERGED:  # most needed PRs, in a large plan
+            return Reason(node, condition, Outcome.MET, f"merged {_fmt(item.merged_at)}")
+        label = self.plan.short(ref)
         if isinstance(item, Unknown):
             return Reason(node, condition, Outcome.UNKNOWN, item.reason, action=f"find out the state of {label}")
         if item is None:
@@ -341,8 +265,6 @@ class _Evaluator:
                 action=f"move {label} from needs.prs to needs.issues in the plan",
             )
         match item.state:
-            case PrState.MERGED:
-                return Reason(node, condition, Outcome.MET, f"merged {_fmt(item.merged_at)}")
             case PrState.OPEN:
                 detail = "open, draft" if item.draft else "open"
                 return Reason(node, condition, Outcome.UNMET, detail, action=f"merge {label}")
@@ -354,6 +276,8 @@ class _Evaluator:
                     "closed without merge",
                     action=f"reopen {label}, or remove it from the plan's needs",
                 )
+            case PrState.MERGED:  # answered above
+                raise AssertionError(item.state)
 
     def family_parent_done(self, ref: ItemRef) -> Reason:
         node = item_node(NodeKind.PR, ref)
@@ -404,30 +328,36 @@ class _Evaluator:
 
     # -- holds ----------------------------------------------------------------------------
 
-    def hold(self, hold: Hold) -> HoldVerdict:
-        exempt = {ref.key for ref in hold.exempt}
+    def members(self, hold: Hold) -> dict[tuple[str, int], tuple[ItemRef, FoundBy]]:
+        """Return the PRs *hold* covers, by key: those it names and the parts of their families, not the exempt."""
+        families = self.family_members
+        if not families and not hold.exempt:  # a large plan's usual hold
+            return {ref.key: (ref, _FOUND_IN_PLAN) for ref in hold.prs}
         members: dict[tuple[str, int], tuple[ItemRef, FoundBy]] = {}
         for ref in hold.prs:
             key = ref.key
-            family = self.family_members.get(key)
-            members.setdefault(key, (ref, FoundBy.PLAN))
-            for part, how in family or ():
+            members.setdefault(key, (ref, _FOUND_IN_PLAN))
+            for part, how in families.get(key, ()):
                 members.setdefault(part.key, (part, how))
+        for ref in hold.exempt:
+            members.pop(ref.key, None)
+        return members
+
+    def hold(self, hold: Hold) -> HoldVerdict:
+        members = self.members(hold)
         until = [self.verdicts[r] for r in hold.until]
         waiting = tuple(v.id for v in until if v.status is not ReleaseStatus.RELEASED)
         waits = ", ".join(f"{v.id} {v.release.requirement}" for v in until if v.status is not ReleaseStatus.RELEASED)
         releases = _Until(tuple(until), tuple(v.id for v in until if v.status is ReleaseStatus.UNKNOWN), waits)
-        prs = tuple(
-            self.held_pr(ref, how, releases) for key, (ref, how) in sorted(members.items()) if key not in exempt
-        )
+        # The status of each PR, read now; the PRs' lines (labels, details) when a report asks.
+        statuses = {_held_status(self.item(ref, key), releases) for key, (ref, _) in members.items()}
         # Parts of a family that a search could not list are held too, if the hold still holds:
         # unknown members make the hold unknown, never free.
         unsure = tuple(
             f"parts of {self.plan.short(ref)} may be missing: {self.unsure_families[ref.key].reason}"
-            for ref in hold.prs
+            for ref in (hold.prs if self.unsure_families else ())
             if ref.key in self.unsure_families
         )
-        statuses = {pr.status for pr in prs}
         if unsure and (waiting or releases.unknown):
             statuses.add(HoldStatus.UNKNOWN)
         for status in (HoldStatus.VIOLATED, HoldStatus.UNKNOWN, HoldStatus.HELD):
@@ -435,25 +365,30 @@ class _Evaluator:
                 break
         else:
             status = HoldStatus.FREE
+        prs = Deferred(partial(self.held_prs, hold, releases))  # its members again then: nothing kept till then
         return HoldVerdict(hold, status, prs, waiting, unsure if status is not HoldStatus.FREE else ())
+
+    def held_prs(self, hold: Hold, releases: _Until) -> tuple[HeldPr, ...]:
+        """Judge the PRs of a hold against the releases they wait for (in the order of their keys)."""
+        return tuple(self.held_pr(ref, how, releases) for _, (ref, how) in sorted(self.members(hold).items()))
 
     def held_pr(self, ref: ItemRef, found_by: FoundBy, releases: _Until) -> HeldPr:
         """Judge one PR of a hold against the releases it waits for."""
-        unknown = releases.unknown
-        label = self.plan.short(ref)
         item = self.item(ref)
+        title = "" if item is None or isinstance(item, Unknown) else item.title
+        detail = self.held_detail(ref, item, releases)
+        return HeldPr(ref, self.plan.short(ref), _held_status(item, releases), detail, found_by, title)
+
+    def held_detail(self, ref: ItemRef, item: PullRequest | Issue | Unknown | None, releases: _Until) -> str:
+        """Say why a held PR has the status `_held_status` gives it."""
         if isinstance(item, Unknown):
-            return HeldPr(ref, label, HoldStatus.UNKNOWN, item.reason, found_by, "")
+            return item.reason
         if isinstance(item, Issue):
-            detail = "is an issue, not a pull request; fix the hold"
-            return HeldPr(ref, label, HoldStatus.UNKNOWN, detail, found_by, item.title)
-        title = "" if item is None else item.title
+            return "is an issue, not a pull request; fix the hold"
         if item is not None and item.state is PrState.MERGED:
-            status, detail = _merged_under_hold(item.merged_at, releases)
-            return HeldPr(ref, label, status, detail, found_by, title)
-        if unknown:
-            detail = f"whether {', '.join(unknown)} is out is unknown"
-            return HeldPr(ref, label, HoldStatus.UNKNOWN, detail, found_by, title)
+            return _merged_detail(item.merged_at, *_merge_checks(item.merged_at, releases))
+        if releases.unknown:
+            return f"whether {', '.join(releases.unknown)} is out is unknown"
         state = "not opened yet" if item is None else ("closed" if item.state is PrState.CLOSED else "open")
         if self.family_members and ref.key in self.family_members:
             state += ", split into parts: the parts still to come wait too"
@@ -465,7 +400,7 @@ class _Evaluator:
                 else f"{state}; every release it waited for is out"
             )
             releases.details[state] = shared
-        return HeldPr(ref, label, HoldStatus.HELD if releases.waits else HoldStatus.FREE, shared, found_by, title)
+        return shared
 
     # -- everything -------------------------------------------------------------------------
 
@@ -493,9 +428,8 @@ class _Evaluator:
             watch=watch,
             waves=waves,
             actions=_actions(releases, self.graph),
-            nodes=graph.nodes,
-            edges=graph.edges,
-            node_status=self.node_status(releases, holds, graph.nodes),
+            graph=graph,
+            deferred_node_status=Deferred(partial(self.node_status, releases, holds, graph)),
             stats=self.state.stats,
         )
 
@@ -510,8 +444,9 @@ class _Evaluator:
         return WatchVerdict(watch, label, f"{kind} {item.state}", item.title)
 
     def node_status(
-        self, releases: Iterable[ReleaseVerdict], holds: Iterable[HoldVerdict], nodes: Iterable[Node]
-    ) -> dict[str, str]:
+        self, releases: Iterable[ReleaseVerdict], holds: Iterable[HoldVerdict], graph: ReleaseGraph
+    ) -> Mapping[str, str]:
+        """Return a status word for each release, hold, PR and issue node (for drawing the graph)."""
         status: dict[str, str] = {release_node(r.id): r.status.value for r in releases}
         held: dict[str, HoldStatus] = {}
         for hold in holds:
@@ -520,21 +455,157 @@ class _Evaluator:
                 pr_node = item_node(NodeKind.PR, pr.ref)
                 if pr_node not in held or _HOLD_RANK.index(pr.status) > _HOLD_RANK.index(held[pr_node]):
                     held[pr_node] = pr.status
-        items = (NodeKind.PR, NodeKind.ISSUE)
-        for node in nodes:
-            node_id = node.id
-            if node_id in status or node.kind not in items:
-                continue
+        for node_id, ref in graph.item_nodes():
             worst = held.get(node_id)
             if worst is not None and worst is not HoldStatus.FREE:
                 status[node_id] = worst.value
                 continue
-            assert node.ref is not None  # PR and issue nodes carry their ref
-            item = self.item(node.ref)
+            item = self.item(ref)
             status[node_id] = (
                 "unknown" if isinstance(item, Unknown) else "not opened" if item is None else item.state.value
             )
         return status
+
+
+_UNDATED = "its date is not recorded, so it may not have existed yet"
+_NOT_ASKED = "not asked yet"  # no check answers this very string (identity tells it)
+
+
+@dataclass(frozen=True, slots=True)
+class _Moment:
+    """The state as of the evaluation time: what each source offers a release then.
+
+    Kept by each release verdict, which makes its candidates from it when they are asked for.
+    """
+
+    state: State
+    as_of: dt.datetime
+    checked: dict[int, tuple[VersionRequirement, dict[str, str | None]]] = field(default_factory=dict, compare=False)
+    """What each requirement said of each version text so far (by the requirement's id; it is kept,
+    so that the id stays its own): releases that share a requirement ask it of the same tags."""
+
+    def answers(self, requirement: VersionRequirement) -> dict[str, str | None]:
+        """Return what *requirement* said so far, by version text: `VersionRequirement.check`'s answers."""
+        known = self.checked.get(id(requirement))
+        if known is None:
+            known = self.checked[id(requirement)] = (requirement, {})
+        return known[1]
+
+    def offers(self, release: Release, repo: Repo, source: Source) -> Iterable[_Offer] | Unknown:
+        """Return what *source* shows for *repo*: each offered name, version text, date, rejection, sha."""
+        accept_pre = release.requirement.accept is not Accept.FINAL
+        if source in (Source.TAGS, Source.GITHUB_RELEASES):
+            state = self.state.repo(repo.slug)
+            if isinstance(state, Unknown):
+                return state
+            if source is Source.TAGS:
+                # One for every tag of every release: made without _Offer's own __new__ (a Python function).
+                version_from_tag = repo.version_from_tag
+                return (_new(_Offer, (t.name, version_from_tag(t.name), t.date, None, t.sha)) for t in state.tags)
+            return [
+                _Offer(
+                    r.tag,
+                    repo.version_from_tag(r.tag),
+                    r.published_at,
+                    "a draft"
+                    if r.draft
+                    else "marked pre-release on GitHub"
+                    if r.prerelease and not accept_pre
+                    else None,
+                    "",
+                )
+                for r in state.releases
+            ]
+        name = repo.pypi if source is Source.PYPI else repo.helm.chart if repo.helm else None
+        assert name is not None  # the plan reader checks that each source has its place
+        registry = self.state.registry(source, name)
+        if isinstance(registry, Unknown):
+            return registry
+        return [
+            _Offer(
+                p.version,
+                p.version,
+                p.date,
+                "no files" if p.files == 0 else "yanked" if p.yanked >= p.files else None,
+                "",
+            )
+            for p in registry.versions
+        ]
+
+    def judged(
+        self, release: Release, repo: Repo, source: Source, offers: Iterable[_Offer]
+    ) -> Iterator[tuple[_Offer, ParsedVersion | None, dt.datetime, str | None]]:
+        """Yield ``(offer, version, when, why not)`` for each offer there at the evaluation time, in order.
+
+        The version is ``None`` for a name that is no version in the repo's scheme (skipped); *why
+        not* is ``None`` for a version that satisfies the requirement, `_UNDATED` for one that
+        would but has no date while the evaluation time is before the state was taken.
+        """
+        # Old chart tags (v0.6) lack the patch number; a Helm index must hold exact SemVer.
+        partial = repo.scheme is Scheme.SEMVER and source is not Source.HELM
+        # Read once: this loop runs for every tag of every release.
+        scheme, requirement, as_of, taken_at = repo.scheme, release.requirement, self.as_of, self.state.taken_at
+        answers = self.answers(requirement)
+        for offer in offers:
+            version = parse_version(scheme, offer.text, partial=partial) if offer.text else None
+            date = offer.date
+            if version is None:
+                yield offer, None, date or taken_at, None
+                continue
+            if date is not None and date > as_of:
+                continue  # not there yet at the evaluation time
+            # The version is read from its text in the requirement's scheme: the text says it all.
+            why = answers.get(version.text, _NOT_ASKED)
+            if why is _NOT_ASKED:
+                why = answers[version.text] = requirement.check(version)
+            why = offer.rejected or why
+            if why is None and date is None and as_of < taken_at:
+                why = _UNDATED
+            yield offer, version, date or taken_at, why
+
+    def look(self, release: Release, repo: Repo, source: Source) -> _Look:
+        """Read what *source* says about *release*: its evidence, and what was skipped."""
+        offers = self.offers(release, repo, source)
+        if isinstance(offers, Unknown):
+            return _Look(None, (), offers)
+        skipped: list[str] = []
+        satisfying: list[tuple[dt.datetime, ParsedVersion, _Offer]] = []
+        undated: list[str] = []
+        for offer, version, when, why in self.judged(release, repo, source, offers):
+            if version is None:
+                skipped.append(offer.name if source is Source.TAGS else f"{source} {offer.name}")
+            elif why is None:
+                satisfying.append((when, version, offer))
+            elif why is _UNDATED:
+                undated.append(offer.name)
+        if satisfying:
+            satisfying.sort(key=lambda s: (s[0], s[1]))  # stable: the first offered of equal ones
+            _, version, offer = satisfying[0]
+            tag = offer.name if source in (Source.TAGS, Source.GITHUB_RELEASES) else ""
+            evidence = Evidence(version.text, tag, offer.date, offer.sha, source)
+            return _Look(evidence, tuple(sorted(skipped)), None)
+        if undated:
+            unknown = Unknown(f"{undated[0]} satisfies {release.requirement} but its date is not recorded")
+            return _Look(None, tuple(sorted(skipped)), unknown)
+        return _Look(None, tuple(sorted(skipped)), None)
+
+    def candidates(self, release: Release, repo: Repo) -> tuple[Candidate, ...]:
+        """Return every version *release*'s sources offered, each source's oldest first, and whether it counted."""
+        found: list[Candidate] = []
+        satisfies = f"satisfies {release.requirement}"
+        for source in repo.sources:
+            offers = self.offers(release, repo, source)
+            if isinstance(offers, Unknown):
+                continue
+            # (when, name, index, candidate): sorted by when and name; the index keeps equal ones as offered.
+            candidates: list[tuple[dt.datetime, str, int, Candidate]] = []
+            for offer, version, when, why in self.judged(release, repo, source, offers):
+                if version is not None:
+                    candidate = Candidate(offer.name, version.text, why is None, why or satisfies, source, offer.date)
+                    candidates.append((when, offer.name, len(candidates), candidate))
+            candidates.sort()
+            found.extend(c for _, _, _, c in candidates)
+        return tuple(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -550,6 +621,8 @@ class _Until:
     """The detail of a PR that is not merged, by its state (``open``)."""
 
 
+_FOUND_IN_PLAN = FoundBy.PLAN
+
 _HOLD_RANK = (HoldStatus.FREE, HoldStatus.HELD, HoldStatus.UNKNOWN, HoldStatus.VIOLATED)
 """Hold statuses from least to most severe: a PR in several holds is drawn in its worst."""
 
@@ -559,6 +632,9 @@ _SOURCE_WORDS = {
     Source.PYPI: "PyPI",
     Source.HELM: "Helm chart index",
 }
+
+
+_new = tuple.__new__
 
 
 class _Offer(NamedTuple):
@@ -574,7 +650,6 @@ class _Offer(NamedTuple):
 @dataclass(frozen=True, slots=True)
 class _Look:
     evidence: Evidence | None
-    candidates: tuple[Candidate, ...]
     skipped: tuple[str, ...]
     unknown: Unknown | None
 
@@ -619,28 +694,54 @@ def _status_of(outcomes: set[Outcome]) -> ReleaseStatus:
     return ReleaseStatus.UNBLOCKED
 
 
-def _merged_under_hold(merged: dt.datetime | None, releases: _Until) -> tuple[HoldStatus, str]:
-    """Judge a held PR that merged: violated if a release it waited for came out later (or not at all)."""
-    broken = []
+def _held_status(item: PullRequest | Issue | Unknown | None, releases: _Until) -> HoldStatus:
+    """Judge a held PR (as the state has it at the evaluation time) against the releases it waits for."""
+    if isinstance(item, Unknown | Issue):
+        return HoldStatus.UNKNOWN
+    if item is not None and item.state is PrState.MERGED:
+        broken, unsure = _merge_checks(item.merged_at, releases)
+        return HoldStatus.VIOLATED if broken else HoldStatus.UNKNOWN if unsure else HoldStatus.FREE
+    if releases.unknown:
+        return HoldStatus.UNKNOWN
+    return HoldStatus.HELD if releases.waits else HoldStatus.FREE
+
+
+def _merge_checks(merged: dt.datetime | None, releases: _Until) -> tuple[list[ReleaseVerdict], list[str]]:
+    """Return the releases a held PR that merged (at *merged*) merged before, and those not known to be out by then.
+
+    The first make it violated: not released, or released later; the second unknown.
+    """
+    broken: list[ReleaseVerdict] = []
     unsure = list(releases.unknown)
     for v in releases.verdicts:
         if v.status is ReleaseStatus.UNKNOWN:
             continue
         if v.released is None:
-            broken.append(f"{v.id} is still not released")
+            broken.append(v)
         elif merged is None or v.released.date is None:
             unsure.append(v.id)
         elif v.released.date > merged:
-            broken.append(f"{v.id} {v.released.version} came out later ({_fmt(v.released.date)})")
+            broken.append(v)
+    return broken, unsure
+
+
+def _merged_detail(merged: dt.datetime | None, broken: list[ReleaseVerdict], unsure: list[str]) -> str:
+    """Say why a held PR that merged is violated, unknown or free (`_merge_checks` gives *broken* and *unsure*)."""
     if broken:
-        return HoldStatus.VIOLATED, f"merged {_fmt(merged)} but {'; '.join(broken)}"
+        why = (
+            f"{v.id} is still not released"
+            if v.released is None
+            else f"{v.id} {v.released.version} came out later ({_fmt(v.released.date)})"
+            for v in broken
+        )
+        return f"merged {_fmt(merged)} but {'; '.join(why)}"
     if unsure:
-        return HoldStatus.UNKNOWN, f"merged {_fmt(merged)}; whether {', '.join(unsure)} was out by then is unknown"
-    return HoldStatus.FREE, f"merged {_fmt(merged)}, after its releases"
+        return f"merged {_fmt(merged)}; whether {', '.join(unsure)} was out by then is unknown"
+    return f"merged {_fmt(merged)}, after its releases"
 
 
 def _with_wave(verdict: ReleaseVerdict, wave: int) -> ReleaseVerdict:
-    return replace(verdict, wave=wave)
+    return verdict if verdict.wave == wave else replace(verdict, wave=wave)
 
 
 _STUCK = frozenset({ReleaseStatus.BLOCKED, ReleaseStatus.TAGGED, ReleaseStatus.UNKNOWN})

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar, cast
 
 from release_gate.errors import NotInPlanError
-from release_gate.graph import Edge, Node
+from release_gate.graph import Edge, Node, ReleaseGraph
 from release_gate.plan.model import Deadline, Hold, Intent, ItemRef, Plan, Release, Repo, Source, Watch
 from release_gate.state import ReadStats
 
@@ -22,6 +23,7 @@ __all__ = [
     "ChangeKind",
     "DeadlineStatus",
     "DeadlineVerdict",
+    "Deferred",
     "Evaluation",
     "Evidence",
     "FoundBy",
@@ -109,6 +111,51 @@ class Answer(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
+_T = TypeVar("_T")
+_NOT_YET = object()
+
+
+class Deferred(Generic[_T]):
+    """A part of a verdict made when it is first asked for, then kept: what only some reports read.
+
+    An evaluation of a large plan would otherwise make, say, a hundred thousand candidate versions
+    and held-PR lines that only ``-v``, JSON or a drawn graph show. *make* must always give the
+    same value (it reads values that never change); deferred values compare as the values do.
+    """
+
+    __slots__ = ("_make", "_value")
+
+    def __init__(self, make: Callable[[], _T]) -> None:
+        self._make: Callable[[], _T] | None = make
+        self._value: object = _NOT_YET
+
+    @classmethod
+    def known(cls, value: _T) -> Deferred[_T]:
+        """Return a deferred value that is made already."""
+        deferred: Deferred[_T] = cls(lambda: value)
+        deferred.get()
+        return deferred
+
+    def get(self) -> _T:
+        """Return the value, made now if it was not yet."""
+        if self._value is _NOT_YET:
+            assert self._make is not None
+            self._value = self._make()
+            self._make = None  # what it read may go
+        return cast("_T", self._value)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Deferred):
+            return NotImplemented
+        return bool(self.get() == other.get())
+
+    def __hash__(self) -> int:
+        return hash(self.get())
+
+    def __repr__(self) -> str:
+        return repr(self.get())
+
+
 @dataclass(frozen=True, slots=True)
 class Reason:
     """One condition of a verdict, and if unmet, why: a chain down to the root causes."""
@@ -178,7 +225,8 @@ class ReleaseVerdict:
     reasons: tuple[Reason, ...]
     """Every precondition, met or not, in plan order (after, needs.prs, needs.issues)."""
     released: Evidence | None = None
-    candidates: tuple[Candidate, ...] = ()
+    deferred_candidates: Deferred[tuple[Candidate, ...]] = field(default_factory=lambda: Deferred.known(()))
+    """The `candidates`, made when first asked for."""
     skipped_tags: tuple[str, ...] = ()
     """Tags that name no version in the repo's scheme (shown in verbose output)."""
     deadline: DeadlineVerdict | None = None
@@ -194,6 +242,15 @@ class ReleaseVerdict:
     def blockers(self) -> tuple[Reason, ...]:
         """The preconditions that are unmet or unknown."""
         return tuple(r for r in self.reasons if r.outcome is not Outcome.MET)
+
+    @property
+    def candidates(self) -> tuple[Candidate, ...]:
+        """Every version the sources offered (up to the evaluation time), oldest first, and whether it counted.
+
+        Made when first asked for (``-v``, JSON, the dashboard): one per tag per release, which
+        only those reports show.
+        """
+        return self.deferred_candidates.get()
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +271,8 @@ class HoldVerdict:
 
     hold: Hold
     status: HoldStatus
-    prs: tuple[HeldPr, ...]
+    deferred_prs: Deferred[tuple[HeldPr, ...]]
+    """The `prs`, made when first asked for."""
     waiting_on: tuple[str, ...]
     """Release ids that are not out yet."""
     unknown_parts: tuple[str, ...] = ()
@@ -225,6 +283,14 @@ class HoldVerdict:
     def id(self) -> str:
         """The hold id."""
         return self.hold.id
+
+    @property
+    def prs(self) -> tuple[HeldPr, ...]:
+        """Every PR the hold covers (the exempt ones left out), each with its status and why.
+
+        Made when first asked for: the status of the hold is known without them.
+        """
+        return self.deferred_prs.get()
 
     def may_cover(self, ref: ItemRef) -> bool:
         """Whether *ref* may be an unlisted part of one of this hold's families (it is then unknown, not free)."""
@@ -303,17 +369,31 @@ class Evaluation:
     waves: tuple[tuple[str, ...], ...]
     """Releases still to ship, in order: each wave waits only on earlier ones."""
     actions: tuple[NextAction, ...]
-    nodes: tuple[Node, ...]
-    edges: tuple[Edge, ...]
-    """The plan's graph plus the family parts found in the state."""
-    node_status: Mapping[str, str] = field(default_factory=dict)
-    """A status word per node, for drawing the graph."""
+    graph: ReleaseGraph = field(compare=False)
+    """The plan's graph plus the family parts found in the state (its `nodes` and `edges`)."""
+    deferred_node_status: Deferred[Mapping[str, str]] = field(default_factory=lambda: Deferred.known({}))
+    """The `node_status`, made when first asked for."""
     stats: ReadStats | None = None
     """What reading the state cost, for a live read."""
     assumptions: tuple[str, ...] = ()
     """What-if assumptions this evaluation was made under (``check --assume``)."""
     changed: tuple[Change, ...] = ()
     """What the assumptions changed, compared with the state as read."""
+
+    @property
+    def nodes(self) -> tuple[Node, ...]:
+        """The nodes of the plan's graph plus the family parts found in the state, sorted by id."""
+        return self.graph.nodes
+
+    @property
+    def edges(self) -> tuple[Edge, ...]:
+        """The edges of the plan's graph plus the family parts found in the state, sorted."""
+        return self.graph.edges
+
+    @property
+    def node_status(self) -> Mapping[str, str]:
+        """A status word per node, for drawing the graph (made when first asked for)."""
+        return self.deferred_node_status.get()
 
     def release(self, release_id: str) -> ReleaseVerdict:
         """Return the verdict on *release_id*.

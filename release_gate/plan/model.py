@@ -120,6 +120,11 @@ class Repo:
     pypi_index: str = DEFAULT_PYPI
     sources: tuple[Source, ...] = (Source.TAGS,)
     """Where to look for releases; the first decides unless a release names another."""
+    _affixes: tuple[tuple[str, str], ...] = field(init=False, repr=False, compare=False, hash=False)
+    """What comes before and after ``{version}`` in each tag pattern (every tag of a repo is read through them)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_affixes", tuple(pattern.partition("{version}")[::2] for pattern in self.tags))
 
     def version_from_tag(self, tag: str) -> str | None:
         """Return the version text a tag names under this repo's patterns, if any.
@@ -128,8 +133,7 @@ class Repo:
         >>> repo.version_from_tag("v0.9.0b1"), repo.version_from_tag("0.9.0")
         ('0.9.0b1', '0.9.0')
         """
-        for pattern in self.tags:
-            prefix, _, suffix = pattern.partition("{version}")
+        for prefix, suffix in self._affixes:
             if tag.startswith(prefix) and tag.endswith(suffix) and len(tag) > len(prefix) + len(suffix):
                 return tag[len(prefix) : len(tag) - len(suffix)]
         return None

@@ -37,7 +37,7 @@ from release_gate.plan.model import (
     Watch,
     parse_slug,
 )
-from release_gate.versions import Accept, Scheme, parse_requirement
+from release_gate.versions import Accept, Scheme, VersionRequirement, parse_requirement
 
 __all__ = ["MAX_NESTING", "load_plan", "parse_plan", "parse_ref", "pin_path_problem"]
 
@@ -51,6 +51,8 @@ _INT64 = (-(2**63), 2**63 - 1)
 """TOML's integers are 64-bit; tomllib reads any size."""
 
 _REF = re.compile(r"^(?P<repo>[^#\s]+)#(?P<number>[^#\s]*)$")
+_GOOD_REF = re.compile(r"([^#\s]+)#0*([1-9][0-9]{0,9})")
+"""A ref `_REF` reads with a number GitHub may have (``_Reader.good_ref``: no key is named for it)."""
 _DIGITS = re.compile(r"[0-9]+")
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 _TOML_INTEGERS = "past TOML's integers, which are 64-bit: from -9,223,372,036,854,775,808 to 9,223,372,036,854,775,807"
@@ -112,11 +114,33 @@ def parse_plan(text: str, *, path: str = "<plan>") -> Plan:
         key, line, digits = _TomlScan(text).longest_number()
         message = f"has an integer of {digits:,} digits, {_TOML_INTEGERS}"
         raise PlanError(path, (PlanIssue(key, message, line),)) from None
-    lines = text.splitlines()
-    limits = _limits(data)
+    limits = [] if _within_limits(data) else _limits(data)
     if limits:
+        lines = text.splitlines()
         raise PlanError(path, tuple(PlanIssue(key, message, _find_line(lines, key)) for key, message in limits))
     return _Reader(path, text).read(data)
+
+
+def _within_limits(data: dict[str, Any]) -> bool:
+    """Return whether *data* nests at most MAX_NESTING deep and has no integer past 64 bits.
+
+    The quick check that `_limits` is empty, for every plan that is fine: it walks the same
+    values but names no key (a large plan has a hundred thousand of them).
+    """
+    low, high = _INT64
+    stack: list[tuple[dict[str, Any] | list[Any], int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_NESTING:
+            return False
+        children: Iterable[Any] = value.values() if isinstance(value, dict) else value
+        for child in children:
+            kind = type(child)
+            if kind is dict or kind is list:
+                stack.append((child, depth + 1))
+            elif kind is int and not low <= child <= high:
+                return False
+    return True
 
 
 def _limits(data: dict[str, Any]) -> list[tuple[str, str]]:
@@ -149,6 +173,29 @@ def _limits(data: dict[str, Any]) -> list[tuple[str, str]]:
                     child_key, sub = (key if isinstance(name, int) else child_key), None
             stack.append((child, depth + 1, child_key, sub))
     return found
+
+
+def _plain_strings(spec: Field) -> bool:
+    """Return whether every string is a good value of *spec* (a string with no choices)."""
+    return Kind.STRING in spec.kinds and not spec.choices
+
+
+def _plain_string(value: str, spec: Field) -> bool:
+    """Return whether the string *value* is a good value of *spec*, as `_Reader.clean` would find it."""
+    return Kind.STRING in spec.kinds and (not spec.choices or value in spec.choices)
+
+
+def _good_as_is(value: object, spec: Field) -> bool:
+    """Return whether `_Reader.clean` finds *value* good as it is: a good string, or a list of good strings."""
+    if type(value) is str:
+        return _plain_string(value, spec)
+    return (
+        type(value) is list
+        and Kind.LIST in spec.kinds
+        and spec.item is not None
+        and _plain_strings(spec.item)
+        and all(type(item) is str for item in value)
+    )
 
 
 def _fits(value: object, spec: Field) -> bool:
@@ -230,11 +277,14 @@ class _Reader:
 
     def __init__(self, path: str, text: str) -> None:
         self.path = path
-        self.lines = text.splitlines()
+        self.text = text
+        self._lines: list[str] | None = None
         self.issues: list[PlanIssue] = []
         self.repo_ids: dict[str, Repo] = {}
         self.broken: set[tuple[str, str]] = set()
         """``(map key, id)`` of entries dropped by the shape pass (already reported)."""
+        self.requirements: dict[tuple[Scheme, str, Accept | None], VersionRequirement] = {}
+        """Requirements parsed so far: the releases of a large plan repeat a few (``>=1.0``)."""
 
     # -- reporting ----------------------------------------------------------------------
 
@@ -243,7 +293,9 @@ class _Reader:
         return {name for key, name in self.broken if key == section}
 
     def problem(self, key: str, message: str) -> None:
-        self.issues.append(PlanIssue(key, message, _find_line(self.lines, key)))
+        if self._lines is None:
+            self._lines = self.text.splitlines()  # only a plan with a problem needs its lines
+        self.issues.append(PlanIssue(key, message, _find_line(self._lines, key)))
 
     # -- pass 1: shape ------------------------------------------------------------------
 
@@ -294,6 +346,8 @@ class _Reader:
     def clean_list(self, value: list[Any], spec: Field, key: str) -> tuple[list[Any], bool]:
         """Check each item of a list; bad items stay in place (as ``_BAD``) so later messages keep their indices."""
         assert spec.item is not None
+        if _plain_strings(spec.item) and all(type(item) is str for item in value):
+            return list(value), True  # what the loop below gives, without a key for each item
         items = [self.clean(item, spec.item, f"{key}[{index}]") for index, item in enumerate(value)]
         return [item if ok else _BAD for item, ok in items], True
 
@@ -304,7 +358,12 @@ class _Reader:
         """
         table: dict[str, Any] = {}
         ok = True
+        fields = spec.fields
         for name, sub in value.items():
+            field = fields.get(name)
+            if field is not None and _good_as_is(sub, field):
+                table[name] = list(sub) if type(sub) is list else sub  # what clean() gives, without naming its key
+                continue
             where = _join(key, name)
             if name not in spec.fields:
                 known = ", ".join(spec.fields)
@@ -482,7 +541,7 @@ class _Reader:
             return None  # the checks above have run: every problem of this release is reported
         accept = Accept(data["accept"]) if "accept" in data else None
         try:
-            requirement = parse_requirement(repo.scheme, data["version"], accept)
+            requirement = self.requirement(repo.scheme, data["version"], accept)
         except ValueError as exc:
             self.problem(f"{key}.version", f"{exc}; repos.{repo_id} uses the {repo.scheme} scheme")
             return None  # the checks above have run: every problem of this release is reported
@@ -499,6 +558,13 @@ class _Reader:
             decided_by=self.decided_by(key, data, repo),
             pins=self.pins(key, data),
         )
+
+    def requirement(self, scheme: Scheme, text: str, accept: Accept | None) -> VersionRequirement:
+        """Parse a release's requirement, once for all the releases that write it alike (a value never changes)."""
+        known = self.requirements.get((scheme, text, accept))
+        if known is None:
+            known = self.requirements[scheme, text, accept] = parse_requirement(scheme, text, accept)
+        return known
 
     def pins(self, key: str, data: dict[str, Any]) -> tuple[str, ...]:
         entries = []
@@ -586,15 +652,35 @@ class _Reader:
 
     def refs(self, texts: list[Any], key: str) -> tuple[ItemRef, ...]:
         refs: dict[tuple[str, int], ItemRef] = {}
-        for index, text in _good(texts):
-            ref = self.ref(text, f"{key}[{index}]")
-            if ref is not None and ref.key in refs:
-                first = self.short(refs[ref.key])
+        for index, text in enumerate(texts):
+            if text is _BAD:
+                continue
+            # A good ref is read without naming its key (a large plan has a hundred thousand).
+            ref = self.good_ref(text) or self.ref(text, f"{key}[{index}]")
+            if ref is None:
+                continue
+            ref_key = ref.key
+            if ref_key in refs:
+                first = self.short(refs[ref_key])
                 also = f" (also as {first!r})" if first != text else ""
                 self.problem(f"{key}[{index}]", f"lists {text!r} twice{also}; remove one")
-            elif ref is not None:
-                refs[ref.key] = ref
+            else:
+                refs[ref_key] = ref
         return tuple(refs.values())
+
+    def good_ref(self, text: str) -> ItemRef | None:
+        """Return what `ref` returns for *text* when it finds no problem with it; ``None`` when it may."""
+        match = _GOOD_REF.fullmatch(text)
+        if match is None:
+            return None
+        repo, digits = match.groups()
+        number = int(digits)
+        if number > MAX_ITEM_NUMBER:
+            return None
+        if "/" in repo:
+            return ItemRef(repo, number) if parse_slug(repo) is not None else None
+        known = self.repo_ids.get(repo)
+        return None if known is None else ItemRef(known.slug, number)
 
     def short(self, ref: ItemRef) -> str:
         return next((f"{r.id}#{ref.number}" for r in self.repo_ids.values() if r.slug.lower() == ref.key[0]), str(ref))
