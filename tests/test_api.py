@@ -43,3 +43,31 @@ def test_importing_the_package_loads_no_http_client() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert result.stdout.strip() == "[]"
+
+
+def _modules() -> list[str]:
+    """Every module of the package, by its dotted name."""
+    package = ROOT / "release_gate"
+    return sorted(
+        ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        for path in package.rglob("*.py")
+        if path.name != "__main__.py"
+    )
+
+
+@pytest.mark.slow
+def test_every_module_imports_first_in_a_fresh_process() -> None:
+    """Each module of release_gate imports when it is the first one a process imports (no import cycle)."""
+    code = (
+        "import subprocess, sys\n"
+        "failed = []\n"
+        "for name in sys.argv[1:]:\n"
+        "    run = subprocess.run([sys.executable, '-W', 'error', '-c', f'import {name}'], capture_output=True)\n"
+        "    if run.returncode:\n"
+        "        failed.append((name, run.stderr.decode().strip().splitlines()[-1]))\n"
+        "print(failed)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, *_modules()], check=True, capture_output=True, text=True, cwd=ROOT
+    )
+    assert result.stdout.strip() == "[]"

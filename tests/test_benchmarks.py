@@ -20,8 +20,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 _NOT_BENCHMARKS = {"generate"}
 """Modules of benchmarks/ that are not benchmarks: generate.py makes the plans others measure."""
-_NOT_YET = {"scale"}
-"""Benchmarks not yet converted to SECTIONS and run_for_docs (temporary: emptied when they are)."""
 
 BENCHMARKS = discover()
 
@@ -32,11 +30,9 @@ def _owners() -> dict[str, str]:
 
 
 def test_every_benchmark_module_writes_its_tables_through_the_runner() -> None:
-    """Every module of benchmarks/ but generate.py defines SECTIONS and run_for_docs(quick) (bar the allowlist)."""
-    expected = set(names()) - _NOT_BENCHMARKS - _NOT_YET
+    """Every module of benchmarks/ but generate.py defines SECTIONS and run_for_docs(quick)."""
+    expected = set(names()) - _NOT_BENCHMARKS
     assert set(BENCHMARKS) == expected, "define SECTIONS and run_for_docs(quick) in each benchmark module"
-    converted = _NOT_YET & set(BENCHMARKS)
-    assert not converted, f"{sorted(converted)} follow the convention now: remove them from _NOT_YET"
     for benchmark in BENCHMARKS.values():
         assert list(inspect.signature(benchmark.run_for_docs).parameters) == ["quick"], benchmark.name
         assert benchmark.sections, f"benchmarks/{benchmark.name}.py writes no section"
@@ -45,7 +41,7 @@ def test_every_benchmark_module_writes_its_tables_through_the_runner() -> None:
 def test_every_section_of_the_docs_belongs_to_a_benchmark() -> None:
     """Each section in docs/benchmarks.md is written by some benchmark's SECTIONS (bar the not yet converted)."""
     owned = _owners()
-    orphans = sorted(set(_doc.sections()) - set(owned) - _NOT_YET)
+    orphans = sorted(set(_doc.sections()) - set(owned))
     assert not orphans, f"docs/benchmarks.md has sections no benchmark writes: {orphans}"
 
 

@@ -19,8 +19,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import release_gate.graph as _graph  # a module, not its names: graph imports plan.model, whose package imports this
 from release_gate.errors import PlanError, PlanIssue
-from release_gate.graph import find_cycle
 from release_gate.plan.format import ID_PATTERN, MAX_ITEM_NUMBER, PIN_PATTERN, PLAN, Field, Kind
 from release_gate.plan.model import (
     DEFAULT_PYPI,
@@ -422,7 +422,7 @@ class _Reader:
             if (ref := self.ref(d["ref"], f"watch[{index}].ref"))
         )
         # Every release's `after`, also of releases dropped for another problem.
-        cycle = find_cycle({i: [u for _, u in _good(d.get("after", []))] for i, d in release_data.items()})
+        cycle = _graph.find_cycle({i: [u for _, u in _good(d.get("after", []))] for i, d in release_data.items()})
         if cycle:
             path = " -> ".join(cycle)
             self.problem(
