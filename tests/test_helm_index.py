@@ -126,6 +126,7 @@ LAYOUTS: dict[str, tuple[str, bool]] = {
         + "extra: *first\n",
         False,
     ),
+    "an-anchor-defined-twice": ("&a " + CANONICAL.replace("  app-dev:\n  -", "  app-dev:\n  - &a"), False),
     "an-entry-that-is-an-alias": (
         CANONICAL.replace("  app-dev:\n  -", "  app-dev:\n  - &dev").replace("  other:\n", "  x: [*dev]\n  other:\n"),
         False,

@@ -191,6 +191,7 @@ DOUBTS: dict[str, tuple[Callable[[dict[str, Any]], Any], str]] = {
         "not a time",
     ),
     "not-an-object": (lambda document: document["files"], "the answer is not a JSON object"),
+    "null": (lambda _: None, "the answer is not a JSON object"),
     "files-not-a-list": (_edit(lambda d: d.update(files={})), "has no list of files"),
     "versions-twice": (_edit(lambda d: d["versions"].append("0.9")), "lists a version twice"),
 }

@@ -13,12 +13,14 @@ indentation, so a line that looks like a chart's key or an entry can be inside a
 Helm itself writes multi-line quoted descriptions. The event stream has no such doubt.
 
 Whatever `read_index` gives is what ``yaml.safe_load`` gives for those values. Where the
-two could differ it gives up (`FullLoadNeeded`) and the caller loads the whole file: an alias
-anywhere, an explicit tag anywhere, a merge key (``<<``) or a collection used as a key
-anywhere, more than one document, or a value it builds that is not a scalar (an entry that
-is not a mapping, a ``version`` that is a list). The values ``yaml.safe_load`` would fail to
-build (a plain ``2018-02-30``) fail here too, wherever they are: every plain scalar that
-looks like a number or a time is built.
+two could differ it gives up (`FullLoadNeeded`) and the caller loads the whole file: an anchor
+or alias anywhere (PyYAML refuses an anchor defined twice), an explicit tag anywhere, a
+merge key (``<<``) or a collection used as a key anywhere, more than one document, or a
+value it builds that is not a scalar (an entry that is not a mapping, a ``version`` that is
+a list). The values ``yaml.safe_load`` would fail to build (a plain ``2018-02-30``) fail here
+too, wherever they are: every plain scalar that looks like a number or a time is built.
+Here ``yaml.safe_load`` means a load with `LOADER`, as release-gate loads a whole index:
+libyaml's and PyYAML's own parsers differ at the edges (a tab after a colon).
 """
 
 from __future__ import annotations
@@ -188,6 +190,20 @@ def read_index(body: bytes | str, chart: str) -> dict[str, Any] | None:
         loader.dispose()
 
 
+def _other(walk: _Walk, frame: list[Any], event: ScalarEvent) -> None:
+    """Take a scalar of a collection nothing is read from: check it as `_Walk.scalar` does, and build nothing."""
+    value, plain = event.value, event.implicit[0]
+    is_key = frame[1] and frame[2]
+    if plain and value and (value[0] in _NUMERIC or (value in _KEYS_ONLY and not is_key)):
+        walk.build.check(event)
+    if is_key:
+        if plain and value == "<<":
+            raise FullLoadNeeded  # a merge key
+        frame[2] = False
+    elif frame[1]:
+        frame[2] = True
+
+
 def _read(loader: Any, walk: _Walk) -> dict[str, Any]:
     get, stack = loader.get_event, walk.stack
     documents = 0
@@ -195,11 +211,14 @@ def _read(loader: Any, walk: _Walk) -> dict[str, Any]:
     while event.__class__ is not StreamEndEvent:
         kind = event.__class__
         if kind is ScalarEvent:
-            if event.tag is not None:
+            if event.tag is not None or event.anchor is not None:
                 raise FullLoadNeeded
-            walk.scalar(event)
+            if stack and stack[-1][0] == _OTHER:
+                _other(walk, stack[-1], event)  # most of a big index: nothing is built there
+            else:
+                walk.scalar(event)
         elif kind is MappingStartEvent or kind is SequenceStartEvent:
-            if event.tag is not None:
+            if event.tag is not None or event.anchor is not None:
                 raise FullLoadNeeded
             walk.opened(kind is MappingStartEvent)
         elif kind is MappingEndEvent or kind is SequenceEndEvent:

@@ -172,7 +172,7 @@ class RegistryReader:
             simple = None
             if (url := where.simple_url(name)) is not None:
                 simple = self._get(url, _SIMPLE, SIMPLE_JSON)
-                if simple.parsed is not None:
+                if simple.status == 200 and is_simple_json(simple.headers.get("Content-Type")):
                     versions = read_simple(simple.parsed, name, candidate=candidate, dated=dated)
                     return Registry(Source.PYPI, name, index, versions)
                 if simple.status not in (200, 404, 406):
