@@ -203,7 +203,8 @@ def test_an_edited_cached_index_is_read_in_full_again(
     args = (*_live_check(live_plan, fake_github), "--pr", "z2jh#758", "--cache-dir", str(folder))
     assert run_cli(*args).code == 1  # held: the chart is not released
     url = fake_registries.helm_index("jupyterhub")
-    (path,) = [p for p in folder.glob("*.json") if json.loads(p.read_text(encoding="utf-8"))["key"] == url]
+    keys = {p: json.loads(p.read_text(encoding="utf-8"))["key"] for p in folder.glob("*.json")}
+    (path,) = [p for p, key in keys.items() if key.startswith(f"{url} ")]  # the URL, and the Accept it was asked with
     real = json.loads(path.read_text(encoding="utf-8"))["body"]
     index = yaml.safe_load(base64.b64decode(real))
     released = {"apiVersion": "v1", "name": "jupyterhub", "version": "0.7.0", "created": "2018-08-08T00:00:00Z"}

@@ -126,7 +126,8 @@ def test_a_tampered_cache(
     env = {"GH_TOKEN": str(fake_github.token)}
     assert run_cli("check", *args, env=env).code == 1
     url = fake_registries.helm_index("jupyterhub")
-    (path,) = [p for p in folder.glob("*.json") if json.loads(p.read_text(encoding="utf-8"))["key"] == url]
+    keys = {p: json.loads(p.read_text(encoding="utf-8"))["key"] for p in folder.glob("*.json")}
+    (path,) = [p for p, key in keys.items() if key.startswith(f"{url} ")]  # the URL, and the Accept it was asked with
     entry = json.loads(path.read_text(encoding="utf-8"))
     index = yaml.safe_load(base64.b64decode(entry["body"]))
     index["entries"]["jupyterhub"].append(
@@ -144,10 +145,21 @@ def test_a_tampered_cache(
     )
 
 
+def _without_version(version: str) -> Callable[[dict[str, Any]], Any]:
+    """Return an edit of jupyterhub's Simple API page that drops *version* from ``versions`` (its files stay)."""
+
+    def edit(document: dict[str, Any]) -> Any:
+        if document["name"] == "jupyterhub":
+            document["versions"].remove(version)
+        return document
+
+    return edit
+
+
 def test_contradictory_sources(
     fake_github: FakeGitHub, fake_registries: FakeRegistries, live_plan: Path, run_cli: Callable[..., Run]
 ) -> None:
-    """A PyPI mirror listing jupyterhub 0.9.2 with files but 404 for its version document: unknown."""
+    """A mirror's Simple API page with jupyterhub 0.9.2's files but no 0.9.2 in its versions: unknown."""
     when = dt.datetime(2018, 8, 9, 12, tzinfo=dt.UTC)
     state = fake_registries.state
     hub, repo = state.registries["pypi:jupyterhub"], state.repos["jupyterhub/jupyterhub"]
@@ -160,16 +172,21 @@ def test_contradictory_sources(
         registries={**state.registries, "pypi:jupyterhub": hub},
         repos={**state.repos, "jupyterhub/jupyterhub": repo},
     )
-    fake_registries.missing_version_documents = None
     args = _live(live_plan, fake_github, "--as-of", MEETING, "--release", "jupyterhub")
+    whole = run_cli("check", *args, "--format", "json", env={"GH_TOKEN": str(fake_github.token)})
+    assert next(r for r in json.loads(whole.out)["releases"] if r["id"] == "jupyterhub")["status"] == "released"
+    fake_registries.edit_simple = _without_version("0.9.2")
     run = run_cli("check", *args, env={"GH_TOKEN": str(fake_github.token)})
     assert run.code == 3, run.out + run.err
-    assert "its version document answers 404" in run.text
-    CASES["contradictory sources: a PyPI mirror lists jupyterhub 0.9.2 with files; its version document is 404"] = (
+    assert "is of 0.9.2, a version the index does not list" in run.text
+    CASES[
+        "contradictory sources: a mirror's Simple API page has jupyterhub 0.9.2's files but no 0.9.2 in `versions` "
+        "(issue 12's case was a mirror's 404 for the per-version document, which release-gate no longer reads)"
+    ] = (
         "`check --release jupyterhub`",
         "tagged, not on PyPI yet: exit 0",
         _answer(run),
-        "released (the mirror's project document), or not: the two documents disagree",
+        "released (its files), or not (its version list): the page disagrees with itself",
     )
 
 

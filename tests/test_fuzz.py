@@ -22,6 +22,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from requests.structures import CaseInsensitiveDict
 
 from release_gate import StateUnavailableError, Unknown, load_snapshot, parse_plan
 from release_gate.evaluate import Answer, Evaluation, HoldStatus, ReleaseStatus, evaluate
@@ -45,6 +46,7 @@ from release_gate.state import (
     request_for,
 )
 from release_gate.testing import FakeGitHub
+from release_gate.testing.registries import SIMPLE_JSON
 from tests.conftest import EXAMPLE_PLAN, EXAMPLE_STATE, PLAN_PATH, SHA_205, Repo, Run, pr_payload
 from tests.test_properties import edge_plans
 
@@ -551,9 +553,16 @@ accept = "pre"
 after = ["lib"]
 """
 )
-FILE = {"filename": "lib.tar.gz", "upload_time_iso_8601": "2024-02-01T00:00:00.000000Z", "yanked": False}
+FILE = {"filename": "lib-1.0.0b1.tar.gz", "upload_time_iso_8601": "2024-02-01T00:00:00.000000Z", "yanked": False}
 PROJECT = {"info": {"name": "lib"}, "releases": {"0.9": [FILE], "1.0.0b1": [FILE, {**FILE, "yanked": True}]}}
-VERSION = {"info": {"name": "lib", "version": "1.0.0b1"}, "urls": [FILE]}
+SIMPLE_FILE = {"filename": "lib-1.0.0b1.tar.gz", "upload-time": "2024-02-01T00:00:00.000000Z", "yanked": False}
+SIMPLE = {
+    "meta": {"api-version": "1.1"},
+    "name": "lib",
+    "versions": ["0.9", "1.0.0b1"],
+    "files": [{**SIMPLE_FILE, "filename": "lib-0.9.tar.gz"}, SIMPLE_FILE, {**SIMPLE_FILE, "yanked": "broken"}],
+}
+SIMPLE_TYPES = st.sampled_from([SIMPLE_JSON, f"{SIMPLE_JSON}; charset=utf-8", "text/html", "application/json", ""])
 INDEX = {
     "apiVersion": "v1",
     "entries": {"app": [{"name": "app", "version": "1.0.0-beta.1", "created": "2024-02-01T00:00:00Z"}]},
@@ -592,41 +601,43 @@ def _body(shape: Any, *, yaml_body: bool = False) -> st.SearchStrategy[bytes]:
 
 
 class _Canned(Http):
-    """The HTTP layer with each exchange answered from *answers* (URL suffix -> status, body), not a server."""
+    """The HTTP layer with each exchange answered from *answers* (URL suffix -> status, body, Content-Type)."""
 
-    def __init__(self, answers: dict[str, tuple[int, bytes]]) -> None:
+    def __init__(self, answers: dict[str, tuple[int, bytes, str]]) -> None:
         super().__init__(INDEXES, timeout=1, retries=0, budget=60.0)
         self.answers = answers
 
     def _exchange(self, method: str, url: str, headers: Any, data: Any) -> HttpResponse:
         del method, headers, data  # every request is a GET of the reader's
         self.sent += 1
-        status, body = next((a for suffix, a in self.answers.items() if url.endswith(suffix)), (404, b""))
-        return HttpResponse(status, {}, body)
+        status, body, kind = next((a for suffix, a in self.answers.items() if url.endswith(suffix)), (404, b"", ""))
+        return HttpResponse(status, CaseInsensitiveDict({"Content-Type": kind} if kind else {}), body)
 
 
 class _Served(RegistryReader):
-    """A RegistryReader whose HTTP requests are answered from *answers* (URL suffix -> status, body)."""
+    """A RegistryReader whose HTTP requests are answered from *answers* (URL suffix -> status, body, Content-Type)."""
 
-    def __init__(self, answers: dict[str, tuple[int, bytes]]) -> None:
+    def __init__(self, answers: dict[str, tuple[int, bytes, str]]) -> None:
         super().__init__(timeout=1, retries=0)
         self._http = _Canned(answers)
 
 
-STATUS = st.sampled_from([200, 200, 200, 200, 304, 404, 500])
+STATUS = st.sampled_from([200, 200, 200, 200, 304, 404, 406, 500])
 
 
 @SETTINGS
 @given(
+    simple=st.tuples(STATUS, _body(SIMPLE), SIMPLE_TYPES),
     project=st.tuples(STATUS, _body(PROJECT)),
-    version=st.tuples(STATUS, _body(VERSION)),
     index=st.tuples(STATUS, _body(INDEX, yaml_body=True)),
 )
 def test_any_registry_body_gives_a_registry_or_unknown(
-    project: tuple[int, bytes], version: tuple[int, bytes], index: tuple[int, bytes]
+    simple: tuple[int, bytes, str], project: tuple[int, bytes], index: tuple[int, bytes]
 ) -> None:
-    """Any PyPI project or version document and any Helm index.yaml is a Registry or an Unknown, and evaluates."""
-    reader = _Served({"/lib/json": project, "/json": version, "/index.yaml": index})
+    """Any Simple API page (of any type), JSON API document or Helm index is a Registry or Unknown, and evaluates."""
+    reader = _Served(
+        {"/simple/lib/": simple, "/lib/json": (*project, "application/json"), "/index.yaml": (*index, "text/yaml")}
+    )
     found = reader.read(request_for(REGISTRY_PLAN, ()))
     assert sorted(found) == ["helm:app", "pypi:lib"]
     assert all(isinstance(v, Registry | Unknown) for v in found.values())

@@ -18,8 +18,9 @@ from release_gate import FakeStateProvider, ReleaseStatus, check, load_snapshot,
 from release_gate.plan.model import Source
 from release_gate.sources.cache import ResponseCache
 from release_gate.sources.registries import RegistryReader
-from release_gate.state import Published, Registry, RepoState, StateRequest, Tag, Unknown, registry_key
+from release_gate.state import Published, Registry, StateRequest, Unknown, registry_key
 from release_gate.testing import FakeRegistries, Fault
+from release_gate.testing.registries import SIMPLE_JSON
 from tests.conftest import EXAMPLE_STATE, Run
 
 TAKEN = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
@@ -57,11 +58,12 @@ def _read(plan: Any, **kwargs: Any) -> dict[str, Registry | Unknown]:
     return RegistryReader(timeout=2, retries=1, **kwargs).read(request_for(plan, ()))
 
 
-def _evaluate(fake: FakeRegistries, plan: Any, **kwargs: Any) -> Any:
+def _evaluate(fake: FakeRegistries, plan: Any, *, as_of: dt.datetime | None = None, **kwargs: Any) -> Any:
     del fake  # the plan carries its URLs
     registries = _read(plan, **kwargs)
     state = FakeStateProvider(taken_at=TAKEN).repo("o/lib").repo("o/chart")
-    return check(plan, _Fixed(dataclasses.replace(state.fetch(StateRequest((), ())), registries=registries)))
+    fixed = _Fixed(dataclasses.replace(state.fetch(StateRequest((), ())), registries=registries))
+    return check(plan, fixed, as_of=as_of)
 
 
 class _Fixed:
@@ -108,20 +110,6 @@ def test_pypi_counts_a_version_with_an_unyanked_file() -> None:
     assert why["1.0.0b1"] == "yanked"
     assert why["1.0.0b2"] == "no files"
     assert why["1.0.0rc1"] == "satisfies >=1.0.0b1"
-
-
-def test_pypi_reads_candidates_from_the_per_version_endpoint() -> None:
-    """Only versions that could satisfy a release are read one by one, from the per-version endpoint."""
-    with FakeRegistries(_state(LIB, APP)) as fake:
-        _read(_plan(fake))
-    paths = [r.path for r in fake.requests]
-    assert "/pypi/lib/json" in paths
-    assert sorted(p for p in paths if p.startswith("/pypi/lib/1")) == [
-        "/pypi/lib/1.0.0b1/json",
-        "/pypi/lib/1.0.0b2/json",
-        "/pypi/lib/1.0.0rc1/json",
-    ]
-    assert "/pypi/lib/0.9/json" not in paths
 
 
 def test_helm_dev_builds_never_satisfy() -> None:
@@ -282,7 +270,7 @@ def test_an_answer_past_the_limit_does_not_mark_its_host_down(monkeypatch: pytes
         plan = _plan(fake)
         # The chart's index (read first) grows past the limit; PyPI's documents stay under it.
         fake.extra_entries["app"] = [{"version": f"0.0.{n}", "name": "app"} for n in range(100)]
-        pypi = max(len(fake.answer(p)[1]) for p in ("/pypi/lib/json", "/pypi/lib/1.0.0rc1/json"))
+        pypi = len(fake.answer("/simple/lib/", SIMPLE_JSON)[1])
         assert len(fake.answer("/helm/app/index.yaml")[1]) > pypi
         monkeypatch.setattr("release_gate.sources._http.MAX_ANSWER", pypi + 1)
         found = _read(plan)
@@ -390,69 +378,6 @@ def test_a_malformed_entry_of_the_chart_makes_the_index_unknown(entry: dict[str,
     assert isinstance(found["helm:app"], Unknown)
     assert problem in found["helm:app"].reason
     assert found["helm:app"].reason.startswith(f"the Helm index {fake.helm_index('app')} is not whole: ")
-
-
-# -- PyPI's two documents must agree ---------------------------------------------------------------
-
-
-def test_pypi_documents_that_disagree_are_asked_again_then_unknown_with_both_facts() -> None:
-    """A mirror without per-version documents contradicts its project document: asked again, then unknown."""
-    with FakeRegistries(_state(LIB, APP)) as fake:
-        fake.missing_version_documents = None
-        found = _read(_plan(fake))
-        asked = [r.path for r in fake.requests]
-    lib = found["pypi:lib"]
-    assert isinstance(lib, Unknown)
-    assert lib.reason == (
-        f"PyPI ({fake.pypi_index}) contradicts itself for 'lib', also when asked again: "
-        "the project document lists 1.0.0b1 with 2 files (2 yanked), its version document answers 404"
-    )
-    assert asked.count("/pypi/lib/json") == 2  # once, and once again (retries=1)
-    assert asked.count("/pypi/lib/1.0.0b1/json") == 2
-
-
-def test_pypi_documents_that_agree_when_asked_again_are_read() -> None:
-    """A per-version document missing once (a mirror catching up) is asked again, and the project is read as usual."""
-    with FakeRegistries(_state(LIB, APP)) as fake:
-        whole = _read(_plan(fake))
-        fake.missing_version_documents = 1
-        again = _read(_plan(fake))
-    assert isinstance(whole["pypi:lib"], Registry)
-    assert again == whole
-
-
-def test_a_mirror_without_version_documents_leaves_the_release_unknown(
-    fake_github: Any, fake_registries: FakeRegistries, live_plan: Path, run_cli: Callable[..., Run]
-) -> None:
-    """A mirror listing jupyterhub 0.9.2 with files but answering 404 for its version document: unknown."""
-    when = dt.datetime(2018, 8, 9, 12, tzinfo=dt.UTC)
-    state = fake_registries.state
-    hub = state.registries["pypi:jupyterhub"]
-    repo = state.repos["jupyterhub/jupyterhub"]
-    assert isinstance(hub, Registry)
-    assert isinstance(repo, RepoState)
-    state = dataclasses.replace(
-        state,
-        registries={
-            **state.registries,
-            "pypi:jupyterhub": dataclasses.replace(hub, versions=(*hub.versions, Published("0.9.2", when, files=2))),
-        },
-        repos={
-            **state.repos,
-            "jupyterhub/jupyterhub": dataclasses.replace(repo, tags=(*repo.tags, Tag("0.9.2", "9" * 40, when))),
-        },
-    )
-    fake_github.state = fake_registries.state = state
-    args = ("check", str(live_plan), "--release", "jupyterhub", "--format", "json", "--as-of", AS_OF, "--no-cache")
-    env = {"GH_TOKEN": str(fake_github.token)}
-    whole = run_cli(*args, "--github-url", fake_github.url, env=env)
-    assert next(r for r in json.loads(whole.out)["releases"] if r["id"] == "jupyterhub")["status"] == "released"
-    fake_registries.missing_version_documents = None
-    run = run_cli(*args, "--github-url", fake_github.url, env=env)
-    assert run.code == 3, run.out + run.err
-    release = next(r for r in json.loads(run.out)["releases"] if r["id"] == "jupyterhub")
-    assert release["status"] == "unknown"
-    assert "the project document lists 0.9.2 with 2 files, its version document answers 404" in run.text
 
 
 # -- waits the indexes ask for -------------------------------------------------------------------

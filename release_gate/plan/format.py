@@ -172,7 +172,8 @@ PLAN = _table(
                         {
                             "pypi": _str("The PyPI project name."),
                             "pypi_index": _str(
-                                "The JSON API root of the package index (a private index, or a mirror).",
+                                "The package index (a private index, or a mirror): its Simple API base "
+                                "(https://pypi.org/simple) or its JSON API root (https://pypi.org/pypi).",
                                 default=DEFAULT_PYPI,
                                 pattern=r"^https?://",
                             ),

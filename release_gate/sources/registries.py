@@ -1,21 +1,23 @@
-"""Where releases are published: the PyPI JSON API and Helm repository indexes.
+"""Where releases are published: package indexes (the Simple API, PyPI's JSON API) and Helm repository indexes.
 
-`RegistryReader` reads what a plan's sources need over HTTP: for a PyPI project, the
-project document lists the versions and the per-version endpoint confirms, for each version
-that could satisfy a release, its files and which are yanked; for a Helm chart, the
-repository's ``index.yaml`` (redirects followed). With a
-`ResponseCache`, every GET is conditional on the ETag of
-the answer kept from an earlier read. What cannot be read is an
-`Unknown` with the reason, never an exception.
+`RegistryReader` reads what a plan's sources need over HTTP, one request per project or
+chart: for a PyPI project, the index's Simple API page in its JSON form (PEP 691, with PEP
+700's ``versions`` and upload times; yanks per file, PEP 592), or, from an index that does
+not answer it (an HTML page, a 404 or 406, another ``Content-Type``), PyPI's JSON API
+document (`release_gate.sources.pypi` reads both, and says where an index answers each); for
+a Helm chart, the repository's ``index.yaml`` (redirects followed), of which only that
+chart is built (`release_gate.sources.helm_index`). With a `ResponseCache`, every GET is
+conditional on the ETag of the answer kept from an earlier read, kept by URL and ``Accept``.
+What cannot be read is an `Unknown` with the reason, never an exception.
 
 Only a whole answer is believed. The HTTP layer (`release_gate.sources._http`) asks again
 for a body cut short or that does not parse, for a 5xx, a 429 and a 403 rate limit, within the
 read's budget, and ends the read of an index that asks for a wait over
 `MAX_WAIT`. Here, a Helm index must have ``apiVersion``,
 ``entries`` and ``generated`` (which Helm writes after the entries, so a file cut short has
-none) and every entry of the chart its ``name``, ``version`` and ``created``; a PyPI project
-whose two documents disagree about a candidate (files in one, none or a 404 in the other, or
-other yanks) is asked again, and is unknown if they still disagree.
+none) and every entry of the chart its ``name``, ``version`` and ``created``; a PyPI answer
+must be consistent (every file of a version it lists, about the project asked for; see
+`release_gate.sources.pypi`).
 
 `LiveStateProvider` joins it to the GitHub provider.
 """
@@ -33,8 +35,18 @@ import yaml
 
 from release_gate._version import __version__
 from release_gate.plan.model import Repo, Source
-from release_gate.sources._http import BACKOFF, Format, Http, HttpError, NotParsedError, Response, Service, at_once
+from release_gate.sources._http import Format, Http, HttpError, NotParsedError, Response, Service, at_once
 from release_gate.sources.cache import ResponseCache
+from release_gate.sources.helm_index import LOADER, FullLoadNeeded, read_index
+from release_gate.sources.pypi import (
+    JSON_API,
+    SIMPLE_JSON,
+    DoubtfulAnswer,
+    endpoints,
+    is_simple_json,
+    read_legacy,
+    read_simple,
+)
 from release_gate.state import (
     Published,
     Registry,
@@ -47,13 +59,15 @@ from release_gate.versions import VersionRequirement, parse_version
 
 __all__ = ["INDEXES", "RegistryReader"]
 
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when libyaml is there: indexes are big
+_HELM_ACCEPT = "application/x-yaml, text/yaml;q=0.9, */*;q=0.8"
+"""What a chart index is asked as (GitHub Pages and other static hosts send any file as it is)."""
 
 
 INDEXES = Service(
     name="the index",
     reads="the package indexes",
     address="the index's URL in the plan (published.pypi_index, published.helm.index)",
+    vary=("Accept",),  # one URL of the Simple API answers JSON or HTML as asked: kept apart
     redirects=True,  # a moved Helm index is followed
     netrc=True,  # a private index may take the credentials ~/.netrc has for it
 )
@@ -64,17 +78,32 @@ def _json(answer: Response) -> Any:
     return json.loads(answer.body) if answer.status == 200 else None
 
 
-def _yaml(answer: Response) -> Any:
-    if answer.status != 200:
+def _simple_json(answer: Response) -> Any:
+    """Read the Simple API's JSON; ``None`` for any other answer (HTML, another type, a 404)."""
+    if answer.status != 200 or not is_simple_json(answer.headers.get("Content-Type")):
         return None
-    try:
-        return yaml.load(answer.body, Loader=_LOADER)  # noqa: S506 - a safe loader (CSafeLoader or SafeLoader)
-    except yaml.YAMLError as error:
-        raise ValueError(str(error)) from None
+    return json.loads(answer.body)
+
+
+def _helm_index(chart: str) -> Format:
+    """Read a Helm index for *chart* (only its entries are built; the whole file when that could differ)."""
+
+    def read(answer: Response) -> Any:
+        if answer.status != 200:
+            return None
+        try:
+            try:
+                return read_index(answer.body, chart)
+            except FullLoadNeeded:
+                return yaml.load(answer.body, Loader=LOADER)  # noqa: S506 - a safe loader (CSafeLoader or SafeLoader)
+        except yaml.YAMLError as error:
+            raise ValueError(str(error)) from None
+
+    return Format("YAML", read)
 
 
 _JSON = Format("JSON", _json)
-_YAML = Format("YAML", _yaml)
+_SIMPLE = Format("JSON", _simple_json)
 
 
 class RegistryReader:
@@ -100,7 +129,7 @@ class RegistryReader:
             retries=retries,
             budget=budget,
             cache=cache,
-            headers={"User-Agent": f"release-gate/{__version__}", "Accept": "application/json"},
+            headers={"User-Agent": f"release-gate/{__version__}", "Accept": JSON_API},
         )
 
     @property
@@ -137,66 +166,56 @@ class RegistryReader:
         """Read one registry entry of *request* (``request.registries`` lists them): a project or a chart."""
         if source is Source.PYPI:
             wants = [(repo, req) for repo, req in request.wants if _publishes(repo, source, name)]
-            return self._pypi(name, url, wants)
+            dated = request.as_of is not None or request.files_since is not None
+            return self._pypi(name, url, wants, dated=dated)
         return self._helm(name, url)
 
-    def _get(self, url: str, fmt: Format) -> tuple[int, Any]:
-        """GET *url* through the HTTP layer: ``(status, body read with fmt)``; raises `HttpError`."""
-        answer = self._http.send("GET", url, fmt=fmt)
-        return answer.status, answer.parsed
+    def _get(self, url: str, fmt: Format, accept: str) -> Response:
+        """GET *url* as *accept* through the HTTP layer, read with *fmt*; raises `HttpError`."""
+        return self._http.send("GET", url, headers={"Accept": accept}, fmt=fmt)
 
     # -- PyPI -----------------------------------------------------------------------------
 
-    def _pypi(self, name: str, index: str, wants: list[tuple[Repo, VersionRequirement]]) -> Registry | Unknown:
-        project = f"{index.rstrip('/')}/{name}"
+    def _pypi(
+        self, name: str, index: str, wants: list[tuple[Repo, VersionRequirement]], *, dated: bool
+    ) -> Registry | Unknown:
+        """Read a project from its Simple API page (PEP 691 JSON), or from the JSON API of an index without one."""
+        where = endpoints(index)
+
+        def candidate(version: str) -> bool:
+            return _could_satisfy(version, wants)
+
         try:
-            status, document = self._get(f"{project}/json", _JSON)
-            if status == 404:
-                return Unknown(f"PyPI ({index}) has no project {name!r}; check published.pypi in the plan")
-            if status != 200:
-                return Unknown(f"PyPI ({index}) answered {status} for {name!r}")
-            versions = _listed(document)
-            if versions is None:
-                return Unknown(f"PyPI ({index}) gave no version list for {name!r}")
-            for version in versions:
-                if not _could_satisfy(version, wants):
-                    continue
-                # The per-version document is the authority on a candidate's files and yanks,
-                # once it agrees with the project document; if they disagree, both are asked again.
-                for attempt in range(self.retries + 1):
-                    status, document = self._get(f"{project}/{version}/json", _JSON)
-                    if status not in (200, 404):
-                        return Unknown(f"PyPI ({index}) answered {status} for {name!r} {version}")
-                    confirmed = _published(version, document.get("urls") or []) if status == 200 else None
-                    if _agree(versions[version], confirmed):
-                        break
-                    if attempt == self.retries:
-                        return Unknown(
-                            f"PyPI ({index}) contradicts itself for {name!r}"
-                            f"{', also when asked again' if self.retries else ''}: "
-                            f"the project document lists {version} {_listing(versions[version])}, "
-                            f"its version document {_confirming(confirmed)}"
-                        )
-                    self._http.pause(BACKOFF * 2**attempt)
-                    status, again = self._get(f"{project}/json", _JSON)
-                    listed = _listed(again) if status == 200 else None
-                    if listed is None or version not in listed:
-                        return Unknown(
-                            f"PyPI ({index}) gave no version list with {version} for {name!r} when asked again"
-                        )
-                    versions[version] = listed[version]
-                versions[version] = confirmed or Published(version, None, 0, 0)
+            simple = None
+            if (url := where.simple_url(name)) is not None:
+                simple = self._get(url, _SIMPLE, SIMPLE_JSON)
+                if simple.status == 200 and is_simple_json(simple.headers.get("Content-Type")):
+                    versions = read_simple(simple.parsed, name, candidate=candidate, dated=dated)
+                    return Registry(Source.PYPI, name, index, versions)
+                if simple.status not in (200, 404, 406):
+                    return Unknown(f"PyPI ({index}) answered {simple.status} for {name!r}")
+            url = where.legacy_url(name)
+            if url is None:
+                assert simple is not None  # endpoints() names at least one API
+                return _without_json(index, name, simple, asked_json_api=False)
+            answer = self._get(url, _JSON, JSON_API)
+            if answer.status == 404:
+                return _no_project(index, name) if simple is None else _without_json(index, name, simple)
+            if answer.status != 200:
+                return Unknown(f"PyPI ({index}) answered {answer.status} for {name!r}")
+            versions = read_legacy(answer.parsed, name, candidate=candidate, dated=dated)
+            return Registry(Source.PYPI, name, index, versions)
         except HttpError as error:
             return Unknown(f"PyPI ({index}) could not be read for {name!r}: {error.problem}")
-        except (ValueError, AttributeError, TypeError, RecursionError):
-            return Unknown(f"PyPI ({index}) could not be read for {name!r}: the answer is not shaped as PyPI's")
-        return Registry(Source.PYPI, name, index, tuple(versions.values()))
+        except DoubtfulAnswer as doubt:
+            return Unknown(f"PyPI ({index}) could not be read for {name!r}: {doubt.reason}")
 
     # -- Helm -----------------------------------------------------------------------------
 
     def _helm(self, chart: str, url: str) -> Registry | Unknown:
         try:
-            status, index = self._get(url, _YAML)
+            answer = self._get(url, _helm_index(chart), _HELM_ACCEPT)
+            status, index = answer.status, answer.parsed
         except NotParsedError:  # also a date or number out of range
             return Unknown(f"the Helm index {url} is not YAML")
         except HttpError as error:
@@ -224,6 +243,23 @@ class RegistryReader:
         return Registry(Source.HELM, chart, url, tuple(versions))
 
 
+def _no_project(index: str, name: str) -> Unknown:
+    return Unknown(f"PyPI ({index}) has no project {name!r}; check published.pypi in the plan")
+
+
+def _without_json(index: str, name: str, simple: Response, *, asked_json_api: bool = True) -> Unknown:
+    """Say that the Simple API answered *simple*, not its JSON (PEP 691), and no JSON API answered either."""
+    if simple.status == 404:
+        return _no_project(index, name)
+    what = str(simple.headers.get("Content-Type") or "no Content-Type")
+    what = "406 Not Acceptable" if simple.status == 406 else what
+    instead = "its JSON API has no such project" if asked_json_api else "release-gate knows no JSON API there"
+    return Unknown(
+        f"PyPI ({index}) does not answer the Simple API's JSON (PEP 691) for {name!r}: it answered {what[:80]}, "
+        f"and {instead}; release-gate reads the Simple API's JSON or PyPI's JSON API"
+    )
+
+
 def _publishes(repo: Repo, source: Source, name: str) -> bool:
     if source is Source.PYPI:
         return repo.pypi is not None and registry_key(source, repo.pypi) == registry_key(source, name)
@@ -236,15 +272,6 @@ def _could_satisfy(version: str, wants: Iterable[tuple[Repo, VersionRequirement]
         if parsed is not None and requirement.check(parsed) is None:
             return True
     return False
-
-
-def _published(version: str, files: object) -> Published:
-    """Read a PyPI version from its files: the first upload's time, how many files, how many yanked."""
-    if not isinstance(files, list) or not all(isinstance(f, dict) for f in files):
-        raise TypeError(f"the files of {version} are not a list of objects")
-    times = [t for f in files if isinstance(f, dict) and (t := parse_time(str(f.get("upload_time_iso_8601", ""))))]
-    yanked = sum(1 for f in files if isinstance(f, dict) and f.get("yanked"))
-    return Published(version, min(times) if times else None, len(files), yanked)
 
 
 def _helm_time(value: object) -> dt.datetime | None:
@@ -279,31 +306,3 @@ def _entry(chart: str, entry: object) -> Published | str:
     if date is None:
         return "has a 'created' that is not a time"
     return Published(str(version), date)
-
-
-def _listed(document: object) -> dict[str, Published] | None:
-    """Read a PyPI project document's versions, as it lists them; ``None`` without a version list."""
-    releases = document.get("releases") if isinstance(document, dict) else None
-    if not isinstance(releases, dict):
-        return None
-    return {str(version): _published(str(version), files) for version, files in releases.items()}
-
-
-def _agree(listed: Published, confirmed: Published | None) -> bool:
-    """Whether a version's per-version document (``None``: a 404) agrees with the project document's listing."""
-    if confirmed is None:
-        return listed.files == 0
-    return (listed.files > 0) == (confirmed.files > 0) and listed.yanked == confirmed.yanked
-
-
-def _files_text(published: Published) -> str:
-    files = "no files" if published.files == 0 else f"{published.files} file{'s' * (published.files != 1)}"
-    return f"{files} ({published.yanked} yanked)" if published.yanked else files
-
-
-def _listing(published: Published) -> str:
-    return f"with {_files_text(published)}"
-
-
-def _confirming(published: Published | None) -> str:
-    return "answers 404" if published is None else f"lists {_files_text(published)}"

@@ -1,42 +1,92 @@
-"""A fake PyPI JSON API and Helm repository, serving a state's registries over HTTP on 127.0.0.1."""
+"""A fake package index (the Simple API, PyPI's JSON API) and Helm repository serving a state's registries."""
 
 from __future__ import annotations
 
+import enum
 import functools
 import hashlib
+import html
 import json
 import re
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Self
 
 import yaml
+from packaging.utils import canonicalize_name
 
 from release_gate.plan.model import Source
 from release_gate.state import Published, Registry, State, registry_key
 from release_gate.testing.server import FaultInjection, QuietServer, RecordedRequest, RegistryHandler, serve
 from release_gate.testing.view import iso
 
-__all__ = ["FakeRegistries"]
+__all__ = ["SIMPLE_JSON", "FakeRegistries", "PackageFile", "SimpleApi", "pypi_history"]
 
+SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
+"""The content type of the Simple API's JSON form (PEP 691), major version 1."""
 _NOT_FOUND = 404, b'{"message": "Not Found"}', "application/json"
+_HISTORY = Path(__file__).with_name("pypi_history.json")
+
+
+class SimpleApi(enum.StrEnum):
+    """How the fake index answers its Simple API (``/simple/NAME/``)."""
+
+    JSON = "json"
+    """PEP 691 JSON to a client that asks for it (``Accept``), else PEP 503 HTML, as PyPI does."""
+    HTML_ONLY = "html-only"
+    """PEP 503 HTML whatever is asked, as an index without PEP 691 does."""
+    NOT_ACCEPTABLE = "406"
+    """406 Not Acceptable to a client that asks for JSON only."""
+    ABSENT = "absent"
+    """404: an index that serves only the JSON API (``/pypi/NAME/json``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PackageFile:
+    """One file of a version on the fake index."""
+
+    filename: str
+    uploaded: str | None
+    """Its upload time as the index writes it (``None``: not recorded)."""
+    yanked: bool | str = False
+    """``True``, or the reason it was yanked; ``False``: not yanked."""
+
+
+def pypi_history() -> dict[str, dict[str, list[PackageFile]]]:
+    """Return the founding plan's projects as PyPI had them on 2026-12-05: project -> version -> files.
+
+    Every version and file, from ``release_gate/testing/pypi_history.json`` (file names, upload
+    times and yanks as PyPI serves them; hashes, URLs and sizes left out). Put it in
+    `FakeRegistries.releases` to serve today's history.
+    """
+    data = json.loads(_HISTORY.read_text(encoding="utf-8"))
+    return {
+        project: {version: [PackageFile(*entry) for entry in files] for version, files in versions.items()}
+        for project, versions in data.items()
+        if not project.startswith("_")
+    }
 
 
 class FakeRegistries(FaultInjection):
-    """A fake PyPI JSON API and Helm repository, serving a State's registries on 127.0.0.1.
+    """A fake package index and Helm repository, serving a State's registries on 127.0.0.1.
 
-    PyPI answers ``/pypi/NAME/json`` (every version, with its files: a version may have none,
-    some files are yanked) and ``/pypi/NAME/VERSION/json``; each Helm chart is served at
-    ``/helm/CHART/index.yaml`` as Helm writes it (keys in alphabetical order, so ``generated``
-    comes after ``entries`` and each entry's ``version`` last; entries unsorted, as a file on
-    GitHub Pages is; ``ETag`` and ``304`` on ``If-None-Match``), and ``/moved/CHART/index.yaml``
-    redirects there. `inject` fails requests as any HTTP server can (5xx, 429,
-    malformed or truncated bodies, resets, slow answers); `Fault.SECONDARY_RATE_LIMIT`
-    is a 403 that says "rate limit exceeded" (with ``Retry-After`` unless ``retry_after=0``).
-    `pypi_index` and `helm_index` are the URLs to put in a plan;
-    `extra_entries` adds raw index entries (dev builds, entries that are not SemVer);
-    `broken_index` serves a body that is not YAML; `cut_index` and
-    `cut_index_short` serve an index cut short; `missing_version_documents`
-    makes a mirror without per-version documents; `gzip` compresses answers.
+    The index answers the Simple API at ``/simple/NAME/`` (PEP 691 JSON with PEP 700's
+    ``versions`` and ``upload-time``, or PEP 503 HTML, as `simple` says) and PyPI's JSON API at
+    ``/pypi/NAME/json`` (every version, with its files: a version may have none, some files are
+    yanked). Each Helm chart is served at ``/helm/CHART/index.yaml`` as Helm writes it (keys
+    in alphabetical order, so ``generated`` comes after ``entries`` and each entry's
+    ``version`` last; entries unsorted, as a file on GitHub Pages is; ``ETag`` and ``304`` on
+    ``If-None-Match``), and ``/moved/CHART/index.yaml`` redirects there. `inject` fails
+    requests as any HTTP server can (5xx, 429, malformed or truncated bodies, resets, slow
+    answers); `Fault.SECONDARY_RATE_LIMIT` is a 403 that says "rate limit exceeded" (with
+    ``Retry-After`` unless ``retry_after=0``). `pypi_index`, `simple_index` and `helm_index`
+    are the URLs to put in a plan; `releases` serves projects file by file (`pypi_history`);
+    `edit_simple` and `edit_legacy` change a document before it is served; `extra_entries`
+    adds raw index entries (dev builds, entries that are not SemVer) and `index_texts` serves a
+    chart's index as given; `broken_index` serves a body that is not YAML; `cut_index` and
+    `cut_index_short` serve an index cut short; `gzip` compresses answers.
     """
 
     def __init__(self, state: State, *, latency: float = 0.0) -> None:
@@ -44,7 +94,21 @@ class FakeRegistries(FaultInjection):
         self.state = state
         self.latency = latency
         self.requests: list[RecordedRequest] = []
+        self.simple = SimpleApi.JSON
+        """How the Simple API answers (see `SimpleApi`)."""
+        self.json_api = True
+        """Serve PyPI's JSON API (``/pypi/NAME/json``); ``False``: 404, as an index with the Simple API only."""
+        self.api_version = "1.1"
+        """The ``meta.api-version`` of the Simple API's JSON; ``1.0`` leaves out PEP 700's fields."""
+        self.releases: dict[str, dict[str, list[PackageFile]]] = {}
+        """Projects served file by file (by name, as PEP 503 compares them), instead of from the state."""
+        self.edit_simple: Callable[[dict[str, Any]], Any] | None = None
+        """Called with each Simple API JSON document; what it returns is served."""
+        self.edit_legacy: Callable[[dict[str, Any]], Any] | None = None
+        """Called with each JSON API document; what it returns is served."""
         self.extra_entries: dict[str, list[dict[str, Any]]] = {}
+        self.index_texts: dict[str, bytes] = {}
+        """Chart indexes served as these bytes, by chart (instead of written from the state)."""
         self.broken_index = False
         self.cut_index: int | str | None = None
         """Serve each chart index cut short, with a Content-Length that matches the cut body (so
@@ -55,9 +119,6 @@ class FakeRegistries(FaultInjection):
         self.cut_index_short = False
         """With `cut_index`, announce the Content-Length of the whole index but send only
         the cut body, then close the connection: a body shorter than its Content-Length."""
-        self.missing_version_documents: int | None = 0
-        """Answer 404 to this many requests for per-version documents (``/pypi/NAME/VERSION/json``);
-        ``None``: to every one, as a mirror that serves only the project documents does."""
         self.gzip = False
         """Send answers gzip-compressed (``Content-Encoding: gzip``, Content-Length of the
         compressed bytes) to clients that accept it, as GitHub Pages and PyPI do."""
@@ -89,8 +150,13 @@ class FakeRegistries(FaultInjection):
 
     @property
     def pypi_index(self) -> str:
-        """The JSON API root to put in ``published.pypi_index``."""
+        """The JSON API root, as plans name PyPI's (``https://pypi.org/pypi``), for ``published.pypi_index``."""
         return f"{self.url}/pypi"
+
+    @property
+    def simple_index(self) -> str:
+        """The Simple API's base, as pip names PyPI's (``https://pypi.org/simple``), for ``published.pypi_index``."""
+        return f"{self.url}/simple"
 
     def helm_index(self, chart: str) -> str:
         """Return the ``index.yaml`` URL to put in ``published.helm.index``."""
@@ -108,39 +174,67 @@ class FakeRegistries(FaultInjection):
             text,
         )
 
-    def answer(self, path: str) -> tuple[int, bytes, str]:
-        """Answer a GET of *path*: ``(status, body, content type)``; the whole index, never cut."""
+    def answer(self, path: str, accept: str = "") -> tuple[int, bytes, str]:
+        """Answer a GET of *path* asked with *accept*: ``(status, body, content type)``; the whole index, never cut."""
         if self.down:
             return 503, b'{"message": "Service Unavailable"}', "application/json"
-        if match := re.match(r"^/pypi/([^/]+)/(?:([^/]+)/)?json$", path):
-            return self._pypi(match.group(1), match.group(2))
+        if match := re.match(r"^/\+?simple/([^/]+)/$", path):  # devpi names it +simple
+            return self._simple(match.group(1), accept)
+        if match := re.match(r"^/pypi/([^/]+)/json$", path):
+            return self._legacy(match.group(1)) if self.json_api else _NOT_FOUND
         if match := re.match(r"^/helm/([^/]+)/index\.yaml$", path):
             if self.broken_index:
                 return 200, b"entries: [unclosed\n  - : :", "application/x-yaml"
             return self._helm(match.group(1))
         return 404, b"Not Found", "text/plain"
 
-    def _pypi(self, name: str, version: str | None) -> tuple[int, bytes, str]:
-        """Answer from PyPI's JSON API: the project document, or one version's (*version*)."""
+    def _project(self, name: str) -> tuple[str, dict[str, list[PackageFile]]] | None:
+        """Return a project's name as its index writes it and its files by version; ``None``: no such project."""
+        key = canonicalize_name(name)
+        served = {canonicalize_name(project): (project, files) for project, files in self.releases.items()}
+        if key in served:
+            return served[key]
         registry = self.state.registries.get(registry_key(Source.PYPI, name))
         if not isinstance(registry, Registry):
+            return None
+        return registry.name, {p.version: _files(registry.name, p) for p in registry.versions}
+
+    def _simple(self, name: str, accept: str) -> tuple[int, bytes, str]:
+        """Answer the Simple API's project page: PEP 691 JSON or PEP 503 HTML, as `simple` and *accept* say."""
+        if self.simple is SimpleApi.ABSENT:
             return _NOT_FOUND
-        if version is not None:
-            wanted = {p.version: p for p in registry.versions}.get(version)
-            if wanted is None or self._version_document_missing():
-                return _NOT_FOUND
-            info = {"name": registry.name, "version": wanted.version}
-            document: dict[str, Any] = {"info": info, "urls": _files(registry.name, wanted)}
-        else:
-            latest = registry.versions[-1].version if registry.versions else None
-            document = {
-                "info": {"name": registry.name, "version": latest},
-                "releases": {p.version: _files(registry.name, p) for p in registry.versions},
-            }
+        wants_json = SIMPLE_JSON in accept or "application/vnd.pypi.simple.latest+json" in accept
+        if self.simple is SimpleApi.NOT_ACCEPTABLE and wants_json and "text/html" not in accept:
+            return 406, b"Not Acceptable", "text/plain"
+        project = self._project(name)
+        if project is None:
+            return 404, b"<html><body>Not Found</body></html>", "text/html"
+        if wants_json and self.simple is SimpleApi.JSON:
+            document = _simple_document(*project, api_version=self.api_version)
+            if self.edit_simple is not None:
+                document = self.edit_simple(document)
+            return 200, json.dumps(document).encode(), SIMPLE_JSON
+        return 200, _simple_page(*project).encode(), "text/html"
+
+    def _legacy(self, name: str) -> tuple[int, bytes, str]:
+        """Answer PyPI's JSON API for a project (``/pypi/NAME/json``): every version with its files."""
+        project = self._project(name)
+        if project is None:
+            return _NOT_FOUND
+        display, versions = project
+        latest = next(reversed(versions), None)
+        document: Any = {
+            "info": {"name": display, "version": latest},
+            "releases": {version: [_legacy_file(f) for f in files] for version, files in versions.items()},
+        }
+        if self.edit_legacy is not None:
+            document = self.edit_legacy(document)
         return 200, json.dumps(document).encode(), "application/json"
 
     def _helm(self, chart: str) -> tuple[int, bytes, str]:
         """Answer a Helm repository's ``index.yaml`` for *chart*, as Helm writes it and GitHub Pages serves it."""
+        if chart in self.index_texts:
+            return 200, self.index_texts[chart], "application/x-yaml"
         registry = self.state.registries.get(registry_key(Source.HELM, chart))
         entries = [
             {
@@ -163,15 +257,6 @@ class FakeRegistries(FaultInjection):
         # Helm writes the keys in alphabetical order: `generated` after `entries`, `version` last.
         return 200, yaml.safe_dump(index, sort_keys=True).encode(), "application/x-yaml"
 
-    def _version_document_missing(self) -> bool:
-        with self.lock:
-            if self.missing_version_documents is None:
-                return True
-            if self.missing_version_documents > 0:
-                self.missing_version_documents -= 1
-                return True
-            return False
-
     def cut(self, body: bytes) -> bytes:
         """Return *body*, an index as `answer` writes it, cut as `cut_index` says."""
         if self.cut_index is None:
@@ -186,15 +271,68 @@ class FakeRegistries(FaultInjection):
         return b"".join(lines[: starts[self.cut_index] if self.cut_index < len(starts) else end])
 
 
-def _files(name: str, published: Published) -> list[dict[str, Any]]:
-    """PyPI file entries for a version: ``files`` of them, the first ``yanked`` yanked."""
-    stem = name.replace("-", "_")
-    return [
-        {
-            "filename": f"{stem}-{published.version}-{n}.tar.gz",
-            "upload_time_iso_8601": iso(published.date),
-            "yanked": n < published.yanked,
-            "yanked_reason": "broken" if n < published.yanked else None,
-        }
+_WHEEL_TAGS = ("py3-none-any", "py2-none-any")
+
+
+def _files(name: str, published: Published) -> list[PackageFile]:
+    """Files for a version, named as setuptools names them: an sdist, then wheels; the first ``yanked`` yanked."""
+    sdist, wheel = name, re.sub(r"[-_.]+", "_", name)
+    names = [
+        f"{sdist}-{published.version}.tar.gz" if n == 0 else f"{wheel}-{published.version}-{_wheel_tag(n)}.whl"
         for n in range(published.files)
     ]
+    uploaded = iso(published.date)
+    return [
+        PackageFile(filename, uploaded, "broken" if n < published.yanked else False) for n, filename in enumerate(names)
+    ]
+
+
+def _wheel_tag(n: int) -> str:
+    return _WHEEL_TAGS[n - 1] if n <= len(_WHEEL_TAGS) else f"cp3{n}-cp3{n}-manylinux_2_17_x86_64"
+
+
+def _simple_document(name: str, versions: dict[str, list[PackageFile]], *, api_version: str) -> dict[str, Any]:
+    """Write a project's page of the Simple API as PEP 691 JSON (with PEP 700's fields from API 1.1 on)."""
+    pep700 = api_version != "1.0"
+    files = []
+    for listed in versions.values():
+        for f in listed:
+            entry: dict[str, Any] = {
+                "filename": f.filename,
+                "url": f"../../files/{f.filename}",
+                "hashes": {"sha256": hashlib.sha256(f.filename.encode()).hexdigest()},
+                "requires-python": None,
+                "yanked": f.yanked,
+            }
+            if pep700:
+                entry["size"] = 1000 + len(f.filename)
+                if f.uploaded is not None:
+                    entry["upload-time"] = f.uploaded
+            files.append(entry)
+    document: dict[str, Any] = {"meta": {"api-version": api_version}, "name": canonicalize_name(name), "files": files}
+    if pep700:
+        document["versions"] = list(versions)
+    return document
+
+
+def _simple_page(name: str, versions: dict[str, list[PackageFile]]) -> str:
+    """Write a project's page of the Simple API as PEP 503 HTML (one link per file; PEP 592's yanks)."""
+    links = "".join(
+        f'<a href="/files/{html.escape(f.filename)}"{" data-yanked" if f.yanked else ""}>{html.escape(f.filename)}</a>'
+        for files in versions.values()
+        for f in files
+    )
+    title = f"<title>Links for {html.escape(name)}</title>"
+    return f"<!DOCTYPE html><html><head>{title}</head><body>{links}</body></html>"
+
+
+def _legacy_file(f: PackageFile) -> dict[str, Any]:
+    """Write a file as PyPI's JSON API lists it (no ``upload_time_iso_8601`` when the upload time is not recorded)."""
+    entry: dict[str, Any] = {
+        "filename": f.filename,
+        "yanked": bool(f.yanked),
+        "yanked_reason": f.yanked if isinstance(f.yanked, str) else None,
+    }
+    if f.uploaded is not None:
+        entry["upload_time_iso_8601"] = f.uploaded
+    return entry

@@ -475,14 +475,14 @@ class RegistryHandler(FaultyHandler):
 
     def _answer(self, path: str) -> None:
         fake = self.fake
-        status, whole, kind = fake.answer(path)
+        status, whole, kind = fake.answer(path, self.headers.get("Accept", ""))
         body = fake.cut(whole) if status == 200 and path.startswith("/helm/") else whole
         current = '"' + hashlib.sha1(body, usedforsecurity=False).hexdigest() + '"'
         if status == 200 and self.headers.get("If-None-Match") == current:
             fake.not_modified += 1
-            self._send(304, b"", kind, {"ETag": current})
+            self._send(304, b"", kind, {"ETag": current, "Vary": "Accept"})
             return
-        headers = {"ETag": current}
+        headers = {"ETag": current, "Vary": "Accept"}
         short = fake.cut_index_short and len(body) < len(whole)
         if fake.gzip and "gzip" in self.headers.get("Accept-Encoding", ""):
             body, whole = gzip.compress(body, mtime=0), gzip.compress(whole, mtime=0)
