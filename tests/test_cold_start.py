@@ -39,6 +39,7 @@ LIVE_MODULES = (
 TOP_LEVEL_MODULES = frozenset(
     {
         "release_gate",
+        "release_gate._gc",
         "release_gate._version",
         "release_gate.cli",
         "release_gate.cli._commands",
