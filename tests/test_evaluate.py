@@ -974,6 +974,28 @@ def test_deadline_late() -> None:
     assert lib.deadline.status is DeadlineStatus.LATE
 
 
+def test_deadline_of_a_release_of_unknown_date_is_unknown_once_past() -> None:
+    """A release out by now, at a time nobody recorded, is not said to have met a deadline that has passed."""
+    state = (
+        FakeStateProvider(taken_at=at("2018-08-30T00:00:00Z"))
+        .tag("org/lib", "v1.0", None)
+        .pull("org/lib", 5, "merged", merged_at="2018-08-01T00:00:00Z")
+    )
+    lib = check(plan_of(DEADLINE), state).release("lib")
+    assert lib.status is ReleaseStatus.RELEASED
+    assert lib.deadline is not None
+    assert lib.deadline.status is DeadlineStatus.UNKNOWN
+
+
+def test_deadline_of_a_release_of_unknown_date_is_met_before_it_passes() -> None:
+    """A release out by a moment before its deadline met it, when it was out being unknown."""
+    state = FakeStateProvider(taken_at=at("2018-08-20T00:00:00Z")).tag("org/lib", "v1.0", None)
+    state = state.pull("org/lib", 5, "merged", merged_at="2018-08-01T00:00:00Z")
+    lib = check(plan_of(DEADLINE), state).release("lib")
+    assert lib.deadline is not None
+    assert lib.deadline.status is DeadlineStatus.MET
+
+
 # -- waves and single answers ------------------------------------------------------------------
 
 

@@ -318,7 +318,11 @@ class _Evaluator:
             return None
         days_left = (deadline.date - self.as_of.date()).days
         if released is not None:
-            late = released.date is not None and released.date.date() > deadline.date
+            if released.date is None:  # out by now, since when unknown: met only if now is not past the deadline
+                return DeadlineVerdict(
+                    deadline, DeadlineStatus.MET if days_left >= 0 else DeadlineStatus.UNKNOWN, days_left
+                )
+            late = released.date.date() > deadline.date
             return DeadlineVerdict(deadline, DeadlineStatus.LATE if late else DeadlineStatus.MET, days_left)
         if days_left < 0:
             return DeadlineVerdict(deadline, DeadlineStatus.MISSED, days_left)

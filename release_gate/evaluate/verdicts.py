@@ -87,6 +87,8 @@ class DeadlineStatus(enum.StrEnum):
     """Blocked or unknown, with ``warn_days`` or fewer left."""
     MISSED = "missed"
     """Not released, and the deadline has passed."""
+    UNKNOWN = "unknown"
+    """Released, but when is not known, and the deadline has passed: met or late, nobody can say."""
 
 
 class FoundBy(enum.StrEnum):

@@ -214,7 +214,7 @@ def _deadline(verdict: ReleaseVerdict) -> str:
     deadline = verdict.deadline
     if deadline is None:
         return ""
-    late = " late" if deadline.status in (DeadlineStatus.AT_RISK, DeadlineStatus.MISSED, DeadlineStatus.LATE) else ""
+    late = " late" if deadline.status in (DeadlineStatus.AT_RISK, DeadlineStatus.MISSED, DeadlineStatus.LATE, DeadlineStatus.UNKNOWN) else ""
     return (
         f'<p class="deadline{late}">Deadline {_h(deadline.deadline.id)} {deadline.deadline.date:%Y-%m-%d}: '
         f"{_h(_days(deadline.days_left))}, {_h(str(deadline.status))}</p>"
@@ -495,7 +495,7 @@ ul.waves { list-style: none; padding-left: 1rem; }
 ul.chain { color: #444; font-size: .9rem; }
 ul.chain ul { padding-left: 1.3rem; }
 .mark { display: inline-block; width: 1.1rem; font-weight: 700; }
-li.unmet > .mark, .violated, .violated td, .late, .deadline-missed, .deadline-at-risk, .deadline-late {
+li.unmet > .mark, .violated, .violated td, .late, .deadline-missed, .deadline-at-risk, .deadline-late, .deadline-unknown {
   color: #b00020; }
 .violated td, .deadline-missed, .deadline-at-risk { font-weight: 600; }
 li.unknown > .mark, .unknown { color: #6a3fb5; }
