@@ -58,6 +58,8 @@ SECTIONS = (
 """The page's sections, in order: ``(id, heading)``."""
 
 _STUCK = (ReleaseStatus.BLOCKED, ReleaseStatus.UNKNOWN, ReleaseStatus.TAGGED)
+_WORRYING = frozenset({DeadlineStatus.AT_RISK, DeadlineStatus.MISSED, DeadlineStatus.LATE, DeadlineStatus.UNKNOWN})
+"""Deadline statuses drawn as a warning."""
 """The releases the Blocked section explains: not out, and not to be cut as they stand."""
 
 _ACCEPT = {"final": "final releases only", "pre": "pre-releases count", "dev": "any version counts"}
@@ -214,7 +216,7 @@ def _deadline(verdict: ReleaseVerdict) -> str:
     deadline = verdict.deadline
     if deadline is None:
         return ""
-    late = " late" if deadline.status in (DeadlineStatus.AT_RISK, DeadlineStatus.MISSED, DeadlineStatus.LATE, DeadlineStatus.UNKNOWN) else ""
+    late = " late" if deadline.status in _WORRYING else ""
     return (
         f'<p class="deadline{late}">Deadline {_h(deadline.deadline.id)} {deadline.deadline.date:%Y-%m-%d}: '
         f"{_h(_days(deadline.days_left))}, {_h(str(deadline.status))}</p>"
@@ -495,7 +497,8 @@ ul.waves { list-style: none; padding-left: 1rem; }
 ul.chain { color: #444; font-size: .9rem; }
 ul.chain ul { padding-left: 1.3rem; }
 .mark { display: inline-block; width: 1.1rem; font-weight: 700; }
-li.unmet > .mark, .violated, .violated td, .late, .deadline-missed, .deadline-at-risk, .deadline-late, .deadline-unknown {
+li.unmet > .mark, .violated, .violated td, .late,
+.deadline-missed, .deadline-at-risk, .deadline-late, .deadline-unknown {
   color: #b00020; }
 .violated td, .deadline-missed, .deadline-at-risk { font-weight: 600; }
 li.unknown > .mark, .unknown { color: #6a3fb5; }
