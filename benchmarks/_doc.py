@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+import resource
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["DOC", "ROOT", "Unavailable", "fingerprint", "recorded", "sections", "stale", "write"]
+__all__ = ["DOC", "ROOT", "Unavailable", "fingerprint", "peak_rss_mib", "recorded", "sections", "stale", "write"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -107,3 +108,20 @@ def write(name: str, body: str, measured: Iterable[str]) -> None:
 def stale(name: str, measured: Iterable[str]) -> bool:
     """Whether section *name* was written with other files than *measured* matches today."""
     return sections().get(name) != fingerprint(measured)
+
+
+def peak_rss_mib() -> float:
+    """Return this process's peak resident memory (MiB), since it started its program.
+
+    Linux keeps ``ru_maxrss`` across ``exec``: a child started by a big process (the runner
+    after another benchmark) would report its parent's peak. ``VmHWM`` in /proc/self/status
+    is the peak of this program's own memory; ``ru_maxrss`` is the answer elsewhere.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:  # noqa: PTH123 - a proc file, read as it is
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux (bytes on macOS)

@@ -35,7 +35,6 @@ import datetime as dt
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -146,7 +145,7 @@ def _child(reader: str, url: str, spec: dict[str, Any]) -> None:
     else:
         _read_ours(url, request, TOKEN if reader == "graphql" else None, spec.get("budget", 60.0))
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = _doc.peak_rss_mib()
     print(json.dumps({"wall": wall, "rss_mib": rss, "cpu": cpu}))
 
 

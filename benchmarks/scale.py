@@ -20,8 +20,8 @@ Every run is a fresh process, so no cache is warm and each peak memory is its ow
 the garbage collector as ``release-gate`` does (``release_gate._gc.tune_for_a_short_run``,
 which ``release_gate.cli.entrypoint`` calls first), before the plan's text and state are made;
 one more run at the largest size keeps Python's default thresholds, for comparison. Peak RSS
-is the process's ``ru_maxrss`` (interpreter, imports, the plan text, state, plan, graph and
-evaluation all alive). The baseline, measured in the same run: the CPU time of
+is the process's own peak (``VmHWM``; ``ru_maxrss`` off Linux): interpreter, imports, the
+plan text, state, plan, graph and evaluation all alive. The baseline, measured in the same run: the CPU time of
 ``python -c "import networkx"`` (an interpreter starting and loading the one graph library).
 """
 
@@ -78,7 +78,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {"scale": MEASURED}
 
 
 def _rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    return _doc.peak_rss_mib()
 
 
 class _Collections:
