@@ -36,7 +36,7 @@ from release_gate.evaluate.verdicts import (
 )
 from release_gate.graph import NodeKind, ReleaseGraph, hold_node, item_node, release_node, repo_node
 from release_gate.plan.model import Hold, Intent, ItemRef, Release, Repo, Source, Watch
-from release_gate.state import Issue, IssueState, PrState, PullRequest, Published, State, Unknown, is_part_of
+from release_gate.state import Issue, IssueState, PrState, Published, PullRequest, State, Unknown, is_part_of
 from release_gate.times import show_time
 from release_gate.versions import Accept, ParsedVersion, Scheme, VersionRequirement, parse_version
 

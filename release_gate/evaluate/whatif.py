@@ -118,7 +118,11 @@ def apply(state: State, plan: Plan, assumptions: Sequence[Assumption], when: dt.
                 tags=(*base.tags, Tag(tag, "", when)),
                 releases=(*base.releases, GitHubRelease(tag, published_at=when)),
             )
-            published = (Source.PYPI, repo.pypi), (Source.NPM, repo.npm), (Source.HELM, repo.helm.chart if repo.helm else None)
+            published = (
+                (Source.PYPI, repo.pypi),
+                (Source.NPM, repo.npm),
+                (Source.HELM, repo.helm.chart if repo.helm else None),
+            )
             for source, name in published:
                 if name is None:
                     continue

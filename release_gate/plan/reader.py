@@ -40,7 +40,15 @@ from release_gate.plan.model import (
 )
 from release_gate.versions import Accept, Scheme, VersionRequirement, parse_requirement
 
-__all__ = ["MAX_NESTING", "load_plan", "npm_name_problem", "npm_scheme_problem", "parse_plan", "parse_ref", "pin_path_problem"]
+__all__ = [
+    "MAX_NESTING",
+    "load_plan",
+    "npm_name_problem",
+    "npm_scheme_problem",
+    "parse_plan",
+    "parse_ref",
+    "pin_path_problem",
+]
 
 MAX_PLAN_BYTES = 5_000_000
 """Plans larger than this are refused: a plan is a human-written file, not a data dump."""

@@ -87,7 +87,9 @@ def read_document(document: Any, name: str, *, candidate: Callable[[str], bool],
     )
 
 
-def _published(version: str, manifest: object, when: object, *, candidate: Callable[[str], bool], dated: bool) -> Published:
+def _published(
+    version: str, manifest: object, when: object, *, candidate: Callable[[str], bool], dated: bool
+) -> Published:
     if not isinstance(manifest, dict):
         raise DoubtfulAnswer(f"the manifest of {version[:40]} is not an object")
     if manifest.get("version", version) != version:

@@ -1,4 +1,4 @@
-"""Where releases are published: package indexes (the Simple API, PyPI's JSON API), npm registries and Helm repository indexes.
+"""Where releases are published: package indexes (the Simple API, PyPI's JSON API), npm registries, Helm indexes.
 
 `RegistryReader` reads what a plan's sources need over HTTP, one request per project or
 chart: for a PyPI project, the index's Simple API page in its JSON form (PEP 691, with PEP

@@ -155,7 +155,7 @@ class FakeStateProvider:
         yanked: int = 0,
         deprecated: str = "",
     ) -> FakeStateProvider:
-        """Record *version* of PyPI project, npm package or Helm chart *name* (*source* ``pypi``, ``npm`` or ``helm``)."""
+        """Record *version* of PyPI project, npm package or Helm chart *name* (*source* ``pypi``, ``npm``, ``helm``)."""
         kind = Source(source)
         key = registry_key(kind, name)
         old = self._registries.get(key)

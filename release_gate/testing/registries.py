@@ -22,6 +22,7 @@ from release_gate.plan.model import Source
 from release_gate.state import Published, Registry, State, registry_key
 from release_gate.testing.server import FaultInjection, QuietServer, RecordedRequest, RegistryHandler, serve
 from release_gate.testing.view import iso
+from release_gate.times import iso_time
 
 __all__ = ["NPM_ABBREVIATED", "SIMPLE_JSON", "FakeRegistries", "PackageFile", "SimpleApi", "pypi_history"]
 
@@ -177,7 +178,7 @@ class FakeRegistries(FaultInjection):
 
     @property
     def npm_registry(self) -> str:
-        """The npm registry's root, as plans name npm's (``https://registry.npmjs.org``), for ``published.npm_registry``."""
+        """The npm registry's root, as plans name npm's (https://registry.npmjs.org), for ``published.npm_registry``."""
         return f"{self.url}/npm"
 
     def helm_index(self, chart: str) -> str:
@@ -258,10 +259,14 @@ class FakeRegistries(FaultInjection):
     def _npm(self, name: str, accept: str) -> tuple[int, bytes, str]:
         """Answer an npm package document: the full one, or the abbreviated one when *accept* asks for it."""
         registry = self.state.registries.get(registry_key(Source.NPM, name))
-        taken = iso(self.state.taken_at)
+        taken = iso_time(self.state.taken_at)
         if name in self.npm_unpublished:
             unpublished = {"time": taken, "versions": [p.version for p in getattr(registry, "versions", ())]}
-            document: Any = {"_id": name, "name": name, "time": {"created": taken, "modified": taken, "unpublished": unpublished}}
+            document: Any = {
+                "_id": name,
+                "name": name,
+                "time": {"created": taken, "modified": taken, "unpublished": unpublished},
+            }
             return 200, json.dumps(document).encode(), "application/json"
         if not isinstance(registry, Registry):
             return _NPM_NOT_FOUND
@@ -324,9 +329,9 @@ def _npm_document(name: str, versions: tuple[Published, ...], taken: str, *, abb
     tags = {"latest": finals[-1]} if finals else {}
     if abbreviated:
         return {"name": name, "modified": taken, "dist-tags": tags, "versions": manifests}
-    dates = [when for p in versions if (when := iso(p.date)) is not None]
+    dates = [iso_time(p.date) for p in versions if p.date is not None]
     times = {"created": min(dates, default=taken), "modified": taken}
-    times.update({p.version: iso(p.date) for p in versions if p.date is not None})
+    times.update({p.version: iso_time(p.date) for p in versions if p.date is not None})
     return {"_id": name, "name": name, "dist-tags": tags, "versions": manifests, "time": times}
 
 
