@@ -247,6 +247,8 @@ class Published:
     """PyPI: how many files the version has (a version key can have none)."""
     yanked: int = 0
     """PyPI: how many of its files are yanked."""
+    deprecated: str = ""
+    """npm: why the version is deprecated (its ``deprecated`` message); empty: it is not."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -416,6 +418,8 @@ def request_for(
             registries[registry_key(Source.PYPI, repo.pypi)] = (Source.PYPI, repo.pypi, repo.pypi_index)
         if Source.HELM in repo.sources and repo.helm:
             registries[registry_key(Source.HELM, repo.helm.chart)] = (Source.HELM, repo.helm.chart, repo.helm.index)
+        if Source.NPM in repo.sources and repo.npm:
+            registries[registry_key(Source.NPM, repo.npm)] = (Source.NPM, repo.npm, repo.npm_registry)
     return StateRequest(
         repos=tuple(sorted(slugs, key=str.lower)),
         items=tuple(sorted(set(items))),

@@ -350,10 +350,10 @@ ERROR_CASES: list[ErrorCase] = [
     ),
     (
         "state-newer-schema",
-        {"plan.toml": PLAN, "state.json": SNAPSHOT.replace('"schema_version": 1', '"schema_version": 3')},
+        {"plan.toml": PLAN, "state.json": SNAPSHOT.replace('"schema_version": 1', '"schema_version": 4')},
         _CHECK,
         2,
-        ("state.json", "schema_version: is 3", "newer release-gate", "Upgrade release-gate"),
+        ("state.json", "schema_version: is 4", "newer release-gate", "Upgrade release-gate"),
     ),
     (
         "state-bad-taken-at",

@@ -151,7 +151,7 @@ def _delete(plan: dict[str, Any], path: tuple[str | int, ...]) -> None:
             id="unknown-release-key",
         ),
         pytest.param(
-            ("repos", "z2jh", "published", "npm"),
+            ("repos", "z2jh", "published", "cargo"),
             "x",
             "additionalProperties",
             ["repos", "z2jh", "published"],

@@ -36,7 +36,7 @@ from release_gate.evaluate.verdicts import (
 )
 from release_gate.graph import NodeKind, ReleaseGraph, hold_node, item_node, release_node, repo_node
 from release_gate.plan.model import Hold, Intent, ItemRef, Release, Repo, Source, Watch
-from release_gate.state import Issue, IssueState, PrState, PullRequest, State, Unknown, is_part_of
+from release_gate.state import Issue, IssueState, PrState, Published, PullRequest, State, Unknown, is_part_of
 from release_gate.times import show_time
 from release_gate.versions import Accept, ParsedVersion, Scheme, VersionRequirement, parse_version
 
@@ -520,7 +520,7 @@ class _Moment:
                 )
                 for r in state.releases
             ]
-        name = repo.pypi if source is Source.PYPI else repo.helm.chart if repo.helm else None
+        name = published_name(repo, source)
         assert name is not None  # the plan reader checks that each source has its place
         registry = self.state.registry(source, name)
         if isinstance(registry, Unknown):
@@ -530,7 +530,7 @@ class _Moment:
                 p.version,
                 p.version,
                 p.date,
-                "no files" if p.files == 0 else "yanked" if p.yanked >= p.files else None,
+                _rejected(p),
                 "",
             )
             for p in registry.versions
@@ -546,7 +546,7 @@ class _Moment:
         would but has no date while the evaluation time is before the state was taken.
         """
         # Old chart tags (v0.6) lack the patch number; a Helm index must hold exact SemVer.
-        partial = repo.scheme is Scheme.SEMVER and source is not Source.HELM
+        partial = repo.scheme is Scheme.SEMVER and source not in _EXACT
         # Read once: this loop runs for every tag of every release.
         scheme, requirement, as_of, taken_at = repo.scheme, release.requirement, self.as_of, self.state.taken_at
         answers = self.answers(requirement)
@@ -635,7 +635,35 @@ _SOURCE_WORDS = {
     Source.GITHUB_RELEASES: "GitHub releases",
     Source.PYPI: "PyPI",
     Source.HELM: "Helm chart index",
+    Source.NPM: "npm",
 }
+
+_EXACT = frozenset({Source.HELM, Source.NPM})
+"""Sources whose versions are exact SemVer: never read as a partial version (``v0.6`` is a git-tag habit)."""
+
+
+def published_name(repo: Repo, source: Source) -> str | None:
+    """Return the name *repo* is published under in registry *source* (``None``: not published there)."""
+    match source:
+        case Source.PYPI:
+            return repo.pypi
+        case Source.NPM:
+            return repo.npm
+        case Source.HELM:
+            return repo.helm.chart if repo.helm else None
+        case _:
+            return None
+
+
+def _rejected(published: Published) -> str | None:
+    """Say why a published version does not count (no files, yanked, deprecated); ``None``: it counts."""
+    if published.files == 0:
+        return "no files"
+    if published.yanked >= published.files:
+        return "yanked"
+    if published.deprecated:
+        return f"deprecated: {published.deprecated}"
+    return None
 
 
 _new = tuple.__new__

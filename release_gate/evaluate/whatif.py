@@ -20,7 +20,7 @@ import enum
 import re
 from collections.abc import Sequence
 
-from release_gate.evaluate.engine import evaluate
+from release_gate.evaluate.engine import evaluate, published_name
 from release_gate.evaluate.pins import canonical_name, pin_entry, read_pins
 from release_gate.evaluate.verdicts import Change, ChangeKind, Evaluation
 from release_gate.graph import ReleaseGraph
@@ -118,8 +118,8 @@ def apply(state: State, plan: Plan, assumptions: Sequence[Assumption], when: dt.
                 tags=(*base.tags, Tag(tag, "", when)),
                 releases=(*base.releases, GitHubRelease(tag, published_at=when)),
             )
-            for source, name in ((Source.PYPI, repo.pypi), (Source.HELM, repo.helm.chart if repo.helm else None)):
-                if name is None:
+            for source in (Source.PYPI, Source.NPM, Source.HELM):
+                if (name := published_name(repo, source)) is None:
                     continue
                 key = registry_key(source, name)
                 old = registries.get(key)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from release_gate.plan.model import DEFAULT_PYPI, Intent, Source
+from release_gate.plan.model import DEFAULT_NPM, DEFAULT_PYPI, Intent, Source
 from release_gate.versions import Accept, Scheme
 
 __all__ = ["PLAN", "Field", "Kind", "json_schema"]
@@ -58,6 +58,9 @@ _PATH_SEGMENT = rf"(?:{_PATH_START}{_PATH_CHAR}*|\.{_PATH_START}{_PATH_CHAR}*|\.
 PIN_PATTERN = rf"^{_PATH_SEGMENT}(?:/{_PATH_SEGMENT})*(?:#[A-Za-z0-9_.-]+=[A-Za-z0-9_.-]+)?$"
 """A pins entry: a relative path inside the repository (no '.' or '..' part, no leading '/', no '\\',
 no ':', '?', whitespace or control character, no empty part), then optionally #KEY=PACKAGE."""
+
+NPM_NAME_PATTERN = r"^(?:@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9][a-z0-9._~-]*$"
+"""An npm package name as the registry accepts new ones: lower case, URL-safe, ``@scope/name`` or ``name``."""
 
 
 class Kind(enum.Enum):
@@ -177,6 +180,17 @@ PLAN = _table(
                                 default=DEFAULT_PYPI,
                                 pattern=r"^https?://",
                             ),
+                            "npm": _str(
+                                "The npm package, as @scope/name or name (a repo published to npm uses "
+                                'scheme = "semver").',
+                                pattern=NPM_NAME_PATTERN,
+                                example="@jupyterlab/git",
+                            ),
+                            "npm_registry": _str(
+                                "The npm registry (a private registry, or a mirror): its root URL.",
+                                default=DEFAULT_NPM,
+                                pattern=r"^https?://",
+                            ),
                             "helm": _table(
                                 "A Helm chart repository.",
                                 {
@@ -190,8 +204,8 @@ PLAN = _table(
                     ),
                     "sources": _list(
                         _str("An evidence source.", choices=tuple(s.value for s in Source)),
-                        "Where to look for releases, the deciding one first: tags, github-releases, pypi, helm. "
-                        "Default: the published places (pypi, helm), then tags.",
+                        "Where to look for releases, the deciding one first: tags, github-releases, pypi, npm, helm. "
+                        "Default: the published places (pypi, npm, helm), then tags.",
                     ),
                 },
             ),

@@ -62,6 +62,9 @@ class ItemRef:
 DEFAULT_PYPI = "https://pypi.org/pypi"
 """The JSON API root of the Python Package Index."""
 
+DEFAULT_NPM = "https://registry.npmjs.org"
+"""The npm public registry."""
+
 
 class Source(enum.StrEnum):
     """Where evidence that a version is released comes from."""
@@ -74,6 +77,8 @@ class Source(enum.StrEnum):
     """The Python Package Index: a version with at least one file that is not yanked."""
     HELM = "helm"
     """A Helm repository's index.yaml: an entry of the chart with that exact version."""
+    NPM = "npm"
+    """An npm registry's package document: a version in ``versions`` that is not deprecated."""
 
 
 class Intent(enum.StrEnum):
@@ -120,6 +125,10 @@ class Repo:
     pypi_index: str = DEFAULT_PYPI
     sources: tuple[Source, ...] = (Source.TAGS,)
     """Where to look for releases; the first decides unless a release names another."""
+    npm: str | None = None
+    """The npm package (``@scope/name`` or ``name``)."""
+    npm_registry: str = DEFAULT_NPM
+    """The npm registry it is published to (no trailing ``/``)."""
     _affixes: tuple[tuple[str, str], ...] = field(init=False, repr=False, compare=False, hash=False)
     """What comes before and after ``{version}`` in each tag pattern (every tag of a repo is read through them)."""
 

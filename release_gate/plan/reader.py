@@ -21,8 +21,9 @@ from typing import Any
 
 import release_gate.graph as _graph  # a module, not its names: graph imports plan.model, whose package imports this
 from release_gate.errors import PlanError, PlanIssue
-from release_gate.plan.format import ID_PATTERN, MAX_ITEM_NUMBER, PIN_PATTERN, PLAN, Field, Kind
+from release_gate.plan.format import ID_PATTERN, MAX_ITEM_NUMBER, NPM_NAME_PATTERN, PIN_PATTERN, PLAN, Field, Kind
 from release_gate.plan.model import (
+    DEFAULT_NPM,
     DEFAULT_PYPI,
     Deadline,
     Family,
@@ -39,7 +40,15 @@ from release_gate.plan.model import (
 )
 from release_gate.versions import Accept, Scheme, VersionRequirement, parse_requirement
 
-__all__ = ["MAX_NESTING", "load_plan", "parse_plan", "parse_ref", "pin_path_problem"]
+__all__ = [
+    "MAX_NESTING",
+    "load_plan",
+    "npm_name_problem",
+    "npm_scheme_problem",
+    "parse_plan",
+    "parse_ref",
+    "pin_path_problem",
+]
 
 MAX_PLAN_BYTES = 5_000_000
 """Plans larger than this are refused: a plan is a human-written file, not a data dump."""
@@ -470,9 +479,13 @@ class _Reader:
                 helm=HelmChart(helm["index"], helm["chart"]) if helm else None,
                 pypi_index=published.get("pypi_index", DEFAULT_PYPI).rstrip("/"),
                 sources=self.sources(key, entry, published),
+                npm=published.get("npm"),
+                npm_registry=published.get("npm_registry", DEFAULT_NPM).rstrip("/"),
             )
+            self.npm(key, repo)
             for field_key, url in (
                 ("pypi_index", published.get("pypi_index")),
+                ("npm_registry", published.get("npm_registry")),
                 ("helm.index", (helm or {}).get("index")),
             ):
                 if url is not None and not re.match(r"^https?://[^/\s]+", url):
@@ -491,20 +504,25 @@ class _Reader:
         """Return the repo's evidence sources: as listed, or the published places and then tags."""
         if "sources" not in entry:
             derived = [Source.PYPI] if "pypi" in published else []
+            derived += [Source.NPM] if "npm" in published else []
             derived += [Source.HELM] if "helm" in published else []
             return (*derived, Source.TAGS)
         listed = [Source(value) for _, value in _good(entry["sources"])]
         if not entry["sources"]:
-            self.problem(f"{key}.sources", "is empty; list at least one of tags, github-releases, pypi, helm")
+            self.problem(f"{key}.sources", "is empty; list at least one of tags, github-releases, pypi, npm, helm")
         self.no_duplicates(entry["sources"], f"{key}.sources")
         for index, source in _good(entry["sources"]):
-            place = {"pypi": "pypi", "helm": "helm"}.get(source)
-            if place and place not in published:
-                self.problem(
-                    f"{key}.sources[{index}]",
-                    f"{source!r} needs published.{place} (the {'PyPI project' if place == 'pypi' else 'Helm chart'})",
-                )
+            place = _PLACES.get(source)
+            if place and place[0] not in published:
+                self.problem(f"{key}.sources[{index}]", f"{source!r} needs published.{place[0]} (the {place[1]})")
         return tuple(dict.fromkeys(listed))
+
+    def npm(self, key: str, repo: Repo) -> None:
+        """Check the repo's npm package: its name, and that its versions are read as SemVer."""
+        if repo.npm is not None and (problem := npm_name_problem(repo.npm)) is not None:
+            self.problem(f"{key}.published.npm", problem)
+        if Source.NPM in repo.sources and (problem := npm_scheme_problem(repo.scheme, key)) is not None:
+            self.problem(f"{key}.scheme", problem)
 
     def read_release(
         self, release_id: str, data: dict[str, Any], deadlines: tuple[Deadline, ...], all_releases: set[str]
@@ -857,6 +875,58 @@ def pin_path_problem(path: str) -> str | None:
     elif {".", ".."} & set(path.split("/")):
         problem = "it has a '.' or '..' part"
     return problem
+
+
+_PLACES = {"pypi": ("pypi", "PyPI project"), "npm": ("npm", "npm package"), "helm": ("helm", "Helm chart")}
+"""A published source: the key under ``published`` it needs, and what that key names."""
+
+_NPM_VERSION = re.compile(r"^(@?[^@]+)@(?:[v=^~]?\d.*|latest|next)$")
+"""A name with a version or dist-tag after it (``@scope/name@1.0.0``, ``name@latest``), as npm install takes."""
+_NPM_URL = re.compile(r"^https?://(?:www\.)?npmjs\.(?:com|org)/(?:package/)?(@?[^?#]+?)(?:/v/[^/?#]+)?/?(?:[?#].*)?$")
+
+
+def npm_name_problem(name: str) -> str | None:
+    """Say what is wrong with *name* as an npm package name, with the name meant when it can tell; ``None``: nothing.
+
+    >>> npm_name_problem("@jupyterlab/git") is None
+    True
+    >>> npm_name_problem("jupyterlab/git")
+    "'jupyterlab/git' is not an npm package name: a scoped name starts with '@' (did you mean '@jupyterlab/git'?)"
+    """
+    if re.match(NPM_NAME_PATTERN, name) and len(name) <= _NPM_MAX:
+        return None
+    what = f"{name[:120]!r} is not an npm package name"
+    meant: str | None = None
+    if (url := _NPM_URL.match(name)) is not None:
+        why, meant = "write the package's name, not its page", url.group(1)
+    elif (versioned := _NPM_VERSION.match(name)) is not None:
+        why, meant = "the version goes in the release's 'version', not in the name", versioned.group(1)
+    elif name != name.lower():
+        why, meant = "npm names are lower case", name.lower()
+    elif re.match(NPM_NAME_PATTERN, "@" + name) and "/" in name:
+        why, meant = "a scoped name starts with '@'", "@" + name
+    elif len(name) > _NPM_MAX:
+        why = f"npm names are at most {_NPM_MAX} characters"
+    else:
+        why = "write @scope/name or name: lower-case letters, digits and - . _ ~, not starting with . or _"
+    if meant is not None and npm_name_problem(meant) is None:
+        return f"{what}: {why} (did you mean {meant!r}?)"
+    return f"{what}: {why}"
+
+
+_NPM_MAX = 214
+"""The longest name the npm registry accepts."""
+
+
+def npm_scheme_problem(scheme: Scheme, key: str) -> str | None:
+    """Say why a repo (or release) at *key* read from npm cannot use *scheme*; ``None``: it can (SemVer)."""
+    if scheme is Scheme.SEMVER:
+        return None
+    section, _, name = key.partition(".")
+    return (
+        f"is {scheme.value!r} (the default is pep440), but npm versions are SemVer (npm refuses any other); "
+        f'add scheme = "semver" to [{_join(section, name)}]'
+    )
 
 
 def _hint(word: str, choices: Iterable[str]) -> str:

@@ -28,6 +28,7 @@ SOURCE_LABEL = {
     Source.GITHUB_RELEASES: "GitHub release",
     Source.PYPI: "PyPI",
     Source.HELM: "chart index",
+    Source.NPM: "npm",
 }
 """How a report names one item of each source: ``tag v0.9.0``, ``PyPI 0.9.0b1``."""
 

@@ -180,7 +180,9 @@ def _wants(page: _Page, verdict: ReleaseVerdict) -> str:
     requirement = verdict.release.requirement
     accept = _ACCEPT.get(str(requirement.accept), str(requirement.accept))
     deciding = verdict.release.decided_by or repo.sources[0]
-    name = {Source.PYPI: repo.pypi, Source.HELM: repo.helm.chart if repo.helm else None}.get(deciding)
+    name = {Source.PYPI: repo.pypi, Source.NPM: repo.npm, Source.HELM: repo.helm.chart if repo.helm else None}.get(
+        deciding
+    )
     place = _a(
         links.place_url(repo, deciding, page.server),
         _h(f"{SOURCE_LABEL[deciding]} {name}" if name else _PLACE[deciding]),
@@ -193,6 +195,7 @@ _PLACE = {
     Source.GITHUB_RELEASES: "GitHub releases",
     Source.PYPI: "PyPI",
     Source.HELM: "chart index",
+    Source.NPM: "npm",
 }
 
 
@@ -203,6 +206,7 @@ def _where_it_counts(page: _Page, verdict: ReleaseVerdict) -> str:
     words = {
         Source.PYPI: f"publish it on PyPI as {_h(repo.pypi or repo.id)}",
         Source.HELM: f"add it to the chart index as {_h(repo.helm.chart if repo.helm else repo.id)}",
+        Source.NPM: f"publish it on npm as {_h(repo.npm or repo.id)}",
         Source.TAGS: f"tag it ({', '.join(f'<code>{_h(t)}</code>' for t in repo.tags)})",
         Source.GITHUB_RELEASES: "publish a GitHub release",
     }

@@ -29,6 +29,7 @@ __all__ = [
     "item_url",
     "login_of",
     "new_release_url",
+    "npm_url",
     "place_url",
     "public_url",
     "pypi_url",
@@ -46,6 +47,7 @@ GITHUB = "https://github.com"
 """The server of github.com."""
 
 _PYPI_APIS = ("https://pypi.org/pypi", "https://pypi.org/simple", "https://pypi.org")
+_NPM_REGISTRY = "https://registry.npmjs.org"
 
 
 def _part(text: str) -> str:
@@ -102,6 +104,19 @@ def pypi_url(index: str, project: str, version: str | None = None) -> str:
     return f"{index.rstrip('/')}/{_part(project)}/"
 
 
+def npm_url(registry: str, package: str, version: str | None = None) -> str:
+    """Return an npm package's page, or one version's, on npmjs.com; for another registry, its package document.
+
+    >>> npm_url("https://registry.npmjs.org", "@jupyterlab/git", "0.50.0")
+    'https://www.npmjs.com/package/@jupyterlab/git/v/0.50.0'
+    """
+    registry = public_url(registry).rstrip("/")
+    if registry == _NPM_REGISTRY:
+        page = "https://www.npmjs.com/package/" + "/".join(_part(part) for part in package.split("/", 1))
+        return f"{page}/v/{_part(version)}" if version else page
+    return f"{registry}/{urllib.parse.quote(package, safe='@')}"
+
+
 def chart_url(index: str, chart: str, version: str | None = None) -> str:
     """Return where a chart (version) is listed: its repository's ``index.yaml`` (Helm has no page per chart).
 
@@ -153,6 +168,8 @@ def place_url(repo: Repo, source: Source, server: str = GITHUB) -> str:
         case Source.HELM:
             assert repo.helm is not None  # the plan reader checks each source has its place
             return chart_url(repo.helm.index, repo.helm.chart)
+        case Source.NPM:
+            return npm_url(repo.npm_registry, repo.npm or repo.id)
 
 
 def version_url(repo: Repo, source: Source, name: str, server: str = GITHUB) -> str:
@@ -167,6 +184,8 @@ def version_url(repo: Repo, source: Source, name: str, server: str = GITHUB) -> 
         case Source.HELM:
             assert repo.helm is not None
             return chart_url(repo.helm.index, repo.helm.chart, name)
+        case Source.NPM:
+            return npm_url(repo.npm_registry, repo.npm or repo.id, name)
 
 
 def new_release_url(slug: str, server: str = GITHUB) -> str:

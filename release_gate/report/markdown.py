@@ -403,6 +403,8 @@ class _Report:
             case Source.HELM if repo.helm:
                 url = links.chart_url(repo.helm.index, repo.helm.chart, evidence.version)
                 return self.link(f"chart {repo.helm.chart} {version}", url)
+            case Source.NPM if repo.npm:
+                return self.link(f"npm {version}", links.npm_url(repo.npm_registry, repo.npm, evidence.version))
             case _:
                 return self.text(f"{SOURCE_LABEL[evidence.source]} {version}")
 

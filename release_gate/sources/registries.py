@@ -1,10 +1,11 @@
-"""Where releases are published: package indexes (the Simple API, PyPI's JSON API) and Helm repository indexes.
+"""Where releases are published: package indexes (the Simple API, PyPI's JSON API), npm registries, Helm indexes.
 
 `RegistryReader` reads what a plan's sources need over HTTP, one request per project or
 chart: for a PyPI project, the index's Simple API page in its JSON form (PEP 691, with PEP
 700's ``versions`` and upload times; yanks per file, PEP 592), or, from an index that does
 not answer it (an HTML page, a 404 or 406, another ``Content-Type``), PyPI's JSON API
 document (`release_gate.sources.pypi` reads both, and says where an index answers each); for
+an npm package, the registry's full package document (`release_gate.sources.npm`); for
 a Helm chart, the repository's ``index.yaml`` (redirects followed), of which only that
 chart is built (`release_gate.sources.helm_index`). With a `ResponseCache`, every GET is
 conditional on the ETag of the answer kept from an earlier read, kept by URL and ``Accept``.
@@ -38,6 +39,7 @@ from release_gate.plan.model import Repo, Source
 from release_gate.sources._http import Format, Http, HttpError, NotParsedError, Response, Service, at_once
 from release_gate.sources.cache import ResponseCache
 from release_gate.sources.helm_index import LOADER, FullLoadNeeded, read_index
+from release_gate.sources.npm import FULL, document_url, is_abbreviated, read_document
 from release_gate.sources.pypi import (
     JSON_API,
     SIMPLE_JSON,
@@ -66,7 +68,7 @@ _HELM_ACCEPT = "application/x-yaml, text/yaml;q=0.9, */*;q=0.8"
 INDEXES = Service(
     name="the index",
     reads="the package indexes",
-    address="the index's URL in the plan (published.pypi_index, published.helm.index)",
+    address="the index's URL in the plan (published.pypi_index, published.npm_registry, published.helm.index)",
     vary=("Accept",),  # one URL of the Simple API answers JSON or HTML as asked: kept apart
     redirects=True,  # a moved Helm index is followed
     netrc=True,  # a private index may take the credentials ~/.netrc has for it
@@ -168,6 +170,10 @@ class RegistryReader:
             wants = [(repo, req) for repo, req in request.wants if _publishes(repo, source, name)]
             dated = request.as_of is not None or request.files_since is not None
             return self._pypi(name, url, wants, dated=dated)
+        if source is Source.NPM:
+            wants = [(repo, req) for repo, req in request.wants if _publishes(repo, source, name)]
+            dated = request.as_of is not None or request.files_since is not None
+            return self._npm(name, url, wants, dated=dated)
         return self._helm(name, url)
 
     def _get(self, url: str, fmt: Format, accept: str) -> Response:
@@ -209,6 +215,37 @@ class RegistryReader:
             return Unknown(f"PyPI ({index}) could not be read for {name!r}: {error.problem}")
         except DoubtfulAnswer as doubt:
             return Unknown(f"PyPI ({index}) could not be read for {name!r}: {doubt.reason}")
+
+    # -- npm ------------------------------------------------------------------------------
+
+    def _npm(
+        self, name: str, registry: str, wants: list[tuple[Repo, VersionRequirement]], *, dated: bool
+    ) -> Registry | Unknown:
+        """Read a package from its full package document (one GET, asked as JSON: never the abbreviated form)."""
+        where = f"npm ({registry})"
+
+        def candidate(version: str) -> bool:
+            return _could_satisfy(version, wants)
+
+        try:
+            answer = self._get(document_url(registry, name), _JSON, FULL)
+            if answer.status == 404:
+                return Unknown(f"{where} has no package {name!r}; check published.npm in the plan")
+            if answer.status in (401, 403):
+                return Unknown(
+                    f"{where} refused to read {name!r} ({answer.status}): a private package needs the registry's "
+                    "credentials in ~/.netrc"
+                )
+            if answer.status != 200:
+                return Unknown(f"{where} answered {answer.status} for {name!r}")
+            if is_abbreviated(answer.headers.get("Content-Type")):
+                return Unknown(f"{where} answered the abbreviated package document for {name!r}, which has no times")
+            versions = read_document(answer.parsed, name, candidate=candidate, dated=dated)
+            return Registry(Source.NPM, name, registry, versions)
+        except HttpError as error:
+            return Unknown(f"{where} could not be read for {name!r}: {error.problem}")
+        except DoubtfulAnswer as doubt:
+            return Unknown(f"{where} could not be read for {name!r}: {doubt.reason}")
 
     # -- Helm -----------------------------------------------------------------------------
 
@@ -263,6 +300,8 @@ def _without_json(index: str, name: str, simple: Response, *, asked_json_api: bo
 def _publishes(repo: Repo, source: Source, name: str) -> bool:
     if source is Source.PYPI:
         return repo.pypi is not None and registry_key(source, repo.pypi) == registry_key(source, name)
+    if source is Source.NPM:
+        return repo.npm == name
     return repo.helm is not None and repo.helm.chart == name
 
 

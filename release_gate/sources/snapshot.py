@@ -1,6 +1,6 @@
 """Recorded state: the versioned snapshot file format, and the provider that replays it.
 
-A snapshot is one JSON document (``schema_version`` 2, described in ``docs/snapshot.md``)
+A snapshot is one JSON document (``schema_version`` 2, or 3 with npm packages; described in ``docs/snapshot.md``)
 holding, per repository, its tags with dates, its pull requests and issues with their
 open/merge/close times, and the default-branch files the plan reads. Timestamps make it
 possible to ask for verdicts as of any moment up to ``taken_at``.
@@ -40,14 +40,24 @@ from release_gate.untrusted import json_safe
 
 __all__ = ["SCHEMA_VERSION", "SnapshotStateProvider", "dump_snapshot", "load_snapshot"]
 
-SCHEMA_VERSION = 2
-"""The snapshot format this version writes; it reads every version up to it.
+SCHEMA_VERSION = 3
+"""The newest snapshot format this version writes; it reads every version up to it.
+
+Version 3 adds npm packages (``source: "npm"``) and a version's ``deprecated`` message; a
+snapshot holding neither is still written as `PLAIN_VERSION` (2), byte for byte as before,
+so that older readers keep reading it.
 
 Version 2 records each default-branch file with the versions read and their commit dates
 (``{"read_at", "complete", "versions": [{"text", "since", "commit"}]}``), and a family
 whose search failed as ``{"unknown": reason}``; version 1 recorded a file as its text,
 known only at ``taken_at``.
 """
+
+PLAIN_VERSION = 2
+"""The version written for a snapshot without what version 3 added."""
+
+_REGISTRY_SOURCES = {Source.PYPI: 1, Source.HELM: 1, Source.NPM: 3}
+"""The sources a snapshot's registries may be of, with the schema version that added each."""
 
 MAX_SNAPSHOT_BYTES = 200_000_000
 MAX_NUMBER = 2**31 - 1
@@ -169,10 +179,7 @@ class _Reader:
             if "unknown" in fields:
                 found[key] = Unknown(self.text(fields, "unknown", where))
                 continue
-            try:
-                source = Source(self.text(fields, "source", where, required=True))
-            except ValueError:
-                raise self.fail(f"{where}.source", "must be pypi or helm") from None
+            source = self.registry_source(fields, where)
             name = self.text(fields, "name", where, required=True)
             versions = []
             for w, v in self.objects(fields, "versions", where):
@@ -186,10 +193,18 @@ class _Reader:
                         self.time(v, "date", w),
                         counts["files"],
                         counts["yanked"],
+                        self.text(v, "deprecated", w),
                     )
                 )
             found[registry_key(source, name)] = Registry(source, name, self.text(fields, "url", where), tuple(versions))
         return found
+
+    def registry_source(self, fields: dict[str, Any], where: str) -> Source:
+        """Return a registry's ``source``: pypi, npm or helm."""
+        text = self.text(fields, "source", where, required=True)
+        if text not in _REGISTRY_SOURCES:
+            raise self.fail(f"{where}.source", "must be pypi, npm or helm")
+        return Source(text)
 
     def objects(self, entry: dict[str, Any], key: str, where: str) -> list[tuple[str, dict[str, Any]]]:
         value = entry.get(key, [])
@@ -394,7 +409,7 @@ def dump_snapshot(state: State, *, about: str = "") -> str:
         entry = repos.setdefault(slug, {"unknown": f"{slug} is not in the state"})
         found = {"unknown": parts.reason} if isinstance(parts, Unknown) else [p.number for p in parts]
         entry.setdefault("families", {})[str(number)] = found
-    document: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "taken_at": _format_time(state.taken_at)}
+    document: dict[str, Any] = {"schema_version": _version_for(state), "taken_at": _format_time(state.taken_at)}
     if state.as_of is not None:
         document["as_of"] = _format_time(state.as_of)
     if about:
@@ -450,6 +465,17 @@ def _dump_item(item: PullRequest | Issue | Unknown) -> tuple[str, dict[str, Any]
     }
 
 
+def _version_for(state: State) -> int:
+    """Return the schema version *state* needs: `PLAIN_VERSION` unless it holds what a later version added."""
+    needed = PLAIN_VERSION
+    for registry in state.registries.values():
+        if isinstance(registry, Registry):
+            needed = max(needed, _REGISTRY_SOURCES.get(registry.source, SCHEMA_VERSION))
+            if any(p.deprecated for p in registry.versions):
+                needed = max(needed, 3)
+    return needed
+
+
 def _dump_registry(registry: Registry | Unknown) -> dict[str, Any]:
     if isinstance(registry, Unknown):
         return {"unknown": registry.reason}
@@ -457,11 +483,21 @@ def _dump_registry(registry: Registry | Unknown) -> dict[str, Any]:
         "source": str(registry.source),
         "name": registry.name,
         "url": registry.url,
-        "versions": [
-            {"version": p.version, "date": _format_time(p.date), "files": p.files, "yanked": p.yanked}
-            for p in registry.versions
-        ],
+        "versions": [_dump_published(p) for p in registry.versions],
     }
+
+
+def _dump_published(published: Published) -> dict[str, Any]:
+    """Write a version as snapshots do; ``deprecated`` only when it is (older snapshots have none)."""
+    entry: dict[str, Any] = {
+        "version": published.version,
+        "date": _format_time(published.date),
+        "files": published.files,
+        "yanked": published.yanked,
+    }
+    if published.deprecated:
+        entry["deprecated"] = published.deprecated
+    return entry
 
 
 def _dump_stats(stats: ReadStats) -> dict[str, Any]:

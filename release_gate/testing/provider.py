@@ -153,13 +153,14 @@ class FakeStateProvider:
         *,
         files: int = 1,
         yanked: int = 0,
+        deprecated: str = "",
     ) -> FakeStateProvider:
-        """Record *version* of PyPI project or Helm chart *name* (*source* ``pypi`` or ``helm``)."""
+        """Record *version* of PyPI project, npm package or Helm chart *name* (*source* ``pypi``, ``npm``, ``helm``)."""
         kind = Source(source)
         key = registry_key(kind, name)
         old = self._registries.get(key)
         versions = old.versions if isinstance(old, Registry) else ()
-        published = Published(version, _time(date), files, yanked)
+        published = Published(version, _time(date), files, yanked, deprecated)
         self._registries[key] = Registry(kind, name, "", (*versions, published))
         return self
 

@@ -9,6 +9,7 @@ import html
 import json
 import re
 import threading
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,12 +22,16 @@ from release_gate.plan.model import Source
 from release_gate.state import Published, Registry, State, registry_key
 from release_gate.testing.server import FaultInjection, QuietServer, RecordedRequest, RegistryHandler, serve
 from release_gate.testing.view import iso
+from release_gate.times import iso_time
 
-__all__ = ["SIMPLE_JSON", "FakeRegistries", "PackageFile", "SimpleApi", "pypi_history"]
+__all__ = ["NPM_ABBREVIATED", "SIMPLE_JSON", "FakeRegistries", "PackageFile", "SimpleApi", "pypi_history"]
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 """The content type of the Simple API's JSON form (PEP 691), major version 1."""
 _NOT_FOUND = 404, b'{"message": "Not Found"}', "application/json"
+_NPM_NOT_FOUND = 404, b'{"error":"Not found"}', "application/json"
+NPM_ABBREVIATED = "application/vnd.npm.install-v1+json"
+"""The abbreviated package document's content type (what ``npm install`` asks for): no ``time``."""
 _HISTORY = Path(__file__).with_name("pypi_history.json")
 
 
@@ -87,6 +92,15 @@ class FakeRegistries(FaultInjection):
     adds raw index entries (dev builds, entries that are not SemVer) and `index_texts` serves a
     chart's index as given; `broken_index` serves a body that is not YAML; `cut_index` and
     `cut_index_short` serve an index cut short; `gzip` compresses answers.
+
+    An npm registry answers at `npm_registry` (``/npm/NAME``, a scoped name as ``@scope/name``,
+    ``@scope%2Fname``, ``@scope%2fname`` or ``%40scope%2Fname``): the full package document
+    of each npm package in the state (``versions``, with each version's ``deprecated``
+    message; ``time`` with ``created``, ``modified`` and every dated version; ``dist-tags``),
+    or the abbreviated one (no ``time``) to a client that asks for it, as the registry does;
+    ``ETag`` and ``304``; ``{"error":"Not found"}`` for a package it does not have;
+    `npm_unpublished` packages as a registry shows a package whose every version was
+    unpublished; `edit_npm` changes a document before it is served.
     """
 
     def __init__(self, state: State, *, latency: float = 0.0) -> None:
@@ -106,6 +120,10 @@ class FakeRegistries(FaultInjection):
         """Called with each Simple API JSON document; what it returns is served."""
         self.edit_legacy: Callable[[dict[str, Any]], Any] | None = None
         """Called with each JSON API document; what it returns is served."""
+        self.edit_npm: Callable[[dict[str, Any]], Any] | None = None
+        """Called with each npm package document (full or abbreviated); what it returns is served."""
+        self.npm_unpublished: set[str] = set()
+        """npm packages served as unpublished: a document with ``time.unpublished`` and no ``versions``."""
         self.extra_entries: dict[str, list[dict[str, Any]]] = {}
         self.index_texts: dict[str, bytes] = {}
         """Chart indexes served as these bytes, by chart (instead of written from the state)."""
@@ -158,6 +176,11 @@ class FakeRegistries(FaultInjection):
         """The Simple API's base, as pip names PyPI's (``https://pypi.org/simple``), for ``published.pypi_index``."""
         return f"{self.url}/simple"
 
+    @property
+    def npm_registry(self) -> str:
+        """The npm registry's root, as plans name npm's (https://registry.npmjs.org), for ``published.npm_registry``."""
+        return f"{self.url}/npm"
+
     def helm_index(self, chart: str) -> str:
         """Return the ``index.yaml`` URL to put in ``published.helm.index``."""
         return f"{self.url}/helm/{chart}/index.yaml"
@@ -182,6 +205,8 @@ class FakeRegistries(FaultInjection):
             return self._simple(match.group(1), accept)
         if match := re.match(r"^/pypi/([^/]+)/json$", path):
             return self._legacy(match.group(1)) if self.json_api else _NOT_FOUND
+        if match := re.match(r"^/npm/((?:@|%40)[^/%]+(?:/|%2[Ff])[^/]+|[^/@%][^/]*)$", path):
+            return self._npm(urllib.parse.unquote(match.group(1)), accept)
         if match := re.match(r"^/helm/([^/]+)/index\.yaml$", path):
             if self.broken_index:
                 return 200, b"entries: [unclosed\n  - : :", "application/x-yaml"
@@ -231,6 +256,27 @@ class FakeRegistries(FaultInjection):
             document = self.edit_legacy(document)
         return 200, json.dumps(document).encode(), "application/json"
 
+    def _npm(self, name: str, accept: str) -> tuple[int, bytes, str]:
+        """Answer an npm package document: the full one, or the abbreviated one when *accept* asks for it."""
+        registry = self.state.registries.get(registry_key(Source.NPM, name))
+        taken = iso_time(self.state.taken_at)
+        if name in self.npm_unpublished:
+            unpublished = {"time": taken, "versions": [p.version for p in getattr(registry, "versions", ())]}
+            document: Any = {
+                "_id": name,
+                "name": name,
+                "time": {"created": taken, "modified": taken, "unpublished": unpublished},
+            }
+            return 200, json.dumps(document).encode(), "application/json"
+        if not isinstance(registry, Registry):
+            return _NPM_NOT_FOUND
+        abbreviated = NPM_ABBREVIATED in accept
+        document = _npm_document(name, registry.versions, taken, abbreviated=abbreviated)
+        if self.edit_npm is not None:
+            document = self.edit_npm(document)
+        kind = NPM_ABBREVIATED if abbreviated else "application/json"
+        return 200, json.dumps(document).encode(), kind
+
     def _helm(self, chart: str) -> tuple[int, bytes, str]:
         """Answer a Helm repository's ``index.yaml`` for *chart*, as Helm writes it and GitHub Pages serves it."""
         if chart in self.index_texts:
@@ -269,6 +315,24 @@ class FakeRegistries(FaultInjection):
         starts = [n for n, line in enumerate(lines) if line.startswith(b"  - ")]  # the chart's entries
         end = next((n for n, line in enumerate(lines) if line.startswith(b"generated:")), len(lines))
         return b"".join(lines[: starts[self.cut_index] if self.cut_index < len(starts) else end])
+
+
+def _npm_document(name: str, versions: tuple[Published, ...], taken: str, *, abbreviated: bool) -> dict[str, Any]:
+    """Write a package document as the npm registry does: full (with ``time``) or abbreviated (install-v1)."""
+    manifests: dict[str, Any] = {}
+    for p in versions:
+        manifest: dict[str, Any] = {"name": name, "version": p.version, "dist": {"tarball": f"{name}-{p.version}.tgz"}}
+        if p.deprecated:
+            manifest["deprecated"] = p.deprecated
+        manifests[p.version] = manifest
+    finals = [p.version for p in versions if "-" not in p.version]
+    tags = {"latest": finals[-1]} if finals else {}
+    if abbreviated:
+        return {"name": name, "modified": taken, "dist-tags": tags, "versions": manifests}
+    dates = [iso_time(p.date) for p in versions if p.date is not None]
+    times = {"created": min(dates, default=taken), "modified": taken}
+    times.update({p.version: iso_time(p.date) for p in versions if p.date is not None})
+    return {"_id": name, "name": name, "dist-tags": tags, "versions": manifests, "time": times}
 
 
 _WHEEL_TAGS = ("py3-none-any", "py2-none-any")

@@ -86,6 +86,8 @@ class RecordedRequest:
     authorized: bool = False
     graphql: str = ""
     """The GraphQL document, for GraphQL requests."""
+    accept: str = ""
+    """The ``Accept`` it was asked with (recorded by the fake registries)."""
 
 
 @dataclass(slots=True)
@@ -451,7 +453,7 @@ class RegistryHandler(FaultyHandler):
 
     def _get(self) -> None:
         path = urllib.parse.urlsplit(self.path).path
-        self.fake.requests.append(RecordedRequest("GET", path))
+        self.fake.requests.append(RecordedRequest("GET", path, accept=self.headers.get("Accept", "")))
         if self.fake.latency:
             time.sleep(self.fake.latency)
         if self._fault(path):

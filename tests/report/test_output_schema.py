@@ -212,7 +212,7 @@ MUTATIONS: dict[str, Callable[[dict[str, Any]], object]] = {
     "answer outside the enum": lambda d: d.update(answer="yes"),
     "found_by outside the enum": lambda d: d["holds"][0]["prs"][0].update(found_by="guess"),
     "deadline status outside the enum": lambda d: d["releases"][0]["deadline"].update(status="fine"),
-    "candidate source outside the enum": lambda d: d["releases"][0]["candidates"][0].update(source="npm"),
+    "candidate source outside the enum": lambda d: d["releases"][0]["candidates"][0].update(source="cargo"),
     "another schema_version": lambda d: d.update(schema_version=3),
     "the first schema_version": lambda d: d.update(schema_version=1),
     "no question": lambda d: d.pop("question"),
