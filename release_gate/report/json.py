@@ -15,7 +15,6 @@ from typing import Any
 
 from release_gate._version import __version__
 from release_gate.evaluate import Evaluation, PrVerdict, Reason, ReleaseVerdict
-from release_gate.plan.model import Source
 from release_gate.report._common import release_detail, status_text, verdict_line
 from release_gate.times import iso_time
 from release_gate.untrusted import json_safe
@@ -41,30 +40,15 @@ def _reason(reason: Reason) -> dict[str, Any]:
     }
 
 
-def _packaging(verdict: ReleaseVerdict) -> dict[str, Any]:
-    """Return ``{"packaging": ...}`` for a release that names its own packaging, else nothing (its repo's)."""
-    if verdict.release.packaging is None:
-        return {}
-    repo = verdict.repo
-    places = [(source, place) for source in Source if (place := repo.place(source)) is not None]
-    return {
-        "packaging": {
-            "tags": list(repo.tags),
-            "sources": [str(source) for source in repo.sources],
-            "published": [{"source": str(source), "name": name, "url": url} for source, (name, url) in places],
-        }
-    }
-
-
 def _release(verdict: ReleaseVerdict) -> dict[str, Any]:
     release = verdict.release
     evidence = verdict.released
     deadline = verdict.deadline
-    return _packaging(verdict) | {
+    return {
         "id": release.id,
         "repo": verdict.repo.id,
         "github": verdict.repo.slug,
-        "scheme": str(verdict.repo.scheme),
+        "scheme": str(verdict.repo.scheme),  # the release's own, when it names one (a monorepo's package)
         "requirement": release.requirement.text,
         "accept": str(release.requirement.accept),
         "intent": str(release.intent),
