@@ -413,18 +413,17 @@ def request_for(
     """
     slugs = {r.slug for r in plan.repos} | {ref.slug for ref in items}
     registries: dict[str, tuple[Source, str, str]] = {}
-    for repo in plan.repos:
-        if Source.PYPI in repo.sources and repo.pypi:
-            registries[registry_key(Source.PYPI, repo.pypi)] = (Source.PYPI, repo.pypi, repo.pypi_index)
-        if Source.HELM in repo.sources and repo.helm:
-            registries[registry_key(Source.HELM, repo.helm.chart)] = (Source.HELM, repo.helm.chart, repo.helm.index)
-        if Source.NPM in repo.sources and repo.npm:
-            registries[registry_key(Source.NPM, repo.npm)] = (Source.NPM, repo.npm, repo.npm_registry)
+    # The repos' places, as always (also a repo's whose releases all name their own), then the releases' own.
+    for repo in (*plan.repos, *(r.packaging for r in plan.releases if r.packaging is not None)):
+        for source in repo.sources:
+            place = repo.place(source)
+            if place is not None and place[0]:
+                registries[registry_key(source, place[0])] = (source, *place)
     return StateRequest(
         repos=tuple(sorted(slugs, key=str.lower)),
         items=tuple(sorted(set(items))),
         families=tuple(f.parent for f in plan.families if f.discover),
-        wants=tuple((plan.repo(r.repo), r.requirement) for r in plan.releases),
+        wants=tuple((plan.packaging(r), r.requirement) for r in plan.releases),
         files=tuple(
             sorted({(plan.repo(r.repo).slug, entry.split("#", 1)[0]) for r in plan.releases for entry in r.pins})
         ),

@@ -97,7 +97,7 @@ class _Evaluator:
     # -- releases -----------------------------------------------------------------------
 
     def release(self, release: Release) -> ReleaseVerdict:
-        repo = self.plan.repo(release.repo)
+        repo = self.plan.packaging(release)  # its own tags, names and sources; the repo's slug
         reasons: tuple[Reason, ...] = (
             *(self.after(upstream) for upstream in release.after),
             *(r for ref in release.needs_prs for r in self.needs_pr(ref)),
@@ -158,14 +158,26 @@ class _Evaluator:
             except ValueError as exc:
                 return (Reason(node, f"pins in {path}", Outcome.UNKNOWN, str(exc), action=f"fix {path}"),)
             pins.update({pin.name: pin for pin in found})
-        reasons = []
+        # Once per pinned package, however many `after` releases publish it (a monorepo's may share one).
+        by_package: dict[str, list[ReleaseVerdict]] = {}
         for upstream_id in release.after:
             upstream = self.verdicts[upstream_id]
             project = upstream.repo.pypi
-            if project is None or canonical_name(project) not in pins:
-                continue
-            reasons.append(self.pin(upstream, pins[canonical_name(project)]))
-        return tuple(reasons)
+            if project is not None and canonical_name(project) in pins:
+                by_package.setdefault(canonical_name(project), []).append(upstream)
+        return tuple(self.pinned(upstreams, pins[name]) for name, upstreams in by_package.items())
+
+    def pinned(self, upstreams: list[ReleaseVerdict], pin: Pin) -> Reason:
+        """Check one pinned package against every `after` release that publishes it: one reason, met when all are."""
+        reasons = [self.pin(upstream, pin) for upstream in upstreams]
+        if len(reasons) == 1:
+            return reasons[0]
+        condition = f"pins {' and '.join(f'{u.id} {u.release.requirement}' for u in upstreams)} ({pin.path})"
+        unmet = [(u, r) for u, r in zip(upstreams, reasons, strict=True) if r.outcome is not Outcome.MET]
+        if not unmet:
+            return replace(reasons[0], condition=condition)
+        detail = "; ".join(f"for {u.id}: {r.detail}" for u, r in unmet)
+        return replace(unmet[0][1], condition=condition, detail=detail)
 
     def pin(self, upstream: ReleaseVerdict, pin: Pin) -> Reason:
         """Check one pin of an upstream's package: an exact, released version that satisfies the plan."""
@@ -520,9 +532,9 @@ class _Moment:
                 )
                 for r in state.releases
             ]
-        name = published_name(repo, source)
-        assert name is not None  # the plan reader checks that each source has its place
-        registry = self.state.registry(source, name)
+        place = repo.place(source)
+        assert place is not None  # the plan reader checks that each source has its place
+        registry = self.state.registry(source, place[0])
         if isinstance(registry, Unknown):
             return registry
         return [
@@ -640,19 +652,6 @@ _SOURCE_WORDS = {
 
 _EXACT = frozenset({Source.HELM, Source.NPM})
 """Sources whose versions are exact SemVer: never read as a partial version (``v0.6`` is a git-tag habit)."""
-
-
-def published_name(repo: Repo, source: Source) -> str | None:
-    """Return the name *repo* is published under in registry *source* (``None``: not published there)."""
-    match source:
-        case Source.PYPI:
-            return repo.pypi
-        case Source.NPM:
-            return repo.npm
-        case Source.HELM:
-            return repo.helm.chart if repo.helm else None
-        case _:
-            return None
 
 
 def _rejected(published: Published) -> str | None:

@@ -62,9 +62,23 @@ def _name_of_url(url: str, plan: Plan) -> tuple[str | None, str]:
         slug = github.group(1).lower()
         for repo in plan.repos:
             if repo.slug.lower() == slug:
-                return canonical_name(repo.pypi or repo.id), ref
+                return canonical_name(repo.pypi or _only_project(plan, repo.id) or repo.id), ref
         return canonical_name(slug.split("/")[1]), ref
     return None, ref
+
+
+def _only_project(plan: Plan, repo_id: str) -> str | None:
+    """Return the one PyPI project the releases of repo *repo_id* publish, or ``None`` (none, or several).
+
+    A URL that names a monorepo without ``#egg=`` installs one of its packages: which one is
+    only clear when its releases publish one project between them.
+    """
+    projects = {
+        canonical_name(project)
+        for release in plan.releases
+        if release.repo == repo_id and (project := plan.packaging(release).pypi)
+    }
+    return projects.pop() if len(projects) == 1 else None
 
 
 _ENTRY = re.compile(r"^(?P<path>[^#]+?)(?:#(?P<key>[A-Za-z0-9_.-]+)=(?P<package>[A-Za-z0-9_.-]+))?$")
@@ -143,7 +157,7 @@ def forgotten_after(plan: Plan, files: Mapping[tuple[str, str], str]) -> tuple[t
     """
     by_package: dict[str, list[str]] = {}
     for release in plan.releases:
-        project = plan.repo(release.repo).pypi
+        project = plan.packaging(release).pypi
         if project:
             by_package.setdefault(canonical_name(project), []).append(release.id)
     found: list[tuple[str, str, Pin]] = []

@@ -20,7 +20,7 @@ import enum
 import re
 from collections.abc import Sequence
 
-from release_gate.evaluate.engine import evaluate, published_name
+from release_gate.evaluate.engine import evaluate
 from release_gate.evaluate.pins import canonical_name, pin_entry, read_pins
 from release_gate.evaluate.verdicts import Change, ChangeKind, Evaluation
 from release_gate.graph import ReleaseGraph
@@ -93,8 +93,8 @@ def parse_assumption(plan: Plan, text: str) -> Assumption:
         if not any(not (pin_entry(e) or ("", "x", ""))[1] for e in plan.release(release).pins):
             raise ValueError(f"{text!r}: release {release!r} has no requirements file in its pins")
         package = match.group("package")
-        if package in ids and plan.repo(plan.release(package).repo).pypi:  # a release id stands for its package
-            package = plan.repo(plan.release(package).repo).pypi or package
+        if package in ids and plan.packaging(plan.release(package)).pypi:  # a release id stands for its package
+            package = plan.packaging(plan.release(package)).pypi or package
         return Assumption(text, AssumptionKind.PINS, release, match.group("version"), package)
     raise ValueError(
         f"{text!r} is not an assumption; write 'RELEASE==VERSION released', 'REF merged', 'REF closed' "
@@ -109,7 +109,7 @@ def apply(state: State, plan: Plan, assumptions: Sequence[Assumption], when: dt.
     registries = dict(state.registries)
     for assumption in assumptions:
         if assumption.kind is AssumptionKind.RELEASED:
-            repo = plan.repo(plan.release(assumption.subject).repo)
+            repo = plan.packaging(plan.release(assumption.subject))  # its own tag pattern and names
             read = repos.get(repo.slug.lower())
             base = read if isinstance(read, RepoState) else RepoState(repo.slug)
             tag = repo.tags[0].replace("{version}", assumption.version) if repo.tags else assumption.version
@@ -118,9 +118,11 @@ def apply(state: State, plan: Plan, assumptions: Sequence[Assumption], when: dt.
                 tags=(*base.tags, Tag(tag, "", when)),
                 releases=(*base.releases, GitHubRelease(tag, published_at=when)),
             )
-            for source in (Source.PYPI, Source.NPM, Source.HELM):
-                if (name := published_name(repo, source)) is None:
+            for source in Source:
+                place = repo.place(source)
+                if place is None:
                     continue
+                name = place[0]
                 key = registry_key(source, name)
                 old = registries.get(key)
                 versions = old.versions if isinstance(old, Registry) else ()

@@ -17,7 +17,7 @@ from typing import Any
 from release_gate.plan.model import DEFAULT_NPM, DEFAULT_PYPI, Intent, Source
 from release_gate.versions import Accept, Scheme
 
-__all__ = ["PLAN", "Field", "Kind", "json_schema"]
+__all__ = ["PACKAGING", "PLAN", "Field", "Kind", "json_schema"]
 
 MAX_ITEM_NUMBER = 2**31 - 1
 """The largest PR or issue number: GitHub's GraphQL ``Int`` is 32-bit, and a query with a larger one fails whole."""
@@ -121,6 +121,59 @@ _REF = _str(
 )
 _ID = _str("An id defined elsewhere in the plan.", pattern=ID_PATTERN)
 
+_SCHEME = _str(
+    "How versions are written and ordered: pep440 (Python packages) or semver (Helm charts).",
+    choices=tuple(s.value for s in Scheme),
+    default=Scheme.PEP440.value,
+)
+_TAGS = _list(
+    _str("A tag pattern containing {version} once.", pattern=r"^[^{}]*\{version\}[^{}]*$"),
+    "How tags name versions; the first pattern that matches a tag wins.",
+    default=["v{version}", "{version}"],
+)
+_PUBLISHED = _table(
+    "Where releases are published.",
+    {
+        "pypi": _str("The PyPI project name."),
+        "pypi_index": _str(
+            "The package index (a private index, or a mirror): its Simple API base "
+            "(https://pypi.org/simple) or its JSON API root (https://pypi.org/pypi).",
+            default=DEFAULT_PYPI,
+            pattern=r"^https?://",
+        ),
+        "npm": _str(
+            'The npm package, as @scope/name or name (a release published to npm uses scheme = "semver").',
+            pattern=NPM_NAME_PATTERN,
+            example="@jupyterlab/git",
+        ),
+        "npm_registry": _str(
+            "The npm registry (a private registry, or a mirror): its root URL.",
+            default=DEFAULT_NPM,
+            pattern=r"^https?://",
+        ),
+        "helm": _table(
+            "A Helm chart repository.",
+            {
+                "index": _str("URL of the repository's index.yaml.", required=True, pattern=r"^https?://"),
+                "chart": _str("The chart's name in the index.", required=True),
+            },
+        ),
+    },
+)
+_SOURCES = _list(
+    _str("An evidence source.", choices=tuple(s.value for s in Source)),
+    "Where to look for releases, the deciding one first: tags, github-releases, pypi, npm, helm. "
+    "Default: the published places (pypi, npm, helm), then tags.",
+)
+PACKAGING = ("scheme", "tags", "published", "sources")
+"""The keys of a repo that a release may name for itself (its packaging): each replaces the repo's, for that release."""
+
+
+def _own(spec: Field, doc: str) -> Field:
+    """Return *spec* as a release names it: the same key, its default the repo's value."""
+    return replace(spec, doc=f"{doc} Default: the repo's.", default=None)
+
+
 PLAN = _table(
     "A release plan: the releases a team wants, what must happen first, and which PRs wait.",
     {
@@ -160,53 +213,10 @@ PLAN = _table(
                         pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$",
                         example="jupyterhub/kubespawner",
                     ),
-                    "scheme": _str(
-                        "How versions are written and ordered: pep440 (Python packages) or semver (Helm charts).",
-                        choices=tuple(s.value for s in Scheme),
-                        default=Scheme.PEP440.value,
-                    ),
-                    "tags": _list(
-                        _str("A tag pattern containing {version} once.", pattern=r"^[^{}]*\{version\}[^{}]*$"),
-                        "How tags name versions; the first pattern that matches a tag wins.",
-                        default=["v{version}", "{version}"],
-                    ),
-                    "published": _table(
-                        "Where releases are published.",
-                        {
-                            "pypi": _str("The PyPI project name."),
-                            "pypi_index": _str(
-                                "The package index (a private index, or a mirror): its Simple API base "
-                                "(https://pypi.org/simple) or its JSON API root (https://pypi.org/pypi).",
-                                default=DEFAULT_PYPI,
-                                pattern=r"^https?://",
-                            ),
-                            "npm": _str(
-                                "The npm package, as @scope/name or name (a repo published to npm uses "
-                                'scheme = "semver").',
-                                pattern=NPM_NAME_PATTERN,
-                                example="@jupyterlab/git",
-                            ),
-                            "npm_registry": _str(
-                                "The npm registry (a private registry, or a mirror): its root URL.",
-                                default=DEFAULT_NPM,
-                                pattern=r"^https?://",
-                            ),
-                            "helm": _table(
-                                "A Helm chart repository.",
-                                {
-                                    "index": _str(
-                                        "URL of the repository's index.yaml.", required=True, pattern=r"^https?://"
-                                    ),
-                                    "chart": _str("The chart's name in the index.", required=True),
-                                },
-                            ),
-                        },
-                    ),
-                    "sources": _list(
-                        _str("An evidence source.", choices=tuple(s.value for s in Source)),
-                        "Where to look for releases, the deciding one first: tags, github-releases, pypi, npm, helm. "
-                        "Default: the published places (pypi, npm, helm), then tags.",
-                    ),
+                    "scheme": _SCHEME,
+                    "tags": _TAGS,
+                    "published": _PUBLISHED,
+                    "sources": _SOURCES,
                 },
             ),
             "Repositories by id; the id is what short refs (ID#N) and releases use.",
@@ -217,7 +227,8 @@ PLAN = _table(
                 {
                     "repo": replace(_ID, doc="The repo id; defaults to the release's own id."),
                     "version": _str(
-                        "The version requirement in the repo's scheme, e.g. '>=0.9.0b1' or '>=0.7.0-beta.1'.",
+                        "The version requirement in the release's scheme (its repo's unless it names its own), "
+                        "e.g. '>=0.9.0b1' or '>=0.7.0-beta.1'.",
                         required=True,
                     ),
                     "accept": _str(
@@ -243,8 +254,8 @@ PLAN = _table(
                         default=Intent.PLANNED.value,
                     ),
                     "decided_by": _str(
-                        "The source whose word counts (one of the repo's sources); the others are cross-checked. "
-                        "Default: the repo's first source.",
+                        "The source whose word counts (one of the release's sources, which are its repo's unless it "
+                        "names its own); the others are cross-checked. Default: the first of them.",
                         choices=tuple(s.value for s in Source),
                     ),
                     "pins": _list(
@@ -258,6 +269,21 @@ PLAN = _table(
                         "released versions that satisfy each upstream's requirement.",
                     ),
                     "note": _str("Anything a reader should know."),
+                    "scheme": _own(_SCHEME, "This release's scheme, when its versions differ from its repo's."),
+                    "tags": _own(
+                        _TAGS,
+                        "This release's own tag patterns, e.g. ['core-v{version}'] or ['@scope/pkg@{version}'] for "
+                        "one package of a monorepo; the releases of one repo may not read each other's tags.",
+                    ),
+                    "published": _own(
+                        _PUBLISHED,
+                        "Where this release is published; replaces the repo's whole table (keys are not merged).",
+                    ),
+                    "sources": _own(
+                        _SOURCES,
+                        "This release's evidence sources, the deciding one first; when it names its own "
+                        "published, the default is its published places, then tags.",
+                    ),
                 },
             ),
             "Releases by id.",

@@ -135,6 +135,25 @@ class Repo:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_affixes", tuple(pattern.partition("{version}")[::2] for pattern in self.tags))
 
+    def place(self, source: Source) -> tuple[str, str] | None:
+        """Return ``(name, where)`` this repo publishes to *source*, or ``None`` (tags, GitHub releases, none named).
+
+        The PyPI project and its index, the npm package and its registry, the chart and its
+        ``index.yaml``: one row per source that
+        has a place in ``published``, so that every reader of a place (state requests, registries,
+        links, reports) asks here.
+
+        >>> Repo("k", "o/k", Scheme.PEP440, (), pypi="jupyterhub-kubespawner").place(Source.PYPI)
+        ('jupyterhub-kubespawner', 'https://pypi.org/pypi')
+        """
+        if source is Source.PYPI:
+            return (self.pypi, self.pypi_index) if self.pypi is not None else None
+        if source is Source.HELM:
+            return (self.helm.chart, self.helm.index) if self.helm is not None else None
+        if source is Source.NPM:
+            return (self.npm, self.npm_registry) if self.npm is not None else None
+        return None
+
     def version_from_tag(self, tag: str) -> str | None:
         """Return the version text a tag names under this repo's patterns, if any.
 
@@ -169,6 +188,10 @@ class Release:
     """The source whose word counts; ``None``: the repo's first source."""
     pins: tuple[str, ...] = ()
     """Files in the release's repo that pin its upstreams."""
+    packaging: Repo | None = None
+    """The release's own packaging, when it names any (``scheme``, ``tags``, ``published``,
+    ``sources``): its repo with those replaced, same id and slug. ``None``: its repo's, as it is
+    (`Plan.packaging` answers either way)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +260,14 @@ class Plan:
         """Return the release with *release_id*; `KeyError` if there is none."""
         release: Release = self._index["releases"][release_id]
         return release
+
+    def packaging(self, release: Release) -> Repo:
+        """Return how *release* is packaged: its own scheme, tags, published names and sources, else its repo's.
+
+        Everything that reads versions or places asks here; identity (slug, PRs, graph nodes)
+        stays the repo's, and so does the id and slug of what this returns.
+        """
+        return release.packaging if release.packaging is not None else self.repo(release.repo)
 
     def short(self, ref: ItemRef) -> str:
         """Return ``repo-id#N`` when the ref's repo is in the plan, else ``owner/name#N``."""

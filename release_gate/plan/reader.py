@@ -9,6 +9,7 @@ cycles). Problems from both passes are raised together as one `PlanError`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import functools
@@ -21,7 +22,16 @@ from typing import Any
 
 import release_gate.graph as _graph  # a module, not its names: graph imports plan.model, whose package imports this
 from release_gate.errors import PlanError, PlanIssue
-from release_gate.plan.format import ID_PATTERN, MAX_ITEM_NUMBER, NPM_NAME_PATTERN, PIN_PATTERN, PLAN, Field, Kind
+from release_gate.plan.format import (
+    ID_PATTERN,
+    MAX_ITEM_NUMBER,
+    NPM_NAME_PATTERN,
+    PACKAGING,
+    PIN_PATTERN,
+    PLAN,
+    Field,
+    Kind,
+)
 from release_gate.plan.model import (
     DEFAULT_NPM,
     DEFAULT_PYPI,
@@ -38,7 +48,7 @@ from release_gate.plan.model import (
     Watch,
     parse_slug,
 )
-from release_gate.versions import Accept, Scheme, VersionRequirement, parse_requirement
+from release_gate.versions import Accept, Scheme, VersionRequirement, parse_requirement, parse_version
 
 __all__ = [
     "MAX_NESTING",
@@ -184,6 +194,58 @@ def _limits(data: dict[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
+PUBLISHED_PLACES: tuple[tuple[Source, str, str], ...] = (
+    (Source.PYPI, "pypi", "the PyPI project"),
+    (Source.NPM, "npm", "the npm package"),
+    (Source.HELM, "helm", "the Helm chart"),
+)
+"""``(source, key of published, what it names)`` for each source with a place in ``published``, in the
+order a default ``sources`` lists them (before tags)."""
+
+
+def published_fields(published: dict[str, Any]) -> dict[str, Any]:
+    """Return the `Repo` fields a ``published`` table (of a repo or a release) gives: every one, default or named.
+
+    A release's table replaces its repo's whole, so a field it does not name is the default, not the repo's.
+    """
+    helm = published.get("helm")
+    return {
+        "pypi": published.get("pypi"),
+        "helm": HelmChart(helm["index"], helm["chart"]) if helm else None,
+        "pypi_index": published.get("pypi_index", DEFAULT_PYPI).rstrip("/"),
+        "npm": published.get("npm"),
+        "npm_registry": published.get("npm_registry", DEFAULT_NPM).rstrip("/"),
+    }
+
+
+_SAMPLE_VERSION = "1.2.3"
+"""The version put into a tag pattern to make a sample tag (the tag-overlap check)."""
+
+
+def _reads_other(scheme: Scheme, patterns: tuple[str, ...], others: tuple[str, ...]) -> tuple[str, str, str] | None:
+    """Return ``(pattern, sample tag, version text)`` when one of *patterns* reads a sample tag of *others*.
+
+    A pattern of *others* that *patterns* holds too is left out: releases may share a pattern
+    on purpose (a train tagged once, ``v{version}``).
+
+    >>> _reads_other(Scheme.PEP440, ("pkg-{version}",), ("pkg-v{version}",))
+    ('pkg-{version}', 'pkg-v1.2.3', 'v1.2.3')
+    >>> _reads_other(Scheme.PEP440, ("pkg-{version}",), ("pkg-ext-{version}",)) is None
+    True
+    """
+    for other in others:
+        if other in patterns:
+            continue
+        sample = other.replace("{version}", _SAMPLE_VERSION)
+        for pattern in patterns:
+            prefix, _, suffix = pattern.partition("{version}")
+            if sample.startswith(prefix) and sample.endswith(suffix) and len(sample) > len(prefix) + len(suffix):
+                text = sample[len(prefix) : len(sample) - len(suffix)]
+                if parse_version(scheme, text, partial=scheme is Scheme.SEMVER) is not None:
+                    return pattern, sample, text
+    return None
+
+
 def _plain_strings(spec: Field) -> bool:
     """Return whether every string is a good value of *spec* (a string with no choices)."""
     return Kind.STRING in spec.kinds and not spec.choices
@@ -290,6 +352,8 @@ class _Reader:
         self._lines: list[str] | None = None
         self.issues: list[PlanIssue] = []
         self.repo_ids: dict[str, Repo] = {}
+        self.published: dict[str, dict[str, Any]] = {}
+        """Each repo's ``published`` table as written: a release that names only ``sources`` is checked against it."""
         self.broken: set[tuple[str, str]] = set()
         """``(map key, id)`` of entries dropped by the shape pass (already reported)."""
         self.requirements: dict[tuple[Scheme, str, Accept | None], VersionRequirement] = {}
@@ -423,6 +487,7 @@ class _Reader:
         releases = tuple(
             r for r in (self.read_release(i, d, deadlines, release_ids) for i, d in release_data.items()) if r
         )
+        self.tag_overlaps(releases, release_data)
         families = tuple(f for f in (self.read_family(k, d) for k, d in data.get("families", {}).items()) if f)
         holds = tuple(self.read_hold(i, d, release_ids) for i, d in data.get("holds", {}).items())
         watch = tuple(
@@ -469,52 +534,68 @@ class _Reader:
                 self.problem(f"{key}.github", f"{slug} is already repos.{slugs[slug.lower()]}; use that id instead")
             slugs.setdefault(slug.lower(), repo_id)
             published = entry.get("published", {})
-            helm = published.get("helm")
-            repo = Repo(
-                id=repo_id,
-                slug=slug,
-                scheme=Scheme(entry.get("scheme", Scheme.PEP440.value)),
-                tags=tuple(pattern for _, pattern in _good(entry.get("tags", ["v{version}", "{version}"]))),
-                pypi=published.get("pypi"),
-                helm=HelmChart(helm["index"], helm["chart"]) if helm else None,
-                pypi_index=published.get("pypi_index", DEFAULT_PYPI).rstrip("/"),
-                sources=self.sources(key, entry, published),
-                npm=published.get("npm"),
-                npm_registry=published.get("npm_registry", DEFAULT_NPM).rstrip("/"),
-            )
+            fields = self.packaging(key, entry, published, None)
+            repo = Repo(id=repo_id, slug=slug, **fields)
             self.npm(key, repo)
-            for field_key, url in (
-                ("pypi_index", published.get("pypi_index")),
-                ("npm_registry", published.get("npm_registry")),
-                ("helm.index", (helm or {}).get("index")),
-            ):
-                if url is not None and not re.match(r"^https?://[^/\s]+", url):
-                    self.problem(f"{key}.published.{field_key}", f"{url!r} is not an http(s) URL")
+            repos.append(repo)
+            self.repo_ids[repo_id] = repo
+            self.published[repo_id] = published
+        return tuple(repos)
+
+    def packaging(
+        self, key: str, entry: dict[str, Any], published: dict[str, Any], inherited: Repo | None
+    ) -> dict[str, Any]:
+        """Return the `Repo` fields *entry* (a repo, or a release of *inherited*) names, each checked.
+
+        A repo gets every field (its defaults where it names none); a release only those it names,
+        and ``sources`` also when it names its own ``published`` (the default follows the places).
+        """
+        fields: dict[str, Any] = {}
+        if inherited is None or "scheme" in entry:
+            fields["scheme"] = Scheme(entry.get("scheme", Scheme.PEP440.value))
+        if inherited is None or "tags" in entry:
+            fields["tags"] = tuple(pattern for _, pattern in _good(entry.get("tags", ["v{version}", "{version}"])))
             for index, pattern in _good(entry.get("tags", [])):
                 if pattern.count("{version}") != 1 or pattern.replace("{version}", "").count("{"):
                     self.problem(
                         f"{key}.tags[{index}]",
                         f"{pattern!r} must contain {{version}} exactly once, e.g. 'v{{version}}'",
                     )
-            repos.append(repo)
-            self.repo_ids[repo_id] = repo
-        return tuple(repos)
+        if inherited is None or "published" in entry:
+            fields.update(published_fields(published))
+            for field_key, url in (
+                ("pypi_index", published.get("pypi_index")),
+                ("npm_registry", published.get("npm_registry")),
+                ("helm.index", (published.get("helm") or {}).get("index")),
+            ):
+                if url is not None and not re.match(r"^https?://[^/\s]+", url):
+                    self.problem(f"{key}.published.{field_key}", f"{url!r} is not an http(s) URL")
+        if inherited is None or "published" in entry or "sources" in entry:
+            own = inherited is None or "published" in entry
+            fields["sources"] = self.sources(key, entry, published, None if own else inherited)
+        return fields
 
-    def sources(self, key: str, entry: dict[str, Any], published: dict[str, Any]) -> tuple[Source, ...]:
-        """Return the repo's evidence sources: as listed, or the published places and then tags."""
+    def sources(
+        self, key: str, entry: dict[str, Any], published: dict[str, Any], inherited: Repo | None = None
+    ) -> tuple[Source, ...]:
+        """Return the evidence sources *entry* names, or the published places and then tags.
+
+        *published* is the table the sources are checked against: the entry's own, or for a
+        release that names none, its repo's.
+        """
         if "sources" not in entry:
-            derived = [Source.PYPI] if "pypi" in published else []
-            derived += [Source.NPM] if "npm" in published else []
-            derived += [Source.HELM] if "helm" in published else []
+            derived = [source for source, place, _ in PUBLISHED_PLACES if place in published]
             return (*derived, Source.TAGS)
         listed = [Source(value) for _, value in _good(entry["sources"])]
         if not entry["sources"]:
             self.problem(f"{key}.sources", "is empty; list at least one of tags, github-releases, pypi, npm, helm")
         self.no_duplicates(entry["sources"], f"{key}.sources")
+        places = {source.value: (place, what) for source, place, what in PUBLISHED_PLACES}
         for index, source in _good(entry["sources"]):
-            place = _PLACES.get(source)
-            if place and place[0] not in published:
-                self.problem(f"{key}.sources[{index}]", f"{source!r} needs published.{place[0]} (the {place[1]})")
+            place, what = places.get(source, (None, ""))
+            if place and place not in published:
+                whose = "" if inherited is None else f"; neither this release nor repos.{inherited.id} names one"
+                self.problem(f"{key}.sources[{index}]", f"{source!r} needs published.{place} ({what}){whose}")
         return tuple(dict.fromkeys(listed))
 
     def npm(self, key: str, repo: Repo) -> None:
@@ -557,11 +638,14 @@ class _Reader:
                     f"add repo = one of: {', '.join(self.repo_ids) or '(no repos defined)'}",
                 )
             return None  # the checks above have run: every problem of this release is reported
+        own = self.own_packaging(key, data, repo)
+        packaged = own or repo
         accept = Accept(data["accept"]) if "accept" in data else None
         try:
-            requirement = self.requirement(repo.scheme, data["version"], accept)
+            requirement = self.requirement(packaged.scheme, data["version"], accept)
         except ValueError as exc:
-            self.problem(f"{key}.version", f"{exc}; repos.{repo_id} uses the {repo.scheme} scheme")
+            whose = f"{key} uses" if "scheme" in data else f"repos.{repo_id} uses"
+            self.problem(f"{key}.version", f"{exc}; {whose} the {packaged.scheme} scheme")
             return None  # the checks above have run: every problem of this release is reported
         return Release(
             id=release_id,
@@ -573,8 +657,61 @@ class _Reader:
             deadline=deadline,
             intent=Intent(data.get("status", Intent.PLANNED.value)),
             note=data.get("note", ""),
-            decided_by=self.decided_by(key, data, repo),
+            decided_by=self.decided_by(
+                key, data, packaged, inherited="sources" not in data and "published" not in data
+            ),
             pins=self.pins(key, data),
+            packaging=own,
+        )
+
+    def own_packaging(self, key: str, data: dict[str, Any], repo: Repo) -> Repo | None:
+        """Return *repo* with what the release names of its own packaging, or ``None`` when it names none."""
+        if not any(name in data for name in PACKAGING):
+            return None
+        published = data["published"] if "published" in data else self.published.get(repo.id, {})
+        packaged = dataclasses.replace(repo, **self.packaging(key, data, published, repo))
+        if "published" in data and packaged.npm is not None and (problem := npm_name_problem(packaged.npm)):
+            self.problem(f"{key}.published.npm", problem)
+        if Source.NPM in packaged.sources and (problem := npm_scheme_problem(packaged.scheme, key)) is not None:
+            self.problem(f"{key}.scheme", problem)  # its own scheme, sources or package, or the repo's
+        return packaged
+
+    def tag_overlaps(self, releases: tuple[Release, ...], data: dict[str, Any]) -> None:
+        """Report releases of one repo whose tag patterns read each other's tags.
+
+        Each pattern makes a sample tag (``1.2.3`` for ``{version}``), read through the other
+        release's patterns as the engine reads tags: a version there means one release could be
+        counted released by the other's tag. Releases that share their repo's patterns (every
+        release that names no ``tags``) and patterns both releases list are never compared.
+        """
+        by_repo: dict[str, dict[tuple[Scheme, tuple[str, ...]], Release]] = {}
+        for release in releases:
+            packaged = release.packaging or self.repo_ids[release.repo]
+            by_repo.setdefault(release.repo, {}).setdefault((packaged.scheme, packaged.tags), release)
+        for kinds in by_repo.values():
+            groups = [(release, scheme, tags) for (scheme, tags), release in kinds.items()]
+            found = next(
+                (
+                    (reader, other, overlap)
+                    for reader, scheme, tags in groups
+                    for other, _, other_tags in groups
+                    if other is not reader and (overlap := _reads_other(scheme, tags, other_tags)) is not None
+                ),
+                None,
+            )
+            if found is not None:  # one pair says it: the fix changes the others
+                self.tag_overlap(*found, data)
+
+    def tag_overlap(self, reader: Release, other: Release, found: tuple[str, str, str], data: dict[str, Any]) -> None:
+        pattern, sample, text = found
+        key = f"releases.{reader.id}"
+        owner = key if "tags" in data.get(reader.id, {}) else f"repos.{reader.repo}"
+        self.problem(
+            f"{key}.tags" if "tags" in data.get(reader.id, {}) else f"releases.{other.id}.tags",
+            f"tag pattern {pattern!r} of {owner} also reads the tags of releases.{other.id} ({sample!r} reads "
+            f"as {text}), so one release could be counted out by the other's tag; give the releases of "
+            f"repos.{reader.repo} patterns that cannot match each other's tags, such as 'core-v{{version}}' and "
+            "'cli-v{version}'",
         )
 
     def requirement(self, scheme: Scheme, text: str, accept: Accept | None) -> VersionRequirement:
@@ -606,16 +743,26 @@ class _Reader:
             entries.append(entry)
         return tuple(entries)
 
-    def decided_by(self, key: str, data: dict[str, Any], repo: Repo) -> Source | None:
+    def decided_by(self, key: str, data: dict[str, Any], packaged: Repo, *, inherited: bool) -> Source | None:
+        """Read ``decided_by``: one of the release's effective sources (its repo's, unless it names its own)."""
         if "decided_by" not in data:
             return None
         source = Source(data["decided_by"])
-        if source not in repo.sources:
-            listed = ", ".join(repo.sources)
-            self.problem(
-                f"{key}.decided_by",
-                f"{source} is not a source of repos.{repo.id} ({listed}); add it to its sources or pick one of those",
-            )
+        if source not in packaged.sources:
+            listed = ", ".join(packaged.sources)
+            if inherited:
+                message = (
+                    f"{source} is not a source of repos.{packaged.id} ({listed}); add it to its sources "
+                    "or pick one of those"
+                )
+            else:
+                message = f"{source} is not a source of {key} ({listed}); add it to {key}.sources or pick one of those"
+                if "sources" not in data:
+                    message = (
+                        f"{source} is not a source of {key}, which takes its sources from its own published "
+                        f"({listed}); add sources = [...] to {key}, or pick one of those"
+                    )
+            self.problem(f"{key}.decided_by", message)
         return source
 
     def deadline(self, value: object, key: str, release_id: str, deadlines: tuple[Deadline, ...]) -> Deadline | None:
@@ -876,9 +1023,6 @@ def pin_path_problem(path: str) -> str | None:
         problem = "it has a '.' or '..' part"
     return problem
 
-
-_PLACES = {"pypi": ("pypi", "PyPI project"), "npm": ("npm", "npm package"), "helm": ("helm", "Helm chart")}
-"""A published source: the key under ``published`` it needs, and what that key names."""
 
 _NPM_VERSION = re.compile(r"^(@?[^@]+)@(?:[v=^~]?\d.*|latest|next)$")
 """A name with a version or dist-tag after it (``@scope/name@1.0.0``, ``name@latest``), as npm install takes."""

@@ -48,7 +48,7 @@ def _release(verdict: ReleaseVerdict) -> dict[str, Any]:
         "id": release.id,
         "repo": verdict.repo.id,
         "github": verdict.repo.slug,
-        "scheme": str(verdict.repo.scheme),
+        "scheme": str(verdict.repo.scheme),  # the release's own, when it names one (a monorepo's package)
         "requirement": release.requirement.text,
         "accept": str(release.requirement.accept),
         "intent": str(release.intent),

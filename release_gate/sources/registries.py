@@ -298,11 +298,9 @@ def _without_json(index: str, name: str, simple: Response, *, asked_json_api: bo
 
 
 def _publishes(repo: Repo, source: Source, name: str) -> bool:
-    if source is Source.PYPI:
-        return repo.pypi is not None and registry_key(source, repo.pypi) == registry_key(source, name)
-    if source is Source.NPM:
-        return repo.npm == name
-    return repo.helm is not None and repo.helm.chart == name
+    """Return whether *repo* (a release's packaging, from ``request.wants``) publishes *name* to *source*."""
+    place = repo.place(source)
+    return place is not None and registry_key(source, place[0]) == registry_key(source, name)
 
 
 def _could_satisfy(version: str, wants: Iterable[tuple[Repo, VersionRequirement]]) -> bool:
