@@ -112,7 +112,10 @@ def npm_url(registry: str, package: str, version: str | None = None) -> str:
     """
     registry = public_url(registry).rstrip("/")
     if registry == _NPM_REGISTRY:
-        page = "https://www.npmjs.com/package/" + "/".join(_part(part) for part in package.split("/", 1))
+        page = "https://www.npmjs.com/package/" + "/".join(
+            urllib.parse.quote(part, safe="@")
+            for part in package.split("/", 1)  # '@' may stand in a path
+        )
         return f"{page}/v/{_part(version)}" if version else page
     return f"{registry}/{urllib.parse.quote(package, safe='@')}"
 
