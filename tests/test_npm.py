@@ -549,10 +549,13 @@ def _example_state(*, npm_deprecated: str = "") -> Any:
 
 def _example_text(fake: FakeRegistries) -> str:
     text = EXAMPLE.read_text(encoding="utf-8")
+    text = text.replace(
+        'published = { npm = "@jupyterlab/git" }',
+        f'published = {{ npm = "@jupyterlab/git", npm_registry = "{fake.npm_registry}" }}',
+    )
     return text.replace(
-        'published = { npm = "@jupyterlab/git", pypi = "jupyterlab-git" }',
-        f'published = {{ npm = "@jupyterlab/git", pypi = "jupyterlab-git", npm_registry = "{fake.npm_registry}", '
-        f'pypi_index = "{fake.pypi_index}" }}',
+        'published = { pypi = "jupyterlab-git" }',
+        f'published = {{ pypi = "jupyterlab-git", pypi_index = "{fake.pypi_index}" }}',
     )
 
 
