@@ -178,7 +178,7 @@ def test_contradictory_sources(
     fake_registries.edit_simple = _without_version("0.9.2")
     run = run_cli("check", *args, env={"GH_TOKEN": str(fake_github.token)})
     assert run.code == 3, run.out + run.err
-    assert "is of 0.9.2, a version the index does not list" in run.text
+    assert "its JSON API has files of 0.9.2, which its Simple API does not list" in run.text
     CASES[
         "contradictory sources: a mirror's Simple API page has jupyterhub 0.9.2's files but no 0.9.2 in `versions` "
         "(issue 12's case was a mirror's 404 for the per-version document, which release-gate no longer reads)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -173,9 +174,12 @@ def _progress_line(args: argparse.Namespace, err: TextIO) -> Callable[[str], Non
     if not err.isatty() or getattr(args, "quiet", False) or getattr(args, "format", "") == "json":
         return None
 
+    lock = threading.Lock()  # GitHub's read and the indexes' report from their own threads
+
     def show(line: str) -> None:
-        err.write(f"{_CLEAR_LINE}{line}")
-        err.flush()
+        with lock:
+            err.write(f"{_CLEAR_LINE}{line}")
+            err.flush()
 
     return show
 

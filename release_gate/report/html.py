@@ -58,9 +58,9 @@ SECTIONS = (
 """The page's sections, in order: ``(id, heading)``."""
 
 _STUCK = (ReleaseStatus.BLOCKED, ReleaseStatus.UNKNOWN, ReleaseStatus.TAGGED)
+"""The releases the Blocked section explains: not out, and not to be cut as they stand."""
 _WORRYING = frozenset({DeadlineStatus.AT_RISK, DeadlineStatus.MISSED, DeadlineStatus.LATE, DeadlineStatus.UNKNOWN})
 """Deadline statuses drawn as a warning."""
-"""The releases the Blocked section explains: not out, and not to be cut as they stand."""
 
 _ACCEPT = {"final": "final releases only", "pre": "pre-releases count", "dev": "any version counts"}
 

@@ -445,7 +445,7 @@ def at_once(calls: Sequence[Callable[[], T]], *, stop: Callable[[], None] | None
     When one raises, *stop* is called (`Http.stop`: the others end at their next request or
     wait) and, once every call has ended, the first error in the order of *calls* is raised:
     one of its own before one that only follows another's (`NotSentError`), so what a failed
-    read says does not depend on which thread was faster. One call runs in this thread.
+    read says does not depend on which thread was faster. A single call runs in this thread.
     """
     if len(calls) <= 1:
         return [call() for call in calls]

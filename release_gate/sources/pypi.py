@@ -31,12 +31,14 @@ from packaging.version import InvalidVersion, Version
 
 from release_gate.state import Published
 from release_gate.times import parse_time
+from release_gate.versions import MAX_VERSION_LENGTH
 
 __all__ = [
     "JSON_API",
     "SIMPLE_JSON",
     "DoubtfulAnswer",
     "Endpoints",
+    "UnlistedFile",
     "endpoints",
     "is_simple_json",
     "read_legacy",
@@ -49,7 +51,12 @@ JSON_API = "application/json"
 """PyPI's JSON API (``INDEX/NAME/json``), asked only when an index does not answer `SIMPLE_JSON`."""
 
 _SDISTS = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tbz", ".txz", ".tar")
-_API_VERSION = re.compile(r"(\d+)\.(\d+)")
+_INSTALLERS = (".exe", ".msi", ".rpm", ".dmg")
+"""Old installers (bdist_wininst, bdist_msi, bdist_rpm, bdist_dmg) that PyPI still lists next to old
+versions' wheels and sdists: their names say no version in a form pip reads, and pip never
+installs them. They are left out: a version has fewer files, never more, so nothing becomes
+more released for it."""
+_API_VERSION = re.compile(r"(\d{1,4})\.(\d{1,4})")
 
 
 class DoubtfulAnswer(Exception):  # noqa: N818 - what the index said, not a failure of release-gate's
@@ -58,6 +65,19 @@ class DoubtfulAnswer(Exception):  # noqa: N818 - what the index said, not a fail
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class UnlistedFile(DoubtfulAnswer):
+    """A Simple API page with a file of a version its ``versions`` does not list.
+
+    PyPI does this for a file uploaded under one version whose name says another (a
+    ``X.post0`` file in release X); the JSON API, which groups files by release, can say
+    which. *listed* is what ``versions`` lists.
+    """
+
+    def __init__(self, reason: str, listed: tuple[str, ...]) -> None:
+        super().__init__(reason)
+        self.listed = listed
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,12 +143,14 @@ def read_simple(document: Any, project: str, *, candidate: Callable[[str], bool]
         raise DoubtfulAnswer("the answer has no list of files")
     listed = document.get("versions")
     if listed is None and minor == 0:  # API 1.0 (PEP 691 alone): the files are all there is
-        listed = list(dict.fromkeys(_derived(_file_version(_filename(f), project)) for f in files))
+        found = (_file_version(_filename(f), project) for f in files)
+        listed = list(dict.fromkeys(_derived(version) for version in found if version is not None))
     versions = _versions(listed)
     owned: dict[str, list[dict[str, Any]]] = {version: [] for version in versions}
     owner = _Owners(versions)
     for entry in files:
-        owned[owner.of(_filename(entry), _file_version(_filename(entry), project))].append(entry)
+        if (version := _file_version(_filename(entry), project)) is not None:
+            owned[owner.of(_filename(entry), version)].append(entry)
     return tuple(
         _published(version, [_simple_file(f) for f in owned[version]], candidate=candidate, dated=dated)
         for version in versions
@@ -158,6 +180,8 @@ def _versions(listed: object) -> list[str]:
         raise DoubtfulAnswer("its 'versions' is not a list of strings")
     if len(set(listed)) != len(listed):
         raise DoubtfulAnswer("its 'versions' lists a version twice")
+    if any(len(version) > MAX_VERSION_LENGTH for version in listed):
+        raise DoubtfulAnswer(f"its 'versions' has a text of over {MAX_VERSION_LENGTH} characters, which is no version")
     return listed
 
 
@@ -241,8 +265,10 @@ def _published(
 # -- which version a file is of --------------------------------------------------------------------------
 
 
-def _file_version(filename: str, project: str) -> str:
+def _file_version(filename: str, project: str) -> str | None:
     """Return the version *filename* names (a wheel, sdist or egg of *project*); raise when it names none.
+
+    An old installer (`_INSTALLERS`) gives ``None``: it is not read.
 
     >>> _file_version("jupyterhub_kubespawner-7.0.0-py3-none-any.whl", "jupyterhub-kubespawner")
     '7.0.0'
@@ -257,6 +283,8 @@ def _file_version(filename: str, project: str) -> str:
         name, version = parts[0], parts[1]
     else:
         suffix = next((s for s in _SDISTS if lower.endswith(s)), None)
+        if suffix is None and lower.endswith(_INSTALLERS):
+            return None
         if suffix is None:
             raise DoubtfulAnswer(f"release-gate cannot tell which version the file {filename[:100]!r} is of")
         name, version = _split_sdist(filename[: -len(suffix)], project)
@@ -275,6 +303,8 @@ def _split_sdist(stem: str, project: str) -> tuple[str, str]:
 
 
 def _canonical(version: str) -> str | None:
+    if len(version) > MAX_VERSION_LENGTH:  # no version; and packaging would choke on its numbers
+        return None
     try:
         return str(Version(version))
     except InvalidVersion:
@@ -305,4 +335,6 @@ class _Owners:
             return matches[0]
         if matches:
             raise DoubtfulAnswer(f"the file {filename[:100]!r} could be of {' or '.join(sorted(matches))}")
-        raise DoubtfulAnswer(f"the file {filename[:100]!r} is of {version[:40]}, a version the index does not list")
+        raise UnlistedFile(
+            f"the file {filename[:100]!r} is of {version[:40]}, a version the index does not list", tuple(self.listed)
+        )

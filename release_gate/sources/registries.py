@@ -44,6 +44,7 @@ from release_gate.sources.pypi import (
     JSON_API,
     SIMPLE_JSON,
     DoubtfulAnswer,
+    UnlistedFile,
     endpoints,
     is_simple_json,
     read_legacy,
@@ -191,13 +192,18 @@ class RegistryReader:
         def candidate(version: str) -> bool:
             return _could_satisfy(version, wants)
 
+        read: dict[str, Any] = {"candidate": candidate, "dated": dated}
         try:
             simple = None
             if (url := where.simple_url(name)) is not None:
                 simple = self._get(url, _SIMPLE, SIMPLE_JSON)
                 if simple.status == 200 and is_simple_json(simple.headers.get("Content-Type")):
-                    versions = read_simple(simple.parsed, name, candidate=candidate, dated=dated)
-                    return Registry(Source.PYPI, name, index, versions)
+                    try:
+                        return Registry(Source.PYPI, name, index, read_simple(simple.parsed, name, **read))
+                    except UnlistedFile as unlisted:  # which release a file is of: the JSON API knows
+                        return self._pypi_json_api(name, index, unlisted, read)
+                if simple.status == 404 and index.rstrip("/") == where.simple:
+                    return _no_project(index, name)  # the API the plan names has none: no other is asked
                 if simple.status not in (200, 404, 406):
                     return Unknown(f"PyPI ({index}) answered {simple.status} for {name!r}")
             url = where.legacy_url(name)
@@ -209,12 +215,34 @@ class RegistryReader:
                 return _no_project(index, name) if simple is None else _without_json(index, name, simple)
             if answer.status != 200:
                 return Unknown(f"PyPI ({index}) answered {answer.status} for {name!r}")
-            versions = read_legacy(answer.parsed, name, candidate=candidate, dated=dated)
-            return Registry(Source.PYPI, name, index, versions)
+            return Registry(Source.PYPI, name, index, read_legacy(answer.parsed, name, **read))
         except HttpError as error:
             return Unknown(f"PyPI ({index}) could not be read for {name!r}: {error.problem}")
         except DoubtfulAnswer as doubt:
             return Unknown(f"PyPI ({index}) could not be read for {name!r}: {doubt.reason}")
+        except (ValueError, TypeError, AttributeError, RecursionError):
+            return Unknown(f"PyPI ({index}) could not be read for {name!r}: the answer is not shaped as PyPI's")
+
+    def _pypi_json_api(self, name: str, index: str, unlisted: UnlistedFile, read: dict[str, Any]) -> Registry | Unknown:
+        """Read *name* from the JSON API when its Simple API page has a file of an unlisted version.
+
+        Believed only when the two agree: every version the JSON API gives files is one the
+        Simple API lists (else the index contradicts itself, and the project is unknown).
+        """
+        url = endpoints(index).legacy_url(name)
+        if url is None:
+            return Unknown(f"PyPI ({index}) could not be read for {name!r}: {unlisted.reason}")
+        answer = self._get(url, _JSON, JSON_API)
+        if answer.status != 200:
+            return Unknown(f"PyPI ({index}) could not be read for {name!r}: {unlisted.reason}")
+        versions = read_legacy(answer.parsed, name, **read)
+        extra = sorted(p.version for p in versions if p.files and p.version not in set(unlisted.listed))
+        if extra:
+            return Unknown(
+                f"PyPI ({index}) contradicts itself for {name!r}: its JSON API has files of {', '.join(extra[:3])}, "
+                "which its Simple API does not list"
+            )
+        return Registry(Source.PYPI, name, index, versions)
 
     # -- npm ------------------------------------------------------------------------------
 
@@ -246,6 +274,8 @@ class RegistryReader:
             return Unknown(f"{where} could not be read for {name!r}: {error.problem}")
         except DoubtfulAnswer as doubt:
             return Unknown(f"{where} could not be read for {name!r}: {doubt.reason}")
+        except (ValueError, TypeError, AttributeError, RecursionError):
+            return Unknown(f"{where} could not be read for {name!r}: the answer is not shaped as npm's")
 
     # -- Helm -----------------------------------------------------------------------------
 
