@@ -126,7 +126,10 @@ def apply(state: State, plan: Plan, assumptions: Sequence[Assumption], when: dt.
                 key = registry_key(source, name)
                 old = registries.get(key)
                 versions = old.versions if isinstance(old, Registry) else ()
-                registries[key] = Registry(source, name, "", (*versions, Published(assumption.version, when)))
+                # A conda build counts on platforms: the assumed one is a noarch build, there for every platform.
+                built = (("noarch", when),) if source is Source.CONDA else ()
+                published = Published(assumption.version, when, platforms=built)
+                registries[key] = Registry(source, name, "", (*versions, published))
         elif assumption.kind in (AssumptionKind.MERGED, AssumptionKind.CLOSED):
             ref = parse_ref(plan, assumption.subject)
             old_item = items.get(ref.key)
