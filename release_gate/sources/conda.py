@@ -103,7 +103,9 @@ def _file(entry: object, number: int) -> tuple[str, tuple[str, ...], str, dt.dat
         raise DoubtfulAnswer(f"{what} has no list of labels")
     if not isinstance(subdir, str) or not subdir:
         raise DoubtfulAnswer(f"{what} has no platform (attrs.subdir)")
+    if uploaded is None:
+        raise DoubtfulAnswer(f"{what} has no upload time")
     when = parse_time(uploaded) if isinstance(uploaded, str) else None
     if when is None:
-        raise DoubtfulAnswer(f"{what} has no upload time ({str(uploaded)[:40]!r})")
+        raise DoubtfulAnswer(f"{what} has an upload time that is not a time ({str(uploaded)[:40]!r})")
     return version, tuple(labels), subdir, when
