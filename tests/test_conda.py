@@ -583,5 +583,5 @@ def test_check_end_to_end_against_the_fakes(
         assert "hub-conda is released: 0.9.2 (conda-forge, 2018-08-11 15:02 UTC)" in text.out
     else:
         assert releases["hub-conda"]["released"] is None
-        assert "tag 0.9.2 has 0.9.2, not yet on conda channel" in run.out
+        assert "tag 0.9.2 has 0.9.2, not yet on conda" in run.out
         assert "on linux-64, win-64 only; the plan needs osx-64" in text.out

@@ -651,7 +651,7 @@ _SOURCE_WORDS = {
     Source.PYPI: "PyPI",
     Source.HELM: "Helm chart index",
     Source.NPM: "npm",
-    Source.CONDA: "conda channel",
+    Source.CONDA: "conda",
 }
 
 _EXACT = frozenset({Source.HELM, Source.NPM, Source.CONDA})
