@@ -102,6 +102,11 @@ def parse_assumption(plan: Plan, text: str) -> Assumption:
     )
 
 
+def _assumed(source: Source, version: str, when: dt.datetime) -> Published:
+    """Return *version* as *source* would show it released at *when* (on conda: a noarch build, for every platform)."""
+    return Published(version, when, platforms=(("noarch", when),) if source is Source.CONDA else ())
+
+
 def apply(state: State, plan: Plan, assumptions: Sequence[Assumption], when: dt.datetime) -> State:
     """Return *state* with every assumption made true at *when* (an unread repo becomes read)."""
     repos = dict(state.repos)
@@ -126,7 +131,7 @@ def apply(state: State, plan: Plan, assumptions: Sequence[Assumption], when: dt.
                 key = registry_key(source, name)
                 old = registries.get(key)
                 versions = old.versions if isinstance(old, Registry) else ()
-                registries[key] = Registry(source, name, "", (*versions, Published(assumption.version, when)))
+                registries[key] = Registry(source, name, "", (*versions, _assumed(source, assumption.version, when)))
         elif assumption.kind in (AssumptionKind.MERGED, AssumptionKind.CLOSED):
             ref = parse_ref(plan, assumption.subject)
             old_item = items.get(ref.key)
