@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from release_gate.plan.images import ImageRef
 from release_gate.versions import Scheme, VersionRequirement
 
 __all__ = [
@@ -79,6 +80,11 @@ class Source(enum.StrEnum):
     """A Helm repository's index.yaml: an entry of the chart with that exact version."""
     NPM = "npm"
     """An npm registry's package document: a version in ``versions`` that is not deprecated."""
+    OCI = "oci"
+    """A container registry: the images a release names (``images``) exist at the version's tag.
+
+    Never a plan's ``sources`` entry: a release names its images, which are read for the
+    versions its deciding source offers."""
 
 
 class Intent(enum.StrEnum):
@@ -192,6 +198,8 @@ class Release:
     """The release's own packaging, when it names any (``scheme``, ``tags``, ``published``,
     ``sources``): its repo with those replaced, same id and slug. ``None``: its repo's, as it is
     (`Plan.packaging` answers either way)."""
+    images: tuple[ImageRef, ...] = ()
+    """Container images that must exist, at the tag made from the version, for the release to count."""
 
 
 @dataclass(frozen=True, slots=True)
