@@ -22,7 +22,9 @@ DOCKER_HUB = "docker.io"
 _HUB_ALIASES = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
 _LOCAL = frozenset({"localhost", "127.0.0.1"})
 _COMPONENT = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
-_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::[0-9]{1,5})?")
+_HOST = re.compile(
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::[0-9]{1,5})?"
+)
 _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}")
 _SAMPLE = "1.2.3-rc.1"
 """A version put into a tag pattern to check that it makes a tag."""
@@ -77,7 +79,7 @@ def parse_image(text: str) -> ImageRef:
     """
     found = _read(text)
     if isinstance(found, str):
-        raise ValueError(found)
+        raise ValueError(found)  # noqa: TRY004 - a bad value, as int("x") says
     return found
 
 
@@ -86,16 +88,16 @@ def image_problem(text: str) -> str | None:
 
     >>> image_problem("jupyterhub/k8s-hub:v{version}") is None
     True
-    >>> print(image_problem("JupyterHub/k8s-hub:{version}"))
-    'JupyterHub/k8s-hub:{version}' is not an image reference: an image's path is lower case (did you mean 'jupyterhub/k8s-hub:{version}'?)
-    >>> print(image_problem("jupyterhub/k8s-hub@sha256:abc"))
-    'jupyterhub/k8s-hub@sha256:abc' is named by digest: an image a release publishes is named by tag, as NAME:TAG with {version} in the tag (did you mean 'jupyterhub/k8s-hub:{version}'?)
+    >>> print(image_problem("Org/hub:{version}"))
+    'Org/hub:{version}' is not an image reference: an image's path is lower case (did you mean 'org/hub:{version}'?)
+    >>> "(did you mean 'org/hub:{version}'?)" in image_problem("org/hub@sha256:abc")
+    True
     """
     found = _read(text)
     return found if isinstance(found, str) else None
 
 
-def _read(text: str) -> ImageRef | str:  # noqa: PLR0911 - one answer per way a reference can be wrong
+def _read(text: str) -> ImageRef | str:
     what = f"{text[:120]!r} is not an image reference"
     if "@" in text:
         meant = text.split("@", 1)[0]

@@ -43,8 +43,9 @@ __all__ = ["SCHEMA_VERSION", "SnapshotStateProvider", "dump_snapshot", "load_sna
 SCHEMA_VERSION = 3
 """The newest snapshot format this version writes; it reads every version up to it.
 
-Version 3 adds npm packages (``source: "npm"``) and a version's ``deprecated`` message; a
-snapshot holding neither is still written as `PLAIN_VERSION` (2), byte for byte as before,
+Version 3 adds npm packages (``source: "npm"``) and a version's ``deprecated`` message, and
+container images (``source: "oci"``: the tags checked, ``files`` 1 when pushed and 0 when
+not, with the manifest's ``digest``); a snapshot holding none of them is still written as `PLAIN_VERSION` (2), byte for byte as before,
 so that older readers keep reading it.
 
 Version 2 records each default-branch file with the versions read and their commit dates
@@ -56,7 +57,7 @@ known only at ``taken_at``.
 PLAIN_VERSION = 2
 """The version written for a snapshot without what version 3 added."""
 
-_REGISTRY_SOURCES = {Source.PYPI: 1, Source.HELM: 1, Source.NPM: 3}
+_REGISTRY_SOURCES = {Source.PYPI: 1, Source.HELM: 1, Source.NPM: 3, Source.OCI: 3}
 """The sources a snapshot's registries may be of, with the schema version that added each."""
 
 MAX_SNAPSHOT_BYTES = 200_000_000
@@ -194,17 +195,25 @@ class _Reader:
                         counts["files"],
                         counts["yanked"],
                         self.text(v, "deprecated", w),
+                        self.digest(v, w),
                     )
                 )
             found[registry_key(source, name)] = Registry(source, name, self.text(fields, "url", where), tuple(versions))
         return found
 
     def registry_source(self, fields: dict[str, Any], where: str) -> Source:
-        """Return a registry's ``source``: pypi, npm or helm."""
+        """Return a registry's ``source``: pypi, npm, helm or oci (an image, its tags checked)."""
         text = self.text(fields, "source", where, required=True)
         if text not in _REGISTRY_SOURCES:
-            raise self.fail(f"{where}.source", "must be pypi, npm or helm")
+            raise self.fail(f"{where}.source", "must be pypi, npm, helm or oci")
         return Source(text)
+
+    def digest(self, data: dict[str, Any], where: str) -> str:
+        """Read an image tag's ``digest`` (``sha256:…``); empty when there is none."""
+        digest = self.text(data, "digest", where)
+        if digest and not re.fullmatch(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[A-Za-z0-9=_-]{32,128}", digest):
+            raise self.fail(f"{where}.digest", f"is {_short(digest)!r}, not a digest (sha256:...)")
+        return digest
 
     def objects(self, entry: dict[str, Any], key: str, where: str) -> list[tuple[str, dict[str, Any]]]:
         value = entry.get(key, [])
@@ -471,7 +480,7 @@ def _version_for(state: State) -> int:
     for registry in state.registries.values():
         if isinstance(registry, Registry):
             needed = max(needed, _REGISTRY_SOURCES.get(registry.source, SCHEMA_VERSION))
-            if any(p.deprecated for p in registry.versions):
+            if any(p.deprecated or p.digest for p in registry.versions):
                 needed = max(needed, 3)
     return needed
 
@@ -497,6 +506,8 @@ def _dump_published(published: Published) -> dict[str, Any]:
     }
     if published.deprecated:
         entry["deprecated"] = published.deprecated
+    if published.digest:
+        entry["digest"] = published.digest
     return entry
 
 
