@@ -45,8 +45,8 @@ SCHEMA_VERSION = 3
 
 Version 3 adds npm packages (``source: "npm"``) and a version's ``deprecated`` message, and
 container images (``source: "oci"``: the tags checked, ``files`` 1 when pushed and 0 when
-not, with the manifest's ``digest``); a snapshot holding none of them is still written as `PLAIN_VERSION` (2), byte for byte as before,
-so that older readers keep reading it.
+not, with the manifest's ``digest``); a snapshot holding none of them is still written as
+`PLAIN_VERSION` (2), byte for byte as before, so that older readers keep reading it.
 
 Version 2 records each default-branch file with the versions read and their commit dates
 (``{"read_at", "complete", "versions": [{"text", "since", "commit"}]}``), and a family
