@@ -76,7 +76,7 @@ def test_no_command_shows_the_token(  # noqa: PLR0917 - pytest fixtures
 
 
 @pytest.mark.parametrize("case", ["pushed", "missing", "private", "failing"])
-def test_no_command_shows_an_image_token(  # noqa: PLR0917 - pytest fixtures
+def test_no_command_shows_an_image_token(
     github_schema: Any, run_cli: Callable[..., Run], tmp_path: Path, caplog: pytest.LogCaptureFixture, case: str
 ) -> None:
     """Every command, verbose, on a plan whose chart names an image: the registry's anonymous tokens show nowhere."""
