@@ -18,7 +18,8 @@ from typing import Protocol
 
 from packaging.utils import canonicalize_name
 
-from release_gate.plan.model import ItemRef, Plan, Repo, Source
+from release_gate.plan.images import ImageRef
+from release_gate.plan.model import ItemRef, Plan, Release, Repo, Source
 from release_gate.times import show_time
 from release_gate.versions import ParsedVersion, Scheme, VersionRequirement, parse_version
 
@@ -26,6 +27,7 @@ __all__ = [
     "FileHistory",
     "FileVersion",
     "GitHubRelease",
+    "ImageWant",
     "Issue",
     "IssueState",
     "PrState",
@@ -252,6 +254,8 @@ class Published:
     platforms: tuple[tuple[str, dt.datetime], ...] = ()
     """conda: each platform (subdir) with a file under a counted label, and that file's first upload
     (``noarch`` for a noarch build); `files` counts every file and `yanked` those under no counted label."""
+    digest: str = ""
+    """An image tag (source oci): its manifest's digest (``Docker-Content-Digest``), where the registry gave it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,6 +353,20 @@ class State:
 
 
 @dataclass(frozen=True, slots=True)
+class ImageWant:
+    """A release's images, read for the versions its deciding source offers that satisfy it."""
+
+    release: str
+    """The release's id (for messages)."""
+    repo: Repo
+    """The release's packaging."""
+    requirement: VersionRequirement
+    source: Source
+    """Its deciding source: the versions it offers name the tags to check."""
+    images: tuple[ImageRef, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class StateRequest:
     """What a plan needs to know: which repos' tags, which PRs and issues, which families."""
 
@@ -367,6 +385,8 @@ class StateRequest:
     """Read the default-branch `files` as they were at this moment (``None``: as they are now)."""
     files_since: dt.datetime | None = None
     """Also read the versions the files had since this moment (for a timeline); ``None``: only the last."""
+    images: tuple[ImageWant, ...] = ()
+    """The releases that name images: read after everything else, for the versions found."""
 
     def tags_decided(self, slug: str, newest_first: Sequence[Tag]) -> bool:
         """Return whether the tags read so far (newest first) decide every release of repo *slug*.
@@ -433,7 +453,13 @@ def request_for(
         registries=tuple(registries[key] for key in sorted(registries)),
         as_of=as_of,
         files_since=files_since,
+        images=tuple(_image_want(plan, r) for r in plan.releases if r.images),
     )
+
+
+def _image_want(plan: Plan, release: Release) -> ImageWant:
+    repo = plan.packaging(release)
+    return ImageWant(release.id, repo, release.requirement, release.decided_by or repo.sources[0], release.images)
 
 
 _PART = re.compile(

@@ -7,11 +7,14 @@ import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from release_gate.testing import FakeGitHub, Fault
-from tests.conftest import EXAMPLE_STATE, SHA_205, Repo, Run, pr_payload
+from release_gate import load_snapshot
+from release_gate.testing import FakeGitHub, FakeRegistries, Fault
+from release_gate.testing.oci import FakeOci
+from tests.conftest import EXAMPLE_STATE, ROOT, SHA_205, Repo, Run, pr_payload
 
 pytestmark = pytest.mark.slow
 
@@ -70,6 +73,36 @@ def test_no_command_shows_the_token(  # noqa: PLR0917 - pytest fixtures
         for form in FORMS:
             assert form not in text
     assert any(r.authorized for r in fake_github.requests)  # the token was sent: there was something to leak
+
+
+@pytest.mark.parametrize("case", ["pushed", "missing", "private", "failing"])
+def test_no_command_shows_an_image_token(
+    github_schema: Any, run_cli: Callable[..., Run], tmp_path: Path, caplog: pytest.LogCaptureFixture, case: str
+) -> None:
+    """Every command, verbose, on a plan whose chart names an image: the registry's anonymous tokens show nowhere."""
+    caplog.set_level(logging.DEBUG)  # urllib3's log of every request included
+    state = load_snapshot(ROOT / "config" / "jupyterhub-2018.state.json")  # the chart is in the index
+    with FakeGitHub(state, schema=github_schema) as github, FakeRegistries(state) as registries, FakeOci() as oci:
+        oci.push("jupyterhub/k8s-hub", "v0.7.0-beta.1" if case != "missing" else "v0.6")
+        if case == "private":
+            oci.private.add("jupyterhub/k8s-hub")
+        if case == "failing":
+            oci.inject(Fault.SERVER_ERROR, times=None, skip=1, route="HEAD")  # after the token was issued
+        plan = tmp_path / "plan.toml"
+        image = f'images = ["{oci.host}/jupyterhub/k8s-hub:v{{version}}"]\n'
+        plan.write_text(registries.example_plan().replace("[releases.chart]\n", f"[releases.chart]\n{image}", 1))
+        texts: list[str] = []
+        for argv in _commands(plan, tmp_path, github.url):
+            result = run_cli(*argv, env={"GH_TOKEN": str(github.token), "RUNNER_DEBUG": "1"})
+            texts += [result.out, result.err]
+            assert "Traceback" not in result.err
+    texts.append(caplog.text)
+    texts += [path.read_text(encoding="utf-8", errors="replace") for path in tmp_path.rglob("*") if path.is_file()]
+    texts += [f"{r.path}?{r.query}" for r in oci.requests]
+    assert oci.tokens  # tokens were issued and sent: there was something to leak
+    assert any(r.authorized for r in oci.requests)
+    for token in oci.tokens:
+        assert all(token not in text for text in texts)
 
 
 def test_snapshot_holds_no_headers_or_token(

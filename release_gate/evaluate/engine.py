@@ -35,6 +35,7 @@ from release_gate.evaluate.verdicts import (
     WatchVerdict,
 )
 from release_gate.graph import NodeKind, ReleaseGraph, hold_node, item_node, release_node, repo_node
+from release_gate.plan.images import ImageRef
 from release_gate.plan.model import Hold, Intent, ItemRef, Release, Repo, Source, Watch
 from release_gate.state import Issue, IssueState, PrState, Published, PullRequest, State, Unknown, is_part_of
 from release_gate.times import show_time
@@ -108,6 +109,8 @@ class _Evaluator:
         looks = {source: self.moment.look(release, repo, source) for source in repo.sources}
         decided = looks[deciding]
         not_out = None if decided.evidence is not None else _not_out(release, repo, deciding, looks)
+        if release.images and decided.evidence is not None:  # it counts once each image is pushed
+            decided, not_out = self.moment.with_images(release, repo, decided, _SOURCE_WORDS[deciding])
         if decided.evidence is not None:
             status = ReleaseStatus.RELEASED
         elif not_out is not None:
@@ -599,14 +602,89 @@ class _Moment:
                 undated.append(offer.name)
         if satisfying:
             satisfying.sort(key=lambda s: (s[0], s[1]))  # stable: the first offered of equal ones
-            _, version, offer = satisfying[0]
-            tag = offer.name if source in (Source.TAGS, Source.GITHUB_RELEASES) else ""
-            evidence = Evidence(version.text, tag, offer.date, offer.sha, source)
-            return _Look(evidence, tuple(sorted(skipped)), None)
+            named = source in (Source.TAGS, Source.GITHUB_RELEASES)
+            found = [
+                Evidence(version.text, offer.name if named else "", offer.date, offer.sha, source)
+                for _, version, offer in (satisfying if release.images else satisfying[:1])
+            ]
+            return _Look(found[0], tuple(sorted(skipped)), None, tuple(found))
         if undated:
             unknown = Unknown(f"{undated[0]} satisfies {release.requirement} but its date is not recorded")
             return _Look(None, tuple(sorted(skipped)), unknown)
         return _Look(None, tuple(sorted(skipped)), None)
+
+    def with_images(
+        self, release: Release, repo: Repo, decided: _Look, words: str
+    ) -> tuple[_Look, tuple[ReleaseStatus, Reason] | None]:
+        """Return *decided* with the first satisfying version whose images are all pushed; else why it is not out.
+
+        Tagged when every satisfying version lacks an image; unknown when one might have them all
+        (an image that cannot be read, or is undated at a past moment).
+        """
+        first: tuple[str, ImageRef, str] | None = None
+        doubt: tuple[str, ImageRef, str, str] | None = None
+        for evidence in decided.satisfying:
+            missing: tuple[ImageRef, str] | None = None
+            unsure: tuple[ImageRef, str, str] | None = None
+            for image in release.images:
+                there = self.image(image, evidence.version)
+                if isinstance(there, Unknown):
+                    unsure = unsure or (image, image.tag_for(evidence.version) or "", there.reason)
+                elif there is not None:
+                    missing = missing or (image, there)
+            if missing is None and unsure is None:
+                return replace(decided, evidence=evidence), None
+            if missing is not None:
+                first = first or (evidence.version, *missing)
+            elif unsure is not None:
+                doubt = doubt or (evidence.version, *unsure)
+        if doubt is not None:
+            version, image, tag, why = doubt
+            shown = image.shown(tag) if tag else image.text
+            return replace(decided, evidence=None), (
+                ReleaseStatus.UNKNOWN,
+                Reason(
+                    repo_node(repo.slug),
+                    f"image {shown} pushed",
+                    Outcome.UNKNOWN,
+                    f"cannot tell whether {release.id} is out: {version} is in the {words}, and image {shown}: {why}",
+                    action=f"make image {shown} readable (release-gate reads public images only)",
+                ),
+            )
+        assert first is not None  # a satisfying version was there, and none had all its images
+        version, image, why = first
+        shown = image.shown(image.tag_for(version) or image.tag)
+        return replace(decided, evidence=None), (
+            ReleaseStatus.TAGGED,
+            Reason(
+                repo_node(repo.slug),
+                f"image {shown} pushed",
+                Outcome.UNMET,
+                f"{version} is in the {words}; image {shown} {why}",
+                action=f"push {shown}",
+            ),
+        )
+
+    def image(self, image: ImageRef, version: str) -> str | Unknown | None:
+        """Say whether *image* was pushed at *version*'s tag by the evaluation time: ``None`` if so, else why not."""
+        tag = image.tag_for(version)
+        if tag is None:
+            return Unknown(f"{version} makes no image tag of {image.tag!r} (a tag has no '+')")
+        registry = self.state.registry(Source.OCI, image.name)
+        if isinstance(registry, Unknown):
+            return registry
+        pushed = next((p for p in registry.versions if p.version == tag), None)
+        if pushed is None:
+            return Unknown(f"the tag {tag} was not checked (the images of at most 5 versions are)")
+        if pushed.files == 0:
+            return f"is not pushed (as of {_fmt(self.state.taken_at)})"
+        if pushed.date is None:
+            if self.as_of < self.state.taken_at:
+                return Unknown(f"the registry does not say when it was pushed, so it is unknown at {_fmt(self.as_of)}")
+            return None
+        if pushed.date > self.as_of:
+            return f"was not pushed yet (pushed {_fmt(pushed.date)})"
+        return None
 
     def candidates(self, release: Release, repo: Repo) -> tuple[Candidate, ...]:
         """Return every version *release*'s sources offered, each source's oldest first, and whether it counted."""
@@ -652,6 +730,7 @@ _SOURCE_WORDS = {
     Source.HELM: "Helm chart index",
     Source.NPM: "npm",
     Source.CONDA: "conda",
+    Source.OCI: "container registry",
 }
 
 _EXACT = frozenset({Source.HELM, Source.NPM, Source.CONDA})
@@ -708,6 +787,8 @@ class _Look:
     evidence: Evidence | None
     skipped: tuple[str, ...]
     unknown: Unknown | None
+    satisfying: tuple[Evidence, ...] = ()
+    """Every satisfying version, first first (kept for a release that names images only)."""
 
 
 def _not_out(

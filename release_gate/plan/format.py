@@ -59,6 +59,12 @@ PIN_PATTERN = rf"^{_PATH_SEGMENT}(?:/{_PATH_SEGMENT})*(?:#[A-Za-z0-9_.-]+=[A-Za-
 """A pins entry: a relative path inside the repository (no '.' or '..' part, no leading '/', no '\\',
 no ':', '?', whitespace or control character, no empty part), then optionally #KEY=PACKAGE."""
 
+IMAGE_PATTERN = (
+    r"^(?:[A-Za-z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+    r"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*:[A-Za-z0-9_.-]*\{version\}[A-Za-z0-9_.-]*$"
+)
+"""An image reference with its tag pattern: ``[REGISTRY[:PORT]/]PATH:TAG``, ``{version}`` once in TAG (no digest)."""
+
 NPM_NAME_PATTERN = r"^(?:@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9][a-z0-9._~-]*$"
 """An npm package name as the registry accepts new ones: lower case, URL-safe, ``@scope/name`` or ``name``."""
 
@@ -210,8 +216,10 @@ _PUBLISHED = _table(
         ),
     },
 )
+PLAN_SOURCES = tuple(s.value for s in Source if s is not Source.OCI)
+"""The sources a plan may list (images are named by a release's ``images``, not as a source)."""
 _SOURCES = _list(
-    _str("An evidence source.", choices=tuple(s.value for s in Source)),
+    _str("An evidence source.", choices=PLAN_SOURCES),
     "Where to look for releases, the deciding one first: tags, github-releases, pypi, npm, conda, helm. "
     "Default: the published places (pypi, npm, conda, helm), then tags.",
 )
@@ -306,7 +314,7 @@ PLAN = _table(
                     "decided_by": _str(
                         "The source whose word counts (one of the release's sources, which are its repo's unless it "
                         "names its own); the others are cross-checked. Default: the first of them.",
-                        choices=tuple(s.value for s in Source),
+                        choices=PLAN_SOURCES,
                     ),
                     "pins": _list(
                         _str(
@@ -317,6 +325,17 @@ PLAN = _table(
                         ),
                         "Files on the default branch that pin its upstreams: the release waits until they pin "
                         "released versions that satisfy each upstream's requirement.",
+                    ),
+                    "images": _list(
+                        _str(
+                            "A container image as [REGISTRY[:PORT]/]PATH:TAG, {version} once in TAG "
+                            "(jupyterhub/k8s-hub:v{version}, quay.io/org/image:{version}); Docker Hub when no "
+                            "registry is named. Named by tag, never by digest.",
+                            pattern=IMAGE_PATTERN,
+                            example="jupyterhub/k8s-hub:v{version}",
+                        ),
+                        "Images that must exist for the release to count: each at the tag made from the version "
+                        "its deciding source shows. Until each is pushed, the release is tagged, not released.",
                     ),
                     "note": _str("Anything a reader should know."),
                     "scheme": _own(_SCHEME, "This release's scheme, when its versions differ from its repo's."),

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from release_gate.plan.images import ImageRef
 from release_gate.versions import Scheme, VersionRequirement
 
 __all__ = [
@@ -85,6 +86,11 @@ class Source(enum.StrEnum):
     """An npm registry's package document: a version in ``versions`` that is not deprecated."""
     CONDA = "conda"
     """A conda channel on anaconda.org: a version with a file under a counted label for every platform named."""
+    OCI = "oci"
+    """A container registry: the images a release names (``images``) exist at the version's tag.
+
+    Never a plan's ``sources`` entry: a release names its images, which are read for the
+    versions its deciding source offers."""
 
 
 class Intent(enum.StrEnum):
@@ -223,6 +229,8 @@ class Release:
     """The release's own packaging, when it names any (``scheme``, ``tags``, ``published``,
     ``sources``): its repo with those replaced, same id and slug. ``None``: its repo's, as it is
     (`Plan.packaging` answers either way)."""
+    images: tuple[ImageRef, ...] = ()
+    """Container images that must exist, at the tag made from the version, for the release to count."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ from release_gate.plan.format import (
     Field,
     Kind,
 )
+from release_gate.plan.images import ImageRef, image_problem, parse_image
 from release_gate.plan.model import (
     DEFAULT_CONDA_API,
     DEFAULT_NPM,
@@ -707,6 +708,7 @@ class _Reader:
             ),
             pins=self.pins(key, data),
             packaging=own,
+            images=self.images(key, data),
         )
 
     def own_packaging(self, key: str, data: dict[str, Any], repo: Repo) -> Repo | None:
@@ -787,6 +789,22 @@ class _Reader:
                 )
             entries.append(entry)
         return tuple(entries)
+
+    def images(self, key: str, data: dict[str, Any]) -> tuple[ImageRef, ...]:
+        """Read ``images``: each a reference with ``{version}`` once in its tag, named by tag (see `image_problem`)."""
+        found: dict[str, ImageRef] = {}
+        for index, entry in _good(data.get("images", [])):
+            problem = image_problem(entry)
+            if problem is not None:
+                example = "" if "did you mean" in problem else "; e.g. jupyterhub/k8s-hub:v{version}"
+                self.problem(f"{key}.images[{index}]", f"{problem}{example}")
+                continue
+            image = parse_image(entry)
+            if (image.name, image.tag) in {(i.name, i.tag) for i in found.values()}:
+                self.problem(f"{key}.images[{index}]", f"{entry!r} names an image listed before; list each once")
+                continue
+            found[entry] = image
+        return tuple(found.values())
 
     def decided_by(self, key: str, data: dict[str, Any], packaged: Repo, *, inherited: bool) -> Source | None:
         """Read ``decided_by``: one of the release's effective sources (its repo's, unless it names its own)."""

@@ -21,12 +21,14 @@ from __future__ import annotations
 import re
 import urllib.parse
 
+from release_gate.plan.images import DOCKER_HUB, ImageRef
 from release_gate.plan.model import ItemRef, Repo, Source
 
 __all__ = [
     "GITHUB",
     "chart_url",
     "conda_url",
+    "image_url",
     "item_url",
     "login_of",
     "new_release_url",
@@ -195,6 +197,8 @@ def place_url(repo: Repo, source: Source, server: str = GITHUB) -> str:
         case Source.CONDA:
             assert repo.conda is not None  # the plan reader checks each source has its place
             return conda_url(repo.conda.api, repo.conda.place)
+        case Source.OCI:  # never a repo's source: a release's images are linked by image_url
+            return tags_url(repo.slug, server)
 
 
 def version_url(repo: Repo, source: Source, name: str, server: str = GITHUB) -> str:
@@ -214,6 +218,29 @@ def version_url(repo: Repo, source: Source, name: str, server: str = GITHUB) -> 
         case Source.CONDA:
             assert repo.conda is not None
             return conda_url(repo.conda.api, repo.conda.place, name)
+        case Source.OCI:
+            return tag_url(repo.slug, name, server)
+
+
+def image_url(image: ImageRef, tag: str) -> str | None:
+    """Return the page of an image's tag on Docker Hub or Quay; ``None`` for a registry without known pages.
+
+    >>> from release_gate.plan.images import parse_image
+    >>> image_url(parse_image("jupyterhub/k8s-hub:v{version}"), "v0.7.0")
+    'https://hub.docker.com/r/jupyterhub/k8s-hub/tags?name=v0.7.0'
+    >>> image_url(parse_image("python:{version}"), "3.12")
+    'https://hub.docker.com/_/python/tags?name=3.12'
+    >>> image_url(parse_image("quay.io/jupyterhub/k8s-hub:{version}"), "4.0.0")
+    'https://quay.io/repository/jupyterhub/k8s-hub?tab=tags'
+    """
+    path = "/".join(_part(p) for p in image.path.split("/"))
+    if image.host == DOCKER_HUB:
+        namespace, _, name = path.partition("/")
+        page = f"_/{name}" if namespace == "library" else f"r/{path}"
+        return f"https://hub.docker.com/{page}/tags?name={urllib.parse.quote(tag, safe='')}"
+    if image.host == "quay.io":
+        return f"https://quay.io/repository/{path}?tab=tags"
+    return None
 
 
 def new_release_url(slug: str, server: str = GITHUB) -> str:

@@ -18,6 +18,8 @@ which says what went wrong and what to do (never a header, so never the token). 
 - **The answer cache.** With a `ResponseCache`, every GET
   is conditional on the ETag of the answer kept from an earlier read, and a 304 gives the
   kept answer back (POSTs, GraphQL's included, are never kept).
+- **HEAD.** A HEAD's answer has no body: none is read, and its ``Content-Length`` (the
+  GET's) is not compared with one. HEAD answers are never kept.
 - **Hosts that failed.** A host that keeps failing, or asks for a wait past ``max_wait``, is
   not asked again until the next `Http.begin`.
 - **Reads at once.** One `Http` may send from several threads at once (`at_once` runs a
@@ -351,7 +353,7 @@ class Http:
                 replayed = CaseInsensitiveDict(response.headers)
                 replayed.update(kept.headers)
                 return Response(200, replayed, kept.body)
-            body = self._body(response, url)
+            body = b"" if method == "HEAD" else self._body(response, url)
         etag = response.headers.get("ETag")
         if cache is not None and response.status_code == 200 and etag:
             cache.put(key, etag, body, response.headers)

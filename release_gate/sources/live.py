@@ -20,7 +20,7 @@ class LiveStateProvider:
         self.registries = registries
 
     def fetch(self, request: StateRequest) -> State:
-        """Read GitHub and every registry at once; the read's cost counts both.
+        """Read GitHub and every registry at once, then the images the releases name; the read's cost counts all.
 
         The registries are read in a thread of their own while GitHub is read in this one.
         When GitHub cannot be read, the registries' read is stopped (the requests not yet sent
@@ -35,6 +35,8 @@ class LiveStateProvider:
                 halt.set()
                 raise
             found = reading.result()
+        # Images last: their tags are made from the versions GitHub and the registries show.
+        found = {**found, **self.registries.read_images(request, dataclasses.replace(state, registries=found))}
         stats = state.stats or ReadStats()
         stats = dataclasses.replace(stats, registry_requests=self.registries.requests)
         return dataclasses.replace(state, registries=found, stats=stats)

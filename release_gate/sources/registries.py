@@ -29,7 +29,7 @@ import datetime as dt
 import functools
 import json
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import yaml
@@ -41,6 +41,7 @@ from release_gate.sources.cache import ResponseCache
 from release_gate.sources.conda import package_url, read_package
 from release_gate.sources.helm_index import LOADER, FullLoadNeeded, read_index
 from release_gate.sources.npm import FULL, document_url, is_abbreviated, read_document
+from release_gate.sources.oci import OciReader
 from release_gate.sources.pypi import (
     JSON_API,
     SIMPLE_JSON,
@@ -54,6 +55,7 @@ from release_gate.sources.pypi import (
 from release_gate.state import (
     Published,
     Registry,
+    State,
     StateRequest,
     Unknown,
     registry_key,
@@ -124,6 +126,7 @@ class RegistryReader:
         budget: float = 60.0,
         cache: ResponseCache | None = None,
         progress: Callable[[str], None] | None = None,
+        oci_roots: Mapping[str, str] | None = None,
     ) -> None:
         self.timeout = timeout
         self.retries = retries
@@ -138,11 +141,29 @@ class RegistryReader:
             cache=cache,
             headers={"User-Agent": f"release-gate/{__version__}", "Accept": JSON_API},
         )
+        self._images = OciReader(
+            timeout=timeout,
+            retries=retries,
+            budget=budget,
+            headers={"User-Agent": f"release-gate/{__version__}"},
+            roots=oci_roots or {},
+        )
+        """Container images (`release_gate.sources.oci`); *oci_roots* puts a known registry elsewhere (a fake)."""
 
     @property
     def requests(self) -> int:
-        """The requests sent in the last read (every attempt, 304s included)."""
-        return self._http.sent
+        """The requests sent in the last read (every attempt, 304s included), the images' too."""
+        return self._http.sent + self._images.requests
+
+    def read_images(
+        self, request: StateRequest, state: State, *, halt: threading.Event | None = None
+    ) -> dict[str, Registry | Unknown]:
+        """Check the images *request*'s releases name, for the versions *state* (everything else, read) shows."""
+        if not request.images:
+            return {}
+        if self.progress is not None:
+            self.progress(f"checking the images of {len(request.images)} releases")
+        return self._images.read(request.images, state, as_of=request.as_of, halt=halt)
 
     def read(self, request: StateRequest, *, halt: threading.Event | None = None) -> dict[str, Registry | Unknown]:
         """Read every registry *request* names, all at once (at most `WORKERS` requests in flight).

@@ -45,7 +45,9 @@ SCHEMA_VERSION = 3
 
 Version 3 adds npm packages (``source: "npm"``) and a version's ``deprecated`` message, and
 conda packages (``source: "conda"``, name ``CHANNEL/NAME``) with each version's ``platforms``
-(``{subdir: first counted upload}``); a snapshot holding none of these is still written as
+(``{subdir: first counted upload}``), and container images (``source: "oci"``: the tags
+checked, ``files`` 1 when pushed and 0 when not, with the manifest's ``digest``); a snapshot
+holding none of these is still written as
 `PLAIN_VERSION` (2), byte for byte as before, so that older readers keep reading it.
 
 Version 2 records each default-branch file with the versions read and their commit dates
@@ -57,7 +59,7 @@ known only at ``taken_at``.
 PLAIN_VERSION = 2
 """The version written for a snapshot without what version 3 added."""
 
-_REGISTRY_SOURCES = {Source.PYPI: 1, Source.HELM: 1, Source.NPM: 3, Source.CONDA: 3}
+_REGISTRY_SOURCES = {Source.PYPI: 1, Source.HELM: 1, Source.NPM: 3, Source.CONDA: 3, Source.OCI: 3}
 """The sources a snapshot's registries may be of, with the schema version that added each."""
 
 MAX_SNAPSHOT_BYTES = 200_000_000
@@ -196,6 +198,7 @@ class _Reader:
                         counts["yanked"],
                         self.text(v, "deprecated", w),
                         self.platforms(v, w),
+                        self.digest(v, w),
                     )
                 )
             found[registry_key(source, name)] = Registry(source, name, self.text(fields, "url", where), tuple(versions))
@@ -215,11 +218,18 @@ class _Reader:
         return tuple(sorted(found))
 
     def registry_source(self, fields: dict[str, Any], where: str) -> Source:
-        """Return a registry's ``source``: pypi, npm, conda or helm."""
+        """Return a registry's ``source``: pypi, npm, conda, helm or oci (an image, its tags checked)."""
         text = self.text(fields, "source", where, required=True)
         if text not in _REGISTRY_SOURCES:
-            raise self.fail(f"{where}.source", "must be pypi, npm, conda or helm")
+            raise self.fail(f"{where}.source", "must be pypi, npm, conda, helm or oci")
         return Source(text)
+
+    def digest(self, data: dict[str, Any], where: str) -> str:
+        """Read an image tag's ``digest`` (``sha256:…``); empty when there is none."""
+        digest = self.text(data, "digest", where)
+        if digest and not re.fullmatch(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[A-Za-z0-9=_-]{32,128}", digest):
+            raise self.fail(f"{where}.digest", f"is {_short(digest)!r}, not a digest (sha256:...)")
+        return digest
 
     def objects(self, entry: dict[str, Any], key: str, where: str) -> list[tuple[str, dict[str, Any]]]:
         value = entry.get(key, [])
@@ -486,7 +496,7 @@ def _version_for(state: State) -> int:
     for registry in state.registries.values():
         if isinstance(registry, Registry):
             needed = max(needed, _REGISTRY_SOURCES.get(registry.source, SCHEMA_VERSION))
-            if any(p.deprecated or p.platforms for p in registry.versions):
+            if any(p.deprecated or p.platforms or p.digest for p in registry.versions):
                 needed = max(needed, 3)
     return needed
 
@@ -514,6 +524,8 @@ def _dump_published(published: Published) -> dict[str, Any]:
         entry["deprecated"] = published.deprecated
     if published.platforms:
         entry["platforms"] = {subdir: _format_time(when) for subdir, when in published.platforms}
+    if published.digest:
+        entry["digest"] = published.digest
     return entry
 
 
