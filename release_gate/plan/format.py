@@ -181,8 +181,8 @@ def _selector_problem(kind: PinKind, path: str, key: str, by_file: PinKind | Non
     if kind in (PinKind.YAML, PinKind.VALUES):
         if kind is PinKind.VALUES and by_file is not None and not equals:
             return (
-                f"{path} is read whole as a {by_file} pin: drop '#{key}', or write values:{path}#{key} "
-                f"for an image mapping at that key"
+                f"{path} is read whole as a {by_file} pin: drop '#{key}', or write {path}#{key}=PACKAGE for a key "
+                f"that pins a package (values:{path}#{key} for an image mapping at that key)"
             )
         return None
     if key:
