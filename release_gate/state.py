@@ -250,6 +250,9 @@ class Published:
     """PyPI: how many of its files are yanked."""
     deprecated: str = ""
     """npm: why the version is deprecated (its ``deprecated`` message); empty: it is not."""
+    platforms: tuple[tuple[str, dt.datetime], ...] = ()
+    """conda: each platform (subdir) with a file under a counted label, and that file's first upload
+    (``noarch`` for a noarch build); `files` counts every file and `yanked` those under no counted label."""
 
 
 @dataclass(frozen=True, slots=True)

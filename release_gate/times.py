@@ -14,6 +14,11 @@ def parse_time(text: str) -> dt.datetime | None:
     datetime.datetime(2018, 8, 9, 18, 0, tzinfo=datetime.timezone.utc)
     >>> parse_time("2018-08-09T18:00:00") is None
     True
+
+    anaconda.org's upload times (a space, microseconds, ``+00:00``) read too:
+
+    >>> parse_time("2018-08-11 14:41:03.311000+00:00")
+    datetime.datetime(2018, 8, 11, 14, 41, 3, 311000, tzinfo=datetime.timezone.utc)
     """
     try:
         value = dt.datetime.fromisoformat(text)

@@ -306,6 +306,28 @@ def test_a_conda_recipe_pins_its_own_package_and_its_run_needs() -> None:
     assert pins["jupyterhub"].line == text.splitlines().index("    - jupyterhub ==0.9.2") + 1
 
 
+def test_a_conda_pin_matches_a_release_on_its_conda_channel() -> None:
+    """A recipe's need is matched against published.conda names too: met once conda-forge has that version."""
+    plan = parse_plan(
+        '[plan]\nname = "conda"\n[repos.hub]\ngithub = "o/hub-feedstock"\n'
+        'published = { conda = { name = "jupyterhub", platforms = ["noarch"] } }\n'
+        '[repos.app]\ngithub = "o/app"\n[releases.hub]\nversion = ">=0.9.2"\n'
+        '[releases.app]\nversion = ">=1"\nafter = ["hub"]\npins = ["recipe/meta.yaml"]\n'
+    )
+    recipe = META_MET.replace("    - python\n", "    - python\n    - jupyterhub 0.9.2\n")
+    provider = (
+        FakeStateProvider(taken_at=TAKEN)
+        .repo("o/hub-feedstock")
+        .repo("o/app", files={"recipe/meta.yaml": recipe})
+        .published("conda", "conda-forge/jupyterhub", "0.9.2", platforms={"noarch": "2024-05-01T00:00:00Z"})
+    )
+    (reason,) = _pin_reasons(plan, provider)
+    assert (reason.outcome, reason.detail) == (Outcome.MET, "pins jupyterhub==0.9.2, released 2024-05-01 00:00 UTC")
+    stale = provider.repo("o/app", files={"recipe/meta.yaml": recipe.replace("0.9.2", "0.9.1")})
+    (unmet,) = _pin_reasons(plan, stale)
+    assert unmet.detail == "pins jupyterhub==0.9.1; the plan needs >=0.9.2"
+
+
 def test_a_values_image_is_read_with_its_tag() -> None:
     """PATH#KEY reads the image mapping at a dotted key: the name (registry prefixed), the tag with its v dropped."""
     text = "hub:\n  image:\n    registry: quay.io\n    repository: jupyterhub/k8s-hub\n    tag: v0.7.0@sha256:abc\n"

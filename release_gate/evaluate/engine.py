@@ -564,6 +564,9 @@ class _Moment:
         registry = self.state.registry(source, place[0])
         if isinstance(registry, Unknown):
             return registry
+        if source is Source.CONDA and repo.conda is not None:
+            platforms = repo.conda.platforms
+            return [_Offer(p.version, p.version, *_on_conda(p, platforms, place[0]), "") for p in registry.versions]
         return [
             _Offer(
                 p.version,
@@ -675,9 +678,10 @@ _SOURCE_WORDS = {
     Source.PYPI: "PyPI",
     Source.HELM: "Helm chart index",
     Source.NPM: "npm",
+    Source.CONDA: "conda",
 }
 
-_EXACT = frozenset({Source.HELM, Source.NPM})
+_EXACT = frozenset({Source.HELM, Source.NPM, Source.CONDA})
 """Sources whose versions are exact SemVer: never read as a partial version (``v0.6`` is a git-tag habit)."""
 
 
@@ -690,6 +694,27 @@ def _rejected(published: Published) -> str | None:
     if published.deprecated:
         return f"deprecated: {published.deprecated}"
     return None
+
+
+def _on_conda(published: Published, platforms: tuple[str, ...], place: str) -> tuple[dt.datetime | None, str | None]:
+    """Return when a conda version counts for *platforms* (``noarch`` covers each) and why it does not, if not.
+
+    It counts once every platform the plan names has a file under a counted label (with none
+    named: once any file has); its date is the latest of those platforms' first uploads.
+    """
+    first = dict(published.platforms)
+    if not first:
+        if published.files == 0:
+            return published.date, "no files"
+        return published.date, f"no file under a counted label on {place.partition('/')[0]} (broken or another label)"
+    if not platforms:
+        return min(first.values()), None
+    noarch = first.get("noarch")
+    times = {p: min(t for t in (first.get(p), noarch) if t is not None) for p in platforms if p in first or noarch}
+    missing = [p for p in platforms if p not in times]
+    if missing:
+        return published.date, f"on {', '.join(sorted(first))} only; the plan needs {', '.join(missing)}"
+    return max(times.values()), None
 
 
 _new = tuple.__new__

@@ -78,7 +78,7 @@ class Ecosystem(enum.StrEnum):
     OCI = "oci"
     """Container image names, against the images a release lists (`published_images`)."""
     CONDA = "conda"
-    """conda package names, against ``published.pypi`` (a feedstock builds the PyPI sdist) and conda names."""
+    """conda package names, against ``published.conda`` and ``published.pypi`` (a feedstock builds the PyPI sdist)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,13 +436,11 @@ def published_images(plan: Plan, release: Release) -> tuple[tuple[str, str], ...
 
 
 def conda_names(repo: Repo) -> tuple[str, ...]:
-    """Return the conda package names *repo* (a release's packaging) publishes; ``()``: none.
+    """Return the conda package names *repo* (a release's packaging) publishes (``published.conda``); ``()``: none.
 
-    The hook between conda pins and ``published.conda`` (issue 17): until the plan has that
-    key, a conda pin is matched against PyPI names only (a feedstock builds the PyPI sdist).
+    A conda pin is matched against these and against the PyPI name (a feedstock builds the PyPI sdist).
     """
-    del repo  # the plan has no conda key yet
-    return ()
+    return (repo.conda.name,) if repo.conda is not None else ()
 
 
 def published_keys(plan: Plan, release: Release) -> Iterator[tuple[Ecosystem, str]]:

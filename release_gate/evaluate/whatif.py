@@ -109,6 +109,11 @@ def _requirements_file(release: Release) -> str | None:
     return next((e.path for e in entries if isinstance(e, PinEntry) and e.kind is PinKind.REQUIREMENTS), None)
 
 
+def _assumed(source: Source, version: str, when: dt.datetime) -> Published:
+    """Return *version* as *source* would show it released at *when* (on conda: a noarch build, for every platform)."""
+    return Published(version, when, platforms=(("noarch", when),) if source is Source.CONDA else ())
+
+
 def apply(state: State, plan: Plan, assumptions: Sequence[Assumption], when: dt.datetime) -> State:
     """Return *state* with every assumption made true at *when* (an unread repo becomes read)."""
     repos = dict(state.repos)
@@ -133,7 +138,7 @@ def apply(state: State, plan: Plan, assumptions: Sequence[Assumption], when: dt.
                 key = registry_key(source, name)
                 old = registries.get(key)
                 versions = old.versions if isinstance(old, Registry) else ()
-                registries[key] = Registry(source, name, "", (*versions, Published(assumption.version, when)))
+                registries[key] = Registry(source, name, "", (*versions, _assumed(source, assumption.version, when)))
         elif assumption.kind in (AssumptionKind.MERGED, AssumptionKind.CLOSED):
             ref = parse_ref(plan, assumption.subject)
             old_item = items.get(ref.key)

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from release_gate.plan.model import DEFAULT_NPM, DEFAULT_PYPI, Intent, Source
+from release_gate.plan.model import DEFAULT_CONDA_API, DEFAULT_NPM, DEFAULT_PYPI, Intent, Source
 from release_gate.versions import Accept, Scheme
 
 __all__ = [
@@ -195,6 +195,29 @@ def _selector_problem(kind: PinKind, path: str, key: str, by_file: PinKind | Non
 NPM_NAME_PATTERN = r"^(?:@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9][a-z0-9._~-]*$"
 """An npm package name as the registry accepts new ones: lower case, URL-safe, ``@scope/name`` or ``name``."""
 
+CONDA_NAME_PATTERN = r"^[a-z0-9_][a-z0-9_.+-]*$"
+"""A conda package name: lower case letters, digits and ``_ . + -``."""
+CONDA_CHANNEL_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
+"""An anaconda.org channel (a user or organisation name), not a URL."""
+CONDA_PLATFORMS = (
+    "noarch",
+    "linux-64",
+    "linux-aarch64",
+    "linux-ppc64le",
+    "linux-s390x",
+    "linux-armv7l",
+    "linux-32",
+    "osx-64",
+    "osx-arm64",
+    "win-64",
+    "win-32",
+    "win-arm64",
+    "emscripten-wasm32",
+    "wasi-wasm32",
+    "zos-z",
+)
+"""The conda subdirs a plan may name (conda's known platforms)."""
+
 
 class Kind(enum.Enum):
     """The TOML value types a plan key can have."""
@@ -284,6 +307,33 @@ _PUBLISHED = _table(
             default=DEFAULT_NPM,
             pattern=r"^https?://",
         ),
+        "conda": _table(
+            "A conda package on an anaconda.org channel (conda-forge by default).",
+            {
+                "name": _str(
+                    "The conda package's name.", required=True, pattern=CONDA_NAME_PATTERN, example="jupyterhub"
+                ),
+                "channel": _str(
+                    "The channel (an anaconda.org user or organisation), not a URL.",
+                    default="conda-forge",
+                    pattern=CONDA_CHANNEL_PATTERN,
+                ),
+                "platforms": _list(
+                    _str("A conda platform (subdir); noarch files cover every one.", choices=CONDA_PLATFORMS),
+                    "The platforms a version must be built for to count. Default: any one file counts.",
+                ),
+                "labels": _list(
+                    _str("A channel label.", pattern=CONDA_CHANNEL_PATTERN),
+                    "The labels a file must carry (one of) to count; files only under other labels (broken) do not.",
+                    default=["main"],
+                ),
+                "api": _str(
+                    "The anaconda.org API root.",
+                    default=DEFAULT_CONDA_API,
+                    pattern=r"^https?://",
+                ),
+            },
+        ),
         "helm": _table(
             "A Helm chart repository.",
             {
@@ -295,8 +345,8 @@ _PUBLISHED = _table(
 )
 _SOURCES = _list(
     _str("An evidence source.", choices=tuple(s.value for s in Source)),
-    "Where to look for releases, the deciding one first: tags, github-releases, pypi, npm, helm. "
-    "Default: the published places (pypi, npm, helm), then tags.",
+    "Where to look for releases, the deciding one first: tags, github-releases, pypi, npm, conda, helm. "
+    "Default: the published places (pypi, npm, conda, helm), then tags.",
 )
 PACKAGING = ("scheme", "tags", "published", "sources")
 """The keys of a repo that a release may name for itself (its packaging): each replaces the repo's, for that release."""

@@ -15,6 +15,7 @@ from typing import Any
 from release_gate.versions import Scheme, VersionRequirement
 
 __all__ = [
+    "CondaPackage",
     "Deadline",
     "Family",
     "HelmChart",
@@ -65,6 +66,9 @@ DEFAULT_PYPI = "https://pypi.org/pypi"
 DEFAULT_NPM = "https://registry.npmjs.org"
 """The npm public registry."""
 
+DEFAULT_CONDA_API = "https://api.anaconda.org"
+"""The anaconda.org API, where conda-forge and every other anaconda.org channel are read."""
+
 
 class Source(enum.StrEnum):
     """Where evidence that a version is released comes from."""
@@ -79,6 +83,8 @@ class Source(enum.StrEnum):
     """A Helm repository's index.yaml: an entry of the chart with that exact version."""
     NPM = "npm"
     """An npm registry's package document: a version in ``versions`` that is not deprecated."""
+    CONDA = "conda"
+    """A conda channel on anaconda.org: a version with a file under a counted label for every platform named."""
 
 
 class Intent(enum.StrEnum):
@@ -112,6 +118,27 @@ class HelmChart:
 
 
 @dataclass(frozen=True, slots=True)
+class CondaPackage:
+    """Where a conda package is published: a channel on anaconda.org, and what counts there."""
+
+    name: str
+    """The conda package's name in the channel."""
+    channel: str = "conda-forge"
+    platforms: tuple[str, ...] = ()
+    """The subdirs (``linux-64``, ``osx-arm64``) a version must be built for (``noarch`` covers each);
+    none: any one file counts."""
+    labels: tuple[str, ...] = ("main",)
+    """The labels a file must carry to count (``broken`` and any other label do not)."""
+    api: str = DEFAULT_CONDA_API
+    """The anaconda.org API root (no trailing ``/``)."""
+
+    @property
+    def place(self) -> str:
+        """The name a state files the package under: ``CHANNEL/NAME``."""
+        return f"{self.channel}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
 class Repo:
     """A GitHub repository the plan reads."""
 
@@ -129,6 +156,8 @@ class Repo:
     """The npm package (``@scope/name`` or ``name``)."""
     npm_registry: str = DEFAULT_NPM
     """The npm registry it is published to (no trailing ``/``)."""
+    conda: CondaPackage | None = None
+    """The conda package and its channel."""
     _affixes: tuple[tuple[str, str], ...] = field(init=False, repr=False, compare=False, hash=False)
     """What comes before and after ``{version}`` in each tag pattern (every tag of a repo is read through them)."""
 
@@ -139,7 +168,7 @@ class Repo:
         """Return ``(name, where)`` this repo publishes to *source*, or ``None`` (tags, GitHub releases, none named).
 
         The PyPI project and its index, the npm package and its registry, the chart and its
-        ``index.yaml``: one row per source that
+        ``index.yaml``, ``CHANNEL/NAME`` of a conda package and the anaconda.org API: one row per source that
         has a place in ``published``, so that every reader of a place (state requests, registries,
         links, reports) asks here.
 
@@ -152,6 +181,8 @@ class Repo:
             return (self.helm.chart, self.helm.index) if self.helm is not None else None
         if source is Source.NPM:
             return (self.npm, self.npm_registry) if self.npm is not None else None
+        if source is Source.CONDA:
+            return (self.conda.place, self.conda.api) if self.conda is not None else None
         return None
 
     def version_from_tag(self, tag: str) -> str | None:

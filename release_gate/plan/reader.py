@@ -23,6 +23,8 @@ from typing import Any
 import release_gate.graph as _graph  # a module, not its names: graph imports plan.model, whose package imports this
 from release_gate.errors import PlanError, PlanIssue
 from release_gate.plan.format import (
+    CONDA_CHANNEL_PATTERN,
+    CONDA_NAME_PATTERN,
     ID_PATTERN,
     MAX_ITEM_NUMBER,
     NPM_NAME_PATTERN,
@@ -35,8 +37,10 @@ from release_gate.plan.format import (
     pin_entry_of,
 )
 from release_gate.plan.model import (
+    DEFAULT_CONDA_API,
     DEFAULT_NPM,
     DEFAULT_PYPI,
+    CondaPackage,
     Deadline,
     Family,
     HelmChart,
@@ -199,6 +203,7 @@ def _limits(data: dict[str, Any]) -> list[tuple[str, str]]:
 PUBLISHED_PLACES: tuple[tuple[Source, str, str], ...] = (
     (Source.PYPI, "pypi", "the PyPI project"),
     (Source.NPM, "npm", "the npm package"),
+    (Source.CONDA, "conda", "the conda package"),
     (Source.HELM, "helm", "the Helm chart"),
 )
 """``(source, key of published, what it names)`` for each source with a place in ``published``, in the
@@ -217,7 +222,21 @@ def published_fields(published: dict[str, Any]) -> dict[str, Any]:
         "pypi_index": published.get("pypi_index", DEFAULT_PYPI).rstrip("/"),
         "npm": published.get("npm"),
         "npm_registry": published.get("npm_registry", DEFAULT_NPM).rstrip("/"),
+        "conda": _conda(published.get("conda")),
     }
+
+
+def _conda(table: dict[str, Any] | None) -> CondaPackage | None:
+    """Return the conda package a ``published.conda`` table names (its defaults where it names none)."""
+    if not table or not isinstance(table.get("name"), str):
+        return None
+    return CondaPackage(
+        name=table["name"],
+        channel=table.get("channel", "conda-forge"),
+        platforms=tuple(dict.fromkeys(p for _, p in _good(table.get("platforms", [])))),
+        labels=tuple(dict.fromkeys(label for _, label in _good(table.get("labels", ["main"])))),
+        api=table.get("api", DEFAULT_CONDA_API).rstrip("/"),
+    )
 
 
 _SAMPLE_VERSION = "1.2.3"
@@ -568,10 +587,12 @@ class _Reader:
             for field_key, url in (
                 ("pypi_index", published.get("pypi_index")),
                 ("npm_registry", published.get("npm_registry")),
+                ("conda.api", (published.get("conda") or {}).get("api")),
                 ("helm.index", (published.get("helm") or {}).get("index")),
             ):
                 if url is not None and not re.match(r"^https?://[^/\s]+", url):
                     self.problem(f"{key}.published.{field_key}", f"{url!r} is not an http(s) URL")
+            self.conda(f"{key}.published.conda", published.get("conda"))
         if inherited is None or "published" in entry or "sources" in entry:
             own = inherited is None or "published" in entry
             fields["sources"] = self.sources(key, entry, published, None if own else inherited)
@@ -590,7 +611,9 @@ class _Reader:
             return (*derived, Source.TAGS)
         listed = [Source(value) for _, value in _good(entry["sources"])]
         if not entry["sources"]:
-            self.problem(f"{key}.sources", "is empty; list at least one of tags, github-releases, pypi, npm, helm")
+            self.problem(
+                f"{key}.sources", "is empty; list at least one of tags, github-releases, pypi, npm, conda, helm"
+            )
         self.no_duplicates(entry["sources"], f"{key}.sources")
         places = {source.value: (place, what) for source, place, what in PUBLISHED_PLACES}
         for index, source in _good(entry["sources"]):
@@ -599,6 +622,28 @@ class _Reader:
                 whose = "" if inherited is None else f"; neither this release nor repos.{inherited.id} names one"
                 self.problem(f"{key}.sources[{index}]", f"{source!r} needs published.{place} ({what}){whose}")
         return tuple(dict.fromkeys(listed))
+
+    def conda(self, key: str, table: dict[str, Any] | None) -> None:
+        """Check a ``published.conda`` table's name, channel and labels (platforms are checked as choices)."""
+        if not table:
+            return
+        for field_key, pattern, what in (
+            ("name", CONDA_NAME_PATTERN, "a conda package name (lower case letters, digits, '_', '.', '+', '-')"),
+            ("channel", CONDA_CHANNEL_PATTERN, "an anaconda.org channel name, such as 'conda-forge'"),
+        ):
+            value = table.get(field_key)
+            if isinstance(value, str) and not _pattern(pattern).match(value):
+                hint = f" (did you mean {value.lower()!r}?)" if _pattern(pattern).match(value.lower()) else ""
+                if field_key == "channel" and "/" in value:
+                    hint = "; name the channel only: the API root goes in published.conda.api"
+                self.problem(f"{key}.{field_key}", f"{value[:120]!r} is not {what}{hint}")
+        if "labels" in table and not table["labels"]:
+            self.problem(f"{key}.labels", "is empty; list at least one label, such as 'main'")
+        for field_key in ("platforms", "labels"):
+            self.no_duplicates(table.get(field_key, []), f"{key}.{field_key}")
+        for index, label in _good(table.get("labels", [])):
+            if not _pattern(CONDA_CHANNEL_PATTERN).match(label):
+                self.problem(f"{key}.labels[{index}]", f"{label[:120]!r} is not a channel label, such as 'main'")
 
     def npm(self, key: str, repo: Repo) -> None:
         """Check the repo's npm package: its name, and that its versions are read as SemVer."""

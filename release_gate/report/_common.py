@@ -29,6 +29,7 @@ SOURCE_LABEL = {
     Source.PYPI: "PyPI",
     Source.HELM: "chart index",
     Source.NPM: "npm",
+    Source.CONDA: "conda-forge",
 }
 """How a report names one item of each source: ``tag v0.9.0``, ``PyPI 0.9.0b1``."""
 

@@ -180,9 +180,12 @@ def _wants(page: _Page, verdict: ReleaseVerdict) -> str:
     requirement = verdict.release.requirement
     accept = _ACCEPT.get(str(requirement.accept), str(requirement.accept))
     deciding = verdict.release.decided_by or repo.sources[0]
-    name = {Source.PYPI: repo.pypi, Source.NPM: repo.npm, Source.HELM: repo.helm.chart if repo.helm else None}.get(
-        deciding
-    )
+    name = {
+        Source.PYPI: repo.pypi,
+        Source.NPM: repo.npm,
+        Source.CONDA: repo.conda.name if repo.conda else None,
+        Source.HELM: repo.helm.chart if repo.helm else None,
+    }.get(deciding)
     place = _a(
         links.place_url(repo, deciding, page.server),
         _h(f"{SOURCE_LABEL[deciding]} {name}" if name else _PLACE[deciding]),
@@ -196,6 +199,7 @@ _PLACE = {
     Source.PYPI: "PyPI",
     Source.HELM: "chart index",
     Source.NPM: "npm",
+    Source.CONDA: "conda-forge",
 }
 
 
@@ -207,6 +211,7 @@ def _where_it_counts(page: _Page, verdict: ReleaseVerdict) -> str:
         Source.PYPI: f"publish it on PyPI as {_h(repo.pypi or repo.id)}",
         Source.HELM: f"add it to the chart index as {_h(repo.helm.chart if repo.helm else repo.id)}",
         Source.NPM: f"publish it on npm as {_h(repo.npm or repo.id)}",
+        Source.CONDA: f"build it on {_h(repo.conda.place if repo.conda else repo.id)}",
         Source.TAGS: f"tag it ({', '.join(f'<code>{_h(t)}</code>' for t in repo.tags)})",
         Source.GITHUB_RELEASES: "publish a GitHub release",
     }

@@ -26,6 +26,7 @@ from release_gate.plan.model import ItemRef, Repo, Source
 __all__ = [
     "GITHUB",
     "chart_url",
+    "conda_url",
     "item_url",
     "login_of",
     "new_release_url",
@@ -48,6 +49,7 @@ GITHUB = "https://github.com"
 
 _PYPI_APIS = ("https://pypi.org/pypi", "https://pypi.org/simple", "https://pypi.org")
 _NPM_REGISTRY = "https://registry.npmjs.org"
+_CONDA_API = "https://api.anaconda.org"
 
 
 def _part(text: str) -> str:
@@ -120,6 +122,23 @@ def npm_url(registry: str, package: str, version: str | None = None) -> str:
     return f"{registry}/{urllib.parse.quote(package, safe='@')}"
 
 
+def conda_url(api: str, place: str, version: str | None = None) -> str:
+    """Return a conda package's files on anaconda.org (one version's with *version*); *place* is ``CHANNEL/NAME``.
+
+    >>> conda_url("https://api.anaconda.org", "conda-forge/jupyterhub", "0.9.2")
+    'https://anaconda.org/conda-forge/jupyterhub/files?version=0.9.2'
+    >>> conda_url("https://api.example.org", "conda-forge/jupyterhub")
+    'https://api.example.org/package/conda-forge/jupyterhub'
+    """
+    channel, _, name = place.partition("/")
+    path = f"{_part(channel)}/{_part(name)}"
+    api = public_url(api).rstrip("/")
+    if api != _CONDA_API:
+        return f"{api}/package/{path}"
+    page = f"https://anaconda.org/{path}/files"
+    return f"{page}?version={urllib.parse.quote(version, safe='')}" if version else page
+
+
 def chart_url(index: str, chart: str, version: str | None = None) -> str:
     """Return where a chart (version) is listed: its repository's ``index.yaml`` (Helm has no page per chart).
 
@@ -173,6 +192,9 @@ def place_url(repo: Repo, source: Source, server: str = GITHUB) -> str:
             return chart_url(repo.helm.index, repo.helm.chart)
         case Source.NPM:
             return npm_url(repo.npm_registry, repo.npm or repo.id)
+        case Source.CONDA:
+            assert repo.conda is not None  # the plan reader checks each source has its place
+            return conda_url(repo.conda.api, repo.conda.place)
 
 
 def version_url(repo: Repo, source: Source, name: str, server: str = GITHUB) -> str:
@@ -189,6 +211,9 @@ def version_url(repo: Repo, source: Source, name: str, server: str = GITHUB) -> 
             return chart_url(repo.helm.index, repo.helm.chart, name)
         case Source.NPM:
             return npm_url(repo.npm_registry, repo.npm or repo.id, name)
+        case Source.CONDA:
+            assert repo.conda is not None
+            return conda_url(repo.conda.api, repo.conda.place, name)
 
 
 def new_release_url(slug: str, server: str = GITHUB) -> str:

@@ -405,6 +405,9 @@ class _Report:
                 return self.link(f"chart {repo.helm.chart} {version}", url)
             case Source.NPM if repo.npm:
                 return self.link(f"npm {version}", links.npm_url(repo.npm_registry, repo.npm, evidence.version))
+            case Source.CONDA if repo.conda:
+                url = links.conda_url(repo.conda.api, repo.conda.place, evidence.version)
+                return self.link(f"{repo.conda.channel} {version}", url)
             case _:
                 return self.text(f"{SOURCE_LABEL[evidence.source]} {version}")
 

@@ -38,6 +38,7 @@ from release_gate._version import __version__
 from release_gate.plan.model import Repo, Source
 from release_gate.sources._http import Format, Http, HttpError, NotParsedError, Response, Service, at_once
 from release_gate.sources.cache import ResponseCache
+from release_gate.sources.conda import package_url, read_package
 from release_gate.sources.helm_index import LOADER, FullLoadNeeded, read_index
 from release_gate.sources.npm import FULL, document_url, is_abbreviated, read_document
 from release_gate.sources.pypi import (
@@ -69,7 +70,10 @@ _HELM_ACCEPT = "application/x-yaml, text/yaml;q=0.9, */*;q=0.8"
 INDEXES = Service(
     name="the index",
     reads="the package indexes",
-    address="the index's URL in the plan (published.pypi_index, published.npm_registry, published.helm.index)",
+    address=(
+        "the index's URL in the plan (published.pypi_index, published.npm_registry, published.conda.api, "
+        "published.helm.index)"
+    ),
     vary=("Accept",),  # one URL of the Simple API answers JSON or HTML as asked: kept apart
     redirects=True,  # a moved Helm index is followed
     netrc=True,  # a private index may take the credentials ~/.netrc has for it
@@ -175,6 +179,8 @@ class RegistryReader:
             wants = [(repo, req) for repo, req in request.wants if _publishes(repo, source, name)]
             dated = request.as_of is not None or request.files_since is not None
             return self._npm(name, url, wants, dated=dated)
+        if source is Source.CONDA:
+            return self._conda(name, url, [repo for repo, _ in request.wants if _publishes(repo, source, name)])
         return self._helm(name, url)
 
     def _get(self, url: str, fmt: Format, accept: str) -> Response:
@@ -276,6 +282,33 @@ class RegistryReader:
             return Unknown(f"{where} could not be read for {name!r}: {doubt.reason}")
         except (ValueError, TypeError, AttributeError, RecursionError):
             return Unknown(f"{where} could not be read for {name!r}: the answer is not shaped as npm's")
+
+    # -- conda ----------------------------------------------------------------------------
+
+    def _conda(self, place: str, api: str, packagings: list[Repo]) -> Registry | Unknown:
+        """Read a conda package from anaconda.org's package document (one GET); *place* is ``CHANNEL/NAME``."""
+        channel, _, name = place.partition("/")
+        where = f"the conda channel {channel} ({api})"
+        labels = {repo.conda.labels for repo in packagings if repo.conda is not None} or {("main",)}
+        if len(labels) > 1:
+            counted = " and ".join(sorted(", ".join(each) for each in labels))
+            return Unknown(
+                f"the plan counts different labels of {place} ({counted}); give every release of it the same "
+                "published.conda.labels"
+            )
+        try:
+            answer = self._get(package_url(api, place), _JSON, "application/json")
+            if answer.status == 404:
+                return Unknown(f"{where} has no package {name!r}; check published.conda.name in the plan")
+            if answer.status != 200:
+                return Unknown(f"{where} answered {answer.status} for {name!r}")
+            return Registry(Source.CONDA, place, api, read_package(answer.parsed, place, labels.pop()))
+        except HttpError as error:
+            return Unknown(f"{where} could not be read for {name!r}: {error.problem}")
+        except DoubtfulAnswer as doubt:
+            return Unknown(f"{where} could not be read for {name!r}: {doubt.reason}")
+        except (ValueError, TypeError, AttributeError, RecursionError):
+            return Unknown(f"{where} could not be read for {name!r}: the answer is not shaped as anaconda.org's")
 
     # -- Helm -----------------------------------------------------------------------------
 

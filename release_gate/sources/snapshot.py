@@ -1,7 +1,7 @@
 """Recorded state: the versioned snapshot file format, and the provider that replays it.
 
-A snapshot is one JSON document (``schema_version`` 2, or 3 with npm packages; described in ``docs/snapshot.md``)
-holding, per repository, its tags with dates, its pull requests and issues with their
+A snapshot is one JSON document (``schema_version`` 2, or 3 with npm or conda packages; described in
+``docs/snapshot.md``) holding, per repository, its tags with dates, its pull requests and issues with their
 open/merge/close times, and the default-branch files the plan reads. Timestamps make it
 possible to ask for verdicts as of any moment up to ``taken_at``.
 """
@@ -43,9 +43,10 @@ __all__ = ["SCHEMA_VERSION", "SnapshotStateProvider", "dump_snapshot", "load_sna
 SCHEMA_VERSION = 3
 """The newest snapshot format this version writes; it reads every version up to it.
 
-Version 3 adds npm packages (``source: "npm"``) and a version's ``deprecated`` message; a
-snapshot holding neither is still written as `PLAIN_VERSION` (2), byte for byte as before,
-so that older readers keep reading it.
+Version 3 adds npm packages (``source: "npm"``) and a version's ``deprecated`` message, and
+conda packages (``source: "conda"``, name ``CHANNEL/NAME``) with each version's ``platforms``
+(``{subdir: first counted upload}``); a snapshot holding none of these is still written as
+`PLAIN_VERSION` (2), byte for byte as before, so that older readers keep reading it.
 
 Version 2 records each default-branch file with the versions read and their commit dates
 (``{"read_at", "complete", "versions": [{"text", "since", "commit"}]}``), and a family
@@ -56,7 +57,7 @@ known only at ``taken_at``.
 PLAIN_VERSION = 2
 """The version written for a snapshot without what version 3 added."""
 
-_REGISTRY_SOURCES = {Source.PYPI: 1, Source.HELM: 1, Source.NPM: 3}
+_REGISTRY_SOURCES = {Source.PYPI: 1, Source.HELM: 1, Source.NPM: 3, Source.CONDA: 3}
 """The sources a snapshot's registries may be of, with the schema version that added each."""
 
 MAX_SNAPSHOT_BYTES = 200_000_000
@@ -194,16 +195,30 @@ class _Reader:
                         counts["files"],
                         counts["yanked"],
                         self.text(v, "deprecated", w),
+                        self.platforms(v, w),
                     )
                 )
             found[registry_key(source, name)] = Registry(source, name, self.text(fields, "url", where), tuple(versions))
         return found
 
+    def platforms(self, version: dict[str, Any], where: str) -> tuple[tuple[str, dt.datetime], ...]:
+        """Return a conda version's ``platforms`` (``{subdir: time}``), sorted; none when it has none."""
+        value = version.get("platforms", {})
+        if not isinstance(value, dict):
+            raise self.fail(f"{where}.platforms", f"must be an object of times by platform, not {_json_type(value)}")
+        found = []
+        for subdir in value:
+            when = self.time(value, subdir, f"{where}.platforms")
+            if when is None:
+                raise self.fail(f"{where}.platforms.{_short(subdir)}", "must be an ISO 8601 time with a timezone")
+            found.append((subdir, when))
+        return tuple(sorted(found))
+
     def registry_source(self, fields: dict[str, Any], where: str) -> Source:
-        """Return a registry's ``source``: pypi, npm or helm."""
+        """Return a registry's ``source``: pypi, npm, conda or helm."""
         text = self.text(fields, "source", where, required=True)
         if text not in _REGISTRY_SOURCES:
-            raise self.fail(f"{where}.source", "must be pypi, npm or helm")
+            raise self.fail(f"{where}.source", "must be pypi, npm, conda or helm")
         return Source(text)
 
     def objects(self, entry: dict[str, Any], key: str, where: str) -> list[tuple[str, dict[str, Any]]]:
@@ -471,7 +486,7 @@ def _version_for(state: State) -> int:
     for registry in state.registries.values():
         if isinstance(registry, Registry):
             needed = max(needed, _REGISTRY_SOURCES.get(registry.source, SCHEMA_VERSION))
-            if any(p.deprecated for p in registry.versions):
+            if any(p.deprecated or p.platforms for p in registry.versions):
                 needed = max(needed, 3)
     return needed
 
@@ -497,6 +512,8 @@ def _dump_published(published: Published) -> dict[str, Any]:
     }
     if published.deprecated:
         entry["deprecated"] = published.deprecated
+    if published.platforms:
+        entry["platforms"] = {subdir: _format_time(when) for subdir, when in published.platforms}
     return entry
 
 

@@ -154,13 +154,20 @@ class FakeStateProvider:
         files: int = 1,
         yanked: int = 0,
         deprecated: str = "",
+        platforms: dict[str, str | dt.datetime] | None = None,
     ) -> FakeStateProvider:
-        """Record *version* of PyPI project, npm package or Helm chart *name* (*source* ``pypi``, ``npm``, ``helm``)."""
+        """Record *version* of PyPI project, npm package or Helm chart *name* (*source* ``pypi``, ``npm``, ``helm``).
+
+        A conda package (*source* ``conda``, *name* ``CHANNEL/NAME``) has *platforms*: each
+        platform's first counted upload.
+        """
         kind = Source(source)
         key = registry_key(kind, name)
         old = self._registries.get(key)
         versions = old.versions if isinstance(old, Registry) else ()
-        published = Published(version, _time(date), files, yanked, deprecated)
+        uploads = {subdir: _time(when) for subdir, when in (platforms or {}).items()}
+        built = tuple(sorted((subdir, when) for subdir, when in uploads.items() if when is not None))
+        published = Published(version, _time(date), files, yanked, deprecated, built)
         self._registries[key] = Registry(kind, name, "", (*versions, published))
         return self
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import functools
 import hashlib
@@ -24,12 +25,13 @@ from release_gate.testing.server import FaultInjection, QuietServer, RecordedReq
 from release_gate.testing.view import iso
 from release_gate.times import iso_time
 
-__all__ = ["NPM_ABBREVIATED", "SIMPLE_JSON", "FakeRegistries", "PackageFile", "SimpleApi", "pypi_history"]
+__all__ = ["NPM_ABBREVIATED", "SIMPLE_JSON", "CondaFile", "FakeRegistries", "PackageFile", "SimpleApi", "pypi_history"]
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 """The content type of the Simple API's JSON form (PEP 691), major version 1."""
 _NOT_FOUND = 404, b'{"message": "Not Found"}', "application/json"
 _NPM_NOT_FOUND = 404, b'{"error":"Not found"}', "application/json"
+_CONDA_NOT_FOUND = 404, b'{"error": "could not be found"}', "application/json"
 NPM_ABBREVIATED = "application/vnd.npm.install-v1+json"
 """The abbreviated package document's content type (what ``npm install`` asks for): no ``time``."""
 _HISTORY = Path(__file__).with_name("pypi_history.json")
@@ -101,6 +103,13 @@ class FakeRegistries(FaultInjection):
     ``ETag`` and ``304``; ``{"error":"Not found"}`` for a package it does not have;
     `npm_unpublished` packages as a registry shows a package whose every version was
     unpublished; `edit_npm` changes a document before it is served.
+
+    anaconda.org's API answers at `conda_api` (``/conda/package/CHANNEL/NAME``): the package
+    document of each conda package in the state (``CHANNEL/NAME``), one ``main`` file per
+    platform a version has (at its first upload) and one ``broken`` file per file not counted
+    (``yanked``), or the files of `conda_files` as given (any labels); ``latest_version`` is
+    the first version, stale as anaconda.org's often is; 404 for a package it does not have;
+    `edit_conda` changes a document before it is served.
     """
 
     def __init__(self, state: State, *, latency: float = 0.0) -> None:
@@ -124,6 +133,10 @@ class FakeRegistries(FaultInjection):
         """Called with each npm package document (full or abbreviated); what it returns is served."""
         self.npm_unpublished: set[str] = set()
         """npm packages served as unpublished: a document with ``time.unpublished`` and no ``versions``."""
+        self.conda_files: dict[str, list[CondaFile]] = {}
+        """conda packages served file by file (by ``CHANNEL/NAME``), instead of from the state."""
+        self.edit_conda: Callable[[dict[str, Any]], Any] | None = None
+        """Called with each anaconda.org package document; what it returns is served."""
         self.extra_entries: dict[str, list[dict[str, Any]]] = {}
         self.index_texts: dict[str, bytes] = {}
         """Chart indexes served as these bytes, by chart (instead of written from the state)."""
@@ -181,6 +194,11 @@ class FakeRegistries(FaultInjection):
         """The npm registry's root, as plans name npm's (https://registry.npmjs.org), for ``published.npm_registry``."""
         return f"{self.url}/npm"
 
+    @property
+    def conda_api(self) -> str:
+        """anaconda.org's API root, as plans name it (https://api.anaconda.org), for ``published.conda.api``."""
+        return f"{self.url}/conda"
+
     def helm_index(self, chart: str) -> str:
         """Return the ``index.yaml`` URL to put in ``published.helm.index``."""
         return f"{self.url}/helm/{chart}/index.yaml"
@@ -207,6 +225,8 @@ class FakeRegistries(FaultInjection):
             return self._legacy(match.group(1)) if self.json_api else _NOT_FOUND
         if match := re.match(r"^/npm/((?:@|%40)[^/%]+(?:/|%2[Ff])[^/]+|[^/@%][^/]*)$", path):
             return self._npm(urllib.parse.unquote(match.group(1)), accept)
+        if match := re.match(r"^/conda/package/([^/]+)/([^/]+)$", path):
+            return self._conda(urllib.parse.unquote(match.group(1)), urllib.parse.unquote(match.group(2)))
         if match := re.match(r"^/helm/([^/]+)/index\.yaml$", path):
             if self.broken_index:
                 return 200, b"entries: [unclosed\n  - : :", "application/x-yaml"
@@ -277,6 +297,20 @@ class FakeRegistries(FaultInjection):
         kind = NPM_ABBREVIATED if abbreviated else "application/json"
         return 200, json.dumps(document).encode(), kind
 
+    def _conda(self, channel: str, name: str) -> tuple[int, bytes, str]:
+        """Answer anaconda.org's package document for *name* in *channel*: every file of every version."""
+        place = f"{channel}/{name}"
+        files = self.conda_files.get(place)
+        if files is None:
+            registry = self.state.registries.get(registry_key(Source.CONDA, place))
+            if not isinstance(registry, Registry):
+                return _CONDA_NOT_FOUND
+            files = [f for p in registry.versions for f in _conda_files(p)]
+        document: Any = _conda_document(channel, name, files)
+        if self.edit_conda is not None:
+            document = self.edit_conda(document)
+        return 200, json.dumps(document).encode(), "application/json"
+
     def _helm(self, chart: str) -> tuple[int, bytes, str]:
         """Answer a Helm repository's ``index.yaml`` for *chart*, as Helm writes it and GitHub Pages serves it."""
         if chart in self.index_texts:
@@ -315,6 +349,53 @@ class FakeRegistries(FaultInjection):
         starts = [n for n, line in enumerate(lines) if line.startswith(b"  - ")]  # the chart's entries
         end = next((n for n, line in enumerate(lines) if line.startswith(b"generated:")), len(lines))
         return b"".join(lines[: starts[self.cut_index] if self.cut_index < len(starts) else end])
+
+
+@dataclass(frozen=True, slots=True)
+class CondaFile:
+    """One file of a conda package, as anaconda.org lists it."""
+
+    version: str
+    subdir: str
+    """Its platform: ``linux-64``, ``noarch``."""
+    uploaded: dt.datetime
+    labels: tuple[str, ...] = ("main",)
+
+
+def _conda_files(published: Published) -> list[CondaFile]:
+    """Return the files a conda version of a state stands for: one counted file per platform, the rest broken."""
+    files = [CondaFile(published.version, subdir, when) for subdir, when in published.platforms]
+    when = published.date or dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    files += [CondaFile(published.version, "noarch", when, ("broken",)) for _ in range(published.yanked)]
+    return files
+
+
+def _conda_document(channel: str, name: str, files: list[CondaFile]) -> dict[str, Any]:
+    """Write a package document as anaconda.org's API does (the fields release-gate reads, and a few it does not)."""
+    versions = list(dict.fromkeys(f.version for f in files))
+    entries = [
+        {
+            "basename": f"{f.subdir}/{name}-{f.version}-0.conda",
+            "labels": list(f.labels),
+            "attrs": {"name": name, "version": f.version, "subdir": f.subdir, "build": "0"},
+            "full_name": f"{channel}/{name}/{f.version}/{f.subdir}/{name}-{f.version}-0.conda",
+            "owner": channel,
+            "upload_time": f.uploaded.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00:00"),
+            "version": f.version,
+            "type": "conda",
+        }
+        for f in files
+    ]
+    return {
+        "name": name,
+        "full_name": f"{channel}/{name}",
+        "owner": {"login": channel, "user_type": "org"},
+        "files": entries,
+        "versions": versions,
+        "conda_platforms": sorted({f.subdir for f in files} - {"noarch"}),
+        "latest_version": versions[0] if versions else None,
+        "html_url": f"http://anaconda.org/{channel}/{name}",
+    }
 
 
 def _npm_document(name: str, versions: tuple[Published, ...], taken: str, *, abbreviated: bool) -> dict[str, Any]:
