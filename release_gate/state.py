@@ -18,6 +18,7 @@ from typing import Protocol
 
 from packaging.utils import canonicalize_name
 
+from release_gate.plan.format import pin_path
 from release_gate.plan.images import ImageRef
 from release_gate.plan.model import ItemRef, Plan, Release, Repo, Source
 from release_gate.times import show_time
@@ -447,9 +448,7 @@ def request_for(
         items=tuple(sorted(set(items))),
         families=tuple(f.parent for f in plan.families if f.discover),
         wants=tuple((plan.packaging(r), r.requirement) for r in plan.releases),
-        files=tuple(
-            sorted({(plan.repo(r.repo).slug, entry.split("#", 1)[0]) for r in plan.releases for entry in r.pins})
-        ),
+        files=tuple(sorted({(plan.repo(r.repo).slug, pin_path(entry)) for r in plan.releases for entry in r.pins})),
         registries=tuple(registries[key] for key in sorted(registries)),
         as_of=as_of,
         files_since=files_since,

@@ -147,11 +147,11 @@ def test_chart_yaml_pin_is_checked_against_the_released_upstream() -> None:
 
 
 def test_a_malformed_pin_entry_is_a_plan_error() -> None:
-    """A pins entry that is neither a path nor PATH#KEY=PACKAGE is reported with both forms."""
+    """A pins entry whose selector is neither #KEY nor #KEY=PACKAGE is reported with both forms."""
     from release_gate import PlanError, parse_plan  # noqa: PLC0415
 
     with pytest.raises(PlanError) as raised:
-        parse_plan('[plan]\nname = "p"\n[repos.a]\ngithub = "o/a"\n[releases.a]\nversion = ">1"\npins = ["a b#c"]\n')
+        parse_plan('[plan]\nname = "p"\n[repos.a]\ngithub = "o/a"\n[releases.a]\nversion = ">1"\npins = ["a#b c"]\n')
     assert "PATH#KEY=PACKAGE" in str(raised.value)
 
 

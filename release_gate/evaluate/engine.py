@@ -15,7 +15,15 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import NamedTuple
 
-from release_gate.evaluate.pins import Pin, canonical_name, pin_entry, read_entry
+from release_gate.evaluate.pins import (
+    Ecosystem,
+    Pin,
+    chart_elsewhere,
+    pinned_name,
+    pinned_version,
+    published_keys,
+    read_entry,
+)
 from release_gate.evaluate.verdicts import (
     Candidate,
     DeadlineStatus,
@@ -35,6 +43,7 @@ from release_gate.evaluate.verdicts import (
     WatchVerdict,
 )
 from release_gate.graph import NodeKind, ReleaseGraph, hold_node, item_node, release_node, repo_node
+from release_gate.plan.format import pin_path
 from release_gate.plan.images import ImageRef
 from release_gate.plan.model import Hold, Intent, ItemRef, Release, Repo, Source, Watch
 from release_gate.state import Issue, IssueState, PrState, Published, PullRequest, State, Unknown, is_part_of
@@ -136,9 +145,9 @@ class _Evaluator:
         node = repo_node(repo.slug)
         if isinstance(state, Unknown):
             return (Reason(node, f"pins in {', '.join(release.pins)}", Outcome.UNKNOWN, state.reason),)
-        pins: dict[str, Pin] = {}
+        pins: dict[tuple[Ecosystem, str], list[Pin]] = {}
         for entry in release.pins:
-            path = (pin_entry(entry) or (entry, "", ""))[0]
+            path = pin_path(entry)
             # The file as it was at the moment asked for, never as it is today.
             version = state.file(path, self.as_of)
             if isinstance(version, Unknown):
@@ -160,47 +169,65 @@ class _Evaluator:
                 found = read_entry(version.text, entry, self.plan)
             except ValueError as exc:
                 return (Reason(node, f"pins in {path}", Outcome.UNKNOWN, str(exc), action=f"fix {path}"),)
-            pins.update({pin.name: pin for pin in found})
+            for pin in found:
+                pins.setdefault(pin.key, []).append(pin)
         # Once per pinned package, however many `after` releases publish it (a monorepo's may share one).
-        by_package: dict[str, list[ReleaseVerdict]] = {}
+        by_package: dict[tuple[Ecosystem, str], list[ReleaseVerdict]] = {}
         for upstream_id in release.after:
             upstream = self.verdicts[upstream_id]
-            project = upstream.repo.pypi
-            if project is not None and canonical_name(project) in pins:
-                by_package.setdefault(canonical_name(project), []).append(upstream)
-        return tuple(self.pinned(upstreams, pins[name]) for name, upstreams in by_package.items())
+            for key in dict.fromkeys(published_keys(self.plan, upstream.release)):
+                if key in pins:
+                    by_package.setdefault(key, []).append(upstream)
+        return tuple(self.pinned(upstreams, pins[key]) for key, upstreams in by_package.items())
 
-    def pinned(self, upstreams: list[ReleaseVerdict], pin: Pin) -> Reason:
-        """Check one pinned package against every `after` release that publishes it: one reason, met when all are."""
-        reasons = [self.pin(upstream, pin) for upstream in upstreams]
+    def pinned(self, upstreams: list[ReleaseVerdict], pins: list[Pin]) -> Reason:
+        """Check one pinned package against every `after` release that publishes it: one reason, met when all are.
+
+        The package may be pinned in several files (a requirements file and Chart.yaml's
+        appVersion): each pin must be met.
+        """
+        paths = " and ".join(dict.fromkeys(pin.path for pin in pins))
+        reasons = [self.pin(upstream, pin, paths) for pin in pins for upstream in upstreams]
+        owners = [upstream for _ in pins for upstream in upstreams]
         if len(reasons) == 1:
             return reasons[0]
-        condition = f"pins {' and '.join(f'{u.id} {u.release.requirement}' for u in upstreams)} ({pin.path})"
-        unmet = [(u, r) for u, r in zip(upstreams, reasons, strict=True) if r.outcome is not Outcome.MET]
+        condition = f"pins {' and '.join(f'{u.id} {u.release.requirement}' for u in upstreams)} ({paths})"
+        unmet = [(u, r) for u, r in zip(owners, reasons, strict=True) if r.outcome is not Outcome.MET]
         if not unmet:
             return replace(reasons[0], condition=condition)
-        detail = "; ".join(f"for {u.id}: {r.detail}" for u, r in unmet)
-        return replace(unmet[0][1], condition=condition, detail=detail)
+        worst = next((r for _, r in unmet if r.outcome is Outcome.UNKNOWN), unmet[0][1])
+        if len(upstreams) == 1:
+            detail = "; ".join(dict.fromkeys(r.detail for _, r in unmet))
+        else:
+            detail = "; ".join(dict.fromkeys(f"for {u.id}: {r.detail}" for u, r in unmet))
+        return replace(worst, condition=condition, detail=detail)
 
-    def pin(self, upstream: ReleaseVerdict, pin: Pin) -> Reason:
+    def pin(self, upstream: ReleaseVerdict, pin: Pin, paths: str = "") -> Reason:
         """Check one pin of an upstream's package: an exact, released version that satisfies the plan."""
-        name, requirement = upstream.repo.pypi or upstream.id, upstream.release.requirement
-        condition = f"pins {upstream.id} {requirement} ({pin.path})"
+        name, requirement = pinned_name(upstream.repo, upstream.id, pin), upstream.release.requirement
+        condition = f"pins {upstream.id} {requirement} ({paths or pin.path})"
         node = release_node(upstream.id)
         fix = f"pin a released {name} {requirement} in {pin.path}"
         chain = upstream.blockers if upstream.status is not ReleaseStatus.RELEASED else ()
+        if pin.unknown:
+            detail = f"pins {name} in {pin.path} line {pin.line}, but {pin.unknown}"
+            return Reason(node, condition, Outcome.UNKNOWN, detail, chain, f"fix {pin.path}")
         if pin.url:
             where = f"from git {pin.ref}" if pin.ref else f"from {pin.url}"
             detail = f"pins {name} {where}; the plan needs {requirement} released"
             return Reason(node, condition, Outcome.UNMET, detail, chain, "" if chain else fix)
-        exact = pin.exact()
+        elsewhere = chart_elsewhere(upstream.repo, pin)
+        if elsewhere:
+            return Reason(node, condition, Outcome.UNMET, elsewhere, chain, "" if chain else fix)
+        exact = pinned_version(self.plan, upstream.release, pin)
         if exact is None:
-            detail = f"pins {name}{pin.specifier}, not one exact version; the plan needs {requirement} released"
+            detail = f"pins {pin.shown(name)}, not one exact version; the plan needs {requirement} released"
             return Reason(node, condition, Outcome.UNMET, detail, chain, "" if chain else fix)
+        shown = pin.shown(name) if pin.ecosystem is not Ecosystem.PYPI else f"{name}=={exact}"
         version = parse_version(upstream.repo.scheme, exact)
         why = requirement.check(version) if version is not None else f"{exact} is not a version"
         if why is not None:
-            detail = f"pins {name}=={exact}; the plan needs {requirement}"
+            detail = f"pins {shown}; the plan needs {requirement}"
             return Reason(node, condition, Outcome.UNMET, detail, chain, "" if chain else fix)
         deciding = upstream.release.decided_by or upstream.repo.sources[0]
         published = [
@@ -209,10 +236,10 @@ class _Evaluator:
             if c.source is deciding and c.accepted and version == parse_version(upstream.repo.scheme, c.version)
         ]
         if not published:
-            detail = f"pins {name}=={exact}, not released yet ({_SOURCE_WORDS[deciding]})"
+            detail = f"pins {shown}, not released yet ({_SOURCE_WORDS[deciding]})"
             action = "" if chain else f"release {upstream.id} {exact}"
             return Reason(node, condition, Outcome.UNMET, detail, chain, action)
-        return Reason(node, condition, Outcome.MET, f"pins {name}=={exact}, released {_fmt(published[0].date)}")
+        return Reason(node, condition, Outcome.MET, f"pins {shown}, released {_fmt(published[0].date)}")
 
     def after(self, upstream_id: str) -> Reason:
         upstream = self.verdicts[upstream_id]

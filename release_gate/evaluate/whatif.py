@@ -21,10 +21,11 @@ import re
 from collections.abc import Sequence
 
 from release_gate.evaluate.engine import evaluate
-from release_gate.evaluate.pins import canonical_name, pin_entry, read_pins
+from release_gate.evaluate.pins import canonical_name, read_pins
 from release_gate.evaluate.verdicts import Change, ChangeKind, Evaluation
 from release_gate.graph import ReleaseGraph
-from release_gate.plan.model import Plan, Source
+from release_gate.plan.format import PinEntry, PinKind, pin_entry_of
+from release_gate.plan.model import Plan, Release, Source
 from release_gate.plan.reader import parse_ref
 from release_gate.state import (
     FileHistory,
@@ -90,7 +91,7 @@ def parse_assumption(plan: Plan, text: str) -> Assumption:
         release = match.group("release")
         if release not in ids:
             raise ValueError(f"{text!r}: the plan has no release {release!r}")
-        if not any(not (pin_entry(e) or ("", "x", ""))[1] for e in plan.release(release).pins):
+        if _requirements_file(plan.release(release)) is None:
             raise ValueError(f"{text!r}: release {release!r} has no requirements file in its pins")
         package = match.group("package")
         if package in ids and plan.packaging(plan.release(package)).pypi:  # a release id stands for its package
@@ -100,6 +101,12 @@ def parse_assumption(plan: Plan, text: str) -> Assumption:
         f"{text!r} is not an assumption; write 'RELEASE==VERSION released', 'REF merged', 'REF closed' "
         "or 'RELEASE pins PACKAGE==VERSION'"
     )
+
+
+def _requirements_file(release: Release) -> str | None:
+    """Return the first requirements file among *release*'s pins (what ``pins`` assumptions rewrite), if any."""
+    entries = (pin_entry_of(entry) for entry in release.pins)
+    return next((e.path for e in entries if isinstance(e, PinEntry) and e.kind is PinKind.REQUIREMENTS), None)
 
 
 def _assumed(source: Source, version: str, when: dt.datetime) -> Published:
@@ -148,7 +155,7 @@ def apply(state: State, plan: Plan, assumptions: Sequence[Assumption], when: dt.
         else:  # pins
             release = plan.release(assumption.subject)
             repo = plan.repo(release.repo)
-            path = next(p for p, key, _ in (pin_entry(e) or (e, "x", "") for e in release.pins) if not key)
+            path = _requirements_file(release) or ""
             read = repos.get(repo.slug.lower())
             base = read if isinstance(read, RepoState) else RepoState(repo.slug)
             version = base.file(path, when)

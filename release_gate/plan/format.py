@@ -9,7 +9,9 @@ the JSON Schema that ``release-gate schema`` prints, so the schema cannot drift 
 from __future__ import annotations
 
 import copy
+import difflib
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -17,7 +19,18 @@ from typing import Any
 from release_gate.plan.model import DEFAULT_CONDA_API, DEFAULT_NPM, DEFAULT_PYPI, Intent, Source
 from release_gate.versions import Accept, Scheme
 
-__all__ = ["PACKAGING", "PLAN", "Field", "Kind", "json_schema"]
+__all__ = [
+    "PACKAGING",
+    "PIN_KIND_BY_FILE",
+    "PLAN",
+    "Field",
+    "Kind",
+    "PinEntry",
+    "PinKind",
+    "json_schema",
+    "pin_entry_of",
+    "pin_path",
+]
 
 MAX_ITEM_NUMBER = 2**31 - 1
 """The largest PR or issue number: GitHub's GraphQL ``Int`` is 32-bit, and a query with a larger one fails whole."""
@@ -55,9 +68,129 @@ REF_PATTERN = rf"^([A-Za-z0-9][A-Za-z0-9-]*/)?[A-Za-z0-9._-]+#{_up_to(MAX_ITEM_N
 _PATH_CHAR = r"[^/\\#?:\s\x00-\x1f\x7f-\x9f]"
 _PATH_START = r"[^./\\#?:\s\x00-\x1f\x7f-\x9f]"
 _PATH_SEGMENT = rf"(?:{_PATH_START}{_PATH_CHAR}*|\.{_PATH_START}{_PATH_CHAR}*|\.\.{_PATH_CHAR}+)"
-PIN_PATTERN = rf"^{_PATH_SEGMENT}(?:/{_PATH_SEGMENT})*(?:#[A-Za-z0-9_.-]+=[A-Za-z0-9_.-]+)?$"
-"""A pins entry: a relative path inside the repository (no '.' or '..' part, no leading '/', no '\\',
-no ':', '?', whitespace or control character, no empty part), then optionally #KEY=PACKAGE."""
+
+
+class PinKind(enum.StrEnum):
+    """How a pin file is read (the kind of a ``pins`` entry)."""
+
+    REQUIREMENTS = "requirements"
+    """A pip requirements file: ``name==X`` lines and VCS URLs (any file name not below)."""
+    PYPROJECT = "pyproject"
+    """``pyproject.toml``: ``[project] dependencies`` and ``[project.optional-dependencies]``."""
+    NPM = "npm"
+    """``package.json``: ``dependencies``, ``peerDependencies``, ``optionalDependencies``, ``devDependencies``."""
+    CHART = "chart"
+    """``Chart.yaml`` (or a Helm 2 ``requirements.yaml``): ``dependencies[]`` name, version, repository."""
+    VALUES = "values"
+    """``PATH#KEY``: the container image mapping (``name``/``repository`` and ``tag``) at a dotted key."""
+    CONDA = "conda"
+    """A conda recipe, ``meta.yaml`` or ``recipe.yaml``: its own package and version, and its run/host needs."""
+    YAML = "yaml"
+    """``PATH#KEY=PACKAGE``: the scalar at a key of a YAML file is an exact pin of the package."""
+
+
+PIN_KIND_BY_FILE: Mapping[str, PinKind] = {
+    "pyproject.toml": PinKind.PYPROJECT,
+    "package.json": PinKind.NPM,
+    "Chart.yaml": PinKind.CHART,
+    "meta.yaml": PinKind.CONDA,
+    "recipe.yaml": PinKind.CONDA,
+}
+"""The kind a ``pins`` entry without ``KIND:`` and without a selector has, by its file name (else requirements)."""
+
+_PIN_KEY = r"[A-Za-z0-9_.-]+"
+_PIN_PATH = rf"{_PATH_SEGMENT}(?:/{_PATH_SEGMENT})*"
+_PIN_WHOLE = "|".join(k.value for k in PinKind if k not in (PinKind.VALUES, PinKind.YAML))
+_PIN_NAMED = "|".join(name.replace(".", r"\.") for name in PIN_KIND_BY_FILE)
+PIN_PATTERN = (
+    rf"^(?:(?:(?:{_PIN_WHOLE}):)?{_PIN_PATH}"  # a whole file: its kind written, or by its name
+    rf"|(?:yaml:)?{_PIN_PATH}#{_PIN_KEY}={_PIN_KEY}"  # a YAML key that pins a package
+    rf"|values:{_PIN_PATH}#{_PIN_KEY}"  # an image mapping at a key
+    rf"|(?:{_PATH_SEGMENT}/)*(?!(?:{_PIN_NAMED})#){_PATH_SEGMENT}#{_PIN_KEY})$"  # the same, of a values file
+)
+"""A pins entry: ``[KIND:]PATH[#KEY[=PACKAGE]]``. PATH is relative, inside the repository (no '.' or '..' part,
+no leading '/', no '\\', no ':', '?', whitespace or control character, no empty part); ``#KEY=PACKAGE`` is a
+key of a YAML file that pins a package, ``#KEY`` an image mapping in a values file (`PinKind`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PinEntry:
+    """One ``pins`` entry, split: ``[KIND:]PATH[#KEY[=PACKAGE]]``."""
+
+    kind: PinKind
+    path: str
+    key: str = ""
+    """The selector's dotted key (values, yaml)."""
+    package: str = ""
+    """The package a yaml key pins."""
+
+
+def pin_entry_of(entry: str) -> PinEntry | str:
+    """Return *entry* split into its kind, path and selector, or why it is not a pin entry (did-you-mean included).
+
+    Without ``KIND:`` the kind comes from the selector (``#KEY=PACKAGE``: yaml, as always) or the
+    file name (`PIN_KIND_BY_FILE`; ``PATH#KEY``: values), else requirements. The path itself is
+    checked by the reader (``pin_path_problem``).
+
+    >>> pin_entry_of("jupyterhub/Chart.yaml#appVersion=jupyterhub")
+    PinEntry(kind=<PinKind.YAML: 'yaml'>, path='jupyterhub/Chart.yaml', key='appVersion', package='jupyterhub')
+    >>> pin_entry_of("jupyterhub/values.yaml#hub.image").kind, pin_entry_of("requirements:package.json").kind
+    (<PinKind.VALUES: 'values'>, <PinKind.REQUIREMENTS: 'requirements'>)
+    >>> pin_entry_of("pyprojct:pyproject.toml")
+    "'pyprojct' is not a pin kind (did you mean 'pyproject'?); the kinds are requirements, pyproject, npm, chart, \
+values, conda, yaml"
+    """
+    kinds = [k.value for k in PinKind]
+    written, colon, rest = entry.strip().partition(":")
+    close = difflib.get_close_matches(written.lower(), kinds, n=1, cutoff=0.6) if colon else []
+    if written not in kinds and not (close and re.fullmatch("[A-Za-z]+", written) and not rest.startswith("/")):
+        written, rest = "", entry.strip()  # no kind: a ':' left in the path is the path's problem
+    elif written not in kinds:
+        return f"{written!r} is not a pin kind (did you mean {close[0]!r}?); the kinds are {', '.join(kinds)}"
+    path, hash_sign, selector = rest.partition("#")
+    key, equals, package = selector.partition("=")
+    if hash_sign and (not re.fullmatch(_PIN_KEY, key) or (equals and not re.fullmatch(_PIN_KEY, package))):
+        return (
+            f"{selector[:60]!r} is not a selector: write PATH#KEY for an image in a values file "
+            "(values.yaml#hub.image) or PATH#KEY=PACKAGE for a key of a YAML file that pins a package "
+            "(Chart.yaml#appVersion=jupyterhub)"
+        )
+    by_file = PIN_KIND_BY_FILE.get(path.rpartition("/")[2])
+    implied = PinKind.YAML if equals else PinKind.VALUES if hash_sign else by_file or PinKind.REQUIREMENTS
+    kind = PinKind(written) if written else implied
+    by_file = None if written else by_file
+    return _selector_problem(kind, path, key, by_file, equals=bool(equals)) or PinEntry(kind, path, key, package)
+
+
+def pin_path(entry: str) -> str:
+    """Return the file a ``pins`` entry reads (its path without kind or selector).
+
+    >>> pin_path("values:jupyterhub/values.yaml#hub.image")
+    'jupyterhub/values.yaml'
+    """
+    parsed = pin_entry_of(entry)
+    return parsed.path if isinstance(parsed, PinEntry) else entry
+
+
+def _selector_problem(kind: PinKind, path: str, key: str, by_file: PinKind | None, *, equals: bool) -> str | None:
+    """Say why the selector (or its absence) does not fit *kind* (*by_file*: the kind its file name implies)."""
+    if kind is PinKind.YAML and not equals:
+        return f"a yaml pin names a key and the package it pins: {path}#{key or 'KEY'}=PACKAGE"
+    if kind is PinKind.VALUES and (equals or not key):
+        return f"a values pin names the key of an image mapping, with no package: {path}#{key or 'hub.image'}"
+    if kind in (PinKind.YAML, PinKind.VALUES):
+        if kind is PinKind.VALUES and by_file is not None and not equals:
+            return (
+                f"{path} is read whole as a {by_file} pin: drop '#{key}', or write {path}#{key}=PACKAGE for a key "
+                f"that pins a package (values:{path}#{key} for an image mapping at that key)"
+            )
+        return None
+    if key:
+        return (
+            f"a pin of kind {kind} reads the whole file and takes no #selector: drop '#{key}{'=…' if equals else ''}'"
+        )
+    return None
+
 
 IMAGE_PATTERN = (
     r"^(?:[A-Za-z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
@@ -318,9 +451,13 @@ PLAN = _table(
                     ),
                     "pins": _list(
                         _str(
-                            "A requirements file in the release's repository, as a path from the repository's root "
-                            "(no '.' or '..' part, no leading '/', no '\\', ':', '?' or whitespace), or "
-                            "PATH#KEY=PACKAGE for a key of a YAML file (jupyterhub/Chart.yaml#appVersion=jupyterhub).",
+                            "A file in the release's repository that pins packages, as a path from the repository's "
+                            "root (no '.' or '..' part, no leading '/', no '\\', ':', '?' or whitespace), read by its "
+                            "name: pyproject.toml, package.json, Chart.yaml, meta.yaml or recipe.yaml, else a "
+                            "requirements file; PATH#KEY=PACKAGE for a key of a YAML file that pins a package "
+                            "(jupyterhub/Chart.yaml#appVersion=jupyterhub); PATH#KEY for a container image mapping in "
+                            "a values file (jupyterhub/values.yaml#hub.image); KIND:PATH to name the kind "
+                            "(requirements, pyproject, npm, chart, values, conda, yaml).",
                             pattern=PIN_PATTERN,
                         ),
                         "Files on the default branch that pin its upstreams: the release waits until they pin "

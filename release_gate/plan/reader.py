@@ -33,6 +33,8 @@ from release_gate.plan.format import (
     PLAN,
     Field,
     Kind,
+    PinEntry,
+    pin_entry_of,
 )
 from release_gate.plan.images import ImageRef, image_problem, parse_image
 from release_gate.plan.model import (
@@ -771,14 +773,10 @@ class _Reader:
     def pins(self, key: str, data: dict[str, Any]) -> tuple[str, ...]:
         entries = []
         for index, entry in _good(data.get("pins", [])):
-            path, hash_sign, yaml_key = entry.partition("#")
-            problem = pin_path_problem(path)
-            if hash_sign and not re.fullmatch(r"[A-Za-z0-9_.-]+=[A-Za-z0-9_.-]+", yaml_key):
-                self.problem(
-                    f"{key}.pins[{index}]",
-                    f"{_clip(entry)!r} is not a pin entry: write a path (images/hub/requirements.txt) or "
-                    "PATH#KEY=PACKAGE for a YAML key (jupyterhub/Chart.yaml#appVersion=jupyterhub)",
-                )
+            parsed = pin_entry_of(entry)
+            problem = pin_path_problem(parsed.path) if isinstance(parsed, PinEntry) else None
+            if isinstance(parsed, str):
+                self.problem(f"{key}.pins[{index}]", f"{_clip(entry)!r} is not a pin entry: {parsed}")
             elif problem is None and not _pattern(PIN_PATTERN).match(entry):
                 problem = "it is not a plain relative path"  # what the JSON Schema refuses, the reader refuses too
             if problem is not None:
