@@ -130,7 +130,12 @@ def test_the_old_plans_include_the_founding_plan_and_scenarios() -> None:
 
 def test_a_release_names_only_what_it_changes() -> None:
     """A release naming only `tags` keeps its repo's scheme, published names and sources; id and slug stay."""
-    plan = plan_of(TWO_PACKAGES.replace('published = { pypi = "example-toolkit" }\n', ""))
+    tags_only = 'tags = ["v{version}"]\npublished = { pypi = "example-toolkit-core" }\n'
+    plan = plan_of(
+        TWO_PACKAGES.replace('published = { pypi = "example-toolkit" }\n', "").replace(
+            tags_only, 'tags = ["v{version}"]\n'
+        )
+    )
     cli, repo = plan.packaging(plan.release("cli")), plan.repo("toolkit")
     assert (cli.id, cli.slug, cli.scheme, cli.pypi, cli.sources) == (
         repo.id,
@@ -261,9 +266,17 @@ def test_decided_by_inherited_sources_keep_the_repos_message() -> None:
     body = TWO_PACKAGES.replace('published = { pypi = "example-toolkit" }', 'decided_by = "helm"')
     assert problems_of(body) == [
         (
+            "releases.cli.published",
+            (
+                "names its own tags but reads pypi 'example-toolkit-core' of repos.toolkit, so that package's versions "
+                'would decide it; give releases.cli its own published (its package), or sources = ["tags"] if only its '
+                "tags say it is out"
+            ),
+        ),
+        (
             "releases.cli.decided_by",
             "helm is not a source of repos.toolkit (pypi, tags); add it to its sources or pick one of those",
-        )
+        ),
     ]
 
 

@@ -173,6 +173,14 @@ def read_entry(text: str, entry: str, plan: Plan) -> tuple[Pin, ...]:
     parsed = pin_entry_of(entry)
     if isinstance(parsed, str):
         raise PinFileError(f"{entry!r} is not a pin entry: {parsed}")
+    try:
+        return _read_kind(text, parsed, plan)
+    except RecursionError:  # JSON, TOML or YAML nested past Python's limit: a hostile file
+        raise PinFileError(f"{parsed.path} is nested too deeply to read") from None
+
+
+def _read_kind(text: str, parsed: PinEntry, plan: Plan) -> tuple[Pin, ...]:
+    """Read the pins of *parsed* by its kind (see `read_entry`)."""
     match parsed.kind:
         case PinKind.REQUIREMENTS:
             return read_pins(text, parsed.path, plan)
@@ -193,9 +201,13 @@ def read_entry(text: str, entry: str, plan: Plan) -> tuple[Pin, ...]:
 def _yaml_key(text: str, entry: PinEntry) -> Pin:
     """Read ``PATH#KEY=PACKAGE``: the scalar at the key is an exact pin of the PyPI package (a leading v dropped)."""
     value, line = _yaml_at(text, entry.path, entry.key)
-    version = str(value).strip()
+    name = canonical_name(entry.package)
+    if not isinstance(value, str):  # 1.10 is YAML's float 1.1: a number is not the version written
+        why = f"it is written as {type(value).__name__} {value!r}, not as a string (quote the version)"
+        return Pin(name, entry.path, line, unknown=why)
+    version = value.strip()
     version = version[1:] if version[:1] in "vV" and version[1:2].isdigit() else version
-    return Pin(canonical_name(entry.package), entry.path, line, f"=={version}")
+    return Pin(name, entry.path, line, f"=={version}")
 
 
 # -- YAML, read safely, with the line of each key ------------------------------------------------
@@ -338,8 +350,10 @@ def _package_json(text: str, path: str) -> tuple[Pin, ...]:
 def _npm_pin(name: str, spec: str, path: str, line: int) -> Pin | None:
     """Read one npm dependency; ``None`` for a package of the same workspace or folder (not published)."""
     if spec.startswith("npm:"):  # an alias: "widgets": "npm:@jupyter-widgets/base@6.0.0"
-        target, at, spec = spec[4:].rpartition("@")
-        name, spec = (target, spec) if at and target else (spec, "*")
+        aliased = spec[4:]
+        cut = aliased.rfind("@")
+        # An '@' at the start opens a scope (npm:@scope/pkg): no version after it, so any version.
+        name, spec = (aliased[:cut], aliased[cut + 1 :]) if cut > 0 else (aliased, "*")
     if spec.startswith(_NPM_LOCAL):
         return None
     if _NPM_URL.match(spec):

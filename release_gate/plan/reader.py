@@ -723,7 +723,28 @@ class _Reader:
             self.problem(f"{key}.published.npm", problem)
         if Source.NPM in packaged.sources and (problem := npm_scheme_problem(packaged.scheme, key)) is not None:
             self.problem(f"{key}.scheme", problem)  # its own scheme, sources or package, or the repo's
+        self.borrowed_package(key, data, packaged, repo)
         return packaged
+
+    def borrowed_package(self, key: str, data: dict[str, Any], packaged: Repo, repo: Repo) -> None:
+        """Report a release with its own tags or scheme that reads its repo's package: another package's versions.
+
+        Its own ``tags`` say it is versioned apart from its repo (a monorepo's package), yet a
+        place in ``published`` it does not name is the repo's package, whose versions would then
+        decide it (core 3.0.0 on PyPI would release cli).
+        """
+        if "published" in data or not ("tags" in data or "scheme" in data):
+            return
+        places = [(source, place) for source in packaged.sources if (place := packaged.place(source)) is not None]
+        if places:
+            source, (name, _) = places[0]
+            own = "tags" if "tags" in data else "scheme"
+            self.problem(
+                f"{key}.published",
+                f"names its own {own} but reads {source.value} {name!r} of repos.{repo.id}, so that package's "
+                f"versions would decide it; give {key} its own published (its package), or "
+                'sources = ["tags"] if only its tags say it is out',
+            )
 
     def tag_overlaps(self, releases: tuple[Release, ...], data: dict[str, Any]) -> None:
         """Report releases of one repo whose tag patterns read each other's tags.

@@ -59,7 +59,7 @@ def read_package(document: Any, place: str, labels: tuple[str, ...]) -> tuple[Pu
         raise DoubtfulAnswer(f"the answer is about the package {str(document.get('name'))[:100]!r}")
     owner = document.get("owner")
     login = owner.get("login") if isinstance(owner, dict) else owner
-    if login is not None and str(login).lower() != channel.lower():
+    if login is None or str(login).lower() != channel.lower():  # no owner: no telling whose package it is
         raise DoubtfulAnswer(f"the answer is about the channel {str(login)[:100]!r}")
     files, listed = document.get("files"), document.get("versions", [])
     if not isinstance(files, list):
@@ -71,7 +71,7 @@ def read_package(document: Any, place: str, labels: tuple[str, ...]) -> tuple[Pu
     for number, entry in enumerate(files, 1):
         version, file_labels, subdir, uploaded = _file(entry, number)
         files_of, others, first = found.get(version, (0, 0, {}))
-        if counted.isdisjoint(file_labels):
+        if counted.isdisjoint(file_labels) or "broken" in file_labels:  # broken outweighs any other label
             others += 1
         elif subdir not in first or uploaded < first[subdir]:
             first[subdir] = uploaded

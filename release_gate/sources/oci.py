@@ -62,6 +62,8 @@ MANIFESTS = (
     "application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json"
 )
 """What a manifest is asked as: every kind an image tag can hold."""
+_MANIFEST_TYPES = frozenset(kind.strip() for kind in MANIFESTS.split(","))
+"""The ``Content-Type`` of a manifest: an answer with another, and no digest, is no image."""
 
 CANDIDATES = 5
 """The most versions of one release whose images are checked; past them the images are unknown."""
@@ -288,6 +290,13 @@ class OciReader:
             return self._private(read, answer.status)
         if answer.status == 200:
             digest = str(answer.headers.get("Docker-Content-Digest") or "")
+            kind = str(answer.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
+            if not _DIGEST.fullmatch(digest) and kind not in _MANIFEST_TYPES:
+                # A web page, a login form or a catch-all answers 200 too: only a manifest is an image.
+                return Unknown(
+                    f"{self._where(read)} answered 200 for {image.shown(tag)} with no manifest "
+                    f"(no digest, Content-Type {kind[:60] or 'none'}); check that it is a container registry"
+                )
             return Published(tag, self._pushed(read, tag), 1, digest=digest if _DIGEST.fullmatch(digest) else "")
         if answer.status == 404:
             if read.exists is None:

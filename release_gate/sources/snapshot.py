@@ -80,6 +80,7 @@ class _Reader:
     def __init__(self, path: str) -> None:
         self.path = path
         self.taken_at = dt.datetime.min.replace(tzinfo=dt.UTC)
+        self.schema_version = SCHEMA_VERSION
 
     def fail(
         self, where: str, problem: str, fix: str = "Fix the file, or record it again with release-gate"
@@ -142,6 +143,7 @@ class _Reader:
         if taken_at is None:
             raise self.fail("taken_at", "is missing; a snapshot must say when it was taken")
         self.taken_at = taken_at
+        self.schema_version = version
         as_of = self.time(root, "as_of", "")
         if as_of is not None and as_of > taken_at:
             raise self.fail("as_of", "is after taken_at; a snapshot cannot answer for a moment after it was taken")
@@ -184,8 +186,18 @@ class _Reader:
                 continue
             source = self.registry_source(fields, where)
             name = self.text(fields, "name", where, required=True)
+            if key != registry_key(source, name):  # two entries for one package: which to believe?
+                raise self.fail(
+                    where, f"must be registries.{registry_key(source, name)}, the key of its source and name"
+                )
+            if self.schema_version < _REGISTRY_SOURCES[source]:
+                raise self.fail(
+                    f"{where}.source", f"is {source.value}, which schema_version {self.schema_version} does not have"
+                )
             versions = []
             for w, v in self.objects(fields, "versions", where):
+                if source is Source.OCI and "files" not in v:  # a tag checked says whether it was there
+                    raise self.fail(f"{w}.files", "is missing; an image tag says 1 (pushed) or 0 (not)")
                 counts = {k: v.get(k, d) for k, d in (("files", 1), ("yanked", 0))}
                 for k, value in counts.items():
                     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
