@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -121,3 +122,22 @@ def test_live_against_the_fakes_gives_the_snapshots_verdicts(moment: dt.datetime
         f"/conda/package/conda-forge/{n}" for n in ("jupyterhub", "jupyterhub-kubespawner", "oauthenticator")
     ]
     assert live.answer() is offline.answer()
+
+
+@pytest.mark.parametrize(("form", "link"), [("markdown", "([image tag page]({url}))"), ("html", '<a href="{url}">')])
+def test_reports_link_the_image_a_release_waits_for(
+    form: str, link: str, tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    """The HTML and Markdown reports link the missing image's tag page on Docker Hub beside its reason."""
+    url = "https://hub.docker.com/r/jupyterhub/k8s-hub/tags?name=v0.7.0-beta.1"
+    pages = []
+    for moment in (BEFORE_IMAGE, None):
+        out = tmp_path / f"report-{moment is None}.{form}"
+        run = run_cli(
+            "report", str(PLAN), "--snapshot", str(SNAPSHOT), "--format", form, "-o", str(out), *_as_of(moment)
+        )
+        assert run.code in (0, 1), run.err
+        pages.append(out.read_text(encoding="utf-8"))
+    before, meeting = pages
+    assert link.format(url=url) in before
+    assert url not in meeting  # as of the meeting the chart is not in the index: no image reason, no link
