@@ -50,10 +50,11 @@ def plan_path(request: pytest.FixtureRequest) -> Path:
 
 
 def test_config_holds_the_examples() -> None:
-    """The glob finds the founding plan and the three examples, so the parametrized tests run."""
+    """The glob finds the founding plan and the examples, so the parametrized tests run."""
     names = {path.name for path in PLANS}
     assert {
         "jupyterhub-2018.toml",
+        "jupyterhub-2018-conda-images.toml",
         "example-single-repo.toml",
         "example-monorepo.toml",
         "example-pypi-helm.toml",

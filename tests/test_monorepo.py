@@ -101,7 +101,11 @@ def test_a_release_is_not_released_by_another_releases_tag_alone() -> None:
 
 # -- old plans: the per-release view is the repo ---------------------------------------------------------
 
-PACKAGED_PER_RELEASE = {"example-monorepo.toml", "example-jupyterlab-extension.toml"}
+PACKAGED_PER_RELEASE = {
+    "example-monorepo.toml",
+    "example-jupyterlab-extension.toml",
+    "jupyterhub-2018-conda-images.toml",
+}
 """The examples whose releases name their own packaging."""
 
 OLD_PLANS = sorted(

@@ -281,9 +281,16 @@ _MARK = {Outcome.MET: ("met", "ok"), Outcome.UNMET: ("unmet", "✗"), Outcome.UN
 def _chain(page: _Page, reason: Reason) -> str:
     """Return a reason and everything under it, as nested lists."""
     css, mark = _MARK[reason.outcome]
-    words = page.linked(f"{reason.condition}: {reason.detail}", reason.node)
+    words = page.linked(f"{reason.condition}: {reason.detail}", reason.node) + _image_page(page, reason)
     under = "".join(_chain(page, cause) for cause in reason.causes)
     return f'<li class="{css}"><span class="mark">{mark}</span> {words}{f"<ul>{under}</ul>" if under else ""}</li>'
+
+
+def _image_page(page: _Page, reason: Reason) -> str:
+    """Return `` (image tag page)``, linked, for a reason about a container image with a known page; else nothing."""
+    images = (image for release in page.evaluation.plan.releases for image in release.images)
+    url = links.condition_image_url(reason.condition, images)
+    return "" if url is None else f" ({_a(url, 'image tag page')})"
 
 
 def _blocked(page: _Page) -> str:
@@ -294,6 +301,7 @@ def _blocked(page: _Page) -> str:
     for verdict in stuck:
         roots = "".join(
             f'<li class="{_MARK[root.outcome][0]}">{page.linked(f"{root.condition}: {root.detail}", root.node)}'
+            f"{_image_page(page, root)}"
             f"{f' → <b>{page.linked(root.action, root.node, after=False)}</b>' if root.action else ''}</li>"
             for root in _roots(verdict)
         )

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import urllib.parse
+from collections.abc import Iterable
 
 from release_gate.plan.images import DOCKER_HUB, ImageRef
 from release_gate.plan.model import ItemRef, Repo, Source
@@ -28,6 +29,7 @@ __all__ = [
     "GITHUB",
     "chart_url",
     "conda_url",
+    "condition_image_url",
     "image_url",
     "item_url",
     "login_of",
@@ -240,6 +242,24 @@ def image_url(image: ImageRef, tag: str) -> str | None:
         return f"https://hub.docker.com/{page}/tags?name={urllib.parse.quote(tag, safe='')}"
     if image.host == "quay.io":
         return f"https://quay.io/repository/{path}?tab=tags"
+    return None
+
+
+def condition_image_url(condition: str, images: Iterable[ImageRef]) -> str | None:
+    """Return the tag page of the image an ``image NAME:TAG pushed`` condition names, if one of *images* is it.
+
+    >>> from release_gate.plan.images import parse_image
+    >>> condition_image_url("image jupyterhub/k8s-hub:v0.7.0 pushed", [parse_image("jupyterhub/k8s-hub:v{version}")])
+    'https://hub.docker.com/r/jupyterhub/k8s-hub/tags?name=v0.7.0'
+    >>> condition_image_url("needs kubespawner#230 merged", [parse_image("jupyterhub/k8s-hub:v{version}")]) is None
+    True
+    """
+    for image in images:
+        head = f"image {image.text.rsplit(':', 1)[0]}:"
+        if condition.startswith(head) and condition.endswith(" pushed"):
+            tag = condition.removeprefix(head).removesuffix(" pushed")
+            if tag and " " not in tag:
+                return image_url(image, tag)
     return None
 
 

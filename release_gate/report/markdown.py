@@ -300,9 +300,15 @@ class _Report:
                 f"- {self.wants(verdict)} is **{status_text(verdict)}**: {self.text(release_detail(verdict))}{also}"
             )
             roots = list(dict.fromkeys(root for reason in verdict.blockers for root in reason.roots()))
-            lines += [f"  - root cause: {self.text(reason_text(root))}" for root in roots]
+            lines += [f"  - root cause: {self.text(reason_text(root))}{self.image_page(root)}" for root in roots]
             lines += [f"  - through: {self.text(reason_text(step))}" for step in _through(verdict.blockers)]
         return lines
+
+    def image_page(self, reason: Reason) -> str:
+        """Return `` (image tag page)``, linked, for a reason about a container image with a known page, else ""."""
+        images = (image for release in self.evaluation.plan.releases for image in release.images)
+        url = links.condition_image_url(reason.condition, images)
+        return "" if url is None else f" ({self.link('image tag page', url)})"
 
     def must_wait(self) -> list[str]:
         """Each hold: what it waits for, its owner and reason, and its PRs; violations marked."""

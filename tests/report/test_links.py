@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from release_gate.plan.images import parse_image
 from release_gate.plan.model import HelmChart, ItemRef, Repo, Source
 from release_gate.report import links
 from release_gate.report.links import (
@@ -108,3 +109,15 @@ def test_a_url_is_shown_without_its_credentials() -> None:
     """A private index URL with a user name and password in it is linked without them."""
     assert links.public_url("https://me:s3cret@pypi.example/simple/") == "https://pypi.example/simple/"
     assert links.public_url("https://pypi.example/simple/") == "https://pypi.example/simple/"
+
+
+def test_a_condition_names_its_images_tag_page() -> None:
+    """An image reason's condition links its tag's page; other conditions and unknown registries link nothing."""
+    images = [parse_image("jupyterhub/k8s-hub:v{version}"), parse_image("ghcr.io/o/img:{version}")]
+    assert (
+        links.condition_image_url("image jupyterhub/k8s-hub:v0.7.0 pushed", images)
+        == "https://hub.docker.com/r/jupyterhub/k8s-hub/tags?name=v0.7.0"
+    )
+    assert links.condition_image_url("image ghcr.io/o/img:1.0 pushed", images) is None  # GHCR: no known page
+    assert links.condition_image_url("image other/img:v0.7.0 pushed", images) is None
+    assert links.condition_image_url("after chart >=0.7.0-beta.1", images) is None
