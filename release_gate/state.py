@@ -438,22 +438,34 @@ def request_for(
     slugs = {r.slug for r in plan.repos} | {ref.slug for ref in items}
     registries: dict[str, tuple[Source, str, str]] = {}
     # The repos' places, as always (also a repo's whose releases all name their own), then the releases' own.
-    for repo in (*plan.repos, *(r.packaging for r in plan.releases if r.packaging is not None)):
+    packagings = (*plan.repos, *(r.packaging for r in plan.releases if r.packaging is not None))
+    for repo in packagings:
         for source in repo.sources:
             place = repo.place(source)
             if place is not None and place[0]:
                 registries[registry_key(source, place[0])] = (source, *place)
+    # The feedstocks' recipes (source recipe): files of repos the plan may not name, read with its own.
+    recipes = {(r.conda.feedstock, path) for r in packagings if r.conda is not None for path in recipe_paths(r)}
     return StateRequest(
         repos=tuple(sorted(slugs, key=str.lower)),
         items=tuple(sorted(set(items))),
         families=tuple(f.parent for f in plan.families if f.discover),
         wants=tuple((plan.packaging(r), r.requirement) for r in plan.releases),
-        files=tuple(sorted({(plan.repo(r.repo).slug, pin_path(entry)) for r in plan.releases for entry in r.pins})),
+        files=tuple(
+            sorted({*((plan.repo(r.repo).slug, pin_path(e)) for r in plan.releases for e in r.pins), *recipes})
+        ),
         registries=tuple(registries[key] for key in sorted(registries)),
         as_of=as_of,
         files_since=files_since,
         images=tuple(_image_want(plan, r) for r in plan.releases if r.images),
     )
+
+
+def recipe_paths(repo: Repo) -> tuple[str, ...]:
+    """Return the recipe paths *repo* (a packaging) reads in its feedstock; ``()`` without the recipe source."""
+    if Source.RECIPE not in repo.sources or repo.conda is None or not repo.conda.feedstock:
+        return ()
+    return repo.conda.recipe
 
 
 def _image_want(plan: Plan, release: Release) -> ImageWant:

@@ -18,11 +18,13 @@ from typing import NamedTuple
 from release_gate.evaluate.pins import (
     Ecosystem,
     Pin,
+    PinFileError,
     chart_elsewhere,
     pinned_name,
     pinned_version,
     published_keys,
     read_entry,
+    recipe_package,
 )
 from release_gate.evaluate.verdicts import (
     Candidate,
@@ -562,6 +564,8 @@ class _Moment:
                 )
                 for r in state.releases
             ]
+        if source is Source.RECIPE:
+            return self.recipe(repo)
         place = repo.place(source)
         assert place is not None  # the plan reader checks that each source has its place
         registry = self.state.registry(source, place[0])
@@ -580,6 +584,35 @@ class _Moment:
             )
             for p in registry.versions
         ]
+
+    def recipe(self, repo: Repo) -> list[_Offer] | Unknown:
+        """Return the version the feedstock's recipe had at the evaluation time, dated by the commit that made it.
+
+        The first recipe path that exists then counts (``recipe.yaml`` before ``meta.yaml``); one
+        that cannot be read before it makes the answer unknown, as does a version that is not plain.
+        """
+        assert repo.conda is not None  # the plan reader checks that the recipe source has its package
+        feedstock, paths = repo.conda.feedstock, repo.conda.recipe
+        state = self.state.repo(feedstock)
+        if isinstance(state, Unknown):
+            return Unknown(
+                f"the feedstock {feedstock} could not be read ({state.reason}); check published.conda.feedstock"
+            )
+        read = [(path, state.file(path, self.as_of)) for path in paths]
+        if all(isinstance(version, Unknown) for _, version in read):
+            why = read[0][1].reason if isinstance(read[0][1], Unknown) else ""
+            return Unknown(
+                f"the recipe of the feedstock {feedstock} could not be read ({why}); check published.conda.feedstock"
+            )
+        for path, version in read:
+            if isinstance(version, Unknown):
+                return Unknown(f"{path} of {feedstock} could not be read: {version.reason}")
+            if version.text is not None:
+                return _recipe_offer(feedstock, path, version.text, version.since, version.commit)
+        when = "" if self.as_of >= self.state.taken_at else f" as of {_fmt(self.as_of)}"
+        return Unknown(
+            f"the feedstock {feedstock} has no recipe at {' or '.join(paths)}{when}; check published.conda.recipe"
+        )
 
     def judged(
         self, release: Release, repo: Repo, source: Source, offers: Iterable[_Offer]
@@ -757,11 +790,27 @@ _SOURCE_WORDS = {
     Source.HELM: "Helm chart index",
     Source.NPM: "npm",
     Source.CONDA: "conda",
+    Source.RECIPE: "feedstock's recipe",
     Source.OCI: "container registry",
 }
 
 _EXACT = frozenset({Source.HELM, Source.NPM, Source.CONDA})
 """Sources whose versions are exact SemVer: never read as a partial version (``v0.6`` is a git-tag habit)."""
+
+
+def _recipe_offer(
+    feedstock: str, path: str, text: str, since: dt.datetime | None, commit: str
+) -> list[_Offer] | Unknown:
+    """Return the version a feedstock's recipe file names (``meta.yaml`` plain sets, ``recipe.yaml`` context)."""
+    try:
+        own = recipe_package(text, path)
+    except PinFileError as error:
+        return Unknown(f"the recipe {path} of {feedstock} cannot be read for sure: {error}")
+    version = own.exact() if own is not None else None
+    if own is None or version is None:
+        why = own.unknown if own is not None and own.unknown else "it names no package version"
+        return Unknown(f"the version in the recipe {path} of {feedstock} cannot be read: {why}")
+    return [_Offer(version, version, since, None, commit)]
 
 
 def _rejected(published: Published) -> str | None:
@@ -840,12 +889,22 @@ def _not_out(
     if first is None:
         return None
     where = f"tag {first.tag}" if first.tag else _SOURCE_WORDS[first.source]
+    action = f"publish {release.id} {first.version} ({words})"
+    if first.source is Source.RECIPE and repo.conda is not None:  # merged into the feedstock, not built yet
+        where = f"the feedstock's recipe ({repo.conda.feedstock})"
+        first_line = f"{where} has {first.version} (since {_fmt(first.date)})"
+        if deciding is Source.CONDA:
+            detail = f"{first_line}, not yet on {repo.conda.channel}"
+            action = f"wait for (or restart) the build of {repo.conda.feedstock}"
+            return ReleaseStatus.TAGGED, Reason(
+                repo_node(repo.slug), f"{first.version} published ({words})", Outcome.UNMET, detail, action=action
+            )
     return ReleaseStatus.TAGGED, Reason(
         repo_node(repo.slug),
         f"{first.version} published ({words})",
         Outcome.UNMET,
         f"{where} has {first.version}, not yet on {words}",
-        action=f"publish {release.id} {first.version} ({words})",
+        action=action,
     )
 
 

@@ -47,6 +47,7 @@ __all__ = [
     "published_keys",
     "read_entry",
     "read_pins",
+    "recipe_package",
 ]
 
 _URL = re.compile(r"^(?:git\+|hg\+|svn\+|bzr\+)?(?:https?|ssh|git|file)://\S+$")
@@ -527,6 +528,27 @@ def _conda_recipe(text: str, path: str) -> tuple[Pin, ...]:
     leaves the value it is in unknown. Selectors (``# [win]``, v1 ``if:``) are ignored: every
     branch is read.
     """
+    data, rendered = _recipe_document(text, path)
+    return (*_own_package(data, rendered, path), *_conda_needs(data, rendered, path))
+
+
+def recipe_package(text: str, path: str) -> Pin | None:
+    r"""Return a conda recipe's own package at its version (read as `_conda_recipe` reads it), or ``None``.
+
+    The version is the pin's `Pin.exact`; a version that cannot be read leaves it ``None`` with
+    `Pin.unknown` saying why. Raises `PinFileError` for a recipe that cannot be read for sure.
+
+    >>> recipe = '{% set version = "0.9.2" %}\npackage:\n  name: x\n  version: "{{ version }}"\n'
+    >>> recipe_package(recipe, "recipe/meta.yaml").exact()
+    '0.9.2'
+    """
+    data, rendered = _recipe_document(text, path)
+    own = _own_package(data, rendered, path)
+    return own[0] if own else None
+
+
+def _recipe_document(text: str, path: str) -> tuple[dict[str, Any], str]:
+    """Return a recipe's YAML mapping, rendered from its plain sets (v0) or its context (v1), and its rendered text."""
     if path.rpartition("/")[2] == "recipe.yaml":
         variables = _v1_context(text, path)
     else:
@@ -535,7 +557,7 @@ def _conda_recipe(text: str, path: str) -> tuple[Pin, ...]:
     data = _yaml_document(rendered, path)
     if not isinstance(data, dict):
         raise PinFileError(f"{path} is not a YAML mapping")
-    return (*_own_package(data, rendered, path), *_conda_needs(data, rendered, path))
+    return data, rendered
 
 
 def _v0_sets(text: str, path: str) -> tuple[dict[str, str | None], str]:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from release_gate.plan.model import DEFAULT_CONDA_API, DEFAULT_NPM, DEFAULT_PYPI, Intent, Source
+from release_gate.plan.model import DEFAULT_CONDA_API, DEFAULT_NPM, DEFAULT_PYPI, DEFAULT_RECIPE, Intent, Source
 from release_gate.versions import Accept, Scheme
 
 __all__ = [
@@ -338,6 +338,18 @@ _PUBLISHED = _table(
                     default=DEFAULT_CONDA_API,
                     pattern=r"^https?://",
                 ),
+                "feedstock": _str(
+                    "The feedstock's GitHub repository as OWNER/NAME, whose recipe the recipe source reads. "
+                    "Default on conda-forge: conda-forge/NAME-feedstock; on another channel: none.",
+                    pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$",
+                    example="conda-forge/jupyterhub-feedstock",
+                ),
+                "recipe": _list(
+                    _str("A path in the feedstock, such as recipe/meta.yaml."),
+                    "The recipe's paths in the feedstock, read on its default branch; the first that exists "
+                    "counts (recipe.yaml before meta.yaml, as conda-smithy reads them).",
+                    default=list(DEFAULT_RECIPE),
+                ),
             },
         ),
         "helm": _table(
@@ -353,8 +365,9 @@ PLAN_SOURCES = tuple(s.value for s in Source if s is not Source.OCI)
 """The sources a plan may list (images are named by a release's ``images``, not as a source)."""
 _SOURCES = _list(
     _str("An evidence source.", choices=PLAN_SOURCES),
-    "Where to look for releases, the deciding one first: tags, github-releases, pypi, npm, conda, helm. "
-    "Default: the published places (pypi, npm, conda, helm), then tags.",
+    "Where to look for releases, the deciding one first: tags, github-releases, pypi, npm, conda, recipe, helm. "
+    "Default: the published places (pypi, npm, conda, helm; recipe after conda where a feedstock is known), "
+    "then tags.",
 )
 PACKAGING = ("scheme", "tags", "published", "sources")
 """The keys of a repo that a release may name for itself (its packaging): each replaces the repo's, for that release."""

@@ -70,6 +70,9 @@ DEFAULT_NPM = "https://registry.npmjs.org"
 DEFAULT_CONDA_API = "https://api.anaconda.org"
 """The anaconda.org API, where conda-forge and every other anaconda.org channel are read."""
 
+DEFAULT_RECIPE = ("recipe/recipe.yaml", "recipe/meta.yaml")
+"""Where a feedstock keeps its recipe: the v1 ``recipe.yaml`` first, then ``meta.yaml``."""
+
 
 class Source(enum.StrEnum):
     """Where evidence that a version is released comes from."""
@@ -86,6 +89,10 @@ class Source(enum.StrEnum):
     """An npm registry's package document: a version in ``versions`` that is not deprecated."""
     CONDA = "conda"
     """A conda channel on anaconda.org: a version with a file under a counted label for every platform named."""
+    RECIPE = "recipe"
+    """The conda package's feedstock on GitHub: the version its recipe (``recipe.yaml``, else ``meta.yaml``) has
+    reached on the default branch, since the commit that made it. A cross-check of conda: a recipe ahead of
+    the channel makes the release tagged (the feedstock's build is still to come)."""
     OCI = "oci"
     """A container registry: the images a release names (``images``) exist at the version's tag.
 
@@ -137,6 +144,11 @@ class CondaPackage:
     """The labels a file must carry to count (``broken`` and any other label do not)."""
     api: str = DEFAULT_CONDA_API
     """The anaconda.org API root (no trailing ``/``)."""
+    feedstock: str = ""
+    """The feedstock's GitHub repository (``conda-forge/jupyterhub-feedstock``); empty: none known."""
+    recipe: tuple[str, ...] = DEFAULT_RECIPE
+    """The recipe's paths in the feedstock, the first that exists wins (conda-forge moved from
+    ``meta.yaml`` to ``recipe.yaml``; where both exist, conda-smithy reads ``recipe.yaml``)."""
 
     @property
     def place(self) -> str:

@@ -41,6 +41,7 @@ from release_gate.plan.model import (
     DEFAULT_CONDA_API,
     DEFAULT_NPM,
     DEFAULT_PYPI,
+    DEFAULT_RECIPE,
     CondaPackage,
     Deadline,
     Family,
@@ -205,6 +206,7 @@ PUBLISHED_PLACES: tuple[tuple[Source, str, str], ...] = (
     (Source.PYPI, "pypi", "the PyPI project"),
     (Source.NPM, "npm", "the npm package"),
     (Source.CONDA, "conda", "the conda package"),
+    (Source.RECIPE, "conda", "the conda package, whose feedstock it reads"),
     (Source.HELM, "helm", "the Helm chart"),
 )
 """``(source, key of published, what it names)`` for each source with a place in ``published``, in the
@@ -237,7 +239,14 @@ def _conda(table: dict[str, Any] | None) -> CondaPackage | None:
         platforms=tuple(dict.fromkeys(p for _, p in _good(table.get("platforms", [])))),
         labels=tuple(dict.fromkeys(label for _, label in _good(table.get("labels", ["main"])))),
         api=table.get("api", DEFAULT_CONDA_API).rstrip("/"),
+        feedstock=table.get("feedstock", _default_feedstock(table)),
+        recipe=tuple(dict.fromkeys(path for _, path in _good(table.get("recipe", list(DEFAULT_RECIPE))))),
     )
+
+
+def _default_feedstock(table: dict[str, Any]) -> str:
+    """Return conda-forge's feedstock of the package (``conda-forge/NAME-feedstock``); another channel has none."""
+    return f"conda-forge/{table['name']}-feedstock" if table.get("channel", "conda-forge") == "conda-forge" else ""
 
 
 _SAMPLE_VERSION = "1.2.3"
@@ -607,9 +616,10 @@ class _Reader:
         *published* is the table the sources are checked against: the entry's own, or for a
         release that names none, its repo's.
         """
+        feedstock = bool((_conda(published.get("conda")) or CondaPackage("")).feedstock)
         if "sources" not in entry:
             derived = [source for source, place, _ in PUBLISHED_PLACES if place in published]
-            return (*derived, Source.TAGS)
+            return (*(s for s in derived if s is not Source.RECIPE or feedstock), Source.TAGS)
         listed = [Source(value) for _, value in _good(entry["sources"])]
         if not entry["sources"]:
             self.problem(
@@ -622,6 +632,12 @@ class _Reader:
             if place and place not in published:
                 whose = "" if inherited is None else f"; neither this release nor repos.{inherited.id} names one"
                 self.problem(f"{key}.sources[{index}]", f"{source!r} needs published.{place} ({what}){whose}")
+            elif source == Source.RECIPE and place in published and not feedstock:
+                self.problem(
+                    f"{key}.sources[{index}]",
+                    "'recipe' needs published.conda.feedstock (OWNER/NAME of the feedstock on GitHub): only "
+                    "conda-forge's is known without it",
+                )
         return tuple(dict.fromkeys(listed))
 
     def conda(self, key: str, table: dict[str, Any] | None) -> None:
@@ -645,6 +661,19 @@ class _Reader:
         for index, label in _good(table.get("labels", [])):
             if not _pattern(CONDA_CHANNEL_PATTERN).match(label):
                 self.problem(f"{key}.labels[{index}]", f"{label[:120]!r} is not a channel label, such as 'main'")
+        self.feedstock(key, table)
+
+    def feedstock(self, key: str, table: dict[str, Any]) -> None:
+        """Check a ``published.conda`` table's feedstock (OWNER/NAME) and recipe paths (inside the feedstock)."""
+        feedstock = table.get("feedstock")
+        if isinstance(feedstock, str) and parse_slug(feedstock) is None:
+            self.problem(f"{key}.feedstock", f"{feedstock[:120]!r} is not OWNER/NAME (e.g. 'conda-forge/x-feedstock')")
+        if "recipe" in table and not table["recipe"]:
+            self.problem(f"{key}.recipe", "is empty; list the recipe's path, such as 'recipe/meta.yaml'")
+        self.no_duplicates(table.get("recipe", []), f"{key}.recipe")
+        for index, path in _good(table.get("recipe", [])):
+            if (problem := pin_path_problem(path)) is not None:
+                self.problem(f"{key}.recipe[{index}]", f"{path[:120]!r} is not a path inside the feedstock: {problem}")
 
     def npm(self, key: str, repo: Repo) -> None:
         """Check the repo's npm package: its name, and that its versions are read as SemVer."""

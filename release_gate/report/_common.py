@@ -30,6 +30,7 @@ SOURCE_LABEL = {
     Source.HELM: "chart index",
     Source.NPM: "npm",
     Source.CONDA: "conda-forge",
+    Source.RECIPE: "feedstock recipe",
     Source.OCI: "image",
 }
 """How a report names one item of each source: ``tag v0.9.0``, ``PyPI 0.9.0b1``."""

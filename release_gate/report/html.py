@@ -200,6 +200,7 @@ _PLACE = {
     Source.HELM: "chart index",
     Source.NPM: "npm",
     Source.CONDA: "conda-forge",
+    Source.RECIPE: "the feedstock's recipe",
 }
 
 
@@ -212,6 +213,7 @@ def _where_it_counts(page: _Page, verdict: ReleaseVerdict) -> str:
         Source.HELM: f"add it to the chart index as {_h(repo.helm.chart if repo.helm else repo.id)}",
         Source.NPM: f"publish it on npm as {_h(repo.npm or repo.id)}",
         Source.CONDA: f"build it on {_h(repo.conda.place if repo.conda else repo.id)}",
+        Source.RECIPE: f"merge it into the recipe of {_h(repo.conda.feedstock if repo.conda else repo.id)}",
         Source.TAGS: f"tag it ({', '.join(f'<code>{_h(t)}</code>' for t in repo.tags)})",
         Source.GITHUB_RELEASES: "publish a GitHub release",
     }

@@ -199,6 +199,9 @@ def place_url(repo: Repo, source: Source, server: str = GITHUB) -> str:
         case Source.CONDA:
             assert repo.conda is not None  # the plan reader checks each source has its place
             return conda_url(repo.conda.api, repo.conda.place)
+        case Source.RECIPE:
+            assert repo.conda is not None  # the plan reader checks each source has its place
+            return repo_url(repo.conda.feedstock or repo.slug, server)
         case Source.OCI:  # never a repo's source: a release's images are linked by image_url
             return tags_url(repo.slug, server)
 
@@ -220,6 +223,9 @@ def version_url(repo: Repo, source: Source, name: str, server: str = GITHUB) -> 
         case Source.CONDA:
             assert repo.conda is not None
             return conda_url(repo.conda.api, repo.conda.place, name)
+        case Source.RECIPE:  # the feedstock's recipe reached the version: its repository says how
+            assert repo.conda is not None
+            return repo_url(repo.conda.feedstock or repo.slug, server)
         case Source.OCI:
             return tag_url(repo.slug, name, server)
 

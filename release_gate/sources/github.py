@@ -375,7 +375,8 @@ class GitHubStateProvider:
         """
         read_at = request.as_of or self._clock()
         slugs = {slug.lower() for slug in request.repos}
-        files = [(slug, path) for slug, path in request.files if slug.lower() in slugs]
+        # A repo read for its files only (a feedstock's recipe) has no read of its own: its files are read alone.
+        files = list(request.files)
         calls: list[Callable[[], Any]] = [functools.partial(self._rest_repo, slug, request) for slug in request.repos]
         calls += [functools.partial(self._rest_file, slug, path, request, read_at) for slug, path in files]
         calls += [functools.partial(self._rest_item, ref) for ref in request.items]
@@ -388,6 +389,14 @@ class GitHubStateProvider:
             pairs = zip(files, read_files, strict=True)
             own = [(path, found) for (of, path), found in pairs if of.lower() == slug.lower()]
             repos[slug.lower()] = read if isinstance(read, Unknown) else replace(read, files=_files_of(own))
+        for (slug, path), found in zip(files, read_files, strict=True):
+            if slug.lower() not in slugs:
+                entry = repos.setdefault(slug.lower(), RepoState(slug))
+                gone = Unknown(f"{path} of {slug}: not found (no such repository, or not public)")
+                assert isinstance(entry, RepoState)  # only file-only repos are made here
+                repos[slug.lower()] = replace(
+                    entry, files={**entry.files, path: gone if isinstance(found, _RepoGone) else found}
+                )
         items: dict[tuple[str, int], PullRequest | Issue | Unknown] = {}
         for ref in request.items:
             item = next(results)

@@ -705,6 +705,14 @@ def state_of(answer: Gathered, request: StateRequest, *, taken_at: dt.datetime, 
             repos[slug.lower()] = Unknown(f"{slug}: GitHub gave no answer")
         else:
             repos[slug.lower()] = entry if isinstance(entry, Unknown) else entry.state(read_at)
+    only_files = [(slug, path) for slug, path in request.files if slug.lower() not in repos]
+    for slug, path in only_files:  # a repo read for its files only (a feedstock's recipe): no tags
+        entry = answer.repos.setdefault(slug.lower(), _RepoRead(slug))
+        if isinstance(entry, _RepoRead):
+            entry.files.setdefault(path, Unknown(f"{path} of {slug}: GitHub gave no answer"))
+    for slug, _ in only_files:
+        entry = answer.repos[slug.lower()]
+        repos[slug.lower()] = entry if isinstance(entry, Unknown) else entry.state(read_at)
     items = dict(answer.items)
     for ref in request.items:
         items.setdefault(ref.key, Unknown(f"{ref}: GitHub gave no answer"))
