@@ -320,7 +320,8 @@ def test_images_are_no_plan_source(tmp_path: Path, run_cli: Callable[..., Run]) 
     plan.write_text('[plan]\nname = "x"\n[repos.r]\ngithub = "o/r"\nsources = ["oci"]\n', encoding="utf-8")
     run = run_cli("validate", str(plan))
     assert run.code == 2
-    assert "must be one of tags, github-releases, pypi, helm, npm, conda, not 'oci'" in run.err
+    assert "must be one of tags, github-releases, " in run.err
+    assert ", not 'oci'" in run.err
 
 
 def test_a_snapshot_keeps_the_tags_checked(tmp_path: Path) -> None:
