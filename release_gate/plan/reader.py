@@ -26,6 +26,7 @@ from release_gate.plan.format import (
     CONDA_CHANNEL_PATTERN,
     CONDA_NAME_PATTERN,
     ID_PATTERN,
+    IMAGE_PATTERN,
     MAX_ITEM_NUMBER,
     NPM_NAME_PATTERN,
     PACKAGING,
@@ -874,6 +875,8 @@ class _Reader:
                 problem = f"{image.key[:80]!r} is not a dotted key of the image mapping"
             if path != image.path and problem is None:
                 problem = f"an image entry is not a pin (did you mean {entry.removeprefix('values:')!r}?)"
+            if problem is None and not _pattern(IMAGE_PATTERN).match(entry):
+                problem = "it is not a plain relative path"  # what the JSON Schema refuses, the reader refuses too
             if problem is not None:
                 self.problem(
                     at,
