@@ -19,8 +19,9 @@ from typing import Protocol
 from packaging.utils import canonicalize_name
 
 from release_gate.plan.format import pin_path
-from release_gate.plan.images import ImageRef
+from release_gate.plan.images import ImageRef, ValuesImage, image_at
 from release_gate.plan.model import ItemRef, Plan, Release, Repo, Source
+from release_gate.plan.values import PinFileError, image_mapping
 from release_gate.times import show_time
 from release_gate.versions import ParsedVersion, Scheme, VersionRequirement, parse_version
 
@@ -46,6 +47,7 @@ __all__ = [
     "registry_key",
     "request_for",
     "satisfies",
+    "values_image",
 ]
 
 
@@ -365,6 +367,33 @@ class ImageWant:
     source: Source
     """Its deciding source: the versions it offers name the tags to check."""
     images: tuple[ImageRef, ...]
+    values: tuple[ValuesImage, ...] = ()
+    """Images named by a values file of the release's repo (`values_image` reads each at a moment)."""
+
+
+def values_image(state: State, slug: str, entry: ValuesImage, when: dt.datetime) -> ImageRef | Unknown:
+    """Return the image *entry* names at *when*: the mapping in the values file of *slug* at that moment, at its tag.
+
+    Unknown when the file was not read for that moment, is missing, has no such key, holds no
+    image mapping there, or a tag that is no string or no valid tag. A placeholder tag
+    (``set-by-chartpress``) is a tag like any other: the registry will not have it.
+    """
+    repo = state.repo(slug)
+    version = repo if isinstance(repo, Unknown) else repo.file(entry.path, when)
+    if isinstance(version, Unknown):
+        return Unknown(f"{entry.path} of {slug} could not be read: {version.reason}")
+    if version.text is None:
+        return Unknown(f"{slug} has no file {entry.path} on its default branch as of {show_time(when)}")
+    try:
+        name, tag, _ = image_mapping(version.text, entry.path, entry.key)
+    except (PinFileError, RecursionError) as error:
+        why = str(error) if isinstance(error, PinFileError) else f"{entry.path} is nested too deeply to read"
+        return Unknown(f"{why} (images: {entry.text})")
+    if not isinstance(tag, str):
+        written = "has no tag" if tag is None else f"has a tag written as {type(tag).__name__} {tag!r}, not a string"
+        return Unknown(f"{entry.path}: {entry.key} {written} (images: {entry.text})")
+    found = image_at(name, tag.strip().partition("@")[0])  # a digest after the tag pins it; the tag is checked
+    return Unknown(f"{entry.path}: {entry.key}: {found} (images: {entry.text})") if isinstance(found, str) else found
 
 
 @dataclass(frozen=True, slots=True)
@@ -446,18 +475,20 @@ def request_for(
                 registries[registry_key(source, place[0])] = (source, *place)
     # The feedstocks' recipes (source recipe): files of repos the plan may not name, read with its own.
     recipes = {(r.conda.feedstock, path) for r in packagings if r.conda is not None for path in recipe_paths(r)}
+    # The values files that name images (images = ["PATH#KEY"]): read with the pins, at the same moment.
+    values = {(plan.repo(r.repo).slug, image.path) for r in plan.releases for image in r.values_images}
     return StateRequest(
         repos=tuple(sorted(slugs, key=str.lower)),
         items=tuple(sorted(set(items))),
         families=tuple(f.parent for f in plan.families if f.discover),
         wants=tuple((plan.packaging(r), r.requirement) for r in plan.releases),
         files=tuple(
-            sorted({*((plan.repo(r.repo).slug, pin_path(e)) for r in plan.releases for e in r.pins), *recipes})
+            sorted({*((plan.repo(r.repo).slug, pin_path(e)) for r in plan.releases for e in r.pins), *recipes, *values})
         ),
         registries=tuple(registries[key] for key in sorted(registries)),
         as_of=as_of,
         files_since=files_since,
-        images=tuple(_image_want(plan, r) for r in plan.releases if r.images),
+        images=tuple(_image_want(plan, r) for r in plan.releases if r.images or r.values_images),
     )
 
 
@@ -470,7 +501,8 @@ def recipe_paths(repo: Repo) -> tuple[str, ...]:
 
 def _image_want(plan: Plan, release: Release) -> ImageWant:
     repo = plan.packaging(release)
-    return ImageWant(release.id, repo, release.requirement, release.decided_by or repo.sources[0], release.images)
+    source = release.decided_by or repo.sources[0]
+    return ImageWant(release.id, repo, release.requirement, source, release.images, release.values_images)
 
 
 _PART = re.compile(

@@ -48,7 +48,17 @@ from release_gate.graph import NodeKind, ReleaseGraph, hold_node, item_node, rel
 from release_gate.plan.format import pin_path
 from release_gate.plan.images import ImageRef
 from release_gate.plan.model import Hold, Intent, ItemRef, Release, Repo, Source, Watch
-from release_gate.state import Issue, IssueState, PrState, Published, PullRequest, State, Unknown, is_part_of
+from release_gate.state import (
+    Issue,
+    IssueState,
+    PrState,
+    Published,
+    PullRequest,
+    State,
+    Unknown,
+    is_part_of,
+    values_image,
+)
 from release_gate.times import show_time
 from release_gate.versions import Accept, ParsedVersion, Scheme, VersionRequirement, parse_version
 
@@ -120,7 +130,7 @@ class _Evaluator:
         looks = {source: self.moment.look(release, repo, source) for source in repo.sources}
         decided = looks[deciding]
         not_out = None if decided.evidence is not None else _not_out(release, repo, deciding, looks)
-        if release.images and decided.evidence is not None:  # it counts once each image is pushed
+        if (release.images or release.values_images) and decided.evidence is not None:  # once each image is pushed
             decided, not_out = self.moment.with_images(release, repo, decided, _SOURCE_WORDS[deciding])
         if decided.evidence is not None:
             status = ReleaseStatus.RELEASED
@@ -665,7 +675,7 @@ class _Moment:
             named = source in (Source.TAGS, Source.GITHUB_RELEASES)
             found = [
                 Evidence(version.text, offer.name if named else "", offer.date, offer.sha, source)
-                for _, version, offer in (satisfying if release.images else satisfying[:1])
+                for _, version, offer in (satisfying if release.images or release.values_images else satisfying[:1])
             ]
             return _Look(found[0], tuple(sorted(skipped)), None, tuple(found))
         if undated:
@@ -681,12 +691,15 @@ class _Moment:
         Tagged when every satisfying version lacks an image; unknown when one might have them all
         (an image that cannot be read, or is undated at a past moment).
         """
+        needed = self.values_images(release, repo, decided, words)
+        if isinstance(needed, Reason):
+            return replace(decided, evidence=None), (ReleaseStatus.UNKNOWN, needed)
         first: tuple[str, ImageRef, str] | None = None
         doubt: tuple[str, ImageRef, str, str] | None = None
         for evidence in decided.satisfying:
             missing: tuple[ImageRef, str] | None = None
             unsure: tuple[ImageRef, str, str] | None = None
-            for image in release.images:
+            for image in (*release.images, *needed):
                 there = self.image(image, evidence.version)
                 if isinstance(there, Unknown):
                     unsure = unsure or (image, image.tag_for(evidence.version) or "", there.reason)
@@ -724,6 +737,25 @@ class _Moment:
                 action=f"push {shown}",
             ),
         )
+
+    def values_images(self, release: Release, repo: Repo, decided: _Look, words: str) -> tuple[ImageRef, ...] | Reason:
+        """Return the images *release*'s values files name at the evaluation time; else why it is unknown."""
+        needed: list[ImageRef] = []
+        for entry in release.values_images:
+            image = values_image(self.state, repo.slug, entry, self.as_of)
+            if isinstance(image, Unknown):
+                version = decided.evidence.version if decided.evidence is not None else "a version"
+                return Reason(
+                    repo_node(repo.slug),
+                    f"image of {entry.text} pushed",
+                    Outcome.UNKNOWN,
+                    f"cannot tell whether {release.id} is out: {version} is in the {words}, but which image "
+                    f"{entry.text} names is unknown: {image.reason}",
+                    action=f"fix {entry.path} on the default branch: {entry.key} must be an image mapping with "
+                    "a name (or repository) and a tag",
+                )
+            needed.append(image)
+        return tuple(needed)
 
     def image(self, image: ImageRef, version: str) -> str | Unknown | None:
         """Say whether *image* was pushed at *version*'s tag by the evaluation time: ``None`` if so, else why not."""

@@ -19,16 +19,14 @@ import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from release_gate.plan.format import PinEntry, PinKind, pin_entry_of
 from release_gate.plan.model import Plan, Release, Repo
-
-if TYPE_CHECKING:
-    import yaml
+from release_gate.plan.values import PinFileError, image_mapping, image_name, yaml_at, yaml_document
 
 __all__ = [
     "Ecosystem",
@@ -61,10 +59,6 @@ def canonical_name(name: str) -> str:
     'jupyterhub-kubespawner'
     """
     return canonicalize_name(name)
-
-
-class PinFileError(ValueError):
-    """A pin file, or a pins entry, that cannot be read for sure: its pins are unknown."""
 
 
 class Ecosystem(enum.StrEnum):
@@ -201,7 +195,7 @@ def _read_kind(text: str, parsed: PinEntry, plan: Plan) -> tuple[Pin, ...]:
 
 def _yaml_key(text: str, entry: PinEntry) -> Pin:
     """Read ``PATH#KEY=PACKAGE``: the scalar at the key is an exact pin of the PyPI package (a leading v dropped)."""
-    value, line = _yaml_at(text, entry.path, entry.key)
+    value, line = yaml_at(text, entry.path, entry.key)
     name = canonical_name(entry.package)
     if not isinstance(value, str):  # 1.10 is YAML's float 1.1: a number is not the version written
         why = f"it is written as {type(value).__name__} {value!r}, not as a string (quote the version)"
@@ -209,72 +203,6 @@ def _yaml_key(text: str, entry: PinEntry) -> Pin:
     version = value.strip()
     version = version[1:] if version[:1] in "vV" and version[1:2].isdigit() else version
     return Pin(name, entry.path, line, f"=={version}")
-
-
-# -- YAML, read safely, with the line of each key ------------------------------------------------
-
-
-def _yaml_nodes(text: str, path: str) -> tuple[yaml.Node | None, yaml.SafeLoader]:
-    """Compose *text* into YAML nodes (no object built yet); raises `ValueError` when it is not one YAML document."""
-    import yaml  # noqa: PLC0415 - imported on use: only YAML pins read YAML, so offline checks stay light
-
-    loader = yaml.SafeLoader(text)
-    try:
-        return loader.get_single_node(), loader
-    except yaml.YAMLError:
-        loader.dispose()
-        raise PinFileError(f"{path} is not YAML") from None
-
-
-def _construct(loader: yaml.SafeLoader, node: yaml.Node, path: str) -> Any:
-    import yaml  # noqa: PLC0415 - as in _yaml_nodes
-
-    try:
-        return loader.construct_object(node, deep=True)
-    except yaml.YAMLError:
-        raise PinFileError(f"{path} is not YAML") from None
-    finally:
-        loader.dispose()
-
-
-def _child(node: yaml.Node, part: str) -> tuple[yaml.Node, int] | None:
-    """Return the node at key (or list index) *part* of *node*, with the line it starts on."""
-    import yaml  # noqa: PLC0415 - as in _yaml_nodes
-
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode) and key.value == part:
-                return value, key.start_mark.line + 1
-    if isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
-        item = node.value[int(part)]
-        return item, item.start_mark.line + 1
-    return None
-
-
-def _yaml_at(text: str, path: str, key: str) -> tuple[Any, int]:
-    """Return the value at *key* of YAML *text* and its line: the key as written first, then as a dotted path."""
-    root, loader = _yaml_nodes(text, path)
-    found = _child(root, key) if root is not None else None
-    if found is None and "." in key and root is not None:
-        found = (root, 0)
-        for part in key.split("."):
-            found = _child(found[0], part) if found is not None else None
-    if found is None or _is_null(found[0]):
-        loader.dispose()
-        raise PinFileError(f"{path} has no key {key!r}")
-    return _construct(loader, found[0], path), found[1]
-
-
-def _is_null(node: yaml.Node) -> bool:
-    return node.tag == "tag:yaml.org,2002:null"
-
-
-def _yaml_document(text: str, path: str) -> Any:
-    root, loader = _yaml_nodes(text, path)
-    if root is None:
-        loader.dispose()
-        return None
-    return _construct(loader, root, path)
 
 
 def _line_of(text: str, needle: str) -> int:
@@ -372,7 +300,7 @@ _SEMVER_EXACT = re.compile(r"^[=v]?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-
 
 def _chart(text: str, path: str) -> tuple[Pin, ...]:
     """Read ``dependencies[]`` of a ``Chart.yaml`` (or Helm 2 ``requirements.yaml``): a plain SemVer is a pin."""
-    data = _yaml_document(text, path)
+    data = yaml_document(text, path)
     if not isinstance(data, dict):
         raise PinFileError(f"{path} is not a YAML mapping")
     listed = data.get("dependencies") or []
@@ -396,27 +324,9 @@ def _chart(text: str, path: str) -> tuple[Pin, ...]:
 # -- a values file's image -----------------------------------------------------------------------
 
 
-def image_name(reference: str) -> str:
-    """Return a container image's name as `published_images` compares it: Docker Hub's default host dropped.
-
-    >>> image_name("docker.io/library/python"), image_name("quay.io/jupyterhub/k8s-hub")
-    ('python', 'quay.io/jupyterhub/k8s-hub')
-    """
-    name = reference.strip()
-    for host in ("docker.io/", "index.docker.io/", "registry-1.docker.io/"):
-        name = name.removeprefix(host)
-    return name.removeprefix("library/")
-
-
 def _values_image(text: str, entry: PinEntry) -> Pin:
     """Read the image mapping at ``PATH#KEY``: ``name`` (or ``repository``, optionally ``registry``) and ``tag``."""
-    value, line = _yaml_at(text, entry.path, entry.key)
-    name = value.get("name", value.get("repository")) if isinstance(value, dict) else None
-    tag = value.get("tag") if isinstance(value, dict) else None
-    if not isinstance(name, str) or not name.strip():
-        raise PinFileError(f"{entry.path}: {entry.key} is not an image mapping with a name (or repository) and a tag")
-    registry = value.get("registry") if isinstance(value, dict) else None
-    full = image_name(f"{registry.rstrip('/')}/{name}" if isinstance(registry, str) and registry.strip() else name)
+    full, tag, line = image_mapping(text, entry.path, entry.key)
     if not isinstance(tag, str):
         why = "it has no tag" if tag is None else f"its tag is written as {type(tag).__name__} {tag!r}, not as a string"
         return Pin(full, entry.path, line, ecosystem=Ecosystem.OCI, unknown=why)
@@ -554,7 +464,7 @@ def _recipe_document(text: str, path: str) -> tuple[dict[str, Any], str]:
     else:
         variables, text = _v0_sets(text, path)
     rendered = _JINJA_EXPRESSION.sub(lambda m: _render(m.group(1), variables), text)
-    data = _yaml_document(rendered, path)
+    data = yaml_document(rendered, path)
     if not isinstance(data, dict):
         raise PinFileError(f"{path} is not a YAML mapping")
     return data, rendered
@@ -583,7 +493,7 @@ def _v0_sets(text: str, path: str) -> tuple[dict[str, str | None], str]:
 
 def _v1_context(text: str, path: str) -> dict[str, str | None]:
     """Return a ``recipe.yaml``'s ``context``, each value rendered from the ones before it (``None``: unknown)."""
-    data = _yaml_document(text, path)
+    data = yaml_document(text, path)
     context = data.get("context") if isinstance(data, dict) else None
     if context is None:
         return {}

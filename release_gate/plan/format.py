@@ -195,8 +195,10 @@ def _selector_problem(kind: PinKind, path: str, key: str, by_file: PinKind | Non
 IMAGE_PATTERN = (
     r"^(?:[A-Za-z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
     r"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*:[A-Za-z0-9_.-]*\{version\}[A-Za-z0-9_.-]*$"
+    rf"|^{_PIN_PATH}#{_PIN_KEY}$"  # a values file's image mapping at a dotted key
 )
-"""An image reference with its tag pattern: ``[REGISTRY[:PORT]/]PATH:TAG``, ``{version}`` once in TAG (no digest)."""
+"""An image reference with its tag pattern: ``[REGISTRY[:PORT]/]PATH:TAG``, ``{version}`` once in TAG (no digest);
+or ``PATH#DOTTED.KEY``, the image mapping of a values file of the release's repo."""
 
 NPM_NAME_PATTERN = r"^(?:@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9][a-z0-9._~-]*$"
 """An npm package name as the registry accepts new ones: lower case, URL-safe, ``@scope/name`` or ``name``."""
@@ -480,7 +482,9 @@ PLAN = _table(
                         _str(
                             "A container image as [REGISTRY[:PORT]/]PATH:TAG, {version} once in TAG "
                             "(jupyterhub/k8s-hub:v{version}, quay.io/org/image:{version}); Docker Hub when no "
-                            "registry is named. Named by tag, never by digest.",
+                            "registry is named. Named by tag, never by digest. Or PATH#DOTTED.KEY: the image "
+                            "mapping (name or repository, tag) at that key of a values file of the release's repo "
+                            "(jupyterhub/values.yaml#hub.image), which must exist at the tag written there.",
                             pattern=IMAGE_PATTERN,
                             example="jupyterhub/k8s-hub:v{version}",
                         ),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["DOCKER_HUB", "ImageRef", "image_problem", "parse_image"]
+__all__ = ["DOCKER_HUB", "ImageRef", "ValuesImage", "image_at", "image_problem", "parse_image", "values_entry"]
 
 DOCKER_HUB = "docker.io"
 """How Docker Hub is named in image keys (``oci:docker.io/jupyterhub/k8s-hub``)."""
@@ -67,6 +67,52 @@ class ImageRef:
     def shown(self, tag: str) -> str:
         """Return the image at *tag* as the plan names it (``jupyterhub/k8s-hub:v0.7.0-beta.1``)."""
         return f"{self.text.rsplit(':', 1)[0]}:{tag}"
+
+
+@dataclass(frozen=True, slots=True)
+class ValuesImage:
+    """An image a release needs, named by a values file of its repo: the image mapping at a dotted key.
+
+    The file is read on the default branch as of the moment evaluated, as pins are; the image
+    must exist at the tag written there (`image_at` makes the reference checked).
+    """
+
+    text: str
+    """As the plan writes it (``jupyterhub/values.yaml#hub.image``)."""
+    path: str
+    """The values file, from the repository's root."""
+    key: str
+    """The dotted key of the image mapping (``hub.image``)."""
+
+
+def values_entry(text: str) -> ValuesImage | None:
+    """Return an ``images`` entry of the values form ``PATH#KEY`` as a `ValuesImage`; ``None``: not that form.
+
+    >>> values_entry("jupyterhub/values.yaml#hub.image")
+    ValuesImage(text='jupyterhub/values.yaml#hub.image', path='jupyterhub/values.yaml', key='hub.image')
+    >>> values_entry("jupyterhub/k8s-hub:v{version}") is None
+    True
+    """
+    path, hash_sign, key = text.partition("#")
+    return ValuesImage(text, path, key) if hash_sign else None
+
+
+def image_at(name: str, tag: str) -> ImageRef | str:
+    """Return image *name* at the one tag *tag* (written in a values file), or what is wrong with them.
+
+    Its `ImageRef.tag_for` gives *tag* whatever the version.
+
+    >>> image_at("jupyterhub/k8s-hub", "v0.7.0").tag_for("0.7.0-beta.1")
+    'v0.7.0'
+    >>> image_at("jupyterhub/k8s-hub", "v0.7.0 beta")
+    "the tag 'v0.7.0 beta' is not a valid tag (letters, digits, '_', '.', '-', at most 128)"
+    """
+    found = _read(f"{name}:{{version}}")
+    if isinstance(found, str):
+        return found.replace(":{version}", "")
+    if not _TAG.fullmatch(tag):
+        return f"the tag {tag[:80]!r} is not a valid tag (letters, digits, '_', '.', '-', at most 128)"
+    return ImageRef(f"{name}:{tag}", found.host, found.path, tag)
 
 
 def parse_image(text: str) -> ImageRef:

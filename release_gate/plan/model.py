@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from release_gate.plan.images import ImageRef
+from release_gate.plan.images import ImageRef, ValuesImage
 from release_gate.versions import Scheme, VersionRequirement
 
 __all__ = [
@@ -243,6 +243,8 @@ class Release:
     (`Plan.packaging` answers either way)."""
     images: tuple[ImageRef, ...] = ()
     """Container images that must exist, at the tag made from the version, for the release to count."""
+    values_images: tuple[ValuesImage, ...] = ()
+    """Images a values file of its repo names (``images = ["PATH#KEY"]``): each must exist at the tag written there."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from release_gate.plan.format import (
     CONDA_CHANNEL_PATTERN,
     CONDA_NAME_PATTERN,
     ID_PATTERN,
+    IMAGE_PATTERN,
     MAX_ITEM_NUMBER,
     NPM_NAME_PATTERN,
     PACKAGING,
@@ -36,7 +37,7 @@ from release_gate.plan.format import (
     PinEntry,
     pin_entry_of,
 )
-from release_gate.plan.images import ImageRef, image_problem, parse_image
+from release_gate.plan.images import ImageRef, ValuesImage, image_problem, parse_image, values_entry
 from release_gate.plan.model import (
     DEFAULT_CONDA_API,
     DEFAULT_NPM,
@@ -740,6 +741,7 @@ class _Reader:
             pins=self.pins(key, data),
             packaging=own,
             images=self.images(key, data),
+            values_images=self.values_images(key, data),
         )
 
     def own_packaging(self, key: str, data: dict[str, Any], repo: Repo) -> Repo | None:
@@ -842,7 +844,12 @@ class _Reader:
         """Read ``images``: each a reference with ``{version}`` once in its tag, named by tag (see `image_problem`)."""
         found: dict[str, ImageRef] = {}
         for index, entry in _good(data.get("images", [])):
+            if values_entry(entry) is not None:
+                continue  # PATH#KEY: read by values_images
             problem = image_problem(entry)
+            if problem is not None and entry.endswith((".yaml", ".yml")) and ":" not in entry:
+                problem = f"{entry!r} is a values file: add '#' and the dotted key of its image mapping"
+                problem += f" (did you mean '{entry}#hub.image'?)"
             if problem is not None:
                 example = "" if "did you mean" in problem else "; e.g. jupyterhub/k8s-hub:v{version}"
                 self.problem(f"{key}.images[{index}]", f"{problem}{example}")
@@ -852,6 +859,34 @@ class _Reader:
                 self.problem(f"{key}.images[{index}]", f"{entry!r} names an image listed before; list each once")
                 continue
             found[entry] = image
+        return tuple(found.values())
+
+    def values_images(self, key: str, data: dict[str, Any]) -> tuple[ValuesImage, ...]:
+        """Read the ``images`` entries ``PATH#KEY``: a path inside the repository and a dotted key."""
+        found: dict[str, ValuesImage] = {}
+        for index, entry in _good(data.get("images", [])):
+            image = values_entry(entry)
+            if image is None:
+                continue  # NAME:TAG: read by images
+            at = f"{key}.images[{index}]"
+            path = image.path.removeprefix("values:")
+            problem = pin_path_problem(path) if path else "it names no file before '#'"
+            if problem is None and not re.fullmatch(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*", image.key):
+                problem = f"{image.key[:80]!r} is not a dotted key of the image mapping"
+            if path != image.path and problem is None:
+                problem = f"an image entry is not a pin (did you mean {entry.removeprefix('values:')!r}?)"
+            if problem is None and not _pattern(IMAGE_PATTERN).match(entry):
+                problem = "it is not a plain relative path"  # what the JSON Schema refuses, the reader refuses too
+            if problem is not None:
+                self.problem(
+                    at,
+                    f"{_clip(entry)!r} does not name a values file's image: {problem}; write PATH#DOTTED.KEY from "
+                    "the repository's root, e.g. jupyterhub/values.yaml#hub.image",
+                )
+            elif image.text in found:
+                self.problem(at, f"{entry!r} names an image listed before; list each once")
+            else:
+                found[image.text] = image
         return tuple(found.values())
 
     def decided_by(self, key: str, data: dict[str, Any], packaged: Repo, *, inherited: bool) -> Source | None:

@@ -4,7 +4,9 @@ A release that names ``images`` counts only once each image exists at the tag ma
 version its deciding source shows. `OciReader` finds that out after every other source is
 read (the tags depend on the versions found): for each such release, the versions that
 satisfy it (`candidates`, oldest first, at most `CANDIDATES`), and for each of them each
-image's tag, until one version has all its images.
+image's tag, until one version has all its images. An image a values file names
+(``PATH#KEY``) is read from the GitHub state at the moment (`values_image`): one tag, the
+one written there, whatever the version.
 
 **Existence** is a ``HEAD {registry}/v2/{path}/manifests/{tag}`` with the four manifest media
 types in ``Accept`` (`MANIFESTS`; without the OCI ones some registries answer 404 for a tag
@@ -42,7 +44,7 @@ from typing import Any
 from release_gate.plan.images import DOCKER_HUB, ImageRef
 from release_gate.plan.model import Source
 from release_gate.sources._http import Format, Http, HttpError, Response, Service
-from release_gate.state import ImageWant, Published, Registry, State, Unknown, registry_key
+from release_gate.state import ImageWant, Published, Registry, State, Unknown, registry_key, values_image
 from release_gate.times import parse_time
 from release_gate.versions import Accept, ParsedVersion, Scheme, parse_version
 
@@ -225,12 +227,15 @@ class OciReader:
         """Check the images of *wants* for the versions *state* shows; return each image by its registry key."""
         self._http.begin(halt)
         images: dict[str, _Image] = {}
+        when = as_of if as_of is not None else state.taken_at
         for want in wants:
             found = candidates(want, state)
-            if isinstance(found, Unknown):
-                continue  # the release is unknown already: its deciding source cannot be read
+            named = [values_image(state, want.repo.slug, entry, when) for entry in want.values]
+            if isinstance(found, Unknown) or any(isinstance(image, Unknown) for image in named):
+                continue  # the release is unknown already: its deciding source or a values file cannot be read
+            needed = (*want.images, *(image for image in named if isinstance(image, ImageRef)))
             for version in found[:CANDIDATES]:
-                if self._complete(want, version, images, as_of):
+                if self._complete(needed, version, images, as_of):
                     break
         for read in images.values():
             read.token = ""  # no token outlives the read
@@ -240,10 +245,12 @@ class OciReader:
             for name, read in images.items()
         }
 
-    def _complete(self, want: ImageWant, version: str, images: dict[str, _Image], as_of: dt.datetime | None) -> bool:
-        """Check each image of *want* at *version*'s tag; return whether all are there (by *as_of*, when given)."""
+    def _complete(
+        self, needed: tuple[ImageRef, ...], version: str, images: dict[str, _Image], as_of: dt.datetime | None
+    ) -> bool:
+        """Check each image *needed* at *version*'s tag; return whether all are there (by *as_of*, when given)."""
         complete = True
-        for image in want.images:
+        for image in needed:
             read = images.get(image.name)
             if read is None:
                 read = images[image.name] = _Image(image, roots(image, self.overrides))
