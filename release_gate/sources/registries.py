@@ -220,7 +220,8 @@ class RegistryReader:
             return _could_satisfy(version, wants)
 
         read: dict[str, Any] = {"candidate": candidate, "dated": dated}
-        try:
+
+        def attempt() -> Registry | Unknown:
             simple = None
             if (url := where.simple_url(name)) is not None:
                 simple = self._get(url, _SIMPLE, SIMPLE_JSON)
@@ -243,12 +244,8 @@ class RegistryReader:
             if answer.status != 200:
                 return Unknown(f"PyPI ({index}) answered {answer.status} for {name!r}")
             return Registry(Source.PYPI, name, index, read_legacy(answer.parsed, name, **read))
-        except HttpError as error:
-            return Unknown(f"PyPI ({index}) could not be read for {name!r}: {error.problem}")
-        except DoubtfulAnswer as doubt:
-            return Unknown(f"PyPI ({index}) could not be read for {name!r}: {doubt.reason}")
-        except (ValueError, TypeError, AttributeError, RecursionError):
-            return Unknown(f"PyPI ({index}) could not be read for {name!r}: the answer is not shaped as PyPI's")
+
+        return _guarded(f"PyPI ({index})", name, "PyPI's", attempt)
 
     def _pypi_json_api(self, name: str, index: str, unlisted: UnlistedFile, read: dict[str, Any]) -> Registry | Unknown:
         """Read *name* from the JSON API when its Simple API page has a file of an unlisted version.
@@ -282,7 +279,7 @@ class RegistryReader:
         def candidate(version: str) -> bool:
             return _could_satisfy(version, wants)
 
-        try:
+        def attempt() -> Registry | Unknown:
             answer = self._get(document_url(registry, name), _JSON, FULL)
             if answer.status == 404:
                 return Unknown(f"{where} has no package {name!r}; check published.npm in the plan")
@@ -297,12 +294,8 @@ class RegistryReader:
                 return Unknown(f"{where} answered the abbreviated package document for {name!r}, which has no times")
             versions = read_document(answer.parsed, name, candidate=candidate, dated=dated)
             return Registry(Source.NPM, name, registry, versions)
-        except HttpError as error:
-            return Unknown(f"{where} could not be read for {name!r}: {error.problem}")
-        except DoubtfulAnswer as doubt:
-            return Unknown(f"{where} could not be read for {name!r}: {doubt.reason}")
-        except (ValueError, TypeError, AttributeError, RecursionError):
-            return Unknown(f"{where} could not be read for {name!r}: the answer is not shaped as npm's")
+
+        return _guarded(where, name, "npm's", attempt)
 
     # -- conda ----------------------------------------------------------------------------
 
@@ -317,19 +310,16 @@ class RegistryReader:
                 f"the plan counts different labels of {place} ({counted}); give every release of it the same "
                 "published.conda.labels"
             )
-        try:
+
+        def attempt() -> Registry | Unknown:
             answer = self._get(package_url(api, place), _JSON, "application/json")
             if answer.status == 404:
                 return Unknown(f"{where} has no package {name!r}; check published.conda.name in the plan")
             if answer.status != 200:
                 return Unknown(f"{where} answered {answer.status} for {name!r}")
             return Registry(Source.CONDA, place, api, read_package(answer.parsed, place, labels.pop()))
-        except HttpError as error:
-            return Unknown(f"{where} could not be read for {name!r}: {error.problem}")
-        except DoubtfulAnswer as doubt:
-            return Unknown(f"{where} could not be read for {name!r}: {doubt.reason}")
-        except (ValueError, TypeError, AttributeError, RecursionError):
-            return Unknown(f"{where} could not be read for {name!r}: the answer is not shaped as anaconda.org's")
+
+        return _guarded(where, name, "anaconda.org's", attempt)
 
     # -- Helm -----------------------------------------------------------------------------
 
@@ -379,6 +369,22 @@ def _without_json(index: str, name: str, simple: Response, *, asked_json_api: bo
         f"PyPI ({index}) does not answer the Simple API's JSON (PEP 691) for {name!r}: it answered {what[:80]}, "
         f"and {instead}; release-gate reads the Simple API's JSON or PyPI's JSON API"
     )
+
+
+def _guarded(where: str, name: str, shape: str, attempt: Callable[[], Registry | Unknown]) -> Registry | Unknown:
+    """Run one index reader's *attempt*; whatever goes wrong on the way is an `Unknown` saying so, never an exception.
+
+    The HTTP layer's failures, answers the reader cannot believe (`DoubtfulAnswer`) and answers
+    shaped as no index's (*shape* names whose: ``"npm's"``) all end here, for every reader alike.
+    """
+    try:
+        return attempt()
+    except HttpError as error:
+        return Unknown(f"{where} could not be read for {name!r}: {error.problem}")
+    except DoubtfulAnswer as doubt:
+        return Unknown(f"{where} could not be read for {name!r}: {doubt.reason}")
+    except (ValueError, TypeError, AttributeError, RecursionError):
+        return Unknown(f"{where} could not be read for {name!r}: the answer is not shaped as {shape}")
 
 
 def _publishes(repo: Repo, source: Source, name: str) -> bool:

@@ -10,21 +10,19 @@ query through graphql-core against GitHub's published schema
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import threading
 from collections.abc import Mapping
-from typing import Any, Self
+from typing import Any
 
 from release_gate.plan.model import ItemRef
 from release_gate.state import State
 from release_gate.testing import graphql, routes
 from release_gate.testing.routes import FakeIssue, PostedStatus
-from release_gate.testing.server import FaultInjection, GitHubHandler, QuietServer, RecordedRequest, serve
+from release_gate.testing.server import FaultInjection, GitHubHandler, HandlerClass, RecordedRequest, Served
 
 __all__ = ["FakeGitHub"]
 
 
-class FakeGitHub(FaultInjection):
+class FakeGitHub(Served, FaultInjection):
     """A fake GitHub serving *state* on ``http://127.0.0.1:PORT``; use it as a context manager.
 
     *schema* is GitHub's GraphQL schema (`load_github_schema`); without it the GraphQL
@@ -91,34 +89,14 @@ class FakeGitHub(FaultInjection):
         """GraphQL points charged so far (see `estimated_cost`)."""
         self.host = "127.0.0.1"
         """The host its URLs name (it listens on 127.0.0.1; tests may resolve another name to it)."""
-        self._server: QuietServer | None = None
-        self._thread: threading.Thread | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    def __enter__(self) -> Self:
-        self.start()
-        return self
+    thread_name = "fake-github"
 
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def start(self) -> None:
-        """Start serving on a free port of 127.0.0.1."""
-        self._server, self._thread = serve(functools.partial(GitHubHandler, self), "fake-github")
-
-    def stop(self) -> None:
-        """Stop serving."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    @property
-    def port(self) -> int:
-        """The port it listens on."""
-        assert self._server is not None, "start the fake first"
-        return int(self._server.server_address[1])
+    def handler(self) -> HandlerClass:
+        """Return the handler class of the fake GitHub."""
+        return GitHubHandler
 
     @property
     def url(self) -> str:

@@ -20,18 +20,16 @@ issued (a test looks for them where none may be); `requests` records every reque
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import json
 import re
 import secrets
-import threading
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any
 
-from release_gate.testing.server import FaultInjection, FaultyHandler, QuietServer, RecordedRequest, route_of, serve
+from release_gate.testing.server import FaultInjection, FaultyHandler, HandlerClass, RecordedRequest, Served, route_of
 from release_gate.times import iso_time
 
 __all__ = ["DOCKER_V2", "OCI_INDEX", "FakeOci", "FakeTag"]
@@ -62,7 +60,7 @@ class FakeTag:
         return "sha256:" + hashlib.sha256(self.manifest).hexdigest()
 
 
-class FakeOci(FaultInjection):
+class FakeOci(Served, FaultInjection):
     """A fake container registry and token service; see the module doc."""
 
     def __init__(self) -> None:
@@ -92,23 +90,17 @@ class FakeOci(FaultInjection):
         self.requests: list[RecordedRequest] = []
         self.slow_seconds = 5.0
         self._scopes: dict[str, str] = {}
-        self._server: QuietServer | None = None
-        self._thread: threading.Thread | None = None
 
-    def __enter__(self) -> Self:
-        self._server, self._thread = serve(functools.partial(_Handler, self), "fake-oci")
-        return self
+    thread_name = "fake-oci"
 
-    def __exit__(self, *exc: object) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+    def handler(self) -> HandlerClass:
+        """Return the handler class of the fake registry."""
+        return _Handler
 
     @property
     def url(self) -> str:
         """The server's root URL (``http://127.0.0.1:PORT``)."""
-        assert self._server is not None, "start the fake first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def host(self) -> str:

@@ -4,24 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import functools
 import hashlib
 import html
 import json
 import re
-import threading
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 import yaml
 from packaging.utils import canonicalize_name
 
 from release_gate.plan.model import Source
 from release_gate.state import Published, Registry, State, registry_key
-from release_gate.testing.server import FaultInjection, QuietServer, RecordedRequest, RegistryHandler, serve
+from release_gate.testing.server import FaultInjection, HandlerClass, RecordedRequest, RegistryHandler, Served
 from release_gate.testing.view import iso
 from release_gate.times import iso_time
 
@@ -76,7 +74,7 @@ def pypi_history() -> dict[str, dict[str, list[PackageFile]]]:
     }
 
 
-class FakeRegistries(FaultInjection):
+class FakeRegistries(Served, FaultInjection):
     """A fake package index and Helm repository, serving a State's registries on 127.0.0.1.
 
     The index answers the Simple API at ``/simple/NAME/`` (PEP 691 JSON with PEP 700's
@@ -161,23 +159,17 @@ class FakeRegistries(FaultInjection):
         """GETs answered 304 Not Modified."""
         self.host = "127.0.0.1"
         """The host its URLs name (it listens on 127.0.0.1; tests may resolve another name to it)."""
-        self._server: QuietServer | None = None
-        self._thread: threading.Thread | None = None
 
-    def __enter__(self) -> Self:
-        self._server, self._thread = serve(functools.partial(RegistryHandler, self), "fake-registries")
-        return self
+    thread_name = "fake-registries"
 
-    def __exit__(self, *exc: object) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+    def handler(self) -> HandlerClass:
+        """Return the handler class of the fake indexes."""
+        return RegistryHandler
 
     @property
     def url(self) -> str:
         """The server's root URL."""
-        assert self._server is not None, "start the fake first"
-        return f"http://{self.host}:{self._server.server_address[1]}"
+        return f"http://{self.host}:{self.port}"
 
     @property
     def pypi_index(self) -> str:

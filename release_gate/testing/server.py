@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import functools
 import gzip
 import hashlib
 import json
@@ -23,7 +24,7 @@ import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from release_gate.testing.graphql import partial
 from release_gate.testing.view import sha
@@ -37,11 +38,13 @@ __all__ = [
     "FaultInjection",
     "FaultyHandler",
     "GitHubHandler",
+    "HandlerClass",
     "InFlight",
     "Injection",
     "QuietServer",
     "RecordedRequest",
     "RegistryHandler",
+    "Served",
     "route_of",
     "serve",
 ]
@@ -214,6 +217,52 @@ def serve(handler: Callable[..., BaseHTTPRequestHandler], name: str) -> tuple[Qu
     thread = threading.Thread(target=server.serve_forever, args=(_POLL,), name=name, daemon=True)
     thread.start()
     return server, thread
+
+
+HandlerClass = Callable[..., BaseHTTPRequestHandler]
+"""A fake's handler class: made with the fake, then what `BaseHTTPRequestHandler` takes."""
+
+
+class Served:
+    """A fake served over HTTP on 127.0.0.1 while in a ``with`` block (or between `start` and `stop`).
+
+    A fake names its handler class (`handler`, given the fake) and its thread's name; every
+    fake starts, stops and tells its port the same way.
+    """
+
+    thread_name = "fake"
+    _server: QuietServer | None = None
+    _thread: threading.Thread | None = None
+    _port: int | None = None
+
+    def handler(self) -> HandlerClass:
+        """Return the handler class that answers for this fake (made with the fake as its first argument)."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Start serving on a free port of 127.0.0.1."""
+        self._server, self._thread = serve(functools.partial(self.handler(), self), self.thread_name)
+        self._port = int(self._server.server_address[1])
+
+    def stop(self) -> None:
+        """Stop serving (its `port` and URLs stay what they were, for what a test checks afterwards)."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    @property
+    def port(self) -> int:
+        """The port it listens on (or listened on, once stopped)."""
+        assert self._port is not None, "start the fake first"
+        return self._port
 
 
 class FaultyHandler(BaseHTTPRequestHandler):
